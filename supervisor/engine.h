@@ -1,0 +1,153 @@
+// The job engine: events in, job state transitions and process starts out.
+//
+// Pure logic. It never calls the kernel: it asks a ProcessRunner to start and
+// signal processes, reads time from a Clock, and is told about exits
+// (OnProcessExit) and expired deadlines (OnTimer) by the event loop. So every
+// transition is tested with a fake runner and a fake clock.
+//
+// Instances. A job with no `instance` stanza has one instance, named "". With
+// `instance $VAR`, each distinct expansion (from the starting event's
+// environment) is its own instance with its own state.
+//
+// States of an instance and their transitions (goal in brackets):
+//
+//   kWaiting --start [start]--> kStarting: emit `starting`, run pre-start
+//   kStarting --pre-start ok--> kRunning: spawn main, emit `started`
+//   kStarting --pre-start failed--> kPostStop (RESULT=failed)
+//   kRunning --main exits, task or no respawn--> kStopping -> kPostStop
+//   kRunning --main exits, respawn, under limit--> kRunning (new pid, counted)
+//   kRunning --main exits, respawn, over limit--> kPostStop, failed
+//   kRunning --stop [stop]--> kStopping: emit `stopping`, SIGTERM the process
+//       group, SIGKILL after kill_timeout
+//   kStopping --main gone--> kPostStop: run post-stop
+//   kPostStop --post-stop done--> kWaiting: emit `stopped` with RESULT,
+//       EXIT_STATUS / EXIT_SIGNAL; a kWaiting instance with goal stop and an
+//       instance name is forgotten.
+//
+// A stop during kStarting lets pre-start finish (or kills it) and then goes
+// to kPostStop without spawning main. A start during kStopping/kPostStop
+// restarts once the stop completes (goal flips back to start).
+//
+// Events are queued; RunQueue() processes them in order until nothing is
+// pending. Lifecycle events (`starting JOB`, `started`, `stopping`, `stopped`,
+// env JOB, INSTANCE, RESULT, EXIT_STATUS, EXIT_SIGNAL, PROCESS) go through the
+// same queue, so there is no recursion.
+#ifndef BATON_SUPERVISOR_ENGINE_H_
+#define BATON_SUPERVISOR_ENGINE_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "jobs/job.h"
+#include "supervisor/event.h"
+#include "sys/kernel.h"
+
+namespace baton::supervisor {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual absl::Time Now() = 0;
+};
+
+// Which of a job's commands a process runs.
+enum class Phase { kPreStart, kMain, kPostStop };
+
+// What the engine asks of the process layer (supervisor/spawner.h in
+// production, a recording fake in tests).
+class ProcessRunner {
+ public:
+  struct Spec {
+    const jobs::JobConfig* job = nullptr;
+    std::string instance;
+    Phase phase = Phase::kMain;
+    const jobs::Command* command = nullptr;
+    Env env;  // the whole environment for the process
+  };
+  virtual ~ProcessRunner() = default;
+  virtual absl::StatusOr<pid_t> Start(const Spec& spec) = 0;
+  // Signals the process group led by PID.
+  virtual absl::Status Signal(pid_t pid, int sig) = 0;
+};
+
+enum class State { kWaiting, kStarting, kRunning, kStopping, kPostStop };
+enum class Goal { kStart, kStop };
+const char* StateName(State s);
+const char* GoalName(Goal g);
+
+// A read-only view of one instance, for initctl and the handoff.
+struct InstanceInfo {
+  std::string job;
+  std::string instance;
+  State state = State::kWaiting;
+  Goal goal = Goal::kStop;
+  pid_t pid = 0;             // of the process now running (any phase), or 0
+  Phase phase = Phase::kMain;
+  bool failed = false;       // the last run ended with RESULT=failed
+  std::string failure;       // why, e.g. "respawning too fast", "pre-start exit 1"
+  int respawns = 0;          // respawns inside the current limit window
+  int64_t runs = 0;          // how many times main was started
+  std::optional<sys::ChildExit> last_exit;
+  Env env;
+};
+
+class Engine {
+ public:
+  Engine(ProcessRunner& runner, Clock& clock);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Adds the jobs (names must be distinct; a later one with a known name
+  // replaces the config for instances not yet running).
+  void AddJob(std::unique_ptr<jobs::JobConfig> job);
+  const jobs::JobConfig* FindJob(absl::string_view name) const;
+  std::vector<const jobs::JobConfig*> Jobs() const;
+
+  // Queues an event; processed by RunQueue().
+  void Emit(std::string name, Env env = {});
+
+  // By hand (initctl). ENV is added to the instance's environment and used to
+  // expand the instance name. NotFound for an unknown job.
+  absl::Status Start(absl::string_view job, const Env& env = {});
+  absl::Status Stop(absl::string_view job, absl::string_view instance = "");
+  absl::Status Restart(absl::string_view job, absl::string_view instance = "");
+
+  // From the event loop.
+  void OnProcessExit(const sys::ChildExit& exit);
+  void OnTimer();  // handles every deadline at or before clock.Now()
+  std::optional<absl::Time> NextDeadline() const;
+
+  // Processes queued events and pending transitions until quiet.
+  void RunQueue();
+  bool Idle() const;  // nothing queued and no instance between states
+
+  std::vector<InstanceInfo> Instances() const;  // sorted by job, instance
+  std::optional<InstanceInfo> Find(absl::string_view job, absl::string_view instance = "") const;
+  // The most recent events, oldest first (bounded: kEventHistory).
+  const std::deque<Event>& History() const { return history_; }
+  static constexpr size_t kEventHistory = 1000;
+  // True when PID belongs to one of our instances.
+  bool Owns(pid_t pid) const;
+
+ private:
+  struct Instance;
+  struct JobEntry;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+  std::deque<Event> history_;
+};
+
+}  // namespace baton::supervisor
+
+#endif  // BATON_SUPERVISOR_ENGINE_H_

@@ -1,0 +1,183 @@
+// The one seam between baton and the Linux kernel.
+//
+// Every syscall that PID 1 makes goes through a Kernel, passed by reference.
+// LinuxKernel (sys/linux_kernel.h) makes the real calls; FakeKernel
+// (sys/fake_kernel.h, testonly) keeps a mount table, an fd table, a process
+// table and a small in-memory file tree so that job, switch-root and stage-1
+// logic are tested without root. Errors come back as absl::Status whose
+// message names the call, its main argument and errno.
+#ifndef BATON_SYS_KERNEL_H_
+#define BATON_SYS_KERNEL_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "sys/unique_fd.h"
+
+namespace baton::sys {
+
+// What a new process gets. The child side (between fork and exec) does only
+// async-signal-safe work: setsid, dup2 of the three stdio fds, chdir, the
+// seccomp filter, then execve.
+struct SpawnRequest {
+  std::vector<std::string> argv;  // argv[0] is the path executed
+  std::vector<std::string> env;   // "KEY=VALUE", the whole environment
+  std::string cwd = "/";
+  // -1 means /dev/null. The fds are dup2'ed onto 0, 1 and 2 in the child.
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  bool new_session = true;  // setsid(): own session and process group
+  // A compiled classic-BPF seccomp program (struct sock_filter, 8 bytes an
+  // instruction), installed with NO_NEW_PRIVS just before execve. Empty: none.
+  std::vector<uint8_t> seccomp_bpf;
+};
+
+// One reaped child, from waitid(P_ALL, WEXITED | WNOHANG).
+struct ChildExit {
+  pid_t pid = 0;
+  int exit_status = 0;  // valid when signal == 0
+  int signal = 0;       // the signal that killed it, or 0
+  bool core_dumped = false;
+};
+
+struct FileInfo {
+  enum class Type { kRegular, kDirectory, kSymlink, kBlockDevice, kCharDevice, kOther };
+  Type type = Type::kOther;
+  uint32_t mode = 0;     // permission bits
+  uint64_t size = 0;
+  uint64_t dev = 0;      // st_dev: the filesystem it lives on
+  uint64_t rdev = 0;     // st_rdev for device nodes
+  uint64_t fs_magic = 0; // statfs f_type of the filesystem holding it
+};
+
+struct PeerCred {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// A mount as /proc/self/mountinfo lists it.
+struct MountEntry {
+  std::string source;
+  std::string target;
+  std::string fstype;
+  std::string options;
+  bool shared = false;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  // --- processes ---------------------------------------------------------
+  virtual absl::StatusOr<pid_t> Spawn(const SpawnRequest& request) = 0;
+  // Sends SIG to PID (a negative PID names a process group).
+  virtual absl::Status Kill(pid_t pid, int sig) = 0;
+  // Reaps one exited child without blocking; nullopt when none is waiting.
+  virtual absl::StatusOr<std::optional<ChildExit>> ReapOne() = 0;
+  virtual pid_t GetPid() = 0;
+  virtual uid_t GetUid() = 0;
+  // prctl(PR_SET_CHILD_SUBREAPER): orphans of our children come to us.
+  virtual absl::Status SetChildSubreaper() = 0;
+  // Replaces this process. Returns only on failure.
+  virtual absl::Status Execve(const std::string& path, const std::vector<std::string>& argv,
+                              const std::vector<std::string>& env) = 0;
+
+  // --- files ---------------------------------------------------------------
+  // Every fd is opened O_CLOEXEC (added to FLAGS).
+  virtual absl::StatusOr<UniqueFd> Open(const std::string& path, int flags, mode_t mode = 0) = 0;
+  virtual absl::StatusOr<size_t> Read(int fd, void* buf, size_t len) = 0;
+  virtual absl::StatusOr<size_t> Write(int fd, const void* buf, size_t len) = 0;
+  virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
+  // Writes CONTENTS to PATH (created or truncated).
+  virtual absl::Status WriteFile(const std::string& path, absl::string_view contents,
+                                 mode_t mode = 0644) = 0;
+  virtual absl::Status MkdirAll(const std::string& path, mode_t mode = 0755) = 0;
+  virtual absl::Status Unlink(const std::string& path) = 0;
+  virtual absl::Status Rmdir(const std::string& path) = 0;
+  virtual absl::Status Symlink(const std::string& target, const std::string& link_path) = 0;
+  virtual absl::Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual absl::Status Mknod(const std::string& path, mode_t mode, dev_t dev) = 0;
+  // lstat + statfs: does not follow a final symlink.
+  virtual absl::StatusOr<FileInfo> Stat(const std::string& path) = 0;
+  virtual absl::StatusOr<std::string> ReadLink(const std::string& path) = 0;
+  // Names in a directory, without "." and "..", sorted.
+  virtual absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) = 0;
+  // fstat + fstatfs of an open fd (used to check "still on the same device").
+  virtual absl::StatusOr<FileInfo> StatFd(int fd) = 0;
+  // unlinkat(DIR_FD, NAME, flags): removal relative to an fd opened earlier.
+  virtual absl::Status UnlinkAt(int dir_fd, const std::string& name, bool is_dir) = 0;
+  virtual absl::StatusOr<UniqueFd> OpenAt(int dir_fd, const std::string& name, int flags) = 0;
+  // Names in the directory behind DIR_FD, as ListDir.
+  virtual absl::StatusOr<std::vector<std::string>> ListDirFd(int dir_fd) = 0;
+  virtual absl::StatusOr<FileInfo> StatAt(int dir_fd, const std::string& name) = 0;
+
+  // --- fds -----------------------------------------------------------------
+  // A pipe; both ends O_CLOEXEC, the read end O_NONBLOCK.
+  virtual absl::StatusOr<std::pair<UniqueFd, UniqueFd>> Pipe() = 0;
+  virtual absl::Status SetCloexec(int fd, bool on) = 0;
+  virtual absl::StatusOr<UniqueFd> Dup(int fd) = 0;
+
+  // --- event loop primitives ---------------------------------------------
+  virtual absl::StatusOr<UniqueFd> EpollCreate() = 0;
+  // EVENTS is an EPOLL* mask; DATA comes back from EpollWait.
+  virtual absl::Status EpollAdd(int epfd, int fd, uint32_t events, uint64_t data) = 0;
+  virtual absl::Status EpollDel(int epfd, int fd) = 0;
+  struct EpollEvent {
+    uint32_t events;
+    uint64_t data;
+  };
+  // Waits up to TIMEOUT (absl::InfiniteDuration() blocks); EINTR is no error.
+  virtual absl::StatusOr<std::vector<EpollEvent>> EpollWait(int epfd, absl::Duration timeout) = 0;
+  // Blocks SIGNALS for this process and returns a signalfd reading them.
+  virtual absl::StatusOr<UniqueFd> SignalFd(const std::vector<int>& signals) = 0;
+  // Reads one pending signal number from a signalfd; nullopt when none.
+  virtual absl::StatusOr<std::optional<int>> ReadSignal(int sfd) = 0;
+  // Restores the default signal mask (done in children before exec too).
+  virtual absl::StatusOr<UniqueFd> TimerFd() = 0;
+  // Arms a one-shot CLOCK_MONOTONIC timer AFTER from now; zero disarms.
+  virtual absl::Status TimerArm(int tfd, absl::Duration after) = 0;
+
+  // --- unix sockets ----------------------------------------------------------
+  // A listening SOCK_SEQPACKET socket at PATH (an old socket file is replaced).
+  virtual absl::StatusOr<UniqueFd> UnixListen(const std::string& path) = 0;
+  virtual absl::StatusOr<UniqueFd> UnixConnect(const std::string& path) = 0;
+  virtual absl::StatusOr<UniqueFd> Accept(int listen_fd) = 0;
+  virtual absl::StatusOr<PeerCred> GetPeerCred(int fd) = 0;
+
+  // --- mounts and roots --------------------------------------------------
+  virtual absl::Status Mount(const std::string& source, const std::string& target,
+                             const std::string& fstype, unsigned long flags,
+                             const std::string& data) = 0;
+  virtual absl::Status Umount(const std::string& target, int flags) = 0;
+  virtual absl::Status PivotRoot(const std::string& new_root, const std::string& put_old) = 0;
+  virtual absl::Status Chroot(const std::string& path) = 0;
+  virtual absl::Status Chdir(const std::string& path) = 0;
+  virtual absl::Status Fchdir(int fd) = 0;
+  virtual absl::StatusOr<std::vector<MountEntry>> Mounts() = 0;
+
+  // --- device events and handoff ------------------------------------------
+  // A NETLINK_KOBJECT_UEVENT socket bound to the kernel's multicast group
+  // (GROUP 1) or to udevd's processed events (GROUP 2). Nonblocking.
+  virtual absl::StatusOr<UniqueFd> UeventSocket(int group) = 0;
+  // One datagram from a netlink socket; nullopt when none is pending.
+  virtual absl::StatusOr<std::optional<std::string>> RecvDatagram(int fd) = 0;
+  virtual absl::StatusOr<UniqueFd> MemfdCreate(const std::string& name) = 0;
+  // Seals a memfd against any further change (F_SEAL_SEAL|SHRINK|GROW|WRITE).
+  virtual absl::Status SealMemfd(int fd) = 0;
+  virtual absl::Status Reboot(int cmd) = 0;
+};
+
+}  // namespace baton::sys
+
+#endif  // BATON_SYS_KERNEL_H_
