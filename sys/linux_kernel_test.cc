@@ -1,0 +1,408 @@
+#include "sys/linux_kernel.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sys/seccomp.h"
+
+namespace baton::sys {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string TmpDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir != nullptr ? dir : "/tmp";
+}
+
+// Polls ReapOne until PID shows up (other children are ignored).
+ChildExit WaitFor(LinuxKernel& kernel, pid_t pid) {
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    auto reaped = kernel.ReapOne();
+    EXPECT_TRUE(reaped.ok()) << reaped.status();
+    if (reaped.ok() && reaped->has_value() && (*reaped)->pid == pid) return **reaped;
+    if (reaped.ok() && !reaped->has_value()) absl::SleepFor(absl::Milliseconds(5));
+  }
+  ADD_FAILURE() << "pid " << pid << " was never reaped";
+  return ChildExit{};
+}
+
+std::string ReadAll(LinuxKernel& kernel, int fd) {
+  std::string out;
+  char buf[256];
+  for (;;) {
+    auto n = kernel.Read(fd, buf, sizeof(buf));
+    if (!n.ok() || *n == 0) break;
+    out.append(buf, *n);
+  }
+  return out;
+}
+
+TEST(LinuxKernelTest, SpawnWritesStdoutIntoPipe) {
+  LinuxKernel kernel;
+  auto pipe = kernel.Pipe();
+  ASSERT_TRUE(pipe.ok()) << pipe.status();
+  SpawnRequest req;
+  req.argv = {"/bin/sh", "-c", "echo hello $FOO; pwd"};
+  req.env = {"FOO=world", "PATH=/bin:/usr/bin"};
+  req.cwd = TmpDir();
+  req.stdout_fd = pipe->second.get();
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  pipe->second.reset();
+  ChildExit exit = WaitFor(kernel, *pid);
+  EXPECT_EQ(exit.signal, 0);
+  EXPECT_EQ(exit.exit_status, 0);
+  char real[4096];
+  ASSERT_NE(::realpath(TmpDir().c_str(), real), nullptr);
+  EXPECT_EQ(ReadAll(kernel, pipe->first.get()), "hello world\n" + std::string(real) + "\n");
+}
+
+TEST(LinuxKernelTest, SpawnOfMissingBinaryNamesIt) {
+  LinuxKernel kernel;
+  SpawnRequest req;
+  req.argv = {"/bin/nosuch"};
+  auto pid = kernel.Spawn(req);
+  ASSERT_FALSE(pid.ok());
+  EXPECT_EQ(pid.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(pid.status().message(), HasSubstr("exec /bin/nosuch: No such file or directory"));
+  // The failed child was reaped by Spawn itself.
+  auto reaped = kernel.ReapOne();
+  ASSERT_TRUE(reaped.ok());
+  EXPECT_FALSE(reaped->has_value());
+}
+
+TEST(LinuxKernelTest, SpawnWithBadCwdFails) {
+  LinuxKernel kernel;
+  SpawnRequest req;
+  req.argv = {"/bin/true"};
+  req.cwd = TmpDir() + "/no/such/dir";
+  auto pid = kernel.Spawn(req);
+  ASSERT_FALSE(pid.ok());
+  EXPECT_THAT(pid.status().message(), HasSubstr("chdir (spawning /bin/true)"));
+}
+
+TEST(LinuxKernelTest, SpawnRejectsEmptyArgv) {
+  LinuxKernel kernel;
+  EXPECT_EQ(kernel.Spawn(SpawnRequest{}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(LinuxKernelTest, ReapOneSeesExitStatusAndSignal) {
+  LinuxKernel kernel;
+  SpawnRequest req;
+  req.argv = {"/bin/sh", "-c", "exit 7"};
+  auto exits = kernel.Spawn(req);
+  ASSERT_TRUE(exits.ok()) << exits.status();
+  ChildExit exit = WaitFor(kernel, *exits);
+  EXPECT_EQ(exit.exit_status, 7);
+  EXPECT_EQ(exit.signal, 0);
+
+  req.argv = {"/bin/sh", "-c", "kill -TERM $$"};
+  auto killed = kernel.Spawn(req);
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  exit = WaitFor(kernel, *killed);
+  EXPECT_EQ(exit.signal, SIGTERM);
+  EXPECT_FALSE(exit.core_dumped);
+
+  auto none = kernel.ReapOne();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST(LinuxKernelTest, KillReachesChild) {
+  LinuxKernel kernel;
+  SpawnRequest req;
+  req.argv = {"/bin/sleep", "30"};
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  ASSERT_TRUE(kernel.Kill(*pid, SIGKILL).ok());
+  EXPECT_EQ(WaitFor(kernel, *pid).signal, SIGKILL);
+  EXPECT_FALSE(kernel.Kill(*pid, 0).ok());  // gone
+}
+
+TEST(LinuxKernelTest, DenySeccompKillsMkdirWithSigsys) {
+  LinuxKernel kernel;
+  auto program = CompileSeccompFilter(false, {"mkdir", "mkdirat"});
+  ASSERT_TRUE(program.ok()) << program.status();
+  const std::string dir = TmpDir() + "/seccomp_denied";
+  SpawnRequest req;
+  req.argv = {"/bin/mkdir", dir};
+  req.seccomp_bpf = *program;
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  ChildExit exit = WaitFor(kernel, *pid);
+  EXPECT_EQ(exit.signal, SIGSYS);
+  EXPECT_EQ(kernel.Stat(dir).status().code(), absl::StatusCode::kNotFound);
+
+  // The same command without the filter works, so the filter made the difference.
+  req.seccomp_bpf.clear();
+  pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  EXPECT_EQ(WaitFor(kernel, *pid).exit_status, 0);
+  auto info = kernel.Stat(dir);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->type, FileInfo::Type::kDirectory);
+}
+
+TEST(LinuxKernelTest, EpollDeliversTimerAndSigchld) {
+  LinuxKernel kernel;
+  auto sfd = kernel.SignalFd({SIGCHLD});
+  ASSERT_TRUE(sfd.ok()) << sfd.status();
+  auto tfd = kernel.TimerFd();
+  ASSERT_TRUE(tfd.ok()) << tfd.status();
+  auto ep = kernel.EpollCreate();
+  ASSERT_TRUE(ep.ok()) << ep.status();
+  ASSERT_TRUE(kernel.EpollAdd(ep->get(), sfd->get(), EPOLLIN, 1).ok());
+  ASSERT_TRUE(kernel.EpollAdd(ep->get(), tfd->get(), EPOLLIN, 2).ok());
+
+  // Nothing is ready yet.
+  auto events = kernel.EpollWait(ep->get(), absl::ZeroDuration());
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->empty());
+
+  ASSERT_TRUE(kernel.TimerArm(tfd->get(), absl::Milliseconds(20)).ok());
+  events = kernel.EpollWait(ep->get(), absl::Seconds(10));
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].data, 2u);
+  uint64_t expirations = 0;
+  auto n = kernel.Read(tfd->get(), &expirations, sizeof(expirations));
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(expirations, 1u);
+
+  SpawnRequest req;
+  req.argv = {"/bin/true"};
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  events = kernel.EpollWait(ep->get(), absl::Seconds(10));
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].data, 1u);
+  auto sig = kernel.ReadSignal(sfd->get());
+  ASSERT_TRUE(sig.ok()) << sig.status();
+  EXPECT_EQ(*sig, std::optional<int>(SIGCHLD));
+  sig = kernel.ReadSignal(sfd->get());
+  ASSERT_TRUE(sig.ok());
+  EXPECT_FALSE(sig->has_value());
+  WaitFor(kernel, *pid);
+
+  ASSERT_TRUE(kernel.EpollDel(ep->get(), sfd->get()).ok());
+  EXPECT_FALSE(kernel.EpollDel(ep->get(), sfd->get()).ok());
+}
+
+TEST(LinuxKernelTest, TimerArmZeroDisarms) {
+  LinuxKernel kernel;
+  auto tfd = kernel.TimerFd();
+  ASSERT_TRUE(tfd.ok());
+  auto ep = kernel.EpollCreate();
+  ASSERT_TRUE(ep.ok());
+  ASSERT_TRUE(kernel.EpollAdd(ep->get(), tfd->get(), EPOLLIN, 7).ok());
+  ASSERT_TRUE(kernel.TimerArm(tfd->get(), absl::Milliseconds(10)).ok());
+  ASSERT_TRUE(kernel.TimerArm(tfd->get(), absl::ZeroDuration()).ok());
+  auto events = kernel.EpollWait(ep->get(), absl::Milliseconds(50));
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->empty());
+}
+
+TEST(LinuxKernelTest, UnixSocketCarriesPeerCred) {
+  LinuxKernel kernel;
+  std::string path = TmpDir() + "/ctl.sock";
+  if (path.size() >= 100) {  // sun_path is 108 bytes: fall back to a relative name
+    ASSERT_TRUE(kernel.Chdir(TmpDir()).ok());
+    path = "ctl.sock";
+  }
+  ASSERT_TRUE(kernel.WriteFile(path, "stale").ok());  // replaced by UnixListen
+  auto listener = kernel.UnixListen(path);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  auto client = kernel.UnixConnect(path);
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto server = kernel.Accept(listener->get());
+  ASSERT_TRUE(server.ok()) << server.status();
+
+  auto cred = kernel.GetPeerCred(server->get());
+  ASSERT_TRUE(cred.ok()) << cred.status();
+  EXPECT_EQ(cred->pid, ::getpid());
+  EXPECT_EQ(cred->uid, ::getuid());
+  EXPECT_EQ(cred->gid, ::getgid());
+
+  ASSERT_TRUE(kernel.Write(client->get(), "ping", 4).ok());
+  char buf[16];
+  auto n = kernel.Read(server->get(), buf, sizeof(buf));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(std::string(buf, *n), "ping");
+
+  EXPECT_FALSE(kernel.UnixConnect(TmpDir() + "/absent.sock").ok());
+}
+
+TEST(LinuxKernelTest, SealedMemfdRejectsWrites) {
+  LinuxKernel kernel;
+  auto fd = kernel.MemfdCreate("handoff");
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  ASSERT_TRUE(kernel.Write(fd->get(), "abc", 3).ok());
+  ASSERT_TRUE(kernel.SealMemfd(fd->get()).ok());
+  auto n = kernel.Write(fd->get(), "d", 1);
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kPermissionDenied);
+  auto info = kernel.StatFd(fd->get());
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->size, 3u);
+  EXPECT_EQ(info->type, FileInfo::Type::kRegular);
+}
+
+TEST(LinuxKernelTest, MountsListsRoot) {
+  LinuxKernel kernel;
+  auto mounts = kernel.Mounts();
+  ASSERT_TRUE(mounts.ok()) << mounts.status();
+  ASSERT_FALSE(mounts->empty());
+  bool has_root = false;
+  for (const MountEntry& m : *mounts) {
+    if (m.target == "/") has_root = true;
+    EXPECT_FALSE(m.fstype.empty()) << m.target;
+  }
+  EXPECT_TRUE(has_root);
+}
+
+TEST(LinuxKernelTest, ParseMountInfoUnescapesAndSeesShared) {
+  auto mounts = ParseMountInfo(
+      "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
+      "30 22 0:5 / /mnt/my\\040disk rw,nosuid master:2 - tmpfs my\\134src rw,size=10k\n");
+  ASSERT_TRUE(mounts.ok()) << mounts.status();
+  ASSERT_EQ(mounts->size(), 2u);
+  EXPECT_EQ((*mounts)[0].target, "/");
+  EXPECT_EQ((*mounts)[0].source, "/dev/sda1");
+  EXPECT_EQ((*mounts)[0].fstype, "ext4");
+  EXPECT_EQ((*mounts)[0].options, "rw,relatime,errors=remount-ro");
+  EXPECT_TRUE((*mounts)[0].shared);
+  EXPECT_EQ((*mounts)[1].target, "/mnt/my disk");
+  EXPECT_EQ((*mounts)[1].source, "my\\src");
+  EXPECT_FALSE((*mounts)[1].shared);
+
+  EXPECT_FALSE(ParseMountInfo("22 1 8:1 / / rw\n").ok());
+}
+
+TEST(LinuxKernelTest, FileHelpers) {
+  LinuxKernel kernel;
+  const std::string root = TmpDir() + "/files";
+  ASSERT_TRUE(kernel.MkdirAll(root + "/a/b/c", 0755).ok());
+  ASSERT_TRUE(kernel.MkdirAll(root + "/a/b/c", 0755).ok());  // idempotent
+  ASSERT_TRUE(kernel.WriteFile(root + "/a/f", "contents", 0600).ok());
+  EXPECT_FALSE(kernel.MkdirAll(root + "/a/f/g", 0755).ok());  // through a file
+
+  auto text = kernel.ReadFile(root + "/a/f");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "contents");
+  EXPECT_EQ(kernel.ReadFile(root + "/missing").status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(kernel.Symlink("f", root + "/a/link").ok());
+  ASSERT_TRUE(kernel.Symlink("nowhere", root + "/a/dangling").ok());
+  auto names = kernel.ListDir(root + "/a");
+  ASSERT_TRUE(names.ok());
+  EXPECT_THAT(*names, ElementsAre("b", "dangling", "f", "link"));
+
+  auto target = kernel.ReadLink(root + "/a/link");
+  ASSERT_TRUE(target.ok());
+  EXPECT_EQ(*target, "f");
+
+  auto file = kernel.Stat(root + "/a/f");
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->type, FileInfo::Type::kRegular);
+  EXPECT_EQ(file->mode, 0600u);
+  EXPECT_EQ(file->size, 8u);
+  EXPECT_NE(file->fs_magic, 0u);
+  auto link = kernel.Stat(root + "/a/link");
+  ASSERT_TRUE(link.ok());
+  EXPECT_EQ(link->type, FileInfo::Type::kSymlink);
+  EXPECT_EQ(link->fs_magic, file->fs_magic);
+  auto dangling = kernel.Stat(root + "/a/dangling");
+  ASSERT_TRUE(dangling.ok()) << dangling.status();
+  EXPECT_EQ(dangling->type, FileInfo::Type::kSymlink);
+
+  ASSERT_TRUE(kernel.Rename(root + "/a/f", root + "/a/g").ok());
+  EXPECT_FALSE(kernel.Stat(root + "/a/f").ok());
+  ASSERT_TRUE(kernel.Unlink(root + "/a/g").ok());
+  EXPECT_FALSE(kernel.Rmdir(root + "/a/b").ok());  // not empty
+  ASSERT_TRUE(kernel.Rmdir(root + "/a/b/c").ok());
+
+  // The fd-relative family.
+  auto dir = kernel.Open(root + "/a", O_RDONLY | O_DIRECTORY, 0);
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  EXPECT_EQ(::fcntl(dir->get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  auto dir_info = kernel.StatFd(dir->get());
+  ASSERT_TRUE(dir_info.ok());
+  EXPECT_EQ(dir_info->type, FileInfo::Type::kDirectory);
+  EXPECT_EQ(dir_info->dev, file->dev);
+  auto fd_names = kernel.ListDirFd(dir->get());
+  ASSERT_TRUE(fd_names.ok()) << fd_names.status();
+  EXPECT_THAT(*fd_names, ElementsAre("b", "dangling", "link"));
+  auto at = kernel.StatAt(dir->get(), "link");
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(at->type, FileInfo::Type::kSymlink);
+  auto sub = kernel.OpenAt(dir->get(), "b", O_RDONLY | O_DIRECTORY);
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  ASSERT_TRUE(kernel.UnlinkAt(dir->get(), "link", false).ok());
+  ASSERT_TRUE(kernel.UnlinkAt(dir->get(), "b", true).ok());
+  fd_names = kernel.ListDirFd(dir->get());
+  ASSERT_TRUE(fd_names.ok());
+  EXPECT_THAT(*fd_names, ElementsAre("dangling"));
+}
+
+TEST(LinuxKernelTest, PipeReadEndIsNonblockingAndFdsAreCloexec) {
+  LinuxKernel kernel;
+  auto pipe = kernel.Pipe();
+  ASSERT_TRUE(pipe.ok());
+  char c;
+  auto empty = kernel.Read(pipe->first.get(), &c, 1);
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(::fcntl(pipe->second.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+
+  auto copy = kernel.Dup(pipe->second.get());
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(::fcntl(copy->get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  ASSERT_TRUE(kernel.SetCloexec(copy->get(), false).ok());
+  EXPECT_EQ(::fcntl(copy->get(), F_GETFD) & FD_CLOEXEC, 0);
+  ASSERT_TRUE(kernel.Write(copy->get(), "x", 1).ok());
+  auto one = kernel.Read(pipe->first.get(), &c, 1);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(c, 'x');
+}
+
+TEST(LinuxKernelTest, ExecveOfMissingPathReturnsError) {
+  LinuxKernel kernel;
+  absl::Status status = kernel.Execve("/no/such/init", {"/no/such/init"}, {});
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(status.message(), HasSubstr("execve /no/such/init"));
+}
+
+TEST(LinuxKernelTest, UeventSocketOpensAndIsNonblocking) {
+  LinuxKernel kernel;
+  auto fd = kernel.UeventSocket(1);
+  if (!fd.ok()) GTEST_SKIP() << "no uevent netlink here: " << fd.status();
+  EXPECT_NE(::fcntl(fd->get(), F_GETFL) & O_NONBLOCK, 0);
+  // Whether or not an event happens to be pending, the call must not block or fail.
+  EXPECT_TRUE(kernel.RecvDatagram(fd->get()).ok());
+}
+
+TEST(LinuxKernelTest, PrivilegedCallsFailCleanlyWithoutRoot) {
+  LinuxKernel kernel;
+  if (kernel.GetUid() == 0) GTEST_SKIP() << "running as root";
+  absl::Status status = kernel.Mount("none", TmpDir(), "tmpfs", 0, "");
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("mount none "));
+  EXPECT_FALSE(kernel.PivotRoot(TmpDir(), TmpDir()).ok());
+}
+
+}  // namespace
+}  // namespace baton::sys
