@@ -11,27 +11,46 @@
 //
 // States of an instance and their transitions (goal in brackets):
 //
-//   kWaiting --start [start]--> kStarting: emit `starting`, run pre-start
-//   kStarting --pre-start ok--> kRunning: spawn main, emit `started`
-//   kStarting --pre-start failed--> kPostStop (RESULT=failed)
-//   kRunning --main exits, task or no respawn--> kStopping -> kPostStop
+//   kWaiting --start [start]--> kStarting: emit `starting`, then (once that
+//       event has been handed to every job) run pre-start
+//   kStarting --pre-start ok / none--> kRunning: spawn main, emit `started`
+//   kStarting --pre-start failed / runner error--> kStopping (RESULT=failed)
+//   kRunning --main exits, task with exit 0--> kStopping (RESULT=ok)
+//   kRunning --main exits, no respawn--> kStopping (RESULT=failed)
 //   kRunning --main exits, respawn, under limit--> kRunning (new pid, counted)
-//   kRunning --main exits, respawn, over limit--> kPostStop, failed
-//   kRunning --stop [stop]--> kStopping: emit `stopping`, SIGTERM the process
-//       group, SIGKILL after kill_timeout
+//   kRunning --main exits, respawn, over limit--> kStopping, failed
+//       ("respawning too fast", PROCESS=respawn)
+//   kRunning --stop [stop]--> kStopping
+//   kStopping: emit `stopping`; once it has been handed to every job, SIGTERM
+//       the main process group if it still runs, SIGKILL after kill_timeout
 //   kStopping --main gone--> kPostStop: run post-stop
-//   kPostStop --post-stop done--> kWaiting: emit `stopped` with RESULT,
-//       EXIT_STATUS / EXIT_SIGNAL; a kWaiting instance with goal stop and an
-//       instance name is forgotten.
+//   kPostStop --post-stop done / none--> kWaiting: emit `stopped` with RESULT,
+//       PROCESS, EXIT_STATUS / EXIT_SIGNAL; a kWaiting instance with goal stop
+//       and an instance name is forgotten.
 //
-// A stop during kStarting lets pre-start finish (or kills it) and then goes
-// to kPostStop without spawning main. A start during kStopping/kPostStop
-// restarts once the stop completes (goal flips back to start).
+// A service whose main exits while the goal is start failed (unless it is
+// respawned); one that exits after we stopped it is ok. A task succeeds when
+// main exits 0; a task with `respawn` is respawned only after a failure.
+// Respawn limit: a respawn is refused when limit_count respawns already
+// happened within the last limit_interval (a sliding window; a limit_count
+// of 0 or `unlimited` means no limit).
+//
+// A stop during kStarting lets pre-start finish and then goes to kStopping
+// without spawning main. A start during kStopping/kPostStop restarts once the
+// stop completes (goal flips back to start). Restart() is a stop followed by a
+// start with the same environment.
 //
 // Events are queued; RunQueue() processes them in order until nothing is
-// pending. Lifecycle events (`starting JOB`, `started`, `stopping`, `stopped`,
-// env JOB, INSTANCE, RESULT, EXIT_STATUS, EXIT_SIGNAL, PROCESS) go through the
-// same queue, so there is no recursion.
+// pending. Lifecycle events (`starting`, `started`, `stopping`, `stopped`;
+// env JOB, INSTANCE, then for stopping/stopped RESULT=ok|failed and, when
+// failed, PROCESS=pre-start|main|post-stop|respawn and EXIT_STATUS=N or
+// EXIT_SIGNAL=NAME without "SIG") go through the same queue, so there is no
+// recursion. Only RunQueue() advances instances: Emit, Start, Stop, Restart,
+// OnProcessExit and OnTimer record what happened and queue the work.
+//
+// Process environment: the job's `env` stanzas, then the environment of the
+// events that started it (with BATON_EVENTS, the names of those events) or
+// the Start() environment, then JOB and INSTANCE.
 #ifndef BATON_SUPERVISOR_ENGINE_H_
 #define BATON_SUPERVISOR_ENGINE_H_
 
@@ -118,13 +137,16 @@ class Engine {
   void Emit(std::string name, Env env = {});
 
   // By hand (initctl). ENV is added to the instance's environment and used to
-  // expand the instance name. NotFound for an unknown job.
+  // expand the instance name. NotFound for an unknown job or instance;
+  // AlreadyExists from Start() when the instance already has goal start;
+  // FailedPrecondition from Stop()/Restart() when it has goal stop.
   absl::Status Start(absl::string_view job, const Env& env = {});
   absl::Status Stop(absl::string_view job, absl::string_view instance = "");
   absl::Status Restart(absl::string_view job, absl::string_view instance = "");
 
-  // From the event loop.
-  void OnProcessExit(const sys::ChildExit& exit);
+  // From the event loop. Returns false (and does nothing) when the pid is not
+  // one of ours (e.g. an orphan reparented to PID 1).
+  bool OnProcessExit(const sys::ChildExit& exit);
   void OnTimer();  // handles every deadline at or before clock.Now()
   std::optional<absl::Time> NextDeadline() const;
 
@@ -137,6 +159,9 @@ class Engine {
   // The most recent events, oldest first (bounded: kEventHistory).
   const std::deque<Event>& History() const { return history_; }
   static constexpr size_t kEventHistory = 1000;
+  // At most this many queued items are handled by one RunQueue() call, so a
+  // job that restarts itself forever cannot hang the event loop.
+  static constexpr size_t kMaxQueueItemsPerRun = 100000;
   // True when PID belongs to one of our instances.
   bool Owns(pid_t pid) const;
 
