@@ -50,7 +50,7 @@ class Disk:
 
 
 class VM:
-    def __init__(self, kernel, initrd=None, disks=(), append="", mem="1G", smp=2,
+    def __init__(self, kernel, initrd=None, disks=(), append="", mem="1G", smp=1,
                  qmp=True, timeout=300, machine="pc", cpu=None, extra_args=(),
                  console_log=None, name="vm", echo=None):
         self.name = name
