@@ -24,9 +24,7 @@ bool IsEventName(const Token& t) {
   return true;
 }
 
-std::string Describe(const Token& t) {
-  return absl::StrCat("'", t.text, "'");
-}
+std::string Describe(const Token& t) { return absl::StrCat("'", t.text, "'"); }
 
 class ExprParser {
  public:
@@ -40,8 +38,8 @@ class ExprParser {
     if (i_ < tokens_.size()) {
       const Token& t = tokens_[i_];
       if (t.kind == Token::Kind::kRParen) return Fail(t.pos, "unbalanced ')'");
-      return Fail(t.pos, absl::StrCat("expected 'and' or 'or', got ",
-                                      Describe(t)));
+      return Fail(t.pos,
+                  absl::StrCat("expected 'and' or 'or', got ", Describe(t)));
     }
     return e;
   }
@@ -76,7 +74,8 @@ class ExprParser {
       const Token& op = tokens_[i_++];
       auto right = ParseAnd(depth, &op);
       if (right == nullptr) return nullptr;
-      left = Binary(EventExpr::Kind::kOr, op, std::move(left), std::move(right));
+      left =
+          Binary(EventExpr::Kind::kOr, op, std::move(left), std::move(right));
     }
     return left;
   }
@@ -87,7 +86,8 @@ class ExprParser {
       const Token& op = tokens_[i_++];
       auto right = ParseFactor(depth, &op);
       if (right == nullptr) return nullptr;
-      left = Binary(EventExpr::Kind::kAnd, op, std::move(left), std::move(right));
+      left =
+          Binary(EventExpr::Kind::kAnd, op, std::move(left), std::move(right));
     }
     return left;
   }
@@ -97,9 +97,11 @@ class ExprParser {
     const std::string ctx =
         after == nullptr ? "" : absl::StrCat(" after ", Describe(*after));
     const Token* t = Peek();
-    if (t == nullptr) return Fail(end_, absl::StrCat("expected event name", ctx));
+    if (t == nullptr)
+      return Fail(end_, absl::StrCat("expected event name", ctx));
     if (t->kind == Token::Kind::kLParen) {
-      if (depth >= kMaxDepth) return Fail(t->pos, "parentheses nested too deeply");
+      if (depth >= kMaxDepth)
+        return Fail(t->pos, "parentheses nested too deeply");
       const Token& open = tokens_[i_++];
       if (Peek() != nullptr && Peek()->kind == Token::Kind::kRParen) {
         return Fail(Peek()->pos, "expected event name after '(', got ')'");
@@ -111,26 +113,29 @@ class ExprParser {
         return Fail(open.pos, "unbalanced '(': expected ')'");
       }
       if (close->kind != Token::Kind::kRParen) {
-        return Fail(close->pos, absl::StrCat("expected 'and', 'or' or ')', got ",
-                                             Describe(*close)));
+        return Fail(close->pos,
+                    absl::StrCat("expected 'and', 'or' or ')', got ",
+                                 Describe(*close)));
       }
       ++i_;
       return inner;
     }
     if (t->kind == Token::Kind::kRParen) {
       if (after == nullptr) return Fail(t->pos, "unbalanced ')'");
-      return Fail(t->pos, absl::StrCat("expected event name", ctx, ", got ')'"));
+      return Fail(t->pos,
+                  absl::StrCat("expected event name", ctx, ", got ')'"));
     }
     if (t->Is("and") || t->Is("or") || !IsEventName(*t)) {
-      return Fail(t->pos,
-                  absl::StrCat("expected event name", ctx, ", got ", Describe(*t)));
+      return Fail(t->pos, absl::StrCat("expected event name", ctx, ", got ",
+                                       Describe(*t)));
     }
     auto e = std::make_unique<EventExpr>();
     e->event = std::string(t->text);
     e->pos = t->pos;
     ++i_;
-    for (const Token* m = Peek(); m != nullptr && m->kind == Token::Kind::kWord &&
-                                  !m->Is("and") && !m->Is("or");
+    for (const Token* m = Peek();
+         m != nullptr && m->kind == Token::Kind::kWord && !m->Is("and") &&
+         !m->Is("or");
          m = Peek()) {
       e->matches.push_back(ParseMatch(*m));
       ++i_;

@@ -31,8 +31,9 @@ std::string Err(absl::string_view text) {
 }
 
 TEST(ParseEventExprTest, SingleEventWithMatches) {
-  auto e = Parse("block-device-added ID_FS_TYPE=crypto_LUKS DEVNAME!=/dev/sr* "
-                 "pos1 \"a b\"");
+  auto e = Parse(
+      "block-device-added ID_FS_TYPE=crypto_LUKS DEVNAME!=/dev/sr* "
+      "pos1 \"a b\"");
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->kind, EventExpr::Kind::kEvent);
   EXPECT_EQ(e->event, "block-device-added");
@@ -144,7 +145,8 @@ TEST(FormatEventExprTest, RoundTrips) {
 TEST(ParseEventExprErrorTest, MissingEventAfterOperator) {
   EXPECT_EQ(Err("a and"), "1:6: expected event name after 'and'");
   EXPECT_EQ(Err("a or  "), "1:5: expected event name after 'or'");
-  EXPECT_EQ(Err("a and or b"), "1:7: expected event name after 'and', got 'or'");
+  EXPECT_EQ(Err("a and or b"),
+            "1:7: expected event name after 'and', got 'or'");
   EXPECT_EQ(Err("a and )"), "1:7: expected event name after 'and', got ')'");
 }
 

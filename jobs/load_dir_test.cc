@@ -17,7 +17,8 @@ class LoadJobDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* tmp = std::getenv("TEST_TMPDIR");
-    std::string tmpl = std::string(tmp != nullptr ? tmp : "/tmp") + "/jobsXXXXXX";
+    std::string tmpl =
+        std::string(tmp != nullptr ? tmp : "/tmp") + "/jobsXXXXXX";
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
   }
@@ -57,9 +58,9 @@ TEST(LoadJobDirExamplesTest, ExamplesLoadCleanly) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* ws = std::getenv("TEST_WORKSPACE");
   const std::string dir =
-      srcdir != nullptr ? std::string(srcdir) + "/" + (ws ? ws : "baton") +
-                              "/jobs/examples"
-                        : "jobs/examples";
+      srcdir != nullptr
+          ? std::string(srcdir) + "/" + (ws ? ws : "baton") + "/jobs/examples"
+          : "jobs/examples";
   LoadResult r = LoadJobDir(dir);
   for (const Diagnostic& d : r.diagnostics) ADD_FAILURE() << d.ToString();
   EXPECT_EQ(r.jobs.size(), 6u);

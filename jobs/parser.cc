@@ -65,8 +65,9 @@ class FileParser {
     }
     if (n > max) {
       const Token& extra = toks_[first + max];
-      Error(extra.pos, absl::StrCat("unexpected ", Quoted(extra.text), " after ",
-                                    Quoted(toks_[first + max - 1].text)));
+      Error(extra.pos,
+            absl::StrCat("unexpected ", Quoted(extra.text), " after ",
+                         Quoted(toks_[first + max - 1].text)));
       return false;
     }
     return true;
@@ -100,8 +101,8 @@ class FileParser {
       return false;
     }
     if (v > max) {
-      Error(t.pos, absl::StrCat("number too large: ", t.text, " (at most ",
-                                max, ")"));
+      Error(t.pos,
+            absl::StrCat("number too large: ", t.text, " (at most ", max, ")"));
       return false;
     }
     *out = v;
@@ -123,9 +124,9 @@ class FileParser {
       Error(After(toks_.back()),
             absl::StrCat("expected ", list, " after ", Quoted(stanza)));
     } else {
-      Error(toks_[i].pos, absl::StrCat("expected ", list, " after ",
-                                       Quoted(stanza), ", got ",
-                                       Quoted(toks_[i].text)));
+      Error(toks_[i].pos,
+            absl::StrCat("expected ", list, " after ", Quoted(stanza), ", got ",
+                         Quoted(toks_[i].text)));
     }
     return -1;
   }
@@ -156,8 +157,8 @@ void FileParser::Stanza(absl::string_view line, const LexError* lex) {
     return;
   }
   if (k == "pre-start" || k == "post-stop") {
-    CommandStanza(line, 1, lex, k == "pre-start" ? &job_->pre_start
-                                                : &job_->post_stop, k);
+    CommandStanza(line, 1, lex,
+                  k == "pre-start" ? &job_->pre_start : &job_->post_stop, k);
     return;
   }
   if (lex != nullptr) {
@@ -171,8 +172,9 @@ void FileParser::Stanza(absl::string_view line, const LexError* lex) {
   } else if (k == "stage") {
     const int i = Keyword(1, k, {"initramfs", "root", "both"});
     if (i >= 0 && Once(&stage_, k) && Args(2, 0, 0, "")) {
-      job_->stage = i == 0 ? Stage::kInitramfs
-                           : i == 1 ? Stage::kRoot : Stage::kBoth;
+      job_->stage = i == 0   ? Stage::kInitramfs
+                    : i == 1 ? Stage::kRoot
+                             : Stage::kBoth;
     }
   } else if (k == "start" || k == "stop") {
     if (Keyword(1, k, {"on"}) < 0) return;
@@ -194,14 +196,16 @@ void FileParser::Stanza(absl::string_view line, const LexError* lex) {
   } else if (k == "console") {
     const int i = Keyword(1, k, {"log", "output", "none"});
     if (i >= 0 && Once(&console_, k) && Args(2, 0, 0, "")) {
-      job_->console = i == 0 ? ConsoleMode::kLog
-                             : i == 1 ? ConsoleMode::kOutput : ConsoleMode::kNone;
+      job_->console = i == 0   ? ConsoleMode::kLog
+                      : i == 1 ? ConsoleMode::kOutput
+                               : ConsoleMode::kNone;
     }
   } else if (k == "seccomp") {
     Seccomp();
   } else if (k == "kill") {
     int64_t secs = 0;
-    if (Keyword(1, k, {"timeout"}) >= 0 && Args(2, 1, 1, "a number of seconds") &&
+    if (Keyword(1, k, {"timeout"}) >= 0 &&
+        Args(2, 1, 1, "a number of seconds") &&
         Number(toks_[2], "a number of seconds", 24 * 3600, &secs) &&
         Once(&kill_timeout_, "kill timeout")) {
       job_->kill_timeout = absl::Seconds(secs);
@@ -229,8 +233,9 @@ void FileParser::EventStanza(absl::string_view line,
   SourcePos end = After(on);
   int depth = 0;
   for (const Token& t : expr_toks_) {
-    depth += t.kind == Token::Kind::kLParen ? 1
-             : t.kind == Token::Kind::kRParen ? -1 : 0;
+    depth += t.kind == Token::Kind::kLParen   ? 1
+             : t.kind == Token::Kind::kRParen ? -1
+                                              : 0;
   }
   absl::string_view next;
   while (depth > 0 && lines_.Next(&next)) {
@@ -242,8 +247,9 @@ void FileParser::EventStanza(absl::string_view line,
     }
     for (size_t i = before; i < expr_toks_.size(); ++i) {
       const Token& t = expr_toks_[i];
-      depth += t.kind == Token::Kind::kLParen ? 1
-               : t.kind == Token::Kind::kRParen ? -1 : 0;
+      depth += t.kind == Token::Kind::kLParen   ? 1
+               : t.kind == Token::Kind::kRParen ? -1
+                                                : 0;
     }
   }
   if (!expr_toks_.empty()) end = After(expr_toks_.back());
@@ -304,7 +310,8 @@ void FileParser::CommandStanza(absl::string_view line, size_t kw,
       return;
     }
     if (rest.empty()) {
-      Error(After(t), absl::StrCat("expected a command after ", Quoted(t.text)));
+      Error(After(t),
+            absl::StrCat("expected a command after ", Quoted(t.text)));
       return;
     }
     text = std::string(rest);
@@ -334,8 +341,8 @@ void FileParser::Env() {
   const absl::string_view key =
       eq == absl::string_view::npos ? t.text : t.text.substr(0, eq);
   if (eq == absl::string_view::npos || !IsIdentifier(key)) {
-    Error(t.pos, absl::StrCat("expected KEY=VALUE after 'env', got ",
-                              Quoted(t.text)));
+    Error(t.pos,
+          absl::StrCat("expected KEY=VALUE after 'env', got ", Quoted(t.text)));
     return;
   }
   std::string value = Unquote(t.text.substr(eq + 1));
@@ -366,7 +373,8 @@ void FileParser::Respawn() {
   int64_t count = 0, secs = 0;
   if (!Args(2, 2, 2, "COUNT SECONDS or 'unlimited'")) return;
   const bool ok_count = Number(toks_[2], "a count", 1000000, &count);
-  const bool ok_secs = Number(toks_[3], "a number of seconds", 24 * 3600, &secs);
+  const bool ok_secs =
+      Number(toks_[3], "a number of seconds", 24 * 3600, &secs);
   if (!ok_count || !ok_secs) return;
   job_->respawn.limit_count = static_cast<int>(count);
   job_->respawn.limit_interval = absl::Seconds(secs);
@@ -377,8 +385,8 @@ void FileParser::Seccomp() {
   const int mode = Keyword(1, "seccomp", {"allow", "deny"});
   if (mode < 0 || !Args(2, 1, SIZE_MAX, "a syscall name")) return;
   SeccompPolicy& p = job_->seccomp;
-  const auto want = mode == 0 ? SeccompPolicy::Mode::kAllow
-                              : SeccompPolicy::Mode::kDeny;
+  const auto want =
+      mode == 0 ? SeccompPolicy::Mode::kAllow : SeccompPolicy::Mode::kDeny;
   if (p.mode != SeccompPolicy::Mode::kNone && p.mode != want) {
     Error(toks_[1].pos,
           absl::StrCat("'seccomp ", toks_[1].text, "' after 'seccomp ",
@@ -453,8 +461,8 @@ LoadResult LoadJobFiles(
     if (auto it = seen.find(name); it != seen.end()) {
       result.diagnostics.push_back(
           {path, 0, 0,
-           absl::StrCat("duplicate job ", Quoted(name), " (already loaded from ",
-                        *it->second, "); skipped")});
+           absl::StrCat("duplicate job ", Quoted(name),
+                        " (already loaded from ", *it->second, "); skipped")});
       continue;
     }
     auto job = ParseJob(name, path, text, &result.diagnostics);
@@ -514,9 +522,10 @@ std::string FormatJob(const JobConfig& job) {
                   : job.console == ConsoleMode::kOutput ? "output"
                                                         : "none");
   if (job.seccomp.mode != SeccompPolicy::Mode::kNone) {
-    std::string s = job.seccomp.mode == SeccompPolicy::Mode::kAllow ? "allow"
-                                                                     : "deny";
-    for (const std::string& sc : job.seccomp.syscalls) absl::StrAppend(&s, " ", sc);
+    std::string s =
+        job.seccomp.mode == SeccompPolicy::Mode::kAllow ? "allow" : "deny";
+    for (const std::string& sc : job.seccomp.syscalls)
+      absl::StrAppend(&s, " ", sc);
     line("seccomp", s);
   }
   line("kill timeout", absl::StrCat(absl::ToInt64Seconds(job.kill_timeout)));

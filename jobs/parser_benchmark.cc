@@ -17,27 +17,17 @@ namespace {
 
 std::string JobText(int i) {
   return absl::StrCat(
-      "# generated job ", i, "\n",
-      "description \"generated job number ", i, "\"\n",
-      "stage both\n",
+      "# generated job ", i, "\n", "description \"generated job number ", i,
+      "\"\n", "stage both\n",
       "start on (block-device-added ID_FS_TYPE=crypto_LUKS DEVNAME=/dev/sd*\n",
       "          or started job", i, ") and root-device-ready\n",
-      "stop on stopping udev or runlevel [016]\n",
-      "instance $ID_FS_UUID\n",
-      "env PATH=/usr/sbin:/usr/bin\n",
-      "env MSG=\"hello world ", i, "\"\n",
-      "pre-start exec /bin/true\n",
-      "script\n",
-      "  echo \"starting $MSG\"   # comment\n",
-      "  for d in a b c; do\n",
-      "    echo $d\n",
-      "  done\n",
-      "end script\n",
-      "post-stop exec /bin/echo done\n",
-      "respawn\n",
-      "respawn limit 10 5\n",
-      "console log\n",
-      "seccomp deny mount umount2 kexec_load reboot\n",
+      "stop on stopping udev or runlevel [016]\n", "instance $ID_FS_UUID\n",
+      "env PATH=/usr/sbin:/usr/bin\n", "env MSG=\"hello world ", i, "\"\n",
+      "pre-start exec /bin/true\n", "script\n",
+      "  echo \"starting $MSG\"   # comment\n", "  for d in a b c; do\n",
+      "    echo $d\n", "  done\n", "end script\n",
+      "post-stop exec /bin/echo done\n", "respawn\n", "respawn limit 10 5\n",
+      "console log\n", "seccomp deny mount umount2 kexec_load reboot\n",
       "kill timeout 10\n");
 }
 

@@ -199,7 +199,8 @@ TEST(ParseJobErrorTest, UnknownStanza) {
 }
 
 TEST(ParseJobErrorTest, MissingArguments) {
-  EXPECT_EQ(Bad("description"), "1:12: expected a description after 'description'");
+  EXPECT_EQ(Bad("description"),
+            "1:12: expected a description after 'description'");
   EXPECT_EQ(Bad("exec   # nothing"), "1:5: expected a command after 'exec'");
   EXPECT_EQ(Bad("start on"), "1:9: expected event name (in 'start on')");
   EXPECT_EQ(Bad("stop"), "1:5: expected 'on' after 'stop'");
@@ -217,7 +218,8 @@ TEST(ParseJobErrorTest, MissingArguments) {
 
 TEST(ParseJobErrorTest, ExtraArguments) {
   EXPECT_EQ(Bad("task now"), "1:6: unexpected 'now' after 'task'");
-  EXPECT_EQ(Bad("description two words"), "1:17: unexpected 'words' after 'two'");
+  EXPECT_EQ(Bad("description two words"),
+            "1:17: unexpected 'words' after 'two'");
   EXPECT_EQ(Bad("stage root both"), "1:12: unexpected 'both' after 'root'");
   EXPECT_EQ(Bad("script x\nend script"), "1:8: unexpected 'x' after 'script'");
   EXPECT_EQ(Bad("env A=1 B=2"), "1:9: unexpected 'B=2' after 'A=1'");
@@ -284,7 +286,8 @@ TEST(ParseJobErrorTest, ExpressionErrorsHaveFilePositions) {
             "2:15: expected event name after 'and' (in 'start on')");
   EXPECT_EQ(Bad("stop on (a or\n  b\n"),
             "1:9: unbalanced '(': expected ')' (in 'stop on')");
-  EXPECT_EQ(Bad("start on (a or\n   b))"), "2:6: unbalanced ')' (in 'start on')");
+  EXPECT_EQ(Bad("start on (a or\n   b))"),
+            "2:6: unbalanced ')' (in 'start on')");
 }
 
 TEST(ParseJobErrorTest, QuotingErrors) {
@@ -319,7 +322,8 @@ TEST(ParseJobErrorTest, StopsAfterTooManyErrors) {
 }
 
 TEST(DiagnosticTest, ToString) {
-  EXPECT_EQ((Diagnostic{"a.conf", 3, 7, "oops"}).ToString(), "a.conf:3:7: oops");
+  EXPECT_EQ((Diagnostic{"a.conf", 3, 7, "oops"}).ToString(),
+            "a.conf:3:7: oops");
   EXPECT_EQ((Diagnostic{"a.conf", 0, 0, "oops"}).ToString(), "a.conf: oops");
 }
 
@@ -391,6 +395,34 @@ kill timeout 9
   EXPECT_EQ(again->post_stop.text, "");
 }
 
+TEST(ParseJobRobustnessTest, EveryPrefixAndByteFlipParsesOrFails) {
+  const std::string full =
+      "description \"d\"\nstart on (a K=\"v w\" or\n b) and c\n"
+      "env X='y'\nscript\n  echo \"#\" ( )\nend script\n"
+      "respawn limit 3 10\nseccomp deny mkdir\nkill timeout 2\n";
+  ASSERT_NE(Good(full), nullptr);
+  int failures = 0;
+  for (size_t n = 0; n <= full.size(); ++n) {
+    std::vector<Diagnostic> diags;
+    auto job = ParseJob("j", "j.conf", full.substr(0, n), &diags);
+    if (!job.ok()) {
+      ++failures;
+      ASSERT_FALSE(diags.empty()) << n;
+      for (const Diagnostic& d : diags) EXPECT_GE(d.line, 1);
+    }
+  }
+  EXPECT_GT(failures, 10);
+  for (size_t i = 0; i < full.size(); ++i) {
+    for (char c : {'(', ')', '"', '\'', '#', '\n', '\\', ' '}) {
+      std::string text = full;
+      text[i] = c;
+      std::vector<Diagnostic> diags;
+      auto job = ParseJob("j", "j.conf", text, &diags);
+      EXPECT_EQ(job.ok(), diags.empty());
+    }
+  }
+}
+
 // The sample jobs under jobs/examples, found through the test's runfiles.
 std::string ExamplesDir() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
@@ -413,8 +445,8 @@ std::string ReadFile(const std::string& path) {
 TEST(ExamplesTest, AllParseWithoutDiagnostics) {
   const std::string dir = ExamplesDir();
   std::vector<std::pair<std::string, std::string>> files;
-  for (const char* name : {"hello", "ticker", "crasher", "greeter", "sandboxed",
-                           "prestart"}) {
+  for (const char* name :
+       {"hello", "ticker", "crasher", "greeter", "sandboxed", "prestart"}) {
     const std::string path = dir + "/" + name + ".conf";
     files.emplace_back(path, ReadFile(path));
   }
@@ -425,7 +457,8 @@ TEST(ExamplesTest, AllParseWithoutDiagnostics) {
   const JobConfig& hello = *r.jobs[0];
   EXPECT_TRUE(hello.task);
   EXPECT_EQ(FormatEventExpr(*hello.start_on), "startup");
-  EXPECT_NE(hello.exec.text.find("$BATON_DEMO_DIR/hello.out"), std::string::npos);
+  EXPECT_NE(hello.exec.text.find("$BATON_DEMO_DIR/hello.out"),
+            std::string::npos);
 
   const JobConfig& ticker = *r.jobs[1];
   EXPECT_FALSE(ticker.task);
