@@ -5,10 +5,12 @@ figure baton is measured against, and an end-to-end check of the fixtures.
     fx = fixtures.build("raid-luks-lvm")
     img = floor.build("raid-luks-lvm", fx)      # {"initrd", "size", "append", "modules"}
 
-Scenarios:
+Scenarios (one per fixture name; the baseline ones are plain and raid-luks-lvm):
   plain          insmod virtio + ext4 modules, wait for /dev/vda1, mount, switch_root.
   raid-luks-lvm  + md/dm modules; mdadm --assemble /dev/md0 /dev/vda /dev/vdb; cryptsetup
                  open with the fixture's key file baked in; lvm vgchange -ay; mount.
+  raid1, luks-keyfile, lvm, luks2x-raid-lvm, usr-split: the same idea for the others;
+  luks-pass: cryptsetup prompts on the console and boot() types the passphrase.
 The /init loads exactly the needed modules in order (insmod; crc32c_intel is left out:
 the TCG CPU lacks SSE4.2), uses fixed device names, no udev, no sleeps beyond polling
 for the device node, then `switch_root /root /sbin/init`.
@@ -16,7 +18,7 @@ for the device node, then `switch_root /root /sbin/init`.
 Cached in $BATON_CACHE/floor/<hash>/initrd.img (hash of the init script, the modules,
 tool versions, the key file).
 
-CLI: python3 -m tests.qemu.floor SCENARIO [--boot]
+CLI: python3 -m tests.qemu.floor SCENARIO [--boot]    (tools/qemu-floor)
 """
 
 import os
@@ -24,24 +26,75 @@ import sys
 
 from . import cache, cpio, fixtures, kernel, modules, rootfs
 
+MDADM, CRYPTSETUP, LVM = "/usr/sbin/mdadm", "/usr/sbin/cryptsetup", "/usr/sbin/lvm"
+MD_MODS = ["md_mod", "raid1"]
+DM_MODS = ["dm_mod"]
+CRYPT_MODS = ["dm_mod", "dm_crypt", "xts", "ecb", "algif_skcipher"]
+KEY = "--key-file /etc/keyfile --keyfile-size 64"
+
+# Scenario names are fixture names. "steps" run after the modules are loaded and must
+# leave the root mounted on /root.
 SCENARIOS = {
     "plain": {
         "modules": modules.STORAGE,
         "binaries": [],
         "steps": ["wait_dev /dev/vda1", "mount -t ext4 /dev/vda1 /root"],
     },
+    "raid1": {
+        "modules": modules.STORAGE + MD_MODS,
+        "binaries": [MDADM],
+        "steps": ["wait_dev /dev/vda", "wait_dev /dev/vdb",
+                  "mdadm --assemble /dev/md0 /dev/vda /dev/vdb",
+                  "mount -t ext4 /dev/md0 /root"],
+    },
+    "luks-keyfile": {
+        "modules": modules.STORAGE + CRYPT_MODS,
+        "binaries": [CRYPTSETUP],
+        "steps": ["wait_dev /dev/vda", f"cryptsetup open {KEY} /dev/vda root",
+                  "mount -t ext4 /dev/mapper/root /root"],
+    },
+    "luks-pass": {  # the passphrase is typed on the console (boot() sends it)
+        "modules": modules.STORAGE + CRYPT_MODS,
+        "binaries": [CRYPTSETUP],
+        "steps": ["wait_dev /dev/vda", "cryptsetup open /dev/vda root",
+                  "mount -t ext4 /dev/mapper/root /root"],
+    },
+    "lvm": {
+        "modules": modules.STORAGE + DM_MODS,
+        "binaries": [LVM],
+        "steps": ["wait_dev /dev/vda", "lvm vgchange -ay vgbaton", "lvm vgmknodes vgbaton",
+                  "mount -t ext4 /dev/vgbaton/root /root"],
+    },
     "raid-luks-lvm": {
-        "modules": modules.STORAGE + ["md_mod", "raid1", "dm_mod", "dm_crypt", "xts", "ecb",
-                                      "algif_skcipher"],
-        "binaries": ["/usr/sbin/mdadm", "/usr/sbin/cryptsetup", "/usr/sbin/lvm"],
+        "modules": modules.STORAGE + MD_MODS + CRYPT_MODS,
+        "binaries": [MDADM, CRYPTSETUP, LVM],
         "steps": [
             "wait_dev /dev/vda", "wait_dev /dev/vdb",
             "mdadm --assemble /dev/md0 /dev/vda /dev/vdb",
-            "cryptsetup open --key-file /etc/keyfile --keyfile-size 64 /dev/md0 stack",
+            f"cryptsetup open {KEY} /dev/md0 stack",
             "lvm vgchange -ay vgstack",
             "lvm vgmknodes vgstack",
             "mount -t ext4 /dev/vgstack/root /root",
         ],
+    },
+    "luks2x-raid-lvm": {
+        "modules": modules.STORAGE + MD_MODS + CRYPT_MODS,
+        "binaries": [MDADM, CRYPTSETUP, LVM],
+        "steps": [
+            "wait_dev /dev/vda", "wait_dev /dev/vdb",
+            f"cryptsetup open {KEY} /dev/vda crypt0",
+            f"cryptsetup open {KEY} /dev/vdb crypt1",
+            "mdadm --assemble /dev/md0 /dev/mapper/crypt0 /dev/mapper/crypt1",
+            "lvm vgchange -ay vgcross",
+            "lvm vgmknodes vgcross",
+            "mount -t ext4 /dev/vgcross/root /root",
+        ],
+    },
+    "usr-split": {
+        "modules": modules.STORAGE,
+        "binaries": [],
+        "steps": ["wait_dev /dev/vda", "wait_dev /dev/vdb", "mount -t ext4 /dev/vda /root",
+                  "mount -t ext4 /dev/vdb /root/usr"],
     },
 }
 
@@ -99,7 +152,7 @@ def build(scenario, fixture=None, compress="zstd"):
             p = os.path.join(idx.dir, idx.path[n])
             entries[f"lib/modules/{modules.image_name(p)}"] = cpio.Data(
                 modules.decompressed_bytes(p))
-        if sc["binaries"]:
+        if LVM in sc["binaries"]:
             entries["etc/lvm/lvm.conf"] = cpio.Data(fixtures.LVM_CONF)
         if key_bytes:
             entries["etc/keyfile"] = cpio.Data(key_bytes, 0o600)
@@ -119,6 +172,9 @@ def boot(scenario, fixture=None, timeout=180, **vm_kw):
     img = build(scenario, fx)
     with VM(img["kernel"], img["initrd"], disks=[d["path"] for d in fx["disks"]],
             append=img["append"], timeout=timeout, name=f"floor-{scenario}", **vm_kw) as vm:
+        if scenario == "luks-pass":
+            vm.wait_for(r"Enter passphrase for", timeout=timeout)
+            vm.send(fx["passphrase"] + "\n")
         m = vm.wait_for(r"BATON-ROOT-INIT uptime=([0-9.]+)", timeout=timeout)
         vm.wait_for(r"BATON-ROOT-DONE", timeout=30)
         vm.wait_exit(30)
