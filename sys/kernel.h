@@ -56,6 +56,7 @@ struct FileInfo {
   uint32_t mode = 0;     // permission bits
   uint64_t size = 0;
   uint64_t dev = 0;      // st_dev: the filesystem it lives on
+  uint64_t ino = 0;      // st_ino (0 where a fake does not model inodes)
   uint64_t rdev = 0;     // st_rdev for device nodes
   uint64_t fs_magic = 0; // statfs f_type of the filesystem holding it
 };
@@ -98,6 +99,12 @@ class Kernel {
   virtual absl::StatusOr<UniqueFd> Open(const std::string& path, int flags, mode_t mode = 0) = 0;
   virtual absl::StatusOr<size_t> Read(int fd, void* buf, size_t len) = 0;
   virtual absl::StatusOr<size_t> Write(int fd, const void* buf, size_t len) = 0;
+  // pread(2): reads at OFFSET without moving the file offset (the handoff
+  // memfd is read from 0 after its writer left the offset at the end).
+  // Fakes that do not model it return UnimplementedError.
+  virtual absl::StatusOr<size_t> PRead(int fd, void* buf, size_t len, uint64_t offset) {
+    return absl::UnimplementedError("pread");
+  }
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
   // Writes CONTENTS to PATH (created or truncated).
   virtual absl::Status WriteFile(const std::string& path, absl::string_view contents,

@@ -66,6 +66,7 @@ FileInfo InfoFromStat(const struct stat& st) {
   info.mode = st.st_mode & 07777;
   info.size = static_cast<uint64_t>(st.st_size);
   info.dev = st.st_dev;
+  info.ino = st.st_ino;
   info.rdev = st.st_rdev;
   return info;
 }
@@ -321,6 +322,14 @@ absl::StatusOr<size_t> LinuxKernel::Write(int fd, const void* buf, size_t len) {
     ssize_t n = ::write(fd, buf, len);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("write fd ", fd));
+  }
+}
+
+absl::StatusOr<size_t> LinuxKernel::PRead(int fd, void* buf, size_t len, uint64_t offset) {
+  for (;;) {
+    ssize_t n = ::pread(fd, buf, len, static_cast<off_t>(offset));
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("pread fd ", fd));
   }
 }
 

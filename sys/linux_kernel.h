@@ -53,6 +53,7 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<UniqueFd> Open(const std::string& path, int flags, mode_t mode = 0) override;
   absl::StatusOr<size_t> Read(int fd, void* buf, size_t len) override;
   absl::StatusOr<size_t> Write(int fd, const void* buf, size_t len) override;
+  absl::StatusOr<size_t> PRead(int fd, void* buf, size_t len, uint64_t offset) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status WriteFile(const std::string& path, absl::string_view contents,
                          mode_t mode = 0644) override;
