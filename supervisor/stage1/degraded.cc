@@ -1,0 +1,163 @@
+#include "supervisor/stage1/degraded.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace baton::stage1 {
+
+absl::string_view DegradedDecisionKindName(DegradedDecision::Kind kind) {
+  switch (kind) {
+    case DegradedDecision::Kind::kWait: return "wait";
+    case DegradedDecision::Kind::kStartDegraded: return "start-degraded";
+    case DegradedDecision::Kind::kAsk: return "ask";
+    case DegradedDecision::Kind::kGiveUp: return "give-up";
+  }
+  return "?";
+}
+
+DegradedArbiter::DegradedArbiter(DegradedPolicy policy, absl::Time start,
+                                 absl::Duration root_wait, absl::Duration grace)
+    : policy_(policy),
+      start_(start),
+      root_wait_(root_wait),
+      grace_(grace),
+      now_(start),
+      last_activity_(start) {}
+
+bool DegradedArbiter::Settled() const {
+  return coldplug_done_ && queue_empty_ && busy_jobs_ == 0;
+}
+
+void DegradedArbiter::Observe(absl::Time now) { now_ = std::max(now_, now); }
+
+void DegradedArbiter::MaybeSettled(bool was_settled, absl::Time now) {
+  if (!was_settled && Settled()) last_activity_ = std::max(last_activity_, now);
+}
+
+void DegradedArbiter::ColdplugDone(absl::Time now) {
+  Observe(now);
+  bool was = Settled();
+  coldplug_done_ = true;
+  MaybeSettled(was, now);
+}
+
+void DegradedArbiter::SetUeventQueueEmpty(bool empty, absl::Time now) {
+  Observe(now);
+  bool was = Settled();
+  queue_empty_ = empty;
+  MaybeSettled(was, now);
+}
+
+void DegradedArbiter::SetBusyJobs(int count, absl::Time now) {
+  Observe(now);
+  bool was = Settled();
+  busy_jobs_ = std::max(count, 0);
+  MaybeSettled(was, now);
+}
+
+void DegradedArbiter::BlockDeviceAdded(absl::Time now) {
+  Observe(now);
+  last_activity_ = std::max(last_activity_, now);
+}
+
+void DegradedArbiter::RootFound(absl::Time now) {
+  Observe(now);
+  root_found_ = true;
+}
+
+void DegradedArbiter::ArrayIncomplete(const std::string& name, int seen, int expected,
+                                      absl::Time now) {
+  Observe(now);
+  Array& a = arrays_[name];
+  if (a.seen != seen || a.expected != expected) a.handled = false;
+  a.seen = seen;
+  a.expected = expected;
+}
+
+void DegradedArbiter::ArrayGone(const std::string& name, absl::Time now) {
+  Observe(now);
+  arrays_.erase(name);
+}
+
+void DegradedArbiter::Answer(bool start_degraded, absl::Time now) {
+  Observe(now);
+  answer_ = start_degraded;
+  if (start_degraded) {
+    // The arrays the question named become candidates again, to be started.
+    for (auto& [name, a] : arrays_) a.handled = false;
+  }
+}
+
+absl::Time DegradedArbiter::QuietAt() const { return last_activity_ + grace_; }
+
+DegradedDecision DegradedArbiter::Decide(absl::Time now) {
+  Observe(now);
+  using Kind = DegradedDecision::Kind;
+  DegradedDecision d;
+  if (root_found_) {
+    d.reason = "root found";
+    return d;
+  }
+  if (!Settled()) {
+    d.reason = !coldplug_done_ ? "coldplug running"
+               : !queue_empty_ ? "uevents queued"
+                               : absl::StrCat(busy_jobs_, " unlock/scan job(s) running");
+    return d;
+  }
+  if (now_ < QuietAt()) {
+    d.reason = absl::StrCat("quiet for ", absl::FormatDuration(now_ - last_activity_),
+                            " of ", absl::FormatDuration(grace_));
+    return d;
+  }
+
+  std::vector<std::string> candidates;
+  for (const auto& [name, a] : arrays_) {
+    if (!a.handled && a.seen > 0 && a.seen < a.expected) candidates.push_back(name);
+  }
+  bool start = policy_ == DegradedPolicy::kAuto ||
+               (policy_ == DegradedPolicy::kAsk && answer_ == true);
+  bool ask = policy_ == DegradedPolicy::kAsk && !answer_.has_value();
+  if (!candidates.empty() && (start || ask)) {
+    for (const std::string& name : candidates) arrays_[name].handled = true;
+    d.kind = start ? Kind::kStartDegraded : Kind::kAsk;
+    d.arrays = std::move(candidates);
+    d.reason = absl::StrCat("quiet for ", absl::FormatDuration(now_ - last_activity_),
+                            ", root missing, arrays incomplete: ", absl::StrJoin(d.arrays, ", "));
+    return d;
+  }
+
+  if (now_ < Deadline()) {
+    d.reason = absl::StrCat("quiet, root missing; rescue at rootdelay (",
+                            absl::FormatDuration(Deadline() - now_), " left)");
+    return d;
+  }
+  d.kind = Kind::kGiveUp;
+  gave_up_ = true;
+  std::vector<std::string> waiting;
+  for (const auto& [name, a] : arrays_) {
+    if (a.seen < a.expected) waiting.push_back(name);
+  }
+  d.reason = absl::StrCat("root not found after ", absl::FormatDuration(root_wait_));
+  if (!waiting.empty()) {
+    absl::StrAppend(&d.reason, "; incomplete arrays left alone (baton.md.degraded=",
+                    DegradedPolicyName(policy_), answer_ == false ? ", answered no" : "",
+                    "): ", absl::StrJoin(waiting, ", "));
+  }
+  return d;
+}
+
+std::optional<absl::Time> DegradedArbiter::NextCheck() const {
+  if (root_found_ || !Settled()) return std::nullopt;
+  if (now_ < QuietAt()) return QuietAt();
+  for (const auto& [name, a] : arrays_) {
+    bool start = policy_ == DegradedPolicy::kAuto ||
+                 (policy_ == DegradedPolicy::kAsk && answer_ != false);
+    if (start && !a.handled && a.seen > 0 && a.seen < a.expected) return now_;
+  }
+  if (now_ < Deadline()) return Deadline();
+  return gave_up_ ? std::nullopt : std::optional<absl::Time>(now_);
+}
+
+}  // namespace baton::stage1

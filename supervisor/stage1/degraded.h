@@ -1,0 +1,125 @@
+// When to start an incomplete md array degraded — without a fixed timeout.
+//
+// Stage 1 never sleeps a fixed time hoping the missing RAID member arrives.
+// It starts an array degraded only when the system is *quiet*:
+//   - coldplug is done,
+//   - the uevent queue is empty,
+//   - no unlock or scan job is running (a passphrase prompt counts: the member
+//     behind it may be the "missing" one),
+//   - the root is still missing,
+//   - and nothing has happened for the grace period (default 2 s).
+// The grace period is a quiescence window, not a boot timeout. It is measured
+// from the LAST block device arrival and restarted by every new device; it is
+// also restarted when the system becomes settled again (the last busy job
+// ends, the queue drains, coldplug finishes), because the device a finished
+// unlock job produces arrives a moment after the job exits, and that moment
+// must not count as quiet. A slow USB disk that shows up 20 s into boot
+// therefore still joins its array, and a fast boot with all members present
+// never waits at all (the root appears and the arbiter says kWait forever).
+//
+// Policy (BootOptions::md_degraded; bootdegraded=true is auto):
+//   auto   quiet + incomplete arrays            -> kStartDegraded(arrays)
+//   ask    quiet + incomplete arrays, not asked -> kAsk(arrays); the caller
+//          puts the question and reports Answer(). Yes -> kStartDegraded on
+//          the next Decide (and for arrays found incomplete later); no -> as
+//          never. An open question does not hold off kGiveUp.
+//   never  incomplete arrays are left alone; the missing member may still
+//          come until the rootdelay point, then kGiveUp.
+// With nothing left to try, the root still missing and the system quiet,
+// Decide returns kGiveUp once `root_wait` (rootdelay=, default 180 s) has
+// passed since `start`; the caller offers the rescue shell (or panics as
+// panic= says). kGiveUp never comes while a job is running.
+//
+// An array is reported by StartDegraded/Ask once; reporting it again with
+// ArrayIncomplete and a different `seen` count makes it a candidate again.
+// Arrays with seen == 0 or seen >= expected are not candidates.
+//
+// Time comes in with every call (the loop's injectable clock); nothing here
+// reads a clock. NextCheck() tells the loop when to call Decide() next if no
+// observation arrives before then.
+#ifndef BATON_SUPERVISOR_STAGE1_DEGRADED_H_
+#define BATON_SUPERVISOR_STAGE1_DEGRADED_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "supervisor/stage1/cmdline.h"
+
+namespace baton::stage1 {
+
+inline constexpr absl::Duration kDefaultQuietGrace = absl::Seconds(2);
+
+struct DegradedDecision {
+  enum class Kind { kWait, kStartDegraded, kAsk, kGiveUp };
+
+  Kind kind = Kind::kWait;
+  std::vector<std::string> arrays;  // kStartDegraded, kAsk: sorted names
+  std::string reason;               // for the log
+};
+
+class DegradedArbiter {
+ public:
+  // START is when stage 1 began waiting for the root.
+  DegradedArbiter(DegradedPolicy policy, absl::Time start,
+                  absl::Duration root_wait = kDefaultRootDelay,
+                  absl::Duration grace = kDefaultQuietGrace);
+
+  // --- observations ---------------------------------------------------------
+  void ColdplugDone(absl::Time now);
+  void SetUeventQueueEmpty(bool empty, absl::Time now);
+  // Unlock and scan jobs (cryptsetup, mdadm, lvm) running right now.
+  void SetBusyJobs(int count, absl::Time now);
+  void BlockDeviceAdded(absl::Time now);
+  void RootFound(absl::Time now);
+  // NAME is inactive with SEEN of EXPECTED members present.
+  void ArrayIncomplete(const std::string& name, int seen, int expected, absl::Time now);
+  // NAME started (complete or degraded) or went away.
+  void ArrayGone(const std::string& name, absl::Time now);
+  // The answer to the last kAsk.
+  void Answer(bool start_degraded, absl::Time now);
+
+  // --- decisions ------------------------------------------------------------
+  DegradedDecision Decide(absl::Time now);
+  // When Decide's answer can next change with no new observation: the end of
+  // the quiet window or the rootdelay point, whichever is next after the
+  // latest time seen; nullopt when only an observation can change it.
+  std::optional<absl::Time> NextCheck() const;
+
+  bool Settled() const;  // coldplug done, queue empty, no busy job
+
+ private:
+  struct Array {
+    int seen = 0;
+    int expected = 0;
+    bool handled = false;  // reported by kStartDegraded or kAsk
+  };
+
+  void Observe(absl::Time now);
+  void MaybeSettled(bool was_settled, absl::Time now);
+  absl::Time QuietAt() const;
+  absl::Time Deadline() const { return start_ + root_wait_; }
+
+  DegradedPolicy policy_;
+  absl::Time start_;
+  absl::Duration root_wait_;
+  absl::Duration grace_;
+
+  absl::Time now_;
+  bool coldplug_done_ = false;
+  bool queue_empty_ = true;
+  int busy_jobs_ = 0;
+  bool root_found_ = false;
+  absl::Time last_activity_;  // last device arrival or return to settled
+  std::map<std::string, Array> arrays_;
+  std::optional<bool> answer_;
+  bool gave_up_ = false;  // kGiveUp was returned
+};
+
+absl::string_view DegradedDecisionKindName(DegradedDecision::Kind kind);
+
+}  // namespace baton::stage1
+
+#endif  // BATON_SUPERVISOR_STAGE1_DEGRADED_H_
