@@ -23,6 +23,7 @@ CLI: python3 -m tests.qemu.floor SCENARIO [--boot]    (tools/qemu-floor)
 
 import os
 import sys
+import time
 
 from . import cache, cpio, fixtures, kernel, modules, rootfs
 
@@ -174,6 +175,9 @@ def boot(scenario, fixture=None, timeout=180, **vm_kw):
             append=img["append"], timeout=timeout, name=f"floor-{scenario}", **vm_kw) as vm:
         if scenario == "luks-pass":
             vm.wait_for(r"Enter passphrase for", timeout=timeout)
+            # cryptsetup prints the prompt *before* tcsetattr(TCSAFLUSH) turns echo off,
+            # which drops input typed too early: give it a moment.
+            time.sleep(1.5)
             vm.send(fx["passphrase"] + "\n")
         m = vm.wait_for(r"BATON-ROOT-INIT uptime=([0-9.]+)", timeout=timeout)
         vm.wait_for(r"BATON-ROOT-DONE", timeout=30)

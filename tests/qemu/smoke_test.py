@@ -3,16 +3,19 @@
 floor image on them; asserts the real root's BATON-ROOT-INIT marker appears.
 
     python3 tests/qemu/smoke_test.py            # plain and raid-luks-lvm (the baseline pair)
-    python3 tests/qemu/smoke_test.py --all      # every fixture
+    python3 tests/qemu/smoke_test.py --all      # every fixture, and --hotplug
+    python3 tests/qemu/smoke_test.py --hotplug  # + QMP hot-add of the plain disk
     python3 tests/qemu/smoke_test.py NAME...    # chosen fixtures
     python3 tests/qemu/smoke_test.py --rounds 3 plain raid-luks-lvm   # A B A B A B timing
 
 Prints `PASS name` / `FAIL name` lines, a timing table (fixture build seconds as
 recorded when built, floor image size, uptime at the marker), and exits non-zero on any
-failure. Also reachable as tools/qemu-smoke.
+failure. Console logs go to $BATON_TEST_LOGS (default /tmp/baton-qemu-logs).
+Also reachable as tools/qemu-smoke.
 """
 
 import os
+import re
 import statistics
 import sys
 import time
@@ -23,6 +26,7 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
 from tests.qemu import fixtures, floor  # noqa: E402
 
 DEFAULT = ["plain", "raid-luks-lvm"]
+LOG_DIR = os.environ.get("BATON_TEST_LOGS", "/tmp/baton-qemu-logs")
 
 
 def check(name, out):
@@ -39,6 +43,24 @@ def check(name, out):
     return problems
 
 
+def hotplug_case():
+    """Boots the plain floor image with no disk, hot-adds the plain disk through QMP
+    after the floor /init started polling for /dev/vda1, expects the marker."""
+    from tests.qemu.vm import VM
+    fx = fixtures.build("plain")
+    img = floor.build("plain", fx)
+    with VM(img["kernel"], img["initrd"], append=img["append"], timeout=180,
+            name="hotplug-plain") as vm:
+        vm.wait_for(r"FLOOR-INIT uptime=", timeout=120)
+        time.sleep(2)
+        t0 = time.monotonic()
+        vm.hotplug_disk(fx["disks"][0]["path"], "late0", serial="late0")
+        m = vm.wait_for(r"BATON-ROOT-INIT uptime=([0-9.]+)", timeout=60)
+        took = time.monotonic() - t0
+        vm.wait_exit(30)
+        return float(m.group(1)), took
+
+
 def main(argv):
     rounds = 1
     if "--rounds" in argv:
@@ -50,6 +72,7 @@ def main(argv):
         names = list(fixtures.NAMES)
     names = names or DEFAULT
     failed = False
+    os.makedirs(LOG_DIR, exist_ok=True)
     fx, img = {}, {}
     for n in names:
         t0 = time.monotonic()
@@ -67,7 +90,8 @@ def main(argv):
         for n in fx:
             label = f"floor-{n}" + (f"#{r + 1}" if rounds > 1 else "")
             try:
-                up, out = floor.boot(n, fx[n])
+                log = os.path.join(LOG_DIR, f"{label}.log")
+                up, out = floor.boot(n, fx[n], console_log=log)
                 problems = check(n, out)
                 if problems:
                     print(out, file=sys.stderr)
@@ -75,11 +99,22 @@ def main(argv):
                     failed = True
                 else:
                     ups[n].append(up)
-                    print(f"PASS {label} (BATON-ROOT-INIT at uptime {up:.2f} s)", flush=True)
+                    stamps = " ".join(re.findall(r"FLOOR-\w+ uptime=[0-9.]+", out))
+                    print(f"PASS {label} (BATON-ROOT-INIT at uptime {up:.2f} s; {stamps})",
+                          flush=True)
             except Exception as e:
                 traceback.print_exc()
                 print(f"FAIL {label}: {e}", flush=True)
                 failed = True
+    if "--hotplug" in argv or "--all" in argv:
+        try:
+            up, took = hotplug_case()
+            print(f"PASS hotplug-plain (marker {took:.2f} s after device_add, uptime {up:.2f} s)",
+                  flush=True)
+        except Exception as e:
+            traceback.print_exc()
+            print(f"FAIL hotplug-plain: {e}", flush=True)
+            failed = True
     print("\n| fixture | fixture build (s) | floor image (MB) | uptime at marker (s) |")
     print("|---|---|---|---|")
     for n in fx:

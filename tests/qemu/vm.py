@@ -158,7 +158,10 @@ class VM:
         raise VMError(f"{self.name}: {why} waiting for {pat.pattern!r}")
 
     def send(self, text):
-        """Types `text` on the serial console."""
+        """Types `text` on the serial console. Beware: a prompt may be printed before
+        the program flushes the tty input (cryptsetup: tcsetattr(TCSAFLUSH) after the
+        prompt), so text typed the instant the prompt shows can be dropped; wait a
+        moment (floor.boot waits 1.5 s)."""
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
 
