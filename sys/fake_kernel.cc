@@ -84,6 +84,7 @@ FakeKernel::FakeKernel() {
   root.root = std::make_shared<Node>();
   root.root->type = Type::kDirectory;
   root.root->mode = 0755;
+  root.root->ino = 1;
   root.root->dev = 1;
   root.root->magic = RAMFS_MAGIC;
   mounts_.push_back(std::move(root));
@@ -214,6 +215,7 @@ int FakeKernel::Resolve(const std::string& global, Resolved* out) {
 FakeKernel::NodePtr FakeKernel::NewNode(FileInfo::Type type, uint32_t mode, const NodePtr& dir) {
   auto node = std::make_shared<Node>();
   node->type = type;
+  node->ino = next_ino_++;
   node->mode = mode & 07777;
   node->dev = dir != nullptr ? dir->dev : 0;
   node->magic = dir != nullptr ? dir->magic : 0;
@@ -226,6 +228,7 @@ FileInfo FakeKernel::InfoOf(const Node& node) const {
   info.mode = node.mode;
   info.size = node.type == Type::kDirectory ? 0 : node.data.size();
   info.dev = node.dev;
+  info.ino = node.ino;
   info.rdev = node.rdev;
   info.fs_magic = node.magic;
   return info;
@@ -266,6 +269,7 @@ int FakeKernel::NewMountAt(const std::string& global, MountEntry entry, NodePtr 
     root = std::make_shared<Node>();
     root->type = Type::kDirectory;
     root->mode = 0755;
+    root->ino = next_ino_++;
     root->dev = dev;
     root->magic = magic;
   }
@@ -441,6 +445,21 @@ absl::StatusOr<size_t> FakeKernel::Write(int fd, const void* buf, size_t len) {
   node.data.replace(file->offset, len, bytes, len);
   file->offset += len;
   return len;
+}
+
+absl::StatusOr<size_t> FakeKernel::PRead(int fd, void* buf, size_t len, uint64_t offset) {
+  std::string what = absl::StrCat("pread fd ", fd);
+  if (int err = TakeInjected("pread", "")) return ErrnoStatus(err, what);
+  std::shared_ptr<OpenFile> file = FileOf(fd);
+  if (file == nullptr) return ErrnoStatus(EBADF, what);
+  if (file->kind != OpenFile::Kind::kNode) return ErrnoStatus(ESPIPE, what);
+  if (file->node->type == Type::kDirectory) return ErrnoStatus(EISDIR, what);
+  if ((file->flags & O_ACCMODE) == O_WRONLY) return ErrnoStatus(EBADF, what);
+  const std::string& data = file->node->data;
+  if (offset >= data.size()) return size_t{0};
+  size_t n = std::min<size_t>(len, data.size() - offset);
+  std::memcpy(buf, data.data() + offset, n);
+  return n;
 }
 
 absl::StatusOr<std::string> FakeKernel::ReadFile(const std::string& path) {

@@ -13,6 +13,7 @@
 // and fs_magic (from its fstype: tmpfs/devtmpfs → TMPFS_MAGIC, ramfs/rootfs
 // → RAMFS_MAGIC, proc, sysfs, ext4, else 0x1); a node reports the
 // dev/fs_magic it was created with, inherited from its directory.
+// Every node has its own inode number (FileInfo::ino), mount roots included.
 // SetFilesystem(path, dev, magic) re-stamps the existing subtree at PATH
 // and everything later created in it (the longest prefix wins, since a
 // deeper call re-stamps its own subtree again). Renames across mounts fail
@@ -66,7 +67,7 @@
 // INJECTION. FailNext(call, err) makes the next call named CALL fail with
 // errno ERR; FailNextOn(call, path, err) only when its main argument (as
 // passed) is PATH. Several queue up and are used in order. Call names:
-//   spawn kill reap execve set_child_subreaper open read write read_file
+//   spawn kill reap execve set_child_subreaper open read write pread read_file
 //   write_file mkdir_all unlink rmdir symlink rename mknod stat readlink
 //   list_dir stat_fd unlinkat openat list_dir_fd stat_at pipe set_cloexec
 //   dup mount umount pivot_root chroot chdir fchdir mounts uevent_socket
@@ -172,6 +173,7 @@ class FakeKernel : public Kernel {
   absl::StatusOr<UniqueFd> Open(const std::string& path, int flags, mode_t mode = 0) override;
   absl::StatusOr<size_t> Read(int fd, void* buf, size_t len) override;
   absl::StatusOr<size_t> Write(int fd, const void* buf, size_t len) override;
+  absl::StatusOr<size_t> PRead(int fd, void* buf, size_t len, uint64_t offset) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status WriteFile(const std::string& path, absl::string_view contents,
                          mode_t mode = 0644) override;
@@ -283,6 +285,7 @@ class FakeKernel : public Kernel {
   int next_fd_ = kFakeFdBase;
   int next_mount_id_ = 1;
   uint64_t next_dev_ = 2;
+  uint64_t next_ino_ = 2;
   pid_t next_pid_ = 1000;
   pid_t pid_ = 1;
   uid_t uid_ = 0;

@@ -18,6 +18,7 @@ struct FakeKernel::Node {
   uint32_t mode = 0;
   std::string data;  // file contents or symlink target
   uint64_t rdev = 0;
+  uint64_t ino = 0;
   uint64_t dev = 0;
   uint64_t magic = 0;
   bool sealed = false;

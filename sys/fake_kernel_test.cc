@@ -47,6 +47,8 @@ TEST(FakeKernelTest, FileTree) {
   EXPECT_EQ(null->type, FileInfo::Type::kCharDevice);
   EXPECT_EQ(null->rdev, makedev(1, 3));
   EXPECT_EQ(null->mode, 0666u);
+  EXPECT_NE(null->ino, 0u);
+  EXPECT_NE(null->ino, kernel.Stat("/etc")->ino);
 
   EXPECT_EQ(kernel.ReadFile("/etc/missing").status().code(), absl::StatusCode::kNotFound);
   EXPECT_FALSE(kernel.MkdirAll("/null/x").ok());
@@ -326,6 +328,13 @@ TEST(FakeKernelTest, PipesMemfdsAndUevents) {
   EXPECT_EQ(kernel.Write(memfd->get(), "x", 1).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(kernel.StatFd(memfd->get())->size, 5u);
+  char state[8];
+  auto got_state = kernel.PRead(memfd->get(), state, sizeof(state), 1);
+  ASSERT_TRUE(got_state.ok()) << got_state.status();
+  EXPECT_EQ(std::string(state, *got_state), "tate");
+  EXPECT_EQ(*kernel.PRead(memfd->get(), state, sizeof(state), 9), 0u);
+  EXPECT_EQ(kernel.PRead(pipe->first.get(), state, 1, 0).status().code(),
+            absl::StatusCode::kInternal);  // ESPIPE
   EXPECT_EQ(kernel.calls().back(), "seal_memfd handoff");
   EXPECT_TRUE(kernel.IsCloexec(memfd->get()));
   ASSERT_TRUE(kernel.SetCloexec(memfd->get(), false).ok());

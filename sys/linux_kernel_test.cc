@@ -259,6 +259,12 @@ TEST(LinuxKernelTest, SealedMemfdRejectsWrites) {
   auto info = kernel.StatFd(fd->get());
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->size, 3u);
+  EXPECT_NE(info->ino, 0u);
+  // The offset sits at the end after the write; PRead reads from 0 anyway.
+  char buf[8];
+  auto got = kernel.PRead(fd->get(), buf, sizeof(buf), 0);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(std::string(buf, *got), "abc");
   EXPECT_EQ(info->type, FileInfo::Type::kRegular);
 }
 
