@@ -174,7 +174,7 @@ def boot(scenario, fixture=None, timeout=180, **vm_kw):
     with VM(img["kernel"], img["initrd"], disks=[d["path"] for d in fx["disks"]],
             append=img["append"], timeout=timeout, name=f"floor-{scenario}", **vm_kw) as vm:
         if scenario == "luks-pass":
-            vm.wait_for(r"Enter passphrase for", timeout=timeout)
+            vm.wait_for(r"Enter passphrase for", timeout=timeout, partial=True)
             # cryptsetup prints the prompt *before* tcsetattr(TCSAFLUSH) turns echo off,
             # which drops input typed too early: give it a moment.
             time.sleep(1.5)

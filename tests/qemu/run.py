@@ -46,7 +46,7 @@ def main(argv=None):
             mem=a.mem, smp=a.smp, timeout=a.timeout, echo=a.echo, name=a.fixture) as vm:
         try:
             for regex, text in a.send_on:
-                vm.wait_for(regex, timeout=a.timeout)
+                vm.wait_for(regex, timeout=a.timeout, partial=True)
                 vm.send((fx.get("passphrase", "") if text == "@passphrase" else text) + "\n")
             m = vm.wait_for(a.expect, timeout=a.timeout)
         except VMError as e:

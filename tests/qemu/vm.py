@@ -135,15 +135,20 @@ class VM:
         with self._cond:
             return self._text
 
-    def wait_for(self, regex, timeout=60, from_start=False):
+    def wait_for(self, regex, timeout=60, from_start=False, partial=False):
         """Waits for `regex` in the console text after the previous match; returns
-        the re.Match. Raises VMError (and dumps the console tail) on timeout/exit."""
+        the re.Match. Raises VMError (and dumps the console tail) on timeout/exit.
+
+        By default only complete lines are searched, so `uptime=([0-9.]+)` can't match
+        half of a line still being written; pass partial=True for prompts that end
+        without a newline ("Enter passphrase for ...: ")."""
         pat = re.compile(regex, re.M) if isinstance(regex, str) else regex
         deadline = time.monotonic() + timeout
         with self._cond:
             pos = 0 if from_start else self._pos
             while True:
-                m = pat.search(self._text, pos)
+                end = len(self._text) if partial or self._closed else self._text.rfind("\n") + 1
+                m = pat.search(self._text, pos, max(end, pos))
                 if m:
                     self._pos = m.end()
                     return m
