@@ -393,10 +393,6 @@ void Engine::Impl::Dispatch(Event& event) {
 
   // `stop on` first, each instance with its own environment for $VAR.
   for (auto& [key, in] : instances_) {
-    if (in->wait_seq == event.seq) {
-      in->wait_seq = 0;
-      Queue(*in);
-    }
     if (in->goal != Goal::kStart || in->stop_on == nullptr) continue;
     if (in->stop_on->Handle(event, in->env) && in->stop_on->value()) {
       in->stop_on->Reset();
@@ -412,6 +408,14 @@ void Engine::Impl::Dispatch(Event& event) {
     entry.start_on->Reset();
     // AlreadyExists: an instance with goal start is left alone.
     StartInstance(entry, env).IgnoreError();
+  }
+  // Last, the instance that emitted EVENT goes on (after the jobs the event
+  // started or stopped have taken their first step).
+  for (auto& [key, in] : instances_) {
+    if (in->wait_seq == event.seq) {
+      in->wait_seq = 0;
+      Queue(*in);
+    }
   }
 }
 

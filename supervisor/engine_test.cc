@@ -680,6 +680,37 @@ TEST_F(EngineTest, IdleOnlyWhenSettled) {
   EXPECT_TRUE(engine_.Idle());
 }
 
+TEST_F(EngineTest, JobWithoutExecRunsUntilStopped) {
+  auto job = Service("marker", "go");
+  job->exec = jobs::Command();
+  engine_.AddJob(std::move(job));
+  EmitAndRun("go");
+  EXPECT_TRUE(runner_.started.empty());
+  EXPECT_TRUE(Running("marker"));
+  EXPECT_EQ(engine_.Find("marker")->pid, 0);
+  ASSERT_TRUE(engine_.Stop("marker").ok());
+  engine_.RunQueue();
+  EXPECT_EQ(StateOf("marker"), State::kWaiting);
+  EXPECT_TRUE(runner_.signals.empty());
+  EXPECT_THAT(NewEvents(), ElementsAre("go", "starting JOB=marker INSTANCE=",
+                                       "started JOB=marker INSTANCE=",
+                                       "stopping JOB=marker INSTANCE= RESULT=ok",
+                                       "stopped JOB=marker INSTANCE= RESULT=ok"));
+}
+
+TEST_F(EngineTest, SelfRestartingJobDoesNotHangRunQueue) {
+  // A task with nothing to run, started by its own `stopped`: endless.
+  auto job = Task("loop");
+  job->exec = jobs::Command();
+  job->start_on = Or(On("go"), On("stopped", {{"JOB", "loop", false}}));
+  engine_.AddJob(std::move(job));
+  EmitAndRun("go");  // returns after kMaxQueueItemsPerRun items
+  EXPECT_FALSE(engine_.Idle());
+  EXPECT_EQ(engine_.History().size(), Engine::kEventHistory);
+  engine_.RunQueue();  // and again: the loop keeps being served
+  EXPECT_FALSE(engine_.Idle());
+}
+
 TEST_F(EngineTest, StateAndGoalNames) {
   EXPECT_STREQ(StateName(State::kPostStop), "post-stop");
   EXPECT_STREQ(GoalName(Goal::kStart), "start");
