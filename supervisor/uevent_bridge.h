@@ -1,0 +1,191 @@
+// UeventBridge: kernel device events in, baton events out (stage 1 has no
+// udevd).
+//
+// PID 1 owns a NETLINK_KOBJECT_UEVENT socket from its first instant
+// (Start()). Every event — from the socket, or synthesized by Coldplug() for
+// devices that existed before the socket — is handled in one place:
+//
+//  1. MODALIAS on an `add`: the module it resolves to is loaded through the
+//     ModuleLoader, once per distinct alias (a failure is logged; the event
+//     still goes on).
+//  2. SUBSYSTEM=block with DEVNAME: the node DEV_ROOT/DEVNAME is made with
+//     mknod from MAJOR/MINOR if devtmpfs has not made it; on add/change the
+//     device is probed (BlockProber: ID_FS_*, ID_PART_*), with extras read
+//     from sysfs: DM_NAME, DM_UUID for device-mapper (dm-N) devices; MD_LEVEL
+//     and MD_UUID (from the members' superblocks, which the bridge saw
+//     first) for md arrays. Like udev, an md array whose array_state is
+//     "inactive" or "clear" and a suspended dm device are not probed. Then
+//     the links users expect are made, relative like udev's
+//     ("../../vda1"), names escaped like udev's (\x2f for '/', \x20 for ' '):
+//        disk/by-uuid/ID_FS_UUID_ENC, disk/by-label/ID_FS_LABEL_ENC
+//            (when ID_FS_USAGE is filesystem, crypto or other, as udev's
+//            60-persistent-storage rules: RAID members share the array UUID)
+//        disk/by-partuuid/ID_PART_ENTRY_UUID, disk/by-partlabel/ID_PART_ENTRY_NAME
+//        disk/by-id/virtio-SERIAL[-partN] (sysfs `serial` of the virtio disk)
+//        disk/by-id/dm-name-NAME, disk/by-id/dm-uuid-UUID, mapper/NAME
+//        disk/by-id/md-uuid-MD_UUID
+//     A link already pointing elsewhere is replaced (the newest device
+//     wins); a file that is not a symlink is left alone. On `remove` (and on
+//     `change` for links that no longer apply) a link is removed only if it
+//     still points at this device. DEVLINKS lists the links, as udev's does.
+//  3. Emit "<SUBSYSTEM>-device-<ACTION'>", ACTION' being added, removed,
+//     changed, moved, online, offline, bound, unbound (another action is
+//     used as it is). The environment, in a stable order: the kernel's keys
+//     ACTION, DEVPATH, SUBSYSTEM, DEVTYPE, DEVNAME (a full path, "/dev/vda",
+//     as udev's), MAJOR, MINOR, SEQNUM, then the event's other keys in
+//     arrival order, then everything the bridge added (ID_*, DM_*, MD_*,
+//     DEVLINKS), sorted by name. A `remove` carries the properties the device
+//     had, so `stop on block-device-removed ID_FS_UUID=…` matches.
+//
+// FOLLOWING UDEVD (Options::group = 2, `baton-mkinitramfs --with-udevd`):
+// the events arrive after udevd's rules ran, so modules, probing and links
+// are udevd's business; the bridge only emits, with udevd's properties.
+//
+// COLDPLUG walks DEV SYS_ROOT/devices itself (through the Kernel: ListDir,
+// Stat, ReadFile, ReadLink; symlinks such as `subsystem`, `driver`, `device`
+// are never followed) and synthesizes an `add` for every directory holding a
+// `uevent` file: DEVPATH from the path, SUBSYSTEM from the basename of the
+// `subsystem` link, the rest from the `uevent` file. The alternative,
+// writing "add" into every `uevent` file as `udevadm trigger` does, was not
+// chosen: it makes the kernel send each event back through the socket, so
+// coldplug would cost a netlink round trip per device, could overflow the
+// socket's receive buffer on large machines (the events are lost, ENOBUFS),
+// and "coldplug is done" could only be guessed from the socket going quiet.
+// Walking is synchronous: when Coldplug() returns every existing device has
+// been handled, which is what Quiet() needs. Order, as udev does it: first
+// every MODALIAS is loaded (drivers bind and create devices, whose events
+// come through the socket), then the events of non-block devices, then
+// block devices: whole disks, then partitions, then virtual (dm, md, loop)
+// devices. A device created while the walk runs may be handled twice (walk
+// and socket); handling is idempotent apart from the repeated event.
+//
+// PAUSE. While paused (the switch to the real root), OnReadable() still
+// drains the socket but queues the raw datagrams instead of handling them;
+// TakeQueued() hands them over (to the handoff, for stage 2 to replay).
+// Resume() handles whatever is still queued, in order.
+//
+// Malformed datagrams are counted and logged, never fatal. Single-threaded:
+// every method runs on the supervisor's event loop.
+#ifndef BATON_SUPERVISOR_UEVENT_BRIDGE_H_
+#define BATON_SUPERVISOR_UEVENT_BRIDGE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "supervisor/event.h"
+#include "supervisor/uevent.h"
+#include "sys/blkid_prober.h"
+#include "sys/kernel.h"
+#include "sys/modules.h"
+#include "sys/unique_fd.h"
+
+namespace baton::supervisor {
+
+class UeventBridge {
+ public:
+  using EmitFn = std::function<void(std::string event_name, Env env)>;
+  using LogFn = std::function<void(absl::string_view line)>;
+
+  struct Options {
+    std::string dev_root = "/dev";
+    std::string sys_root = "/sys";
+    int group = 1;  // 1: the kernel's events; 2: udevd's processed events
+    LogFn log;      // warnings and notable actions; may be empty
+  };
+
+  UeventBridge(sys::Kernel& kernel, sys::ModuleLoader& modules, sys::BlockProber& prober,
+               EmitFn emit, Options options);
+  UeventBridge(sys::Kernel& kernel, sys::ModuleLoader& modules, sys::BlockProber& prober,
+               EmitFn emit)
+      : UeventBridge(kernel, modules, prober, std::move(emit), Options()) {}
+  UeventBridge(const UeventBridge&) = delete;
+  UeventBridge& operator=(const UeventBridge&) = delete;
+
+  // Opens the uevent socket; returns its fd for the event loop to watch.
+  absl::StatusOr<int> Start();
+  // Takes a socket opened earlier (stage 2: the one stage 1 handed over).
+  int Adopt(sys::UniqueFd socket);
+  int fd() const { return socket_.get(); }
+
+  // Drains the socket: handles (or, paused, queues) every pending datagram.
+  void OnReadable();
+  // Handles (or queues) one raw datagram as if it came from the socket.
+  void OnDatagram(std::string datagram);
+
+  // Synthesizes and handles an `add` for every device in sysfs (see above).
+  // Fails only when SYS_ROOT/devices cannot be listed.
+  absl::Status Coldplug();
+
+  void Pause();
+  // Handles the queued datagrams in order, then goes on handling.
+  void Resume();
+  bool paused() const { return paused_; }
+  // The datagrams queued while paused, in arrival order; the queue empties.
+  std::vector<std::string> TakeQueued();
+
+  // Coldplug has finished and no datagram waits in the queue.
+  bool Quiet() const { return coldplug_done_ && queue_.empty(); }
+  uint64_t handled() const { return handled_; }
+  size_t queued() const { return queue_.size(); }
+  uint64_t malformed() const { return malformed_; }
+
+  // Known block devices: node ("/dev/vda1") → the environment of the last
+  // event emitted for it. A removed device is dropped.
+  const std::map<std::string, Env>& BlockDevices() const { return block_devices_; }
+
+  // Handles one parsed event (steps 1–3 above).
+  void Handle(const Uevent& event);
+
+ private:
+  void Log(absl::string_view line) const;
+  void LoadModule(const std::string& alias);
+  // Block-device work of step 2; fills DERIVED with the bridge's properties.
+  void HandleBlock(const Uevent& event, const std::string& node,
+                   std::map<std::string, std::string>& derived);
+  // DM_*/MD_* from sysfs; clears PROBE for devices udev would not probe.
+  void SysfsExtras(const Uevent& event, std::map<std::string, std::string>& derived,
+                   bool& probe);
+  std::vector<std::string> WantedLinks(const Uevent& event,
+                                       const std::map<std::string, std::string>& props);
+  void AddLink(const std::string& link, const std::string& node);
+  void RemoveLink(const std::string& link, const std::string& node);
+  std::string LinkTarget(const std::string& link, const std::string& node) const;
+  void Walk(const std::string& dir, std::vector<Uevent>& out);
+
+  sys::Kernel& kernel_;
+  sys::ModuleLoader& modules_;
+  sys::BlockProber& prober_;
+  EmitFn emit_;
+  Options options_;
+
+  sys::UniqueFd socket_;
+  bool paused_ = false;
+  bool coldplug_done_ = false;
+  std::deque<std::string> queue_;
+  uint64_t handled_ = 0;
+  uint64_t malformed_ = 0;
+  std::set<std::string> aliases_seen_;
+  std::set<std::string> nodes_made_;
+  std::map<std::string, Env> block_devices_;
+  // Per block node: the links made for it (full paths) and the properties
+  // the bridge derived (ID_*, DM_*, MD_*, DEVLINKS), kept for `remove`.
+  std::map<std::string, std::vector<std::string>> links_;
+  std::map<std::string, std::map<std::string, std::string>> derived_;
+};
+
+// udev's escaping of a string used as a /dev file name: every byte outside
+// [0-9A-Za-z#+-.:=@_] that is not part of a valid UTF-8 sequence, and '\',
+// becomes \xNN ("my disk/a" → "my\x20disk\x2fa").
+std::string EncodeDevnodeName(absl::string_view s);
+
+}  // namespace baton::supervisor
+
+#endif  // BATON_SUPERVISOR_UEVENT_BRIDGE_H_

@@ -1,0 +1,102 @@
+// UeventBridge: coldplug by walking sysfs (see the header for why and in
+// which order).
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "supervisor/uevent_bridge.h"
+
+namespace baton::supervisor {
+namespace {
+
+// Entries of a device directory that are never device directories
+// themselves (symlinks and attribute files, or attribute groups that hold
+// no devices): not worth a stat each.
+const std::set<std::string>& SkippedNames() {
+  static const auto* names = new std::set<std::string>{
+      "uevent", "subsystem", "driver", "device", "firmware_node", "of_node", "dev",
+      "modalias", "iommu_group", "bdi", "power", "holders", "slaves"};
+  return *names;
+}
+
+// Block devices: physical disks, their partitions, then virtual devices
+// (dm, md, loop), which stack on the others.
+int BlockRank(const Uevent& ev) {
+  const bool virt = absl::StartsWith(ev.devpath, "/devices/virtual/");
+  const bool part = ev.devtype == "partition";
+  return (virt ? 2 : 0) + (part ? 1 : 0);
+}
+
+}  // namespace
+
+void UeventBridge::Walk(const std::string& dir, std::vector<Uevent>& out) {
+  absl::StatusOr<std::vector<std::string>> names = kernel_.ListDir(dir);
+  if (!names.ok()) {
+    Log(absl::StrCat("coldplug: cannot list ", dir, ": ", names.status().message()));
+    return;
+  }
+  if (std::binary_search(names->begin(), names->end(), "uevent")) {
+    absl::StatusOr<std::string> subsystem = kernel_.ReadLink(dir + "/subsystem");
+    absl::StatusOr<std::string> contents = kernel_.ReadFile(dir + "/uevent");
+    if (subsystem.ok() && contents.ok()) {
+      std::string sub = *subsystem;
+      if (size_t slash = sub.rfind('/'); slash != std::string::npos) sub.erase(0, slash + 1);
+      Env props = {{"ACTION", "add"},
+                   {"DEVPATH", dir.substr(options_.sys_root.size())},
+                   {"SUBSYSTEM", sub}};
+      for (auto& kv : ParseUeventFile(*contents)) {
+        if (kv.first != "ACTION" && kv.first != "DEVPATH" && kv.first != "SUBSYSTEM") {
+          props.push_back(std::move(kv));
+        }
+      }
+      absl::StatusOr<Uevent> ev = UeventFromProps(std::move(props));
+      if (ev.ok()) {
+        out.push_back(std::move(*ev));
+      } else {
+        Log(absl::StrCat("coldplug: skipped ", dir, ": ", ev.status().message()));
+      }
+    }
+    // No `subsystem` link: a kobject that is not a device of any class.
+  }
+  for (const std::string& name : *names) {
+    if (SkippedNames().count(name)) continue;
+    const std::string path = dir + "/" + name;
+    absl::StatusOr<sys::FileInfo> st = kernel_.Stat(path);
+    if (st.ok() && st->type == sys::FileInfo::Type::kDirectory) Walk(path, out);
+  }
+}
+
+absl::Status UeventBridge::Coldplug() {
+  const std::string root = options_.sys_root + "/devices";
+  absl::StatusOr<std::vector<std::string>> top = kernel_.ListDir(root);
+  if (!top.ok()) return top.status();
+
+  std::vector<Uevent> devices;
+  Walk(root, devices);
+
+  const bool follow_udevd = options_.group == 2;
+  if (!follow_udevd) {
+    for (const Uevent& ev : devices) {
+      if (!ev.modalias.empty()) LoadModule(ev.modalias);
+    }
+  }
+  std::vector<const Uevent*> block;
+  for (const Uevent& ev : devices) {
+    if (ev.subsystem == "block") {
+      block.push_back(&ev);
+    } else {
+      Handle(ev);
+    }
+  }
+  std::stable_sort(block.begin(), block.end(), [](const Uevent* a, const Uevent* b) {
+    return BlockRank(*a) < BlockRank(*b);
+  });
+  for (const Uevent* ev : block) Handle(*ev);
+
+  coldplug_done_ = true;
+  Log(absl::StrCat("coldplug: ", devices.size(), " devices, ", block.size(), " block"));
+  return absl::OkStatus();
+}
+
+}  // namespace baton::supervisor

@@ -1,0 +1,459 @@
+#include "supervisor/uevent_bridge.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sys/fake_block_prober.h"
+#include "sys/fake_kernel.h"
+#include "sys/fake_module_loader.h"
+
+namespace baton::supervisor {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Pair;
+
+const std::string kPci = "/devices/pci0000:00/0000:00:03.0";
+const std::string kVirtio = kPci + "/virtio0";
+const std::string kVda = kVirtio + "/block/vda";
+const std::string kVda1 = kVda + "/vda1";
+const std::string kUuid = "0b1e7c4a-5d2f-4b8e-9a61-3c7d2e8f9a10";
+
+std::string Z(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const auto& p : parts) {
+    out += p;
+    out.push_back('\0');
+  }
+  return out;
+}
+
+struct Emitted {
+  std::string name;
+  Env env;
+};
+
+std::optional<std::string> EnvGet(const Env& env, const std::string& key) {
+  for (const auto& [k, v] : env) {
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
+class UeventBridgeTest : public ::testing::Test {
+ protected:
+  UeventBridgeTest() {
+    UeventBridge::Options options;
+    options.log = [this](absl::string_view line) { log_.emplace_back(line); };
+    bridge_ = std::make_unique<UeventBridge>(
+        kernel_, modules_, prober_,
+        [this](std::string name, Env env) {
+          emitted_.push_back({std::move(name), std::move(env)});
+          loads_at_emit_.push_back(modules_.calls().size());
+        },
+        options);
+    EXPECT_TRUE(kernel_.MkdirAll("/dev").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/class/block").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/bus/pci").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/bus/virtio").ok());
+  }
+
+  // A sysfs device directory: its uevent file and `subsystem` link
+  // (relative, like the kernel's).
+  void AddDevice(const std::string& devpath, const std::string& subsystem_dir,
+                 const std::string& uevent) {
+    const std::string dir = "/sys" + devpath;
+    ASSERT_TRUE(kernel_.MkdirAll(dir).ok());
+    ASSERT_TRUE(kernel_.WriteFile(dir + "/uevent", uevent).ok());
+    std::string up;
+    for (char c : devpath.substr(1)) {
+      if (c == '/') up += "../";
+    }
+    ASSERT_TRUE(kernel_.Symlink(up + "../" + subsystem_dir, dir + "/subsystem").ok());
+    ASSERT_TRUE(kernel_.MkdirAll(dir + "/power").ok());  // attribute groups too
+  }
+
+  void AddVirtioDisk() {
+    AddDevice(kPci, "bus/pci", "PCI_CLASS=10000\nMODALIAS=pci:v00001AF4d00001001sv00001AF4\n");
+    AddDevice(kVirtio, "bus/virtio", "MODALIAS=virtio:d00000002v00001AF4\n");
+    AddDevice(kVda, "class/block", "MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\nDISKSEQ=1\n");
+    ASSERT_TRUE(kernel_.WriteFile("/sys" + kVda + "/serial", "disk0\n").ok());
+    AddDevice(kVda1, "class/block",
+              "MAJOR=254\nMINOR=1\nDEVNAME=vda1\nDEVTYPE=partition\nDISKSEQ=1\nPARTN=1\n");
+    // devtmpfs made vda; vda1 is left for the bridge to make.
+    ASSERT_TRUE(kernel_.Mknod("/dev/vda", S_IFBLK | 0600, makedev(254, 0)).ok());
+    prober_.Set("/dev/vda", {{"ID_PART_TABLE_TYPE", "gpt"},
+                             {"ID_PART_TABLE_UUID", "11111111-2222-3333-4444-555555555555"}});
+    prober_.Set("/dev/vda1", {{"ID_FS_TYPE", "ext4"},
+                              {"ID_FS_USAGE", "filesystem"},
+                              {"ID_FS_UUID", kUuid},
+                              {"ID_FS_UUID_ENC", kUuid},
+                              {"ID_FS_LABEL", "my_root/x"},
+                              {"ID_FS_LABEL_ENC", "my\\x20root\\x2fx"},
+                              {"ID_PART_ENTRY_UUID", "aaaaaaaa-0000-0000-0000-000000000001"},
+                              {"ID_PART_ENTRY_NAME", "root part"},
+                              {"ID_PART_ENTRY_NUMBER", "1"}});
+  }
+
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names;
+    for (const auto& e : emitted_) names.push_back(e.name);
+    return names;
+  }
+
+  std::optional<std::string> Link(const std::string& path) {
+    absl::StatusOr<std::string> target = kernel_.ReadLink(path);
+    if (!target.ok()) return std::nullopt;
+    return *target;
+  }
+
+  std::string Datagram(const std::string& action, const std::string& devpath,
+                       std::initializer_list<std::string> rest, int seqnum) {
+    std::string d = Z({action + "@" + devpath, "ACTION=" + action, "DEVPATH=" + devpath});
+    for (const auto& r : rest) d += Z({r});
+    return d + Z({"SEQNUM=" + std::to_string(seqnum)});
+  }
+
+  sys::FakeKernel kernel_;
+  sys::FakeModuleLoader modules_;
+  sys::FakeBlockProber prober_;
+  std::vector<Emitted> emitted_;
+  std::vector<size_t> loads_at_emit_;
+  std::vector<std::string> log_;
+  std::unique_ptr<UeventBridge> bridge_;
+};
+
+TEST_F(UeventBridgeTest, ColdplugLoadsModulesFirstThenEmitsDisksBeforePartitions) {
+  AddVirtioDisk();
+  kernel_.ClearCalls();
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+
+  EXPECT_THAT(modules_.calls(), ElementsAre("pci:v00001AF4d00001001sv00001AF4",
+                                            "virtio:d00000002v00001AF4"));
+  ASSERT_THAT(Names(), ElementsAre("pci-device-added", "virtio-device-added",
+                                   "block-device-added", "block-device-added"));
+  EXPECT_EQ(loads_at_emit_.front(), 2u);  // every alias loaded before any event
+  EXPECT_TRUE(bridge_->Quiet());
+  EXPECT_EQ(bridge_->handled(), 4u);
+
+  const Env& vda = emitted_[2].env;
+  EXPECT_EQ(EnvGet(vda, "DEVNAME"), "/dev/vda");
+  EXPECT_EQ(EnvGet(vda, "ID_PART_TABLE_TYPE"), "gpt");
+  EXPECT_EQ(EnvGet(vda, "DEVLINKS"), "/dev/disk/by-id/virtio-disk0");
+
+  const Env& vda1 = emitted_[3].env;
+  // The kernel's keys first, in udev's order, then the rest of the uevent
+  // file, then the derived properties sorted.
+  std::vector<std::string> keys;
+  for (const auto& kv : vda1) keys.push_back(kv.first);
+  EXPECT_THAT(keys, ElementsAre("ACTION", "DEVPATH", "SUBSYSTEM", "DEVTYPE", "DEVNAME", "MAJOR",
+                                "MINOR", "DISKSEQ", "PARTN", "DEVLINKS", "ID_FS_LABEL",
+                                "ID_FS_LABEL_ENC", "ID_FS_TYPE", "ID_FS_USAGE", "ID_FS_UUID",
+                                "ID_FS_UUID_ENC", "ID_PART_ENTRY_NAME", "ID_PART_ENTRY_NUMBER",
+                                "ID_PART_ENTRY_UUID"));
+  EXPECT_EQ(EnvGet(vda1, "ACTION"), "add");
+  EXPECT_EQ(EnvGet(vda1, "DEVPATH"), kVda1);
+  EXPECT_EQ(EnvGet(vda1, "SUBSYSTEM"), "block");
+  EXPECT_EQ(EnvGet(vda1, "DEVNAME"), "/dev/vda1");
+  EXPECT_EQ(EnvGet(vda1, "ID_FS_TYPE"), "ext4");
+
+  // Block devices are known for the root finder.
+  ASSERT_EQ(bridge_->BlockDevices().size(), 2u);
+  EXPECT_EQ(EnvGet(bridge_->BlockDevices().at("/dev/vda1"), "ID_FS_UUID"), kUuid);
+
+  // The missing node was made from MAJOR/MINOR; the existing one left alone.
+  EXPECT_THAT(kernel_.calls(), Contains("mknod /dev/vda1 60600 254:1"));
+  EXPECT_THAT(kernel_.calls(), Not(Contains(HasSubstr("mknod /dev/vda "))));
+  // Coldplug only reads sysfs: it writes no `uevent` file.
+  EXPECT_THAT(kernel_.calls(), Not(Contains(HasSubstr("/sys/"))));;
+}
+
+TEST_F(UeventBridgeTest, ColdplugOrdersDisksThenPartitionsThenVirtualDevices) {
+  AddVirtioDisk();
+  // Walked after vda1 ("platform" > "pci0000:00"), handled before it.
+  AddDevice("/devices/platform/host0/block/sda", "class/block",
+            "MAJOR=8\nMINOR=0\nDEVNAME=sda\nDEVTYPE=disk\n");
+  AddDevice("/devices/virtual/block/dm-0", "class/block",
+            "MAJOR=253\nMINOR=0\nDEVNAME=dm-0\nDEVTYPE=disk\n");
+  AddDevice("/devices/virtual/tty/tty0", "class/tty", "MAJOR=4\nMINOR=0\nDEVNAME=tty0\n");
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  std::vector<std::string> order;
+  for (const auto& e : emitted_) order.push_back(e.name + " " + *EnvGet(e.env, "DEVPATH"));
+  EXPECT_THAT(order, ElementsAre("pci-device-added " + kPci, "virtio-device-added " + kVirtio,
+                                 "tty-device-added /devices/virtual/tty/tty0",
+                                 "block-device-added " + kVda,
+                                 "block-device-added /devices/platform/host0/block/sda",
+                                 "block-device-added " + kVda1,
+                                 "block-device-added /devices/virtual/block/dm-0"));
+  // A char device keeps its full DEVNAME too, and is not probed.
+  EXPECT_EQ(EnvGet(emitted_[2].env, "DEVNAME"), "/dev/tty0");
+  EXPECT_THAT(prober_.probed(), Not(Contains("/dev/tty0")));
+}
+
+TEST_F(UeventBridgeTest, ColdplugMakesUdevLinksWithUdevEscaping) {
+  AddVirtioDisk();
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  EXPECT_EQ(Link("/dev/disk/by-uuid/" + kUuid), "../../vda1");
+  EXPECT_EQ(Link("/dev/disk/by-label/my\\x20root\\x2fx"), "../../vda1");
+  EXPECT_EQ(Link("/dev/disk/by-partuuid/aaaaaaaa-0000-0000-0000-000000000001"), "../../vda1");
+  EXPECT_EQ(Link("/dev/disk/by-partlabel/root\\x20part"), "../../vda1");
+  EXPECT_EQ(Link("/dev/disk/by-id/virtio-disk0"), "../../vda");
+  EXPECT_EQ(Link("/dev/disk/by-id/virtio-disk0-part1"), "../../vda1");
+  EXPECT_EQ(EnvGet(emitted_[3].env, "DEVLINKS"),
+            "/dev/disk/by-uuid/" + kUuid +
+                " /dev/disk/by-label/my\\x20root\\x2fx"
+                " /dev/disk/by-partuuid/aaaaaaaa-0000-0000-0000-000000000001"
+                " /dev/disk/by-partlabel/root\\x20part /dev/disk/by-id/virtio-disk0-part1");
+}
+
+TEST_F(UeventBridgeTest, ColdplugFailsWithoutSysfs) {
+  sys::FakeKernel empty;
+  UeventBridge bridge(empty, modules_, prober_, [](std::string, Env) {});
+  EXPECT_FALSE(bridge.Coldplug().ok());
+  EXPECT_FALSE(bridge.Quiet());
+}
+
+TEST_F(UeventBridgeTest, NetlinkDatagramBecomesEventAndRemoveUndoesLinks) {
+  AddVirtioDisk();
+  absl::StatusOr<int> fd = bridge_->Start();
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  EXPECT_EQ(bridge_->fd(), *fd);
+
+  kernel_.InjectUevent(Datagram("add", kVda1,
+                                {"SUBSYSTEM=block", "MAJOR=254", "MINOR=1", "DEVNAME=vda1",
+                                 "DEVTYPE=partition", "PARTN=1"},
+                                900));
+  bridge_->OnReadable();
+  ASSERT_THAT(Names(), ElementsAre("block-device-added"));
+  EXPECT_EQ(EnvGet(emitted_[0].env, "SEQNUM"), "900");
+  EXPECT_EQ(EnvGet(emitted_[0].env, "ID_FS_UUID"), kUuid);
+  EXPECT_EQ(Link("/dev/disk/by-uuid/" + kUuid), "../../vda1");
+  EXPECT_THAT(prober_.probed(), ElementsAre("/dev/vda1"));
+
+  kernel_.InjectUevent(Datagram("remove", kVda1,
+                                {"SUBSYSTEM=block", "MAJOR=254", "MINOR=1", "DEVNAME=vda1",
+                                 "DEVTYPE=partition", "PARTN=1"},
+                                901));
+  bridge_->OnReadable();
+  ASSERT_THAT(Names(), ElementsAre("block-device-added", "block-device-removed"));
+  // A remove carries what the device was, and is not probed again.
+  EXPECT_EQ(EnvGet(emitted_[1].env, "ID_FS_UUID"), kUuid);
+  EXPECT_THAT(prober_.probed(), ElementsAre("/dev/vda1"));
+  EXPECT_EQ(Link("/dev/disk/by-uuid/" + kUuid), std::nullopt);
+  EXPECT_EQ(Link("/dev/disk/by-label/my\\x20root\\x2fx"), std::nullopt);
+  EXPECT_EQ(Link("/dev/disk/by-id/virtio-disk0-part1"), std::nullopt);
+  EXPECT_THAT(bridge_->BlockDevices(), IsEmpty());
+  // The node the bridge made goes too.
+  EXPECT_THAT(kernel_.calls(), Contains("unlink /dev/vda1"));
+}
+
+TEST_F(UeventBridgeTest, RemoveKeepsLinkThatNowPointsElsewhere) {
+  ASSERT_TRUE(kernel_.Mknod("/dev/vdb", S_IFBLK | 0600, makedev(254, 16)).ok());
+  ASSERT_TRUE(kernel_.Mknod("/dev/vdc", S_IFBLK | 0600, makedev(254, 32)).ok());
+  sys::BlockProperties same = {
+      {"ID_FS_TYPE", "ext4"}, {"ID_FS_USAGE", "filesystem"}, {"ID_FS_LABEL", "data"}};
+  prober_.Set("/dev/vdb", same);
+  prober_.Set("/dev/vdc", same);
+  bridge_->OnDatagram(Datagram("add", "/devices/x/block/vdb",
+                               {"SUBSYSTEM=block", "DEVNAME=vdb", "DEVTYPE=disk"}, 1));
+  EXPECT_EQ(Link("/dev/disk/by-label/data"), "../../vdb");
+  bridge_->OnDatagram(Datagram("add", "/devices/y/block/vdc",
+                               {"SUBSYSTEM=block", "DEVNAME=vdc", "DEVTYPE=disk"}, 2));
+  EXPECT_EQ(Link("/dev/disk/by-label/data"), "../../vdc");
+  bridge_->OnDatagram(Datagram("remove", "/devices/x/block/vdb",
+                               {"SUBSYSTEM=block", "DEVNAME=vdb", "DEVTYPE=disk"}, 3));
+  EXPECT_EQ(Link("/dev/disk/by-label/data"), "../../vdc");
+}
+
+TEST_F(UeventBridgeTest, ChangeDropsLinksThatNoLongerApply) {
+  ASSERT_TRUE(kernel_.Mknod("/dev/vdb", S_IFBLK | 0600, makedev(254, 16)).ok());
+  prober_.Set("/dev/vdb", {{"ID_FS_TYPE", "ext4"}, {"ID_FS_USAGE", "filesystem"},
+                           {"ID_FS_LABEL", "old"}});
+  const std::string path = "/devices/x/block/vdb";
+  bridge_->OnDatagram(Datagram("add", path, {"SUBSYSTEM=block", "DEVNAME=vdb"}, 1));
+  prober_.Set("/dev/vdb", {{"ID_FS_TYPE", "ext4"}, {"ID_FS_USAGE", "filesystem"},
+                           {"ID_FS_LABEL", "new"}});
+  bridge_->OnDatagram(Datagram("change", path, {"SUBSYSTEM=block", "DEVNAME=vdb"}, 2));
+  EXPECT_EQ(Link("/dev/disk/by-label/old"), std::nullopt);
+  EXPECT_EQ(Link("/dev/disk/by-label/new"), "../../vdb");
+  EXPECT_THAT(Names(), ElementsAre("block-device-added", "block-device-changed"));
+}
+
+TEST_F(UeventBridgeTest, RaidMembersGetNoByUuidLink) {
+  prober_.Set("/dev/vdb", {{"ID_FS_TYPE", "linux_raid_member"},
+                           {"ID_FS_USAGE", "raid"},
+                           {"ID_FS_UUID", kUuid},
+                           {"MD_UUID", "0b1e7c4a:5d2f4b8e:9a613c7d:2e8f9a10"}});
+  bridge_->OnDatagram(Datagram("add", "/devices/x/block/vdb",
+                               {"SUBSYSTEM=block", "DEVNAME=vdb", "DEVTYPE=disk"}, 1));
+  EXPECT_EQ(Link("/dev/disk/by-uuid/" + kUuid), std::nullopt);
+  EXPECT_EQ(EnvGet(emitted_[0].env, "MD_UUID"), "0b1e7c4a:5d2f4b8e:9a613c7d:2e8f9a10");
+}
+
+TEST_F(UeventBridgeTest, ModaliasIsLoadedOncePerAliasAndOnlyOnAdd) {
+  auto dev = [&](const std::string& action, const std::string& path, int seq) {
+    return Datagram(action, path, {"SUBSYSTEM=cpu", "MODALIAS=cpu:type:x86,ven0000fam0006"},
+                    seq);
+  };
+  bridge_->OnDatagram(dev("add", "/devices/system/cpu/cpu0", 1));
+  bridge_->OnDatagram(dev("add", "/devices/system/cpu/cpu1", 2));
+  bridge_->OnDatagram(dev("change", "/devices/system/cpu/cpu2", 3));
+  bridge_->OnDatagram(Datagram("remove", "/devices/x", {"SUBSYSTEM=pci", "MODALIAS=pci:v1"}, 4));
+  EXPECT_THAT(modules_.calls(), ElementsAre("cpu:type:x86,ven0000fam0006"));
+  EXPECT_THAT(Names(), ElementsAre("cpu-device-added", "cpu-device-added", "cpu-device-changed",
+                                   "pci-device-removed"));
+}
+
+TEST_F(UeventBridgeTest, ModuleLoadFailureIsLoggedAndEventStillEmitted) {
+  modules_.SetResult("pci:bad", absl::InternalError("load module x: Exec format error"));
+  bridge_->OnDatagram(Datagram("add", "/devices/x", {"SUBSYSTEM=pci", "MODALIAS=pci:bad"}, 1));
+  EXPECT_THAT(Names(), ElementsAre("pci-device-added"));
+  EXPECT_THAT(log_, Contains(HasSubstr("pci:bad")));
+}
+
+TEST_F(UeventBridgeTest, PauseQueuesRawDatagramsInOrder) {
+  ASSERT_TRUE(bridge_->Start().ok());
+  AddVirtioDisk();
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  emitted_.clear();
+  bridge_->Pause();
+  const std::string a = Datagram("add", "/devices/a", {"SUBSYSTEM=pci"}, 10);
+  const std::string b = std::string("garbage\0\xff", 9);
+  const std::string c = Datagram("add", "/devices/c", {"SUBSYSTEM=pci"}, 11);
+  kernel_.InjectUevent(a);
+  kernel_.InjectUevent(b);
+  kernel_.InjectUevent(c);
+  bridge_->OnReadable();
+  EXPECT_THAT(emitted_, IsEmpty());
+  EXPECT_EQ(bridge_->queued(), 3u);
+  EXPECT_FALSE(bridge_->Quiet());
+  EXPECT_THAT(bridge_->TakeQueued(), ElementsAre(a, b, c));
+  EXPECT_EQ(bridge_->queued(), 0u);
+  EXPECT_TRUE(bridge_->Quiet());
+  EXPECT_TRUE(bridge_->paused());
+}
+
+TEST_F(UeventBridgeTest, ResumeHandlesWhatWasQueued) {
+  bridge_->Pause();
+  bridge_->OnDatagram(Datagram("add", "/devices/a", {"SUBSYSTEM=pci"}, 10));
+  bridge_->OnDatagram(Datagram("add", "/devices/b", {"SUBSYSTEM=usb"}, 11));
+  EXPECT_THAT(emitted_, IsEmpty());
+  bridge_->Resume();
+  EXPECT_THAT(Names(), ElementsAre("pci-device-added", "usb-device-added"));
+  EXPECT_EQ(bridge_->queued(), 0u);
+}
+
+TEST_F(UeventBridgeTest, MalformedDatagramsAreIgnoredWithAWarning) {
+  ASSERT_TRUE(bridge_->Start().ok());
+  kernel_.InjectUevent("add@/devices/x");  // no properties
+  kernel_.InjectUevent(std::string("\0\0\0", 3));
+  kernel_.InjectUevent(Datagram("add", "/devices/ok", {"SUBSYSTEM=pci"}, 5));
+  bridge_->OnReadable();
+  EXPECT_THAT(Names(), ElementsAre("pci-device-added"));
+  EXPECT_EQ(bridge_->malformed(), 2u);
+  EXPECT_THAT(log_, Contains(HasSubstr("malformed")));
+}
+
+TEST_F(UeventBridgeTest, DeviceMapperNamesAndLinks) {
+  const std::string dm = "/devices/virtual/block/dm-0";
+  ASSERT_TRUE(kernel_.MkdirAll("/sys" + dm + "/dm").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/name", "cryptroot\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/uuid", "CRYPT-LUKS2-abc-cryptroot\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/suspended", "0\n").ok());
+  ASSERT_TRUE(kernel_.Mknod("/dev/dm-0", S_IFBLK | 0600, makedev(253, 0)).ok());
+  prober_.Set("/dev/dm-0", {{"ID_FS_TYPE", "ext4"}, {"ID_FS_USAGE", "filesystem"}});
+  bridge_->OnDatagram(Datagram(
+      "add", dm, {"SUBSYSTEM=block", "MAJOR=253", "MINOR=0", "DEVNAME=dm-0", "DEVTYPE=disk"}, 1));
+  ASSERT_EQ(emitted_.size(), 1u);
+  EXPECT_EQ(EnvGet(emitted_[0].env, "DM_NAME"), "cryptroot");
+  EXPECT_EQ(EnvGet(emitted_[0].env, "DM_UUID"), "CRYPT-LUKS2-abc-cryptroot");
+  EXPECT_EQ(Link("/dev/disk/by-id/dm-name-cryptroot"), "../../dm-0");
+  EXPECT_EQ(Link("/dev/disk/by-id/dm-uuid-CRYPT-LUKS2-abc-cryptroot"), "../../dm-0");
+  EXPECT_EQ(Link("/dev/mapper/cryptroot"), "../dm-0");
+}
+
+TEST_F(UeventBridgeTest, SuspendedDeviceMapperIsNotProbed) {
+  const std::string dm = "/devices/virtual/block/dm-1";
+  ASSERT_TRUE(kernel_.MkdirAll("/sys" + dm + "/dm").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/name", "vg-root\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/suspended", "1\n").ok());
+  bridge_->OnDatagram(Datagram("add", dm, {"SUBSYSTEM=block", "DEVNAME=dm-1"}, 1));
+  EXPECT_THAT(prober_.probed(), IsEmpty());
+  EXPECT_EQ(EnvGet(emitted_[0].env, "DM_SUSPENDED"), "1");
+}
+
+TEST_F(UeventBridgeTest, MdArrayTakesUuidFromItsMembersAndSkipsInactive) {
+  const std::string md = "/devices/virtual/block/md0";
+  prober_.Set("/dev/vdb1", {{"ID_FS_TYPE", "linux_raid_member"},
+                            {"ID_FS_USAGE", "raid"},
+                            {"MD_UUID", "aaaaaaaa:bbbbbbbb:cccccccc:dddddddd"}});
+  bridge_->OnDatagram(Datagram("add", "/devices/x/block/vdb/vdb1",
+                               {"SUBSYSTEM=block", "DEVNAME=vdb1", "DEVTYPE=partition"}, 1));
+
+  ASSERT_TRUE(kernel_.MkdirAll("/sys" + md + "/md/dev-vdb1").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + md + "/md/array_state", "inactive\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + md + "/md/level", "raid1\n").ok());
+  bridge_->OnDatagram(Datagram("add", md, {"SUBSYSTEM=block", "DEVNAME=md0", "DEVTYPE=disk"}, 2));
+  EXPECT_THAT(prober_.probed(), ElementsAre("/dev/vdb1"));  // md0 inactive: not probed
+
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + md + "/md/array_state", "clean\n").ok());
+  prober_.Set("/dev/md0", {{"ID_FS_TYPE", "ext4"}, {"ID_FS_USAGE", "filesystem"}});
+  bridge_->OnDatagram(
+      Datagram("change", md, {"SUBSYSTEM=block", "DEVNAME=md0", "DEVTYPE=disk"}, 3));
+  EXPECT_THAT(prober_.probed(), ElementsAre("/dev/vdb1", "/dev/md0"));
+  const Env& env = emitted_.back().env;
+  EXPECT_EQ(EnvGet(env, "MD_LEVEL"), "raid1");
+  EXPECT_EQ(EnvGet(env, "MD_UUID"), "aaaaaaaa:bbbbbbbb:cccccccc:dddddddd");
+  EXPECT_EQ(EnvGet(env, "ID_FS_TYPE"), "ext4");
+  EXPECT_EQ(Link("/dev/disk/by-id/md-uuid-aaaaaaaa:bbbbbbbb:cccccccc:dddddddd"), "../../md0");
+}
+
+TEST_F(UeventBridgeTest, FollowingUdevdOnlyEmits) {
+  sys::FakeKernel kernel;
+  std::vector<Emitted> out;
+  UeventBridge::Options options;
+  options.group = 2;
+  UeventBridge bridge(kernel, modules_, prober_,
+                      [&](std::string name, Env env) { out.push_back({name, env}); }, options);
+  ASSERT_TRUE(bridge.Start().ok());
+  std::string props = Z({"ACTION=add", "DEVPATH=" + kVda1, "SUBSYSTEM=block", "DEVNAME=/dev/vda1",
+                         "DEVTYPE=partition", "MODALIAS=x", "ID_FS_TYPE=ext4", "SEQNUM=5"});
+  std::string d(40, '\0');
+  memcpy(d.data(), "libudev", 8);
+  const unsigned char magic[4] = {0xfe, 0xed, 0xca, 0xfe};
+  memcpy(d.data() + 8, magic, 4);
+  uint32_t header = 40, len = props.size();
+  memcpy(d.data() + 12, &header, 4);
+  memcpy(d.data() + 16, &header, 4);
+  memcpy(d.data() + 20, &len, 4);
+  kernel.InjectUevent(d + props, 2);
+  bridge.OnReadable();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].name, "block-device-added");
+  EXPECT_EQ(EnvGet(out[0].env, "DEVNAME"), "/dev/vda1");
+  EXPECT_EQ(EnvGet(out[0].env, "ID_FS_TYPE"), "ext4");
+  EXPECT_THAT(modules_.calls(), IsEmpty());
+  EXPECT_THAT(prober_.probed(), IsEmpty());
+  EXPECT_EQ(bridge.BlockDevices().size(), 1u);
+}
+
+TEST(EncodeDevnodeNameTest, EscapesLikeUdev) {
+  EXPECT_EQ(EncodeDevnodeName("my root/x"), "my\\x20root\\x2fx");
+  EXPECT_EQ(EncodeDevnodeName("a\\b"), "a\\x5cb");
+  EXPECT_EQ(EncodeDevnodeName("Ok-1.2_x:y=z@#+"), "Ok-1.2_x:y=z@#+");
+  EXPECT_EQ(EncodeDevnodeName("caf\xc3\xa9"), "caf\xc3\xa9");  // valid UTF-8 kept
+  EXPECT_EQ(EncodeDevnodeName("bad\xc3"), "bad\\xc3");        // truncated sequence
+}
+
+}  // namespace
+}  // namespace baton::supervisor
