@@ -5,6 +5,8 @@ in folders keyed by a hash of the inputs, so reruns are instant and any change o
 inputs (script text, package versions, parameters) builds afresh.
 """
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -53,6 +55,20 @@ def tree_hash(root):
                 with open(p, "rb") as f:
                     h.update(f.read())
     return h.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def locked(final):
+    """Holds an exclusive flock on `final`.lock: concurrent test processes that need
+    the same artefact wait for the first builder instead of building it twice.
+    Usage: check for the artefact, and if missing: with locked(final): check again, build."""
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    with open(final + ".lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 class Building:

@@ -137,6 +137,13 @@ def builder_initrd():
     img = os.path.join(final, "initrd.img")
     if os.path.exists(img):
         return img
+    with cache.locked(final):
+        if not os.path.exists(img):
+            _make_builder_initrd(final, mods)
+    return img
+
+
+def _make_builder_initrd(final, mods):
     entries = rootfs.busybox_entries()
     entries.update(rootfs.binary_entries(BUILDER_BINARIES))
     for d in ("proc", "sys", "dev", "run", "tmp"):
@@ -152,7 +159,6 @@ def builder_initrd():
     with cache.Building(final) as tmp:
         size = cpio.write(os.path.join(tmp, "initrd.img"), entries, compress="zstd")
         cache.log(f"builder initramfs: {size / 1e6:.1f} MB")
-    return img
 
 
 def run_builder(script, disks, files, log_path, timeout=600):
@@ -292,6 +298,14 @@ def build(name, root=None, extra_init=None, root_size_mb=32, force=False):
     if os.path.exists(desc_path) and not force:
         with open(desc_path) as f:
             return json.load(f)
+    with cache.locked(final):
+        if os.path.exists(desc_path) and not force:
+            with open(desc_path) as f:
+                return json.load(f)
+        return _build_locked(name, root, root_size_mb, root_uuid, desc, plan, script, final)
+
+
+def _build_locked(name, root, root_size_mb, root_uuid, desc, plan, script, final):
     t0 = time.monotonic()
     cache.log(f"building fixture {name} -> {final}")
     with cache.Building(final) as tmp:
@@ -341,6 +355,11 @@ def build(name, root=None, extra_init=None, root_size_mb=32, force=False):
             json.dump(desc, f, indent=2, sort_keys=True)
     cache.log(f"fixture {name} built in {desc['build_seconds']} s")
     return desc
+
+
+def disks(fx):
+    """vm.Disk objects for a fixture description (snapshot=on, the fixture's serials)."""
+    return [Disk(d["path"], serial=d["serial"]) for d in fx["disks"]]
 
 
 def main(argv):

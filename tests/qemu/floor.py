@@ -144,25 +144,32 @@ def build(scenario, fixture=None, compress="zstd"):
     final = os.path.join(cache.cache_dir("floor"), f"{scenario}-{key}")
     img = os.path.join(final, "initrd.img")
     if not os.path.exists(img):
-        idx = modules.default_index()
-        entries = rootfs.busybox_entries()
-        entries.update(rootfs.binary_entries(sc["binaries"]))
-        for d in ("proc", "sys", "dev", "run/cryptsetup", "run/lock", "root", "tmp"):
-            entries[d] = cpio.Dir()
-        for n in names:
-            p = os.path.join(idx.dir, idx.path[n])
-            entries[f"lib/modules/{modules.image_name(p)}"] = cpio.Data(
-                modules.decompressed_bytes(p))
-        if LVM in sc["binaries"]:
-            entries["etc/lvm/lvm.conf"] = cpio.Data(fixtures.LVM_CONF)
-        if key_bytes:
-            entries["etc/keyfile"] = cpio.Data(key_bytes, 0o600)
-        entries["init"] = cpio.Data(script, 0o755)
-        with cache.Building(final) as tmp:
-            size = cpio.write(os.path.join(tmp, "initrd.img"), entries, compress=compress)
-            cache.log(f"floor {scenario}: {size / 1e6:.2f} MB ({compress})")
+        with cache.locked(final):
+            if not os.path.exists(img):
+                _make(final, sc, names, script, key_bytes, compress, scenario)
     return {"scenario": scenario, "initrd": img, "size": os.path.getsize(img),
             "modules": names, "append": "quiet", "kernel": k["vmlinuz"]}
+
+
+def _make(final, sc, names, script, key_bytes, compress, scenario):
+    """Writes the floor image into `final` (called with the cache lock held)."""
+    idx = modules.default_index()
+    entries = rootfs.busybox_entries()
+    entries.update(rootfs.binary_entries(sc["binaries"]))
+    for d in ("proc", "sys", "dev", "run/cryptsetup", "run/lock", "root", "tmp"):
+        entries[d] = cpio.Dir()
+    for n in names:
+        p = os.path.join(idx.dir, idx.path[n])
+        entries[f"lib/modules/{modules.image_name(p)}"] = cpio.Data(
+            modules.decompressed_bytes(p))
+    if LVM in sc["binaries"]:
+        entries["etc/lvm/lvm.conf"] = cpio.Data(fixtures.LVM_CONF)
+    if key_bytes:
+        entries["etc/keyfile"] = cpio.Data(key_bytes, 0o600)
+    entries["init"] = cpio.Data(script, 0o755)
+    with cache.Building(final) as tmp:
+        size = cpio.write(os.path.join(tmp, "initrd.img"), entries, compress=compress)
+        cache.log(f"floor {scenario}: {size / 1e6:.2f} MB ({compress})")
 
 
 def boot(scenario, fixture=None, timeout=180, **vm_kw):
@@ -171,7 +178,7 @@ def boot(scenario, fixture=None, timeout=180, **vm_kw):
     from .vm import VM
     fx = fixture or fixtures.build(scenario)
     img = build(scenario, fx)
-    with VM(img["kernel"], img["initrd"], disks=[d["path"] for d in fx["disks"]],
+    with VM(img["kernel"], img["initrd"], disks=fixtures.disks(fx),
             append=img["append"], timeout=timeout, name=f"floor-{scenario}", **vm_kw) as vm:
         if scenario == "luks-pass":
             vm.wait_for(r"Enter passphrase for", timeout=timeout, partial=True)

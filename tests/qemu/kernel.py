@@ -95,6 +95,13 @@ def ensure_package(pkg):
     final = os.path.join(cache.cache_dir("pkg"), f"{pkg}_{version}")
     if os.path.exists(os.path.join(final, ".complete")):
         return final
+    with cache.locked(final):
+        if not os.path.exists(os.path.join(final, ".complete")):
+            _fetch(pkg, version, final)
+    return final
+
+
+def _fetch(pkg, version, final):
     cache.log(f"fetching {pkg}={version}")
     with cache.Building(final) as tmp:
         cmd = ["apt-get", "download", f"{pkg}={version}"]
@@ -110,7 +117,6 @@ def ensure_package(pkg):
         subprocess.run(["dpkg", "-x", deb, tmp], check=True)
         os.unlink(deb)
         open(os.path.join(tmp, ".complete"), "w").close()
-    return final
 
 
 def depmod_binary():
@@ -132,9 +138,12 @@ def ensure():
     version = candidate_version(pkg)
     root = ensure_package(pkg)
     desc = _describe(root, pkg, version)
-    if not os.path.exists(os.path.join(desc["modules_dir"], "modules.dep")):
-        cache.log(f"depmod {desc['version']}")
-        subprocess.run([depmod_binary(), "-a", "-b", root, desc["version"]], check=True)
+    dep = os.path.join(desc["modules_dir"], "modules.dep")
+    if not os.path.exists(dep):
+        with cache.locked(root):
+            if not os.path.exists(dep):
+                cache.log(f"depmod {desc['version']}")
+                subprocess.run([depmod_binary(), "-a", "-b", root, desc["version"]], check=True)
     return desc
 
 

@@ -42,7 +42,7 @@ def main(argv=None):
     if append is None:
         append = fx["cmdline"]
     vmlinuz = a.kernel or kernel.ensure()["vmlinuz"]
-    with VM(vmlinuz, initrd, disks=[d["path"] for d in fx["disks"]], append=append,
+    with VM(vmlinuz, initrd, disks=fixtures.disks(fx), append=append,
             mem=a.mem, smp=a.smp, timeout=a.timeout, echo=a.echo, name=a.fixture) as vm:
         try:
             for regex, text in a.send_on:
