@@ -165,7 +165,9 @@ TEST(FakeKernelTest, PropagationFlags) {
   EXPECT_TRUE((*mounts)[1].shared);
   EXPECT_FALSE((*mounts)[2].shared);
   ASSERT_TRUE(kernel.Mount("", "/", "", MS_REC | MS_PRIVATE, "").ok());
-  for (const MountEntry& m : *kernel.Mounts()) EXPECT_FALSE(m.shared) << m.target;
+  mounts = kernel.Mounts();
+  ASSERT_TRUE(mounts.ok());
+  for (const MountEntry& m : *mounts) EXPECT_FALSE(m.shared) << m.target;
   EXPECT_EQ(kernel.calls().back(), "mount - / MS_REC|MS_PRIVATE");
   EXPECT_EQ(kernel.Mount("", "/etc", "", MS_PRIVATE, "").code(),
             absl::StatusCode::kInvalidArgument);
