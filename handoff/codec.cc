@@ -1,0 +1,116 @@
+#include "handoff/codec.h"
+
+#include <cstdint>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "handoff/crc32c.h"
+#include "handoff/secrets.h"
+#include "handoff/validate.h"
+#include "handoff/version.h"
+
+namespace baton::handoff {
+namespace {
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint32_t GetU32(absl::string_view in) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  return v;
+}
+
+DecodeResult Stateless(std::string reason) {
+  DecodeResult result;
+  result.stateless_reason = std::move(reason);
+  return result;
+}
+
+}  // namespace
+
+void StampVersion(Handoff* handoff) {
+  handoff->set_format_version(kFormatVersion);
+  handoff->set_min_reader_version(kMinReaderVersion);
+  handoff->set_producer_build(kProducerBuild);
+}
+
+absl::StatusOr<std::string> Encode(const Handoff& handoff) {
+  if (handoff.format_version() == 0 || handoff.min_reader_version() == 0) {
+    return absl::InvalidArgumentError("handoff header missing (format_version/min_reader_version)");
+  }
+  const Handoff* source = &handoff;
+  Handoff filtered;
+  if (HasSecrets(handoff)) {
+    filtered = handoff;
+    for (JobInstance& inst : *filtered.mutable_instances()) FilterSecrets(inst.mutable_env());
+    for (Event& event : *filtered.mutable_events()) FilterSecrets(event.mutable_env());
+    source = &filtered;
+  }
+  size_t size = source->ByteSizeLong();
+  if (size > kMaxPayloadBytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("handoff too large: ", size, " bytes (limit ", kMaxPayloadBytes, ")"));
+  }
+  std::string out;
+  out.reserve(kHeaderBytes + size);
+  out.append(kMagic.data(), kMagic.size());
+  PutU32(&out, static_cast<uint32_t>(size));
+  PutU32(&out, 0);  // crc, filled in below
+  out.resize(kHeaderBytes + size);
+  if (!source->SerializeToArray(&out[kHeaderBytes], static_cast<int>(size))) {
+    return absl::InternalError("handoff does not serialize");
+  }
+  uint32_t crc = Crc32c(absl::string_view(out).substr(kHeaderBytes));
+  for (int i = 0; i < 4; ++i) out[12 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  return out;
+}
+
+DecodeResult Decode(absl::string_view bytes) {
+  if (bytes.size() < kHeaderBytes) {
+    if (bytes.substr(0, kMagic.size()) != kMagic.substr(0, bytes.size())) {
+      return Stateless("not a handoff: bad magic");
+    }
+    return Stateless(absl::StrCat("handoff truncated: ", bytes.size(), " of ", kHeaderBytes,
+                                  " bytes"));
+  }
+  if (bytes.substr(0, kMagic.size()) != kMagic) return Stateless("not a handoff: bad magic");
+  uint64_t length = GetU32(bytes.substr(8, 4));
+  uint32_t stored_crc = GetU32(bytes.substr(12, 4));
+  if (length > kMaxPayloadBytes) {
+    return Stateless(absl::StrCat("handoff too large: ", length, " bytes (limit ",
+                                  kMaxPayloadBytes, ")"));
+  }
+  uint64_t total = kHeaderBytes + length;
+  if (bytes.size() < total) {
+    return Stateless(absl::StrCat("handoff truncated: ", bytes.size(), " of ", total, " bytes"));
+  }
+  absl::string_view payload = bytes.substr(kHeaderBytes, length);
+  uint32_t crc = Crc32c(payload);
+  if (crc != stored_crc) {
+    return Stateless(absl::StrFormat("handoff checksum mismatch: stored %08x, computed %08x",
+                                     stored_crc, crc));
+  }
+  DecodeResult result;
+  Handoff handoff;
+  if (!handoff.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Stateless("handoff payload does not parse");
+  }
+  VersionCheck check = CheckVersions(handoff.format_version(), handoff.min_reader_version());
+  if (!check.accepted) return Stateless(std::move(check.reason));
+  if (bytes.size() > total) {
+    result.warnings.push_back(
+        absl::StrCat(bytes.size() - total, " bytes after the handoff frame ignored"));
+  }
+  if (check.warning) result.warnings.push_back(*check.warning);
+  std::vector<std::string> skipped = Sanitize(&handoff);
+  result.warnings.insert(result.warnings.end(), std::make_move_iterator(skipped.begin()),
+                         std::make_move_iterator(skipped.end()));
+  result.handoff = std::move(handoff);
+  return result;
+}
+
+}  // namespace baton::handoff

@@ -1,0 +1,108 @@
+#include "handoff/status.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "handoff/golden_v1.h"
+
+namespace baton::handoff {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+StatusReport GoldenReport() {
+  DecodeResult decoded;
+  decoded.handoff = GoldenV1();
+  decoded.warnings.push_back("job x: invalid pid 1, skipped");
+  StatusReport report = ReportFromDecode(std::move(decoded));
+  report.reader_build = "baton 0.2.0";
+  report.reader_version = 2;
+  report.adopted.insert({"mdmon", "md0"});
+  report.restarted.insert({"fsck-root", ""});
+  report.uevents_replayed = 1;
+  report.warnings.push_back("fd #1 (log-pipe:mdmon/md0): inode mismatch");
+  return report;
+}
+
+TEST(StatusTest, ProtoCountsAndPhases) {
+  HandoffStatus s = ToProto(GoldenReport());
+  EXPECT_FALSE(s.stateless());
+  EXPECT_EQ(s.producer_build(), "baton 0.1.0");
+  EXPECT_EQ(s.reader_version(), 2u);
+  // 7 timestamps: 6 gaps and a total.
+  ASSERT_EQ(s.phases_size(), 7);
+  EXPECT_EQ(s.phases(0).from(), "stage1-start");
+  EXPECT_EQ(s.phases(0).to(), "root-step:md0");
+  EXPECT_EQ(s.phases(0).duration_ns(), 500000000);
+  EXPECT_EQ(s.phases(4).to(), "exec");
+  EXPECT_EQ(s.phases(4).duration_ns(), 12000000);
+  EXPECT_EQ(s.phases(6).duration_ns(), 1490000000);
+  ASSERT_EQ(s.jobs_size(), 3);
+  EXPECT_EQ(s.jobs(0).outcome(), "adopted");
+  EXPECT_EQ(s.jobs(1).outcome(), "not running");
+  EXPECT_EQ(s.jobs(2).outcome(), "restarted");
+  EXPECT_EQ(s.log_lines(), 4u);
+  EXPECT_EQ(s.log_lines_dropped(), 3u);
+  EXPECT_EQ(s.events(), 3u);
+  EXPECT_EQ(s.uevents_queued(), 1u);
+  EXPECT_EQ(s.uevents_replayed(), 1u);
+  EXPECT_EQ(s.fds_size(), 2);
+  ASSERT_EQ(s.warnings_size(), 3);
+  EXPECT_EQ(s.warnings(0), "stage 1: job plymouth: not carried (stage initramfs only)");
+}
+
+TEST(StatusTest, TextShowsEverything) {
+  std::string text = FormatText(GoldenReport());
+  EXPECT_THAT(text, HasSubstr("handoff: accepted\n"));
+  EXPECT_THAT(text, HasSubstr("producer: baton 0.1.0, format 1 (min reader 1)"));
+  EXPECT_THAT(text, HasSubstr("reader:   baton 0.2.0, version 2"));
+  EXPECT_THAT(text, HasSubstr("switch-start -> exec"));
+  EXPECT_THAT(text, HasSubstr("12.000 ms"));
+  EXPECT_THAT(text, HasSubstr("stage1-start -> stage2-ready"));
+  EXPECT_THAT(text, HasSubstr("1490.000 ms"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("mdmon +md0 +running +212  adopted"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("fsck-root +- +waiting +0  restarted"));
+  EXPECT_THAT(text, HasSubstr("log lines carried: 4 (3 dropped before the switch)"));
+  EXPECT_THAT(text, HasSubstr("events carried: 3"));
+  EXPECT_THAT(text, HasSubstr("uevents: 1 queued, 1 replayed"));
+  EXPECT_THAT(text, HasSubstr("#0 uevent-socket"));
+  EXPECT_THAT(text, HasSubstr("warnings (3):"));
+  EXPECT_THAT(text, HasSubstr("  - job x: invalid pid 1, skipped\n"));
+  EXPECT_THAT(text, HasSubstr("inode mismatch"));
+}
+
+TEST(StatusTest, StatelessSaysWhy) {
+  DecodeResult decoded;
+  decoded.stateless_reason = "handoff checksum mismatch: stored 1, computed 2";
+  StatusReport report = ReportFromDecode(std::move(decoded));
+  std::string text = FormatText(report);
+  EXPECT_THAT(text, HasSubstr("stage 2 started stateless: handoff checksum mismatch"));
+  EXPECT_THAT(text, Not(HasSubstr("jobs (")));
+  std::string json = FormatJson(report);
+  EXPECT_THAT(json, HasSubstr("\"stateless\":true"));
+  EXPECT_THAT(json, HasSubstr("\"stateless_reason\":\"handoff checksum mismatch"));
+}
+
+TEST(StatusTest, BackwardsClockWarnedNotNegative) {
+  StatusReport report = GoldenReport();
+  report.handoff->mutable_timestamps(2)->set_monotonic_ns(1);
+  HandoffStatus s = ToProto(report);
+  EXPECT_EQ(s.phases(1).duration_ns(), 0);
+  EXPECT_EQ(s.warnings(s.warnings_size() - 1),
+            "timestamp root-step:luks-5a1c is before root-step:md0");
+}
+
+TEST(StatusTest, JsonIsTheSameReport) {
+  std::string json = FormatJson(GoldenReport());
+  EXPECT_THAT(json, HasSubstr("\"stateless\":false"));
+  EXPECT_THAT(json, HasSubstr("\"producer_build\":\"baton 0.1.0\""));
+  EXPECT_THAT(json, HasSubstr("\"outcome\":\"adopted\""));
+  EXPECT_THAT(json, HasSubstr("\"state\":\"JOB_STATE_RUNNING\""));
+  EXPECT_THAT(json, HasSubstr("\"uevents_replayed\":\"1\""));  // uint64 as a string
+  EXPECT_THAT(json, HasSubstr("\"role\":\"uevent-socket\""));
+}
+
+}  // namespace
+}  // namespace baton::handoff
