@@ -1,0 +1,271 @@
+#include "supervisor/baton_main.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "jobs/parser.h"
+#include "supervisor/control_server.h"
+#include "supervisor/engine.h"
+#include "supervisor/log_ring.h"
+#include "supervisor/logger.h"
+#include "supervisor/loop.h"
+#include "supervisor/spawner.h"
+#include "sys/seccomp.h"
+#include "sys/status_macros.h"
+
+namespace baton::supervisor {
+
+namespace {
+
+constexpr char kSystemJobsDir[] = "/etc/baton/jobs";
+constexpr char kSystemRunDir[] = "/run/baton";
+
+std::string Lookup(const Env& env, absl::string_view key) {
+  for (const auto& [k, v] : env) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+void Print(sys::Kernel& kernel, int fd, absl::string_view text) {
+  (void)kernel.Write(fd, text.data(), text.size());
+}
+
+// Reads every job file named by PATHS (a directory stands for its *.conf
+// files, in name order). Unreadable ones become diagnostics.
+std::vector<std::pair<std::string, std::string>> ReadJobSources(
+    sys::Kernel& kernel, const std::vector<std::string>& paths,
+    std::vector<jobs::Diagnostic>* diags) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    absl::StatusOr<sys::FileInfo> info = kernel.Stat(path);
+    if (info.ok() && info->type == sys::FileInfo::Type::kDirectory) {
+      absl::StatusOr<std::vector<std::string>> names = kernel.ListDir(path);
+      if (!names.ok()) {
+        diags->push_back({path, 0, 0, std::string(names.status().message())});
+        continue;
+      }
+      for (const std::string& name : *names) {
+        if (!absl::EndsWith(name, ".conf")) continue;
+        std::string file = absl::StrCat(path, "/", name);
+        absl::StatusOr<sys::FileInfo> entry = kernel.Stat(file);
+        if (entry.ok() && entry->type == sys::FileInfo::Type::kDirectory) continue;
+        files.push_back(file);
+      }
+    } else {
+      files.push_back(path);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (const std::string& file : files) {
+    absl::StatusOr<std::string> text = kernel.ReadFile(file);
+    if (!text.ok()) {
+      diags->push_back({file, 0, 0, absl::StrCat("cannot read: ", text.status().message())});
+      continue;
+    }
+    sources.emplace_back(file, std::move(*text));
+  }
+  return sources;
+}
+
+// Loads the job files and checks seccomp syscall names (which the pure
+// parser cannot know); a job with an unknown name is dropped with a
+// diagnostic.
+jobs::LoadResult LoadAndLint(std::vector<std::pair<std::string, std::string>> sources,
+                             std::vector<jobs::Diagnostic> diags) {
+  jobs::LoadResult result = jobs::LoadJobFiles(sources);
+  diags.insert(diags.end(), result.diagnostics.begin(), result.diagnostics.end());
+  std::vector<std::unique_ptr<jobs::JobConfig>> kept;
+  for (std::unique_ptr<jobs::JobConfig>& job : result.jobs) {
+    bool good = true;
+    for (const std::string& name : job->seccomp.syscalls) {
+      absl::Status known = sys::CheckSyscallName(name);
+      if (!known.ok()) {
+        diags.push_back({job->path, job->seccomp.pos.line, job->seccomp.pos.col,
+                         std::string(known.message())});
+        good = false;
+      }
+    }
+    if (good) kept.push_back(std::move(job));
+  }
+  result.jobs = std::move(kept);
+  result.diagnostics = std::move(diags);
+  return result;
+}
+
+int RunSupervisor(const Options& options, sys::Kernel& kernel) {
+  const bool user_mode = options.mode == Options::Mode::kUser;
+  MonotonicClock clock;
+  LogRing::Options ring_options;
+  ring_options.log_dir = options.log_dir;
+  LogRing ring(kernel, clock, clock.Now(), ring_options);
+  Logger logger(kernel, &ring, 2);
+  logger.Info(absl::StrCat("starting (", user_mode ? "user" : "system", " mode, pid ",
+                           kernel.GetPid(), ", jobs from ", options.jobs_dir, ")"));
+
+  std::vector<jobs::Diagnostic> read_diags;
+  auto sources = ReadJobSources(kernel, {options.jobs_dir}, &read_diags);
+  jobs::LoadResult loaded = LoadAndLint(std::move(sources), std::move(read_diags));
+  for (const jobs::Diagnostic& diag : loaded.diagnostics) {
+    logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));
+  }
+
+  Spawner::Options spawner_options;
+  if (user_mode) spawner_options.base_env = options.environment;
+  Spawner spawner(kernel, ring, nullptr, spawner_options);
+  Engine engine(spawner, clock);
+  size_t job_count = loaded.jobs.size();
+  for (std::unique_ptr<jobs::JobConfig>& job : loaded.jobs) engine.AddJob(std::move(job));
+  logger.Info(absl::StrCat(job_count, " jobs loaded"));
+
+  Loop loop(kernel, engine, clock, logger);
+  absl::Status ready = loop.Init();
+  if (!ready.ok()) {
+    logger.Error(absl::StrCat("cannot set up the event loop: ", ready.message()));
+    return 1;
+  }
+  spawner.set_watcher(&loop);
+
+  absl::Status subreaper = kernel.SetChildSubreaper();
+  if (!subreaper.ok()) logger.Warn(absl::StrCat("not a subreaper: ", subreaper.message()));
+
+  ControlServer::Options control_options;
+  control_options.owner_uid = kernel.GetUid();
+  control_options.user_mode = user_mode;
+  ControlServer control(kernel, engine, ring, loop, logger, control_options);
+  absl::Status dir = kernel.MkdirAll(Dirname(options.socket_path), 0755);
+  absl::Status listening = dir.ok() ? control.Listen(options.socket_path) : dir;
+  if (!listening.ok()) {
+    logger.Error(absl::StrCat("control socket ", options.socket_path, ": ", listening.message()));
+    if (user_mode) {
+      spawner.set_watcher(nullptr);
+      return 1;
+    }
+  } else {
+    logger.Info(absl::StrCat("control socket at ", options.socket_path));
+  }
+
+  engine.Emit("startup");
+  engine.RunQueue();
+  absl::Status ran = loop.Run();
+  int status = 0;
+  if (!ran.ok()) {
+    logger.Error(absl::StrCat("event loop failed: ", ran.message()));
+    status = 1;
+  }
+  if (!user_mode) {
+    // PID 1 never exits: keep serving whatever is left.
+    for (;;) (void)loop.RunOnce(absl::Seconds(10));
+  }
+  (void)kernel.Unlink(options.socket_path);
+  // The loop goes away first: the spawner must not unwatch through it later.
+  spawner.set_watcher(nullptr);
+  logger.Info("exiting");
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const Env& environment,
+                                     uid_t uid, bool is_pid1) {
+  Options options;
+  options.environment = environment;
+  if (!args.empty() && args[0] == "check") {
+    options.mode = Options::Mode::kCheck;
+    options.check_paths.assign(args.begin() + 1, args.end());
+    if (options.check_paths.empty()) {
+      return absl::InvalidArgumentError("check: name at least one job file or directory");
+    }
+    return options;
+  }
+  bool user = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](std::string* out) -> absl::Status {
+      size_t eq = arg.find('=');
+      if (eq != std::string::npos) {
+        *out = arg.substr(eq + 1);
+      } else if (i + 1 < args.size()) {
+        *out = args[++i];
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
+      }
+      if (out->empty()) return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
+      return absl::OkStatus();
+    };
+    absl::string_view flag = absl::string_view(arg).substr(0, arg.find('='));
+    if (arg == "--user") {
+      user = true;
+    } else if (arg == "--help" || arg == "-h") {
+      options.mode = Options::Mode::kHelp;
+      return options;
+    } else if (flag == "--jobs") {
+      RETURN_IF_ERROR(value(&options.jobs_dir));
+    } else if (flag == "--socket") {
+      RETURN_IF_ERROR(value(&options.socket_path));
+    } else if (flag == "--log-dir") {
+      RETURN_IF_ERROR(value(&options.log_dir));
+    } else if (is_pid1) {
+      continue;  // the kernel passes its unknown command-line words to init
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown argument '", arg, "'"));
+    }
+  }
+  if (user) {
+    options.mode = Options::Mode::kUser;
+    if (options.jobs_dir.empty()) return absl::InvalidArgumentError("--user needs --jobs DIR");
+    std::string runtime = Lookup(environment, "XDG_RUNTIME_DIR");
+    std::string base = runtime.empty() ? absl::StrCat("/tmp/baton-", uid)
+                                       : absl::StrCat(runtime, "/baton");
+    if (options.socket_path.empty()) options.socket_path = absl::StrCat(base, "/control.sock");
+    if (options.log_dir.empty()) options.log_dir = absl::StrCat(base, "/log");
+    return options;
+  }
+  if (!is_pid1) {
+    return absl::InvalidArgumentError(
+        "refusing to run as the system init: this is not PID 1 "
+        "(use --user --jobs DIR to run as an ordinary supervisor)");
+  }
+  options.mode = Options::Mode::kSystem;
+  if (options.jobs_dir.empty()) options.jobs_dir = kSystemJobsDir;
+  if (options.socket_path.empty()) options.socket_path = absl::StrCat(kSystemRunDir, "/control.sock");
+  if (options.log_dir.empty()) options.log_dir = absl::StrCat(kSystemRunDir, "/log");
+  return options;
+}
+
+int CheckJobFiles(const std::vector<std::string>& paths, sys::Kernel& kernel, int out_fd) {
+  std::vector<jobs::Diagnostic> diags;
+  auto sources = ReadJobSources(kernel, paths, &diags);
+  size_t files = sources.size();
+  jobs::LoadResult result = LoadAndLint(std::move(sources), std::move(diags));
+  for (const jobs::Diagnostic& diag : result.diagnostics) {
+    Print(kernel, out_fd, absl::StrCat(diag.ToString(), "\n"));
+  }
+  if (!result.diagnostics.empty()) return 1;
+  Print(kernel, out_fd, absl::StrCat(files, " job files OK\n"));
+  return 0;
+}
+
+int Run(const Options& options, sys::Kernel& kernel) {
+  switch (options.mode) {
+    case Options::Mode::kHelp:
+      Print(kernel, 1, kUsage);
+      return 0;
+    case Options::Mode::kCheck:
+      return CheckJobFiles(options.check_paths, kernel, 1);
+    case Options::Mode::kUser:
+    case Options::Mode::kSystem:
+      return RunSupervisor(options, kernel);
+  }
+  return 2;
+}
+
+}  // namespace baton::supervisor

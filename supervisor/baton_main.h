@@ -1,0 +1,63 @@
+// The `baton` command: option parsing and the top-level modes.
+//
+//   baton --user --jobs DIR [--socket PATH] [--log-dir DIR]
+//       The supervisor as an ordinary process (user mode): loads DIR/*.conf
+//       (diagnostics printed, bad files skipped), becomes child subreaper,
+//       serves the control socket, emits `startup` and runs until SIGTERM or
+//       SIGINT, which stop every job first; exits 0.
+//   baton check PATH…
+//       Lints job files (a directory means its *.conf files): prints every
+//       problem as `file:line:col: message`, exits 1 on any, else prints
+//       "N job files OK" and exits 0.
+//   baton (as PID 1)
+//       The system init (system mode). Stage-1 / stage-2 specifics plug into
+//       RunSupervisor through Options; without --user and not PID 1, baton
+//       refuses to start.
+//
+// Defaults: user mode logs to $XDG_RUNTIME_DIR/baton/log (or
+// /tmp/baton-UID/log) and listens on $XDG_RUNTIME_DIR/baton/control.sock (or
+// /tmp/baton-UID/control.sock); system mode uses /etc/baton/jobs,
+// /run/baton/log and /run/baton/control.sock. Jobs get the supervisor's own
+// environment in user mode (under their `env` stanzas), a minimal one in
+// system mode.
+#ifndef BATON_SUPERVISOR_BATON_MAIN_H_
+#define BATON_SUPERVISOR_BATON_MAIN_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "supervisor/event.h"
+#include "sys/kernel.h"
+
+namespace baton::supervisor {
+
+struct Options {
+  enum class Mode { kUser, kSystem, kCheck, kHelp };
+  Mode mode = Mode::kSystem;
+  std::string jobs_dir;
+  std::string socket_path;
+  std::string log_dir;
+  std::vector<std::string> check_paths;
+  Env environment;  // the supervisor's own environment ("inherited" by jobs in user mode)
+};
+
+inline constexpr char kUsage[] =
+    "usage: baton --user --jobs DIR [--socket PATH] [--log-dir DIR]\n"
+    "       baton check PATH...\n";
+
+// Parses ARGS (without argv[0]). ENVIRONMENT is the process environment;
+// UID and IS_PID1 pick the defaults. InvalidArgument with a message for
+// people on bad usage (including "not PID 1").
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const Env& environment,
+                                     uid_t uid, bool is_pid1);
+
+// Runs the mode; returns the process exit status (system mode never returns).
+int Run(const Options& options, sys::Kernel& kernel);
+
+// `baton check`: returns 0 or 1 and writes its report to OUT_FD.
+int CheckJobFiles(const std::vector<std::string>& paths, sys::Kernel& kernel, int out_fd);
+
+}  // namespace baton::supervisor
+
+#endif  // BATON_SUPERVISOR_BATON_MAIN_H_

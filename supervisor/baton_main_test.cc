@@ -1,0 +1,103 @@
+#include "supervisor/baton_main.h"
+
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "sys/linux_kernel.h"
+
+namespace baton::supervisor {
+namespace {
+
+TEST(ParseOptionsTest, UserModeWithDefaultsFromXdgRuntimeDir) {
+  auto options = ParseOptions({"--user", "--jobs", "/j"}, {{"XDG_RUNTIME_DIR", "/run/user/7"}},
+                              7, false);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->mode, Options::Mode::kUser);
+  EXPECT_EQ(options->jobs_dir, "/j");
+  EXPECT_EQ(options->socket_path, "/run/user/7/baton/control.sock");
+  EXPECT_EQ(options->log_dir, "/run/user/7/baton/log");
+}
+
+TEST(ParseOptionsTest, UserModeFallsBackToTmp) {
+  auto options =
+      ParseOptions({"--user", "--jobs=/j", "--socket=/s.sock", "--log-dir", "/l"}, {}, 42, false);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->socket_path, "/s.sock");
+  EXPECT_EQ(options->log_dir, "/l");
+  auto defaults = ParseOptions({"--user", "--jobs", "/j"}, {}, 42, false);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->log_dir, "/tmp/baton-42/log");
+}
+
+TEST(ParseOptionsTest, RefusesToBeInitUnlessPid1) {
+  auto options = ParseOptions({}, {}, 0, false);
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.status().message().find("not PID 1"), std::string::npos);
+  auto pid1 = ParseOptions({"splash", "quiet"}, {}, 0, true);
+  ASSERT_TRUE(pid1.ok()) << pid1.status();
+  EXPECT_EQ(pid1->mode, Options::Mode::kSystem);
+  EXPECT_EQ(pid1->jobs_dir, "/etc/baton/jobs");
+  EXPECT_EQ(pid1->log_dir, "/run/baton/log");
+  EXPECT_EQ(pid1->socket_path, "/run/baton/control.sock");
+}
+
+TEST(ParseOptionsTest, UsageErrors) {
+  EXPECT_FALSE(ParseOptions({"--user"}, {}, 1, false).ok());  // no --jobs
+  EXPECT_FALSE(ParseOptions({"--user", "--jobs"}, {}, 1, false).ok());
+  EXPECT_FALSE(ParseOptions({"--user", "--jobs", "/j", "--bogus"}, {}, 1, false).ok());
+  EXPECT_FALSE(ParseOptions({"check"}, {}, 1, false).ok());
+  auto check = ParseOptions({"check", "a.conf", "dir"}, {}, 1, false);
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(check->mode, Options::Mode::kCheck);
+  EXPECT_EQ(check->check_paths, std::vector<std::string>({"a.conf", "dir"}));
+}
+
+class CheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/check";
+    ASSERT_TRUE(kernel_.MkdirAll(dir_ + "/jobs").ok());
+    out_ = dir_ + "/out.txt";
+  }
+  // Runs CheckJobFiles with its report in a file; returns {status, report}.
+  std::pair<int, std::string> Check(const std::vector<std::string>& paths) {
+    auto fd = kernel_.Open(out_, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    EXPECT_TRUE(fd.ok());
+    int status = CheckJobFiles(paths, kernel_, fd->get());
+    fd->reset();
+    auto text = kernel_.ReadFile(out_);
+    return {status, text.ok() ? *text : ""};
+  }
+  sys::LinuxKernel kernel_;
+  std::string dir_;
+  std::string out_;
+};
+
+TEST_F(CheckTest, GoodFilesPass) {
+  ASSERT_TRUE(kernel_.WriteFile(dir_ + "/jobs/a.conf", "start on startup\nexec /bin/true\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile(dir_ + "/jobs/b.conf", "task\nseccomp deny mkdir\nexec true\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile(dir_ + "/jobs/notes.txt", "not a job\n").ok());
+  auto [status, report] = Check({dir_ + "/jobs"});
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(report, "2 job files OK\n");
+}
+
+TEST_F(CheckTest, ErrorsNameFileLineAndColumn) {
+  std::string bad = dir_ + "/bad.conf";
+  ASSERT_TRUE(kernel_.WriteFile(bad, "exec /bin/true\nfrobnicate yes\n").ok());
+  std::string sec = dir_ + "/sec.conf";
+  ASSERT_TRUE(kernel_.WriteFile(sec, "exec /bin/true\nseccomp deny mkdir not_a_syscall\n").ok());
+  auto [status, report] = Check({bad, sec, dir_ + "/missing.conf"});
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(report.find(bad + ":2:1: "), std::string::npos) << report;
+  EXPECT_NE(report.find(sec + ":2:"), std::string::npos) << report;
+  EXPECT_NE(report.find("unknown syscall 'not_a_syscall'"), std::string::npos) << report;
+  EXPECT_NE(report.find(dir_ + "/missing.conf: cannot read"), std::string::npos) << report;
+  EXPECT_EQ(report.find("OK"), std::string::npos) << report;
+}
+
+}  // namespace
+}  // namespace baton::supervisor

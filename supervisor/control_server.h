@@ -1,0 +1,90 @@
+// The control socket: initctl's way in (proto/control.proto).
+//
+// Listen() creates a SOCK_SEQPACKET unix socket and watches it through the
+// FdWatcher; each accepted connection is watched too. Every packet read is
+// one Request; the Response goes back as one packet. A packet that does not
+// parse gets an error response; a connection that errors is closed. At most
+// kMaxConnections are open at once (further ones are closed on accept).
+//
+// Permissions, from SO_PEERCRED of the connection:
+//   - list, status, log, events, handoff_status: anyone;
+//   - start, stop, restart, emit: uid 0, or (user mode) the uid the
+//     supervisor runs as; anyone else gets "permission denied: …".
+//
+// Handle() is the pure request -> response mapping used by the socket code
+// and by tests. Errors are spelled for people: "unknown job 'foo'",
+// "bad assignment 'FOO' (expected KEY=VALUE)". Responses are kept under
+// kMaxResponseBytes by dropping the oldest log lines or events (the response
+// then says truncated).
+#ifndef BATON_SUPERVISOR_CONTROL_SERVER_H_
+#define BATON_SUPERVISOR_CONTROL_SERVER_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "proto/control.pb.h"
+#include "supervisor/engine.h"
+#include "supervisor/fd_watcher.h"
+#include "supervisor/log_ring.h"
+#include "supervisor/logger.h"
+#include "sys/kernel.h"
+#include "sys/unique_fd.h"
+
+namespace baton::supervisor {
+
+class ControlServer {
+ public:
+  static constexpr size_t kMaxConnections = 64;
+  static constexpr size_t kMaxRequestBytes = 64 * 1024;
+  static constexpr size_t kMaxResponseBytes = 128 * 1024;
+  static constexpr uint32_t kDefaultEvents = 50;
+
+  struct Options {
+    uid_t owner_uid = 0;     // the uid the supervisor runs as
+    bool user_mode = false;  // OWNER_UID may mutate too
+  };
+
+  ControlServer(sys::Kernel& kernel, Engine& engine, LogRing& ring, FdWatcher& watcher,
+                Logger& logger, Options options);
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  // Creates the socket at PATH (replacing a stale one) and starts accepting.
+  absl::Status Listen(const std::string& path);
+
+  // One request from a peer with credentials PEER.
+  control::Response Handle(const control::Request& request, const sys::PeerCred& peer);
+
+  size_t connections() const { return connections_.size(); }
+
+ private:
+  void OnAcceptable();
+  void OnReadable(int fd);
+  void Close(int fd);
+  bool MayMutate(const sys::PeerCred& peer) const;
+
+  sys::Kernel& kernel_;
+  Engine& engine_;
+  LogRing& ring_;
+  FdWatcher& watcher_;
+  Logger& logger_;
+  Options options_;
+  sys::UniqueFd listen_fd_;
+  struct Connection {
+    sys::UniqueFd fd;
+    sys::PeerCred peer;
+  };
+  std::map<int, std::unique_ptr<Connection>> connections_;
+};
+
+// The protobuf view of one instance (shared with tests).
+control::JobStatus ToJobStatus(const InstanceInfo& info, const jobs::JobConfig* job);
+
+}  // namespace baton::supervisor
+
+#endif  // BATON_SUPERVISOR_CONTROL_SERVER_H_

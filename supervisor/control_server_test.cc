@@ -1,0 +1,293 @@
+#include "supervisor/control_server.h"
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "jobs/parser.h"
+#include "supervisor/log_ring.h"
+#include "supervisor/logger.h"
+#include "supervisor/loop.h"
+#include "sys/linux_kernel.h"
+
+namespace baton::supervisor {
+namespace {
+
+class FakeRunner : public ProcessRunner {
+ public:
+  absl::StatusOr<pid_t> Start(const Spec& spec) override { return next_pid++; }
+  absl::Status Signal(pid_t pid, int sig) override { return absl::OkStatus(); }
+  pid_t next_pid = 1000;
+};
+
+class FakeClock : public Clock {
+ public:
+  absl::Time Now() override { return now; }
+  absl::Time now = absl::UnixEpoch() + absl::Seconds(50);
+};
+
+class NullWatcher : public FdWatcher {
+ public:
+  absl::Status Watch(int fd, Callback callback) override { return absl::OkStatus(); }
+  void Unwatch(int fd) override {}
+};
+
+std::unique_ptr<jobs::JobConfig> Job(const std::string& name, const std::string& text) {
+  std::vector<jobs::Diagnostic> diags;
+  auto job = jobs::ParseJob(name, name + ".conf", text, &diags);
+  EXPECT_TRUE(job.ok()) << job.status();
+  return job.ok() ? std::move(*job) : nullptr;
+}
+
+constexpr uid_t kOwner = 1234;
+
+class ControlServerTest : public ::testing::Test {
+ protected:
+  ControlServerTest()
+      : ring_(kernel_, clock_, clock_.now, {}),
+        logger_(kernel_, &ring_, -1),
+        engine_(runner_, clock_),
+        server_(kernel_, engine_, ring_, watcher_, logger_, {kOwner, true}) {
+    engine_.AddJob(Job("ticker", "description \"ticks\"\nstart on started hello\nexec sleep 100\n"));
+    engine_.AddJob(Job("greeter", "instance $NAME\nstart on greet NAME=*\ntask\nexec true\n"));
+  }
+
+  control::Response Send(const control::Request& request, uid_t uid = kOwner) {
+    return server_.Handle(request, sys::PeerCred{1, uid, uid});
+  }
+
+  sys::LinuxKernel kernel_;
+  FakeClock clock_;
+  FakeRunner runner_;
+  LogRing ring_;
+  Logger logger_;
+  Engine engine_;
+  NullWatcher watcher_;
+  ControlServer server_;
+};
+
+TEST_F(ControlServerTest, ListShowsEveryJob) {
+  control::Request request;
+  request.mutable_list();
+  control::Response response = Send(request);
+  ASSERT_TRUE(response.ok()) << response.error();
+  ASSERT_EQ(response.jobs_size(), 2);
+  EXPECT_EQ(response.jobs(0).job(), "greeter");
+  EXPECT_EQ(response.jobs(1).job(), "ticker");
+  EXPECT_EQ(response.jobs(1).state(), "waiting");
+  EXPECT_EQ(response.jobs(1).goal(), "stop");
+  EXPECT_EQ(response.jobs(1).start_on(), "started hello");
+  EXPECT_EQ(response.jobs(1).description(), "ticks");
+}
+
+TEST_F(ControlServerTest, StartRunsTheJobAndReportsIt) {
+  control::Request request;
+  request.mutable_start()->set_job("ticker");
+  control::Response response = Send(request);
+  ASSERT_TRUE(response.ok()) << response.error();
+  ASSERT_EQ(response.jobs_size(), 1);
+  EXPECT_EQ(response.jobs(0).state(), "running");
+  EXPECT_EQ(response.jobs(0).goal(), "start");
+  EXPECT_EQ(response.jobs(0).pid(), 1000);
+
+  control::Request status;
+  status.mutable_status()->set_job("ticker");
+  control::Response s = Send(status, 99);  // read-only: anyone
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s.jobs(0).pid(), 1000);
+  EXPECT_EQ(s.jobs(0).runs(), 1);
+}
+
+TEST_F(ControlServerTest, UnknownJobIsAClearError) {
+  for (int which = 0; which < 4; ++which) {
+    control::Request request;
+    switch (which) {
+      case 0: request.mutable_start()->set_job("foo"); break;
+      case 1: request.mutable_stop()->set_job("foo"); break;
+      case 2: request.mutable_status()->set_job("foo"); break;
+      case 3: request.mutable_log()->set_job("foo"); break;
+    }
+    control::Response response = Send(request);
+    EXPECT_FALSE(response.ok());
+    EXPECT_EQ(response.error(), "unknown job 'foo'");
+  }
+}
+
+TEST_F(ControlServerTest, BadAssignmentIsAClearError) {
+  control::Request request;
+  request.mutable_emit()->set_event("greet");
+  request.mutable_emit()->add_env("FOO");
+  control::Response response = Send(request);
+  EXPECT_FALSE(response.ok());
+  EXPECT_EQ(response.error(), "bad assignment 'FOO' (expected KEY=VALUE)");
+  EXPECT_TRUE(engine_.History().empty());
+
+  control::Request start;
+  start.mutable_start()->set_job("ticker");
+  start.mutable_start()->add_env("=x");
+  EXPECT_EQ(Send(start).error(), "bad assignment '=x' (expected KEY=VALUE)");
+}
+
+TEST_F(ControlServerTest, MutationsNeedRootOrTheOwner) {
+  control::Request request;
+  request.mutable_emit()->set_event("greet");
+  request.mutable_emit()->add_env("NAME=alice");
+  control::Response denied = Send(request, 4321);
+  EXPECT_FALSE(denied.ok());
+  EXPECT_NE(denied.error().find("permission denied"), std::string::npos) << denied.error();
+  EXPECT_TRUE(engine_.History().empty());
+
+  EXPECT_TRUE(Send(request, 0).ok());
+  EXPECT_TRUE(Send(request, kOwner).ok());
+  EXPECT_FALSE(engine_.History().empty());
+  EXPECT_EQ(engine_.History().front().name, "greet");
+}
+
+TEST_F(ControlServerTest, SystemModeAllowsOnlyRoot) {
+  ControlServer system(kernel_, engine_, ring_, watcher_, logger_, {kOwner, false});
+  control::Request start;
+  start.mutable_start()->set_job("ticker");
+  control::Response denied = system.Handle(start, sys::PeerCred{1, kOwner, kOwner});
+  EXPECT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error(), "permission denied: uid 1234 may not change jobs (only root)");
+  ASSERT_TRUE(system.Handle(start, sys::PeerCred{1, 0, 0}).ok());
+  control::Request request;
+  request.mutable_stop()->set_job("ticker");
+  EXPECT_FALSE(system.Handle(request, sys::PeerCred{1, kOwner, kOwner}).ok());
+  control::Response root = system.Handle(request, sys::PeerCred{1, 0, 0});
+  EXPECT_TRUE(root.ok()) << root.error();
+}
+
+TEST_F(ControlServerTest, EmitStartsInstancesAndEventsAreListed) {
+  control::Request request;
+  request.mutable_emit()->set_event("greet");
+  request.mutable_emit()->add_env("NAME=alice");
+  clock_.now += absl::Seconds(2);
+  ASSERT_TRUE(Send(request).ok());
+
+  control::Request events;
+  events.mutable_events()->set_limit(100);
+  control::Response response = Send(events);
+  ASSERT_TRUE(response.ok());
+  ASSERT_GE(response.events_size(), 2);
+  EXPECT_EQ(response.events(0).name(), "greet");
+  EXPECT_EQ(response.events(0).seq(), 1u);
+  EXPECT_DOUBLE_EQ(response.events(0).time(), 2.0);
+  ASSERT_EQ(response.events(0).env_size(), 1);
+  EXPECT_EQ(response.events(0).env(0).key(), "NAME");
+  EXPECT_EQ(response.events(0).env(0).value(), "alice");
+  EXPECT_EQ(response.events(1).name(), "starting");
+
+  control::Request last;
+  last.mutable_events()->set_limit(1);
+  EXPECT_EQ(Send(last).events_size(), 1);
+
+  control::Request status;
+  status.mutable_status()->set_job("greeter");
+  status.mutable_status()->set_instance("alice");
+  control::Response s = Send(status);
+  ASSERT_TRUE(s.ok()) << s.error();
+  EXPECT_EQ(s.jobs(0).instance(), "alice");
+  status.mutable_status()->set_instance("bob");
+  EXPECT_EQ(Send(status).error(), "job 'greeter' has no instance 'bob'");
+}
+
+TEST_F(ControlServerTest, LogReturnsRingLines) {
+  ring_.Append("ticker", "", "tick 1\ntick 2\n");
+  ring_.AddSupervisorLine("hello from baton");
+  control::Request request;
+  request.mutable_log()->set_job("ticker");
+  control::Response response = Send(request, 99);
+  ASSERT_TRUE(response.ok());
+  ASSERT_EQ(response.log_size(), 2);
+  EXPECT_EQ(response.log(1).text(), "tick 2");
+  request.mutable_log()->set_lines(1);
+  EXPECT_EQ(Send(request).log_size(), 1);
+
+  control::Request own;
+  own.mutable_log();
+  control::Response mine = Send(own);
+  ASSERT_EQ(mine.log_size(), 1);
+  EXPECT_EQ(mine.log(0).text(), "hello from baton");
+}
+
+TEST_F(ControlServerTest, HugeLogsAreTruncatedToFit) {
+  std::string line(1000, 'x');
+  for (int i = 0; i < 900; ++i) ring_.AddLine("ticker", "", line);
+  control::Request request;
+  request.mutable_log()->set_job("ticker");
+  control::Response response = Send(request);
+  ASSERT_TRUE(response.ok());
+  EXPECT_TRUE(response.truncated());
+  EXPECT_LE(response.ByteSizeLong(), ControlServer::kMaxResponseBytes);
+  EXPECT_GT(response.log_size(), 50);
+}
+
+TEST_F(ControlServerTest, EmptyRequestIsAnError) {
+  EXPECT_FALSE(Send(control::Request()).ok());
+}
+
+// The socket path end to end: a real loop, a real unix socket.
+TEST(ControlServerSocketTest, RequestAndResponseOverTheSocket) {
+  sys::LinuxKernel kernel;
+  MonotonicClock clock;
+  FakeRunner runner;
+  LogRing ring(kernel, clock, clock.Now(), {});
+  Logger logger(kernel, &ring, -1);
+  Engine engine(runner, clock);
+  engine.AddJob(Job("ticker", "exec sleep 100\n"));
+  Loop loop(kernel, engine, clock, logger);
+  ASSERT_TRUE(loop.Init().ok());
+  ControlServer server(kernel, engine, ring, loop, logger, {kernel.GetUid(), true});
+  // sun_path is short: TEST_TMPDIR may be too long for it.
+  char dir[] = "/tmp/baton-control-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/control.sock";
+  absl::Status listening = server.Listen(path);
+  ASSERT_TRUE(listening.ok()) << listening;
+
+  auto client = kernel.UnixConnect(path);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // accept
+  EXPECT_EQ(server.connections(), 1u);
+
+  for (int round = 0; round < 2; ++round) {  // two requests on one connection
+    control::Request request;
+    request.mutable_start()->set_job("ticker");
+    if (round == 1) request.mutable_list();
+    std::string out;
+    request.SerializeToString(&out);
+    ASSERT_TRUE(kernel.Write(client->get(), out.data(), out.size()).ok());
+    ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());
+    std::string buf(1 << 20, '\0');
+    auto n = kernel.Read(client->get(), buf.data(), buf.size());
+    ASSERT_TRUE(n.ok()) << n.status();
+    control::Response response;
+    ASSERT_TRUE(response.ParseFromArray(buf.data(), static_cast<int>(*n)));
+    ASSERT_TRUE(response.ok()) << response.error();
+    ASSERT_EQ(response.jobs_size(), 1);
+    EXPECT_EQ(response.jobs(0).state(), "running");
+  }
+
+  std::string garbage = "\xff\xff\xff";
+  ASSERT_TRUE(kernel.Write(client->get(), garbage.data(), garbage.size()).ok());
+  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());
+  std::string buf(4096, '\0');
+  auto n = kernel.Read(client->get(), buf.data(), buf.size());
+  ASSERT_TRUE(n.ok());
+  control::Response bad;
+  ASSERT_TRUE(bad.ParseFromArray(buf.data(), static_cast<int>(*n)));
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), "malformed request");
+
+  client->reset();
+  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // hang-up
+  EXPECT_EQ(server.connections(), 0u);
+  (void)kernel.Unlink(path);
+  (void)kernel.Rmdir(dir);
+}
+
+}  // namespace
+}  // namespace baton::supervisor

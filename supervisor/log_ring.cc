@@ -1,0 +1,138 @@
+#include "supervisor/log_ring.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace baton::supervisor {
+
+std::string FormatLogLine(const LogLine& line) {
+  return absl::StrFormat("[%12.6f] %s", absl::ToDoubleSeconds(line.since_start), line.text);
+}
+
+LogRing::LogRing(sys::Kernel& kernel, Clock& clock, absl::Time start, Options options)
+    : kernel_(kernel), clock_(clock), start_(start), options_(std::move(options)) {
+  if (options_.max_lines == 0) options_.max_lines = 1;
+  if (options_.max_line_bytes == 0) options_.max_line_bytes = 1;
+}
+
+LogRing::~LogRing() = default;
+
+void LogRing::Append(absl::string_view job, absl::string_view instance, absl::string_view data) {
+  Key key{std::string(job), std::string(instance)};
+  Stream& stream = streams_[key];
+  while (!data.empty()) {
+    size_t nl = data.find('\n');
+    absl::string_view piece = nl == absl::string_view::npos ? data : data.substr(0, nl);
+    // Fill the partial line up to max_line_bytes; a full piece is a line.
+    size_t room = options_.max_line_bytes - stream.partial.size();
+    if (piece.size() >= room) {
+      stream.partial.append(piece.data(), room);
+      std::string line = std::move(stream.partial);
+      stream.partial.clear();
+      Commit(key, stream, line);
+      data.remove_prefix(room);
+      // A newline right after a split point ends an empty remainder, not a
+      // new empty line.
+      if (piece.size() == room && nl != absl::string_view::npos) data.remove_prefix(1);
+      continue;
+    }
+    stream.partial.append(piece.data(), piece.size());
+    if (nl == absl::string_view::npos) break;
+    std::string line = std::move(stream.partial);
+    stream.partial.clear();
+    Commit(key, stream, line);
+    data.remove_prefix(nl + 1);
+  }
+}
+
+void LogRing::Flush(absl::string_view job, absl::string_view instance) {
+  auto it = streams_.find(Key(std::string(job), std::string(instance)));
+  if (it == streams_.end() || it->second.partial.empty()) return;
+  std::string line = std::move(it->second.partial);
+  it->second.partial.clear();
+  Commit(it->first, it->second, line);
+}
+
+void LogRing::AddLine(absl::string_view job, absl::string_view instance, absl::string_view line) {
+  Key key{std::string(job), std::string(instance)};
+  Stream& stream = streams_[key];
+  Commit(key, stream, line);
+}
+
+void LogRing::Commit(const Key& key, Stream& stream, absl::string_view text) {
+  LogLine line{SinceStart(), std::string(text)};
+  WriteToFile(key, stream, line);
+  stream.bytes += line.text.size();
+  stream.lines.push_back(std::move(line));
+  while (stream.lines.size() > options_.max_lines ||
+         (stream.bytes > options_.max_bytes && stream.lines.size() > 1)) {
+    stream.bytes -= stream.lines.front().text.size();
+    stream.lines.pop_front();
+    ++stream.dropped;
+  }
+}
+
+std::string LogRing::FilePath(absl::string_view job, absl::string_view instance) const {
+  if (options_.log_dir.empty()) return "";
+  std::string name = job.empty() ? std::string("baton") : std::string(job);
+  if (!instance.empty()) absl::StrAppend(&name, "-", instance);
+  // An instance name comes from event data: keep it a single path component.
+  std::replace(name.begin(), name.end(), '/', '_');
+  return absl::StrCat(options_.log_dir, "/", name, ".log");
+}
+
+void LogRing::WriteToFile(const Key& key, Stream& stream, const LogLine& line) {
+  if (options_.log_dir.empty() || stream.file_failed) return;
+  if (!stream.file.valid()) {
+    absl::Status made = absl::OkStatus();
+    if (!dir_made_) {
+      made = kernel_.MkdirAll(options_.log_dir, 0755);
+      dir_made_ = made.ok();
+    }
+    std::string path = FilePath(key.first, key.second);
+    absl::StatusOr<sys::UniqueFd> fd =
+        made.ok() ? kernel_.Open(path, O_WRONLY | O_CREAT | O_APPEND, 0640)
+                  : absl::StatusOr<sys::UniqueFd>(made);
+    if (!fd.ok()) {
+      stream.file_failed = true;
+      // Reported in the supervisor's stream (never recursing into a failed one).
+      if (!(key.first.empty() && key.second.empty())) {
+        AddSupervisorLine(absl::StrCat("cannot write log file ", path, ": ",
+                                       fd.status().message(), " (kept in memory only)"));
+      }
+      return;
+    }
+    stream.file = std::move(*fd);
+  }
+  std::string text = absl::StrCat(FormatLogLine(line), "\n");
+  absl::StatusOr<size_t> written = kernel_.Write(stream.file.get(), text.data(), text.size());
+  if (!written.ok()) {
+    stream.file_failed = true;
+    stream.file.reset();
+  }
+}
+
+std::vector<LogLine> LogRing::Lines(absl::string_view job, absl::string_view instance,
+                                    size_t max) const {
+  auto it = streams_.find(Key(std::string(job), std::string(instance)));
+  if (it == streams_.end()) return {};
+  const std::deque<LogLine>& lines = it->second.lines;
+  size_t skip = (max == 0 || max >= lines.size()) ? 0 : lines.size() - max;
+  return std::vector<LogLine>(lines.begin() + skip, lines.end());
+}
+
+uint64_t LogRing::Dropped(absl::string_view job, absl::string_view instance) const {
+  auto it = streams_.find(Key(std::string(job), std::string(instance)));
+  return it == streams_.end() ? 0 : it->second.dropped;
+}
+
+bool LogRing::HasStream(absl::string_view job, absl::string_view instance) const {
+  return streams_.count(Key(std::string(job), std::string(instance))) > 0;
+}
+
+}  // namespace baton::supervisor

@@ -1,0 +1,132 @@
+#include "supervisor/log_ring.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "sys/linux_kernel.h"
+
+namespace baton::supervisor {
+namespace {
+
+class FakeClock : public Clock {
+ public:
+  absl::Time Now() override { return now; }
+  absl::Time now = absl::UnixEpoch() + absl::Seconds(100);
+};
+
+std::vector<std::string> Texts(const std::vector<LogLine>& lines) {
+  std::vector<std::string> out;
+  for (const LogLine& line : lines) out.push_back(line.text);
+  return out;
+}
+
+class LogRingTest : public ::testing::Test {
+ protected:
+  sys::LinuxKernel kernel_;
+  FakeClock clock_;
+};
+
+TEST_F(LogRingTest, PartialLinesWaitForTheirNewline) {
+  LogRing ring(kernel_, clock_, clock_.now, {});
+  ring.Append("job", "", "hel");
+  EXPECT_TRUE(ring.Lines("job", "").empty());
+  ring.Append("job", "", "lo\nwor");
+  EXPECT_EQ(Texts(ring.Lines("job", "")), std::vector<std::string>({"hello"}));
+  ring.Append("job", "", "ld\n\nlast");
+  EXPECT_EQ(Texts(ring.Lines("job", "")), std::vector<std::string>({"hello", "world", ""}));
+  ring.Flush("job", "");
+  EXPECT_EQ(Texts(ring.Lines("job", "")),
+            std::vector<std::string>({"hello", "world", "", "last"}));
+  ring.Flush("job", "");  // nothing buffered: no empty line
+  EXPECT_EQ(ring.Lines("job", "").size(), 4u);
+}
+
+TEST_F(LogRingTest, StreamsAreSeparatePerInstance) {
+  LogRing ring(kernel_, clock_, clock_.now, {});
+  ring.Append("greeter", "alice", "a\n");
+  ring.Append("greeter", "bob", "b\n");
+  EXPECT_EQ(Texts(ring.Lines("greeter", "alice")), std::vector<std::string>({"a"}));
+  EXPECT_EQ(Texts(ring.Lines("greeter", "bob")), std::vector<std::string>({"b"}));
+  EXPECT_TRUE(ring.Lines("greeter", "").empty());
+  EXPECT_FALSE(ring.HasStream("greeter", "carol"));
+}
+
+TEST_F(LogRingTest, LineCountBoundDropsOldest) {
+  LogRing::Options options;
+  options.max_lines = 3;
+  LogRing ring(kernel_, clock_, clock_.now, options);
+  for (int i = 1; i <= 5; ++i) ring.AddLine("j", "", std::to_string(i));
+  EXPECT_EQ(Texts(ring.Lines("j", "")), std::vector<std::string>({"3", "4", "5"}));
+  EXPECT_EQ(ring.Dropped("j", ""), 2u);
+  EXPECT_EQ(Texts(ring.Lines("j", "", 2)), std::vector<std::string>({"4", "5"}));
+}
+
+TEST_F(LogRingTest, ByteBoundDropsOldest) {
+  LogRing::Options options;
+  options.max_bytes = 10;
+  LogRing ring(kernel_, clock_, clock_.now, options);
+  ring.AddLine("j", "", "aaaa");
+  ring.AddLine("j", "", "bbbb");
+  ring.AddLine("j", "", "cccc");  // 12 bytes: "aaaa" goes
+  EXPECT_EQ(Texts(ring.Lines("j", "")), std::vector<std::string>({"bbbb", "cccc"}));
+  EXPECT_EQ(ring.Dropped("j", ""), 1u);
+}
+
+TEST_F(LogRingTest, LongLinesAreSplit) {
+  LogRing::Options options;
+  options.max_line_bytes = 4;
+  LogRing ring(kernel_, clock_, clock_.now, options);
+  ring.Append("j", "", "abcdefghij\nxy");
+  ring.Append("j", "", "zw\n");
+  EXPECT_EQ(Texts(ring.Lines("j", "")),
+            std::vector<std::string>({"abcd", "efgh", "ij", "xyzw"}));
+}
+
+TEST_F(LogRingTest, LinesAreStampedSinceStart) {
+  LogRing ring(kernel_, clock_, clock_.now, {});
+  clock_.now += absl::Milliseconds(1500);
+  ring.AddLine("j", "", "x");
+  ASSERT_EQ(ring.Lines("j", "").size(), 1u);
+  EXPECT_EQ(ring.Lines("j", "")[0].since_start, absl::Milliseconds(1500));
+  EXPECT_EQ(FormatLogLine(ring.Lines("j", "")[0]), "[    1.500000] x");
+}
+
+TEST_F(LogRingTest, AppendsToFilesInTheLogDir) {
+  std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/logs/sub";
+  LogRing::Options options;
+  options.log_dir = dir;
+  options.max_lines = 1;  // the file keeps everything, the ring only one
+  LogRing ring(kernel_, clock_, clock_.now, options);
+  ring.Append("ticker", "", "tick 1\ntick 2\n");
+  ring.Append("greeter", "al/ice", "hi\n");
+  ring.AddSupervisorLine("started");
+  EXPECT_EQ(ring.FilePath("ticker", ""), dir + "/ticker.log");
+  EXPECT_EQ(ring.FilePath("greeter", "al/ice"), dir + "/greeter-al_ice.log");
+  absl::StatusOr<std::string> ticker = kernel_.ReadFile(dir + "/ticker.log");
+  ASSERT_TRUE(ticker.ok()) << ticker.status();
+  EXPECT_EQ(*ticker, "[    0.000000] tick 1\n[    0.000000] tick 2\n");
+  absl::StatusOr<std::string> greeter = kernel_.ReadFile(dir + "/greeter-al_ice.log");
+  ASSERT_TRUE(greeter.ok()) << greeter.status();
+  EXPECT_EQ(*greeter, "[    0.000000] hi\n");
+  absl::StatusOr<std::string> own = kernel_.ReadFile(dir + "/baton.log");
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(*own, "[    0.000000] started\n");
+  EXPECT_EQ(ring.Lines("ticker", "").size(), 1u);
+}
+
+TEST_F(LogRingTest, UnwritableLogDirIsReportedOnceAndMemoryKeepsWorking) {
+  LogRing::Options options;
+  options.log_dir = "/proc/no/such/dir";
+  LogRing ring(kernel_, clock_, clock_.now, options);
+  ring.AddLine("j", "", "one");
+  ring.AddLine("j", "", "two");
+  EXPECT_EQ(Texts(ring.Lines("j", "")), std::vector<std::string>({"one", "two"}));
+  std::vector<LogLine> own = ring.Lines("", "");
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_NE(own[0].text.find("cannot write log file /proc/no/such/dir/j.log"), std::string::npos)
+      << own[0].text;
+}
+
+}  // namespace
+}  // namespace baton::supervisor

@@ -1,0 +1,33 @@
+// The `baton` binary: see supervisor/baton_main.h.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "supervisor/baton_main.h"
+#include "sys/linux_kernel.h"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  baton::sys::LinuxKernel kernel;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  baton::supervisor::Env environment;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string kv(*e);
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    environment.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  bool is_pid1 = kernel.GetPid() == 1;
+  absl::StatusOr<baton::supervisor::Options> options =
+      baton::supervisor::ParseOptions(args, environment, kernel.GetUid(), is_pid1);
+  if (!options.ok()) {
+    std::string text = absl::StrCat("baton: ", options.status().message(), "\n",
+                                    baton::supervisor::kUsage);
+    (void)kernel.Write(2, text.data(), text.size());
+    if (!is_pid1) return 2;
+    // PID 1 with unusable arguments still runs, with the system defaults.
+    options = baton::supervisor::ParseOptions({}, environment, kernel.GetUid(), true);
+  }
+  return baton::supervisor::Run(*options, kernel);
+}

@@ -1,0 +1,65 @@
+// initctl's logic, apart from main() so that it is unit-tested: command line
+// -> control::Request, one request/response exchange over the control socket,
+// and control::Response -> text for people.
+//
+//   initctl [--socket PATH] list | status JOB [INSTANCE] | start JOB [K=V…]
+//           | stop JOB [INSTANCE] | restart JOB [INSTANCE]
+//           | emit EVENT [K=V…] | log [JOB [INSTANCE]] [-n N] | events [N]
+//
+// The socket is --socket, else $BATON_SOCKET, else kDefaultSocket.
+// Exit codes: 0 ok, 1 error (reported by the supervisor, or cannot connect,
+// or a bad KEY=VALUE), 2 usage.
+#ifndef BATON_TOOLS_INITCTL_LIB_H_
+#define BATON_TOOLS_INITCTL_LIB_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/control.pb.h"
+#include "sys/kernel.h"
+
+namespace baton::initctl {
+
+inline constexpr char kDefaultSocket[] = "/run/baton/control.sock";
+
+inline constexpr char kUsage[] =
+    "usage: initctl [--socket PATH] COMMAND\n"
+    "  list                      every job and instance\n"
+    "  status JOB [INSTANCE]     one job in detail\n"
+    "  start JOB [KEY=VALUE...]  start a job by hand\n"
+    "  stop JOB [INSTANCE]       stop a job\n"
+    "  restart JOB [INSTANCE]    stop and start again\n"
+    "  emit EVENT [KEY=VALUE...] emit an event\n"
+    "  log [JOB [INSTANCE]] [-n N]  a job's output (no JOB: baton's own log)\n"
+    "  events [N]                the last N events (default 50)\n";
+
+struct Invocation {
+  std::string socket;
+  control::Request request;
+};
+
+// ARGS without argv[0]; ENV_SOCKET is $BATON_SOCKET or "". Errors:
+// InvalidArgument for usage mistakes (exit 2), FailedPrecondition for a bad
+// KEY=VALUE (exit 1), both with a message for people.
+absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args,
+                                     const std::string& env_socket);
+
+// Sends REQUEST on a new connection to SOCKET and reads the response.
+// Unavailable "cannot connect to PATH: REASON (is baton running?)" when the
+// supervisor is not there.
+absl::StatusOr<control::Response> Call(sys::Kernel& kernel, const std::string& socket,
+                                       const control::Request& request);
+
+// The text to print for a successful RESPONSE to REQUEST.
+std::string Format(const control::Request& request, const control::Response& response);
+
+// The whole command: parses, calls, prints to OUT_FD / ERR_FD, returns the
+// exit code.
+int Main(sys::Kernel& kernel, const std::vector<std::string>& args,
+         const std::string& env_socket, int out_fd, int err_fd);
+
+}  // namespace baton::initctl
+
+#endif  // BATON_TOOLS_INITCTL_LIB_H_
