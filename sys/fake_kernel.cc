@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -131,6 +132,32 @@ void FakeKernel::Exit(pid_t pid, int exit_status) {
 void FakeKernel::KillBySignal(pid_t pid, int sig) {
   live_.erase(pid);
   exits_.push_back(ChildExit{pid, 0, sig, false});
+}
+
+void FakeKernel::AddTerminal(const std::string& path, const std::string& input) {
+  std::string global = Global(path);
+  size_t slash = global.rfind('/');
+  if (slash != std::string::npos && slash > 0) (void)MkdirAllInternal(global.substr(0, slash), 0755);
+  Resolved r;
+  if (Resolve(global, &r) == 0 && r.node == nullptr && r.parent != nullptr) {
+    r.node = NewNode(Type::kCharDevice, 0620, r.parent);
+    r.parent->children[r.name] = r.node;
+  }
+  terminals_[global].input = input;
+}
+
+void FakeKernel::AddTerminalInput(const std::string& path, const std::string& input) {
+  terminals_[Global(path)].input += input;
+}
+
+std::string FakeKernel::terminal_output(const std::string& path) const {
+  auto it = terminals_.find(Global(path));
+  return it == terminals_.end() ? "" : it->second.output;
+}
+
+bool FakeKernel::terminal_echo(const std::string& path) const {
+  auto it = terminals_.find(Global(path));
+  return it != terminals_.end() && it->second.echo;
 }
 
 void FakeKernel::InjectUevent(const std::string& payload, int group) {
@@ -324,6 +351,7 @@ absl::StatusOr<pid_t> FakeKernel::Spawn(const SpawnRequest& request) {
   spawned_.push_back(request);
   pid_t pid = next_pid_++;
   live_.insert(pid);
+  if (spawn_hook_) spawn_hook_(pid, request);
   return pid;
 }
 
@@ -344,6 +372,18 @@ absl::StatusOr<std::optional<ChildExit>> FakeKernel::ReapOne() {
   ChildExit exit = exits_.front();
   exits_.pop_front();
   return std::optional<ChildExit>(exit);
+}
+
+absl::StatusOr<ChildExit> FakeKernel::Wait(pid_t pid) {
+  std::string what = absl::StrCat("waitid ", pid);
+  if (int err = TakeInjected("wait", absl::StrCat(pid))) return ErrnoStatus(err, what);
+  for (auto it = exits_.begin(); it != exits_.end(); ++it) {
+    if (it->pid != pid) continue;
+    ChildExit exit = *it;
+    exits_.erase(it);
+    return exit;
+  }
+  return ErrnoStatus(live_.count(pid) ? EDEADLK : ECHILD, what);
 }
 
 absl::Status FakeKernel::SetChildSubreaper() {
@@ -413,6 +453,15 @@ absl::StatusOr<size_t> FakeKernel::Read(int fd, void* buf, size_t len) {
     case OpenFile::Kind::kNode: {
       if (file->node->type == Type::kDirectory) return ErrnoStatus(EISDIR, what);
       if ((file->flags & O_ACCMODE) == O_WRONLY) return ErrnoStatus(EBADF, what);
+      auto tty = terminals_.find(file->path);
+      if (tty != terminals_.end()) {
+        std::string& input = tty->second.input;
+        size_t line_end = input.find('\n');
+        size_t n = std::min(len, line_end == std::string::npos ? input.size() : line_end + 1);
+        std::memcpy(buf, input.data(), n);
+        input.erase(0, n);
+        return n;
+      }
       const std::string& data = file->node->data;
       if (file->offset >= data.size()) return size_t{0};
       size_t n = std::min(len, data.size() - file->offset);
@@ -437,6 +486,11 @@ absl::StatusOr<size_t> FakeKernel::Write(int fd, const void* buf, size_t len) {
   }
   if (file->kind != OpenFile::Kind::kNode) return ErrnoStatus(EBADF, what);
   if ((file->flags & O_ACCMODE) == O_RDONLY) return ErrnoStatus(EBADF, what);
+  auto tty = terminals_.find(file->path);
+  if (tty != terminals_.end()) {
+    tty->second.output.append(bytes, len);
+    return len;
+  }
   Node& node = *file->node;
   if (node.type == Type::kDirectory) return ErrnoStatus(EISDIR, what);
   if (node.sealed) return ErrnoStatus(EPERM, what);
@@ -752,6 +806,46 @@ absl::Status FakeKernel::SetCloexec(int fd, bool on) {
     no_cloexec_.insert(fd);
   }
   return absl::OkStatus();
+}
+
+absl::Status FakeKernel::Flock(int fd, int operation) {
+  std::shared_ptr<OpenFile> file = FileOf(fd);
+  std::string path = file != nullptr ? file->path : absl::StrCat("fd ", fd);
+  std::vector<std::string> ops;
+  switch (operation & ~LOCK_NB) {
+    case LOCK_EX:
+      ops.push_back("LOCK_EX");
+      break;
+    case LOCK_SH:
+      ops.push_back("LOCK_SH");
+      break;
+    case LOCK_UN:
+      ops.push_back("LOCK_UN");
+      break;
+    default:
+      ops.push_back(absl::StrCat(operation & ~LOCK_NB));
+      break;
+  }
+  if (operation & LOCK_NB) ops.push_back("LOCK_NB");
+  std::string line = absl::StrCat("flock ", path, " ", absl::StrJoin(ops, "|"));
+  return Logged("flock", path, line, [&] { return file == nullptr ? EBADF : 0; });
+}
+
+absl::StatusOr<bool> FakeKernel::SetEcho(int fd, bool on) {
+  std::shared_ptr<OpenFile> file = FileOf(fd);
+  std::string path = file != nullptr ? file->path : absl::StrCat("fd ", fd);
+  bool was_on = false;
+  absl::Status status =
+      Logged("set_echo", path, absl::StrCat("set_echo ", path, on ? " on" : " off"), [&] {
+        if (file == nullptr) return EBADF;
+        auto tty = terminals_.find(file->path);
+        if (file->kind != OpenFile::Kind::kNode || tty == terminals_.end()) return ENOTTY;
+        was_on = tty->second.echo;
+        tty->second.echo = on;
+        return 0;
+      });
+  if (!status.ok()) return status;
+  return was_on;
 }
 
 absl::StatusOr<UniqueFd> FakeKernel::Dup(int fd) {

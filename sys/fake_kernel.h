@@ -64,6 +64,21 @@
 // that pid. Execve records into execs() and succeeds (it returns OK: a
 // test can then look at what would have run) unless a failure is injected.
 //
+// WAITING. Wait(pid) hands out that child's queued exit (Exit/KillBySignal),
+// taking it out of the ReapOne queue. A fake child never exits by itself: a
+// test sets a spawn hook (set_spawn_hook) that sees each spawned request
+// (and can read the pipe it got as stdin) and calls Exit for it. Wait for a
+// live child with no queued exit fails (EDEADLK: it would block forever);
+// for an unknown pid it is ECHILD.
+//
+// TERMINALS. AddTerminal(path, input) creates a char-device node at PATH
+// that behaves like a tty in canonical mode: Read returns the queued input
+// up to and including the next '\n' (0 = end of file once it is used up),
+// Write appends to terminal_output(path), SetEcho toggles terminal_echo(path)
+// (echo starts on). SetEcho on anything else is ENOTTY. Flock records
+// "flock PATH LOCK_EX|LOCK_NB" style lines (PATH as opened); locks are not
+// modelled otherwise.
+//
 // INJECTION. FailNext(call, err) makes the next call named CALL fail with
 // errno ERR; FailNextOn(call, path, err) only when its main argument (as
 // passed) is PATH. Several queue up and are used in order. Call names:
@@ -71,7 +86,7 @@
 //   write_file mkdir_all unlink rmdir symlink rename mknod stat readlink
 //   list_dir stat_fd unlinkat openat list_dir_fd stat_at pipe set_cloexec
 //   dup mount umount pivot_root chroot chdir fchdir mounts uevent_socket
-//   recv_datagram memfd_create seal_memfd reboot
+//   recv_datagram memfd_create seal_memfd reboot wait flock set_echo
 //
 // CALL LOG. calls() lists, in order, one line per call that changes state
 // (reads, stats, opens and fd data transfers are not logged). Arguments
@@ -91,6 +106,7 @@
 //   pivot_root NEW_ROOT PUT_OLD      chroot PATH
 //   chdir PATH                       fchdir DIR
 //   seal_memfd NAME                  reboot 0xCMD (hex)
+//   flock PATH OPERATION             set_echo PATH on|off
 // Examples: "mount /dev /root/dev MS_MOVE", "pivot_root . .",
 // "umount . MNT_DETACH", "chroot .", "execve /sbin/init".
 //
@@ -100,6 +116,7 @@
 #define BATON_SYS_FAKE_KERNEL_H_
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -135,6 +152,14 @@ class FakeKernel : public Kernel {
   void SetFilesystem(const std::string& path_prefix, uint64_t dev, uint64_t fs_magic);
   void Exit(pid_t pid, int exit_status);
   void KillBySignal(pid_t pid, int sig);
+  // Called after each successful Spawn with the new pid (see WAITING).
+  using SpawnHook = std::function<void(pid_t, const SpawnRequest&)>;
+  void set_spawn_hook(SpawnHook hook) { spawn_hook_ = std::move(hook); }
+  // A tty at PATH (parents created) whose reads return INPUT (see TERMINALS).
+  void AddTerminal(const std::string& path, const std::string& input);
+  void AddTerminalInput(const std::string& path, const std::string& input);
+  std::string terminal_output(const std::string& path) const;
+  bool terminal_echo(const std::string& path) const;
   void set_kill_terminates(bool on) { kill_terminates_ = on; }
   void set_pid(pid_t pid) { pid_ = pid; }
   void set_uid(uid_t uid) { uid_ = uid; }
@@ -164,6 +189,7 @@ class FakeKernel : public Kernel {
   absl::StatusOr<pid_t> Spawn(const SpawnRequest& request) override;
   absl::Status Kill(pid_t pid, int sig) override;
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
+  absl::StatusOr<ChildExit> Wait(pid_t pid) override;
   pid_t GetPid() override { return pid_; }
   uid_t GetUid() override { return uid_; }
   absl::Status SetChildSubreaper() override;
@@ -195,6 +221,8 @@ class FakeKernel : public Kernel {
   absl::StatusOr<std::pair<UniqueFd, UniqueFd>> Pipe() override;
   absl::Status SetCloexec(int fd, bool on) override;
   absl::StatusOr<UniqueFd> Dup(int fd) override;
+  absl::Status Flock(int fd, int operation) override;
+  absl::StatusOr<bool> SetEcho(int fd, bool on) override;
 
   absl::StatusOr<UniqueFd> EpollCreate() override;
   absl::Status EpollAdd(int epfd, int fd, uint32_t events, uint64_t data) override;
@@ -232,6 +260,11 @@ class FakeKernel : public Kernel {
   struct OpenFile;
   struct PipeBuffer;
   struct Resolved;
+  struct Terminal {
+    std::string input;
+    std::string output;
+    bool echo = true;
+  };
   struct Injection {
     std::string call;
     std::string path;  // empty: any
@@ -279,6 +312,8 @@ class FakeKernel : public Kernel {
   std::vector<ExecCall> execs_;
   std::vector<int> reboots_;
   std::deque<ChildExit> exits_;
+  SpawnHook spawn_hook_;
+  std::map<std::string, Terminal> terminals_;  // by path in the whole namespace
   std::set<pid_t> live_;
   std::string cwd_ = "/";
   std::string root_ = "/";

@@ -90,6 +90,12 @@ class Kernel {
   virtual uid_t GetUid() = 0;
   // prctl(PR_SET_CHILD_SUBREAPER): orphans of our children come to us.
   virtual absl::Status SetChildSubreaper() = 0;
+  // Blocks until the child PID exits and reaps it (waitid(P_PID, WEXITED),
+  // EINTR retried). For one-shot commands (`baton luks-unlock` …) waiting on
+  // a tool they ran; PID 1's event loop uses ReapOne instead.
+  virtual absl::StatusOr<ChildExit> Wait(pid_t pid) {
+    return absl::UnimplementedError("wait");
+  }
   // Replaces this process. Returns only on failure.
   virtual absl::Status Execve(const std::string& path, const std::vector<std::string>& argv,
                               const std::vector<std::string>& env) = 0;
@@ -134,6 +140,18 @@ class Kernel {
   virtual absl::StatusOr<std::pair<UniqueFd, UniqueFd>> Pipe() = 0;
   virtual absl::Status SetCloexec(int fd, bool on) = 0;
   virtual absl::StatusOr<UniqueFd> Dup(int fd) = 0;
+  // flock(2): OPERATION is LOCK_EX, LOCK_SH or LOCK_UN, optionally | LOCK_NB;
+  // without LOCK_NB it blocks until the lock is granted (EINTR retried). The
+  // lock goes away with the last fd of its open file.
+  virtual absl::Status Flock(int fd, int operation) {
+    return absl::UnimplementedError("flock");
+  }
+  // Turns echo (ECHO in c_lflag; ECHONL kept) of the terminal FD on or off,
+  // at once (TCSANOW: input typed ahead is kept, not flushed). Returns whether
+  // echo was on before, so the caller can restore it. ENOTTY for a non-tty.
+  virtual absl::StatusOr<bool> SetEcho(int fd, bool on) {
+    return absl::UnimplementedError("tcsetattr");
+  }
 
   // --- event loop primitives ---------------------------------------------
   virtual absl::StatusOr<UniqueFd> EpollCreate() = 0;

@@ -7,6 +7,7 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -20,6 +21,7 @@
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -256,16 +258,10 @@ absl::Status LinuxKernel::Kill(pid_t pid, int sig) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<ChildExit>> LinuxKernel::ReapOne() {
-  siginfo_t info;
-  std::memset(&info, 0, sizeof(info));
-  for (;;) {
-    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) == 0) break;
-    if (errno == EINTR) continue;
-    if (errno == ECHILD) return std::optional<ChildExit>();
-    return ErrnoStatus(errno, "waitid");
-  }
-  if (info.si_pid == 0) return std::optional<ChildExit>();
+namespace {
+
+// The ChildExit that a waitid() siginfo describes.
+ChildExit ExitFromSiginfo(const siginfo_t& info) {
   ChildExit exit;
   exit.pid = info.si_pid;
   switch (info.si_code) {
@@ -279,7 +275,33 @@ absl::StatusOr<std::optional<ChildExit>> LinuxKernel::ReapOne() {
       exit.signal = info.si_status;
       break;
   }
-  return std::optional<ChildExit>(exit);
+  return exit;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<ChildExit>> LinuxKernel::ReapOne() {
+  siginfo_t info;
+  std::memset(&info, 0, sizeof(info));
+  for (;;) {
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) == 0) break;
+    if (errno == EINTR) continue;
+    if (errno == ECHILD) return std::optional<ChildExit>();
+    return ErrnoStatus(errno, "waitid");
+  }
+  if (info.si_pid == 0) return std::optional<ChildExit>();
+  return std::optional<ChildExit>(ExitFromSiginfo(info));
+}
+
+absl::StatusOr<ChildExit> LinuxKernel::Wait(pid_t pid) {
+  siginfo_t info;
+  std::memset(&info, 0, sizeof(info));
+  for (;;) {
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) == 0) break;
+    if (errno == EINTR) continue;
+    return ErrnoStatus(errno, absl::StrCat("waitid ", pid));
+  }
+  return ExitFromSiginfo(info);
 }
 
 pid_t LinuxKernel::GetPid() { return ::getpid(); }
@@ -519,6 +541,28 @@ absl::StatusOr<UniqueFd> LinuxKernel::Dup(int fd) {
   int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) return ErrnoStatus(errno, absl::StrCat("dup fd ", fd));
   return UniqueFd(copy);
+}
+
+absl::Status LinuxKernel::Flock(int fd, int operation) {
+  for (;;) {
+    if (::flock(fd, operation) == 0) return absl::OkStatus();
+    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("flock fd ", fd));
+  }
+}
+
+absl::StatusOr<bool> LinuxKernel::SetEcho(int fd, bool on) {
+  struct termios tio;
+  if (::tcgetattr(fd, &tio) != 0) return ErrnoStatus(errno, absl::StrCat("tcgetattr fd ", fd));
+  const bool was_on = (tio.c_lflag & ECHO) != 0;
+  if (on) {
+    tio.c_lflag |= ECHO;
+  } else {
+    tio.c_lflag &= ~ECHO;
+  }
+  if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("tcsetattr fd ", fd));
+  }
+  return was_on;
 }
 
 // --- event loop primitives -------------------------------------------------

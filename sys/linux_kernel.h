@@ -44,6 +44,7 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<pid_t> Spawn(const SpawnRequest& request) override;
   absl::Status Kill(pid_t pid, int sig) override;
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
+  absl::StatusOr<ChildExit> Wait(pid_t pid) override;
   pid_t GetPid() override;
   uid_t GetUid() override;
   absl::Status SetChildSubreaper() override;
@@ -75,6 +76,8 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<std::pair<UniqueFd, UniqueFd>> Pipe() override;
   absl::Status SetCloexec(int fd, bool on) override;
   absl::StatusOr<UniqueFd> Dup(int fd) override;
+  absl::Status Flock(int fd, int operation) override;
+  absl::StatusOr<bool> SetEcho(int fd, bool on) override;
 
   absl::StatusOr<UniqueFd> EpollCreate() override;
   absl::Status EpollAdd(int epfd, int fd, uint32_t events, uint64_t data) override;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -408,6 +409,56 @@ TEST(LinuxKernelTest, PrivilegedCallsFailCleanlyWithoutRoot) {
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), HasSubstr("mount none "));
   EXPECT_FALSE(kernel.PivotRoot(TmpDir(), TmpDir()).ok());
+}
+
+TEST(LinuxKernelTest, WaitBlocksUntilThatChildExits) {
+  LinuxKernel kernel;
+  // The stdin pipe is filled and its write end closed before the spawn: the
+  // child reads everything, then end of file, even with O_NONBLOCK.
+  auto in = kernel.Pipe();
+  ASSERT_TRUE(in.ok()) << in.status();
+  auto out = kernel.Pipe();
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(kernel.Write(in->second.get(), "secret", 6).ok());
+  in->second.reset();
+  SpawnRequest req;
+  req.argv = {"/bin/sh", "-c", "sleep 0.2; cat; exit 7"};
+  req.env = {"PATH=/bin:/usr/bin"};
+  req.stdin_fd = in->first.get();
+  req.stdout_fd = out->second.get();
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  out->second.reset();
+  auto exit = kernel.Wait(*pid);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->pid, *pid);
+  EXPECT_EQ(exit->exit_status, 7);
+  EXPECT_EQ(ReadAll(kernel, out->first.get()), "secret");
+  EXPECT_FALSE(kernel.Wait(*pid).ok());  // already reaped: ECHILD
+}
+
+TEST(LinuxKernelTest, FlockExcludesASecondOpenFile) {
+  LinuxKernel kernel;
+  std::string path = TmpDir() + "/flock-test.lock";
+  auto a = kernel.Open(path, O_RDWR | O_CREAT, 0600);
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = kernel.Open(path, O_RDWR);
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE(kernel.Flock(a->get(), LOCK_EX).ok());
+  absl::Status busy = kernel.Flock(b->get(), LOCK_EX | LOCK_NB);
+  EXPECT_FALSE(busy.ok());
+  EXPECT_THAT(std::string(busy.message()), HasSubstr("flock"));
+  ASSERT_TRUE(kernel.Flock(a->get(), LOCK_UN).ok());
+  EXPECT_TRUE(kernel.Flock(b->get(), LOCK_EX | LOCK_NB).ok());
+}
+
+TEST(LinuxKernelTest, SetEchoOnAFileIsNotATty) {
+  LinuxKernel kernel;
+  auto fd = kernel.Open(TmpDir() + "/echo-test", O_RDWR | O_CREAT, 0600);
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  auto was = kernel.SetEcho(fd->get(), false);
+  ASSERT_FALSE(was.ok());
+  EXPECT_THAT(std::string(was.status().message()), HasSubstr("tcgetattr"));
 }
 
 }  // namespace
