@@ -1,0 +1,39 @@
+// What the host's own configuration says its root needs: read from
+// /etc/fstab, /etc/crypttab and /etc/mdadm/mdadm.conf (under a sysroot when
+// given). Host-only images take only these parts of the storage stack.
+#ifndef BATON_TOOLS_MKINITRAMFS_HOST_CONFIG_H_
+#define BATON_TOOLS_MKINITRAMFS_HOST_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace baton::mkinitramfs {
+
+struct HostStack {
+  // Filesystem types of the "/" and "/usr" entries of fstab ("auto" dropped).
+  std::vector<std::string> root_fs_types;
+  bool crypt = false;  // crypttab has at least one entry
+  bool raid = false;   // mdadm.conf has an ARRAY line
+  bool lvm = false;    // "/" or "/usr" is an LV (see ReadHostStack)
+  // Key files named in crypttab's third column; "none", "-", empty and
+  // devices (/dev/…) are left out.
+  std::vector<std::string> key_files;
+};
+
+// Reads SYSROOT/etc/{fstab,crypttab,mdadm/mdadm.conf}; missing files mean
+// "not used". LVM is recognised from the root device's name
+// (/dev/mapper/VG-LV not listed in crypttab, or /dev/VG/LV) or, for a
+// UUID=/LABEL= root on the running host (empty sysroot), from a device-mapper
+// device in SYSFS whose dm/uuid starts with "LVM-".
+absl::StatusOr<HostStack> ReadHostStack(const std::string& sysroot,
+                                        const std::string& sysfs = "/sys");
+
+// Parses fstab text: the (device, type) of the "/" and "/usr" entries.
+std::vector<std::pair<std::string, std::string>> RootEntries(absl::string_view fstab);
+
+}  // namespace baton::mkinitramfs
+
+#endif  // BATON_TOOLS_MKINITRAMFS_HOST_CONFIG_H_

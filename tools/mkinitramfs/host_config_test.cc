@@ -1,0 +1,69 @@
+#include "tools/mkinitramfs/host_config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace baton::mkinitramfs {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::string Root(const std::string& name) {
+  std::string r = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  fs::remove_all(r);
+  fs::create_directories(r + "/etc/mdadm");
+  return r;
+}
+
+TEST(HostConfigTest, StackedRoot) {
+  std::string r = Root("stacked");
+  std::ofstream(r + "/etc/fstab") << "# comment\n/dev/mapper/vg0-root / ext4 defaults 0 1\n"
+                                     "UUID=abc /boot ext2 defaults 0 2\n";
+  std::ofstream(r + "/etc/crypttab") << "cryptraid UUID=1234 none luks\n"
+                                        "data UUID=55 /etc/keys/data.key luks\n"
+                                        "swap /dev/sdb2 /dev/urandom swap\n";
+  std::ofstream(r + "/etc/mdadm/mdadm.conf") << "ARRAY /dev/md0 metadata=1.2 UUID=x\n";
+  absl::StatusOr<HostStack> s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok());
+  EXPECT_THAT(s->root_fs_types, ElementsAre("ext4"));
+  EXPECT_TRUE(s->crypt);
+  EXPECT_TRUE(s->raid);
+  EXPECT_TRUE(s->lvm);
+  EXPECT_THAT(s->key_files, ElementsAre("/etc/keys/data.key"));
+}
+
+TEST(HostConfigTest, PlainRoot) {
+  std::string r = Root("plain");
+  std::ofstream(r + "/etc/fstab") << "LABEL=root / xfs defaults 0 1\n";
+  std::ofstream(r + "/etc/mdadm/mdadm.conf") << "# no arrays\nMAILADDR root\n";
+  absl::StatusOr<HostStack> s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok());
+  EXPECT_THAT(s->root_fs_types, ElementsAre("xfs"));
+  EXPECT_FALSE(s->crypt);
+  EXPECT_FALSE(s->raid);
+  EXPECT_FALSE(s->lvm);
+  EXPECT_THAT(s->key_files, IsEmpty());
+}
+
+TEST(HostConfigTest, CryptMapperNameIsNotLvm) {
+  std::string r = Root("crypt");
+  std::ofstream(r + "/etc/fstab") << "/dev/mapper/luks-root / btrfs defaults 0 1\n"
+                                     "/dev/vg/usr /usr ext4 defaults 0 2\n";
+  std::ofstream(r + "/etc/crypttab") << "luks-root UUID=1 none\n";
+  auto entries = RootEntries("/dev/mapper/luks-root / btrfs defaults 0 1\n");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].second, "btrfs");
+  absl::StatusOr<HostStack> s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok());
+  EXPECT_THAT(s->root_fs_types, ElementsAre("btrfs", "ext4"));
+  EXPECT_TRUE(s->lvm);  // from /dev/vg/usr
+}
+
+}  // namespace
+}  // namespace baton::mkinitramfs
