@@ -1,0 +1,163 @@
+#include "supervisor/stage1/assemble.h"
+
+#include <fcntl.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "supervisor/stage1/cmdline.h"
+#include "supervisor/stage1/lvm_policy.h"
+#include "supervisor/stage1/md_policy.h"
+#include "supervisor/stage1/mdadm_conf.h"
+
+namespace baton::stage1 {
+namespace {
+
+bool Succeeded(const sys::ChildExit& exit) { return exit.signal == 0 && exit.exit_status == 0; }
+
+std::string Basename(absl::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == absl::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// An integer sysfs attribute, or -1.
+int ReadSysInt(const ToolContext& ctx, const std::string& path) {
+  absl::StatusOr<std::string> text = ctx.kernel.ReadFile(path);
+  int value = -1;
+  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &value)) return -1;
+  return value;
+}
+
+// Writes LINE to the console as well as the log (a console that cannot be
+// opened leaves the log line only).
+void Warn(const ToolContext& ctx, const std::string& line) {
+  ctx.Log(line);
+  absl::StatusOr<sys::UniqueFd> console = ctx.kernel.Open(ctx.console, O_WRONLY | O_NOCTTY);
+  if (!console.ok()) return;
+  std::string text = absl::StrCat(ctx.command, ": ", line, "\n");
+  (void)ctx.kernel.Write(console->get(), text.data(), text.size());
+}
+
+}  // namespace
+
+int MdAdd(const ToolContext& ctx, const Stage1Files& files, const Env& member) {
+  BootOptions options = ReadBootOptions(ctx, files);
+  bool exists = false;
+  std::string conf_path = files.mdadm_conf;
+  std::string text = ReadConfig(ctx, conf_path, &exists);
+  if (!exists && !files.mdadm_conf_alt.empty()) {
+    conf_path = files.mdadm_conf_alt;
+    text = ReadConfig(ctx, conf_path);
+  }
+  MdadmConf conf = ParseMdadmConf(text, conf_path);
+  for (const absl::Status& error : conf.errors) {
+    ctx.Log(absl::StrCat("ignoring a line: ", error.message()));
+  }
+  MdDecision d = DecideMd(options, conf, member);
+  if (d.member.empty()) {
+    ctx.Log("no device given (DEVNAME)");
+    return 2;
+  }
+  if (d.action == MdDecision::Action::kSkip) {
+    ctx.Log(absl::StrCat("not assembling ", d.member, ": ", d.reason));
+    return 0;
+  }
+  std::vector<std::string> argv = {"mdadm", "--incremental", d.member};
+  absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
+  if (!exit.ok()) {
+    ctx.Log(absl::StrCat("cannot add ", d.member, ": ", exit.status().message()));
+    return 1;
+  }
+  if (!Succeeded(*exit)) {
+    ctx.Log(absl::StrCat(JoinArgv(argv), " failed (", DescribeExit(*exit), ")"));
+    return 1;
+  }
+  ctx.Log(absl::StrCat("added ", d.member, " to its array",
+                       d.array_uuid.empty() ? "" : absl::StrCat(" ", d.array_uuid), " (",
+                       d.reason, ")"));
+  return 0;
+}
+
+int MdRunDegraded(const ToolContext& ctx, const Stage1Files& files,
+                  const std::string& md_device) {
+  if (md_device.empty()) {
+    ctx.Log("no md device given");
+    return 2;
+  }
+  std::string name = Basename(md_device);
+  if (absl::StartsWith(md_device, "/dev/md/")) {
+    absl::StatusOr<std::string> target = ctx.kernel.ReadLink(md_device);
+    if (target.ok()) name = Basename(*target);
+  }
+  const std::string device =
+      absl::StartsWith(md_device, "/") ? md_device : absl::StrCat("/dev/", name);
+  const std::string md_dir = absl::StrCat(files.sys_block, "/", name, "/md");
+
+  const int raid_disks = ReadSysInt(ctx, absl::StrCat(md_dir, "/raid_disks"));
+  int members = 0;
+  absl::StatusOr<std::vector<std::string>> entries = ctx.kernel.ListDir(md_dir);
+  if (entries.ok()) {
+    for (const std::string& entry : *entries) {
+      if (absl::StartsWith(entry, "dev-")) ++members;
+    }
+  }
+  if (raid_disks > 0 && entries.ok()) {
+    Warn(ctx, absl::StrCat("WARNING: starting ", device, " degraded: ", members, " of ",
+                           raid_disks, raid_disks == 1 ? " member" : " members"));
+  } else {
+    Warn(ctx, absl::StrCat("WARNING: starting ", device,
+                           " degraded (its member count is unknown: no ", md_dir, ")"));
+  }
+
+  std::vector<std::string> argv = {"mdadm", "--run", device};
+  absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
+  if (!exit.ok()) {
+    ctx.Log(absl::StrCat("cannot start ", device, ": ", exit.status().message()));
+    return 1;
+  }
+  if (!Succeeded(*exit)) {
+    ctx.Log(absl::StrCat(JoinArgv(argv), " failed (", DescribeExit(*exit), ")"));
+    return 1;
+  }
+  const int missing = ReadSysInt(ctx, absl::StrCat(md_dir, "/degraded"));
+  if (missing >= 0) {
+    ctx.Log(absl::StrCat(device, " is running with ", missing,
+                         missing == 1 ? " member" : " members", " missing"));
+  } else {
+    ctx.Log(absl::StrCat(device, " is running"));
+  }
+  return 0;
+}
+
+int LvmActivate(const ToolContext& ctx, const Stage1Files& files, const Env& pv) {
+  BootOptions options = ReadBootOptions(ctx, files);
+  LvmDecision d = DecideLvm(options, pv);
+  const std::string devname(EnvValueOr(pv, "DEVNAME"));
+  if (d.action == LvmDecision::Action::kSkip) {
+    ctx.Log(absl::StrCat("not activating volumes on ", devname, ": ", d.reason));
+    return 0;
+  }
+  std::vector<std::vector<std::string>> commands = d.commands;
+  commands.push_back({"lvm", "vgmknodes"});
+  for (const std::vector<std::string>& argv : commands) {
+    absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
+    if (!exit.ok()) {
+      ctx.Log(absl::StrCat("cannot activate volumes on ", devname, ": ", exit.status().message()));
+      return 1;
+    }
+    if (!Succeeded(*exit)) {
+      ctx.Log(absl::StrCat(JoinArgv(argv), " (for ", devname, ") ended with ",
+                           DescribeExit(*exit),
+                           "; a volume group may still miss physical volumes"));
+    }
+  }
+  ctx.Log(absl::StrCat("activated volumes for ", devname,
+                       d.vg.empty() ? "" : absl::StrCat(" (volume group ", d.vg, ")")));
+  return 0;
+}
+
+}  // namespace baton::stage1

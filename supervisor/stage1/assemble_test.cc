@@ -1,0 +1,170 @@
+#include "supervisor/stage1/assemble.h"
+
+#include <fcntl.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sys/fake_kernel.h"
+
+namespace baton::stage1 {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Argv = std::vector<std::string>;
+
+class AssembleTest : public ::testing::Test {
+ protected:
+  AssembleTest() : ctx_(kernel_) {
+    EXPECT_TRUE(kernel_.MkdirAll("/proc").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sbin").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sbin/mdadm", "").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sbin/lvm", "").ok());
+    SetCmdline("root=/dev/vg0/root");
+    auto log = kernel_.Open("/log", O_WRONLY | O_CREAT, 0600);
+    log_ = std::move(*log);
+    ctx_.log_fd = log_.get();
+    kernel_.set_spawn_hook([this](pid_t pid, const sys::SpawnRequest&) {
+      int status = 0;
+      if (!exit_statuses_.empty()) {
+        status = exit_statuses_.front();
+        exit_statuses_.pop_front();
+      }
+      kernel_.Exit(pid, status);
+    });
+  }
+  void SetCmdline(const std::string& text) {
+    ASSERT_TRUE(kernel_.WriteFile("/proc/cmdline", text + "\n").ok());
+  }
+  std::vector<Argv> Spawned() const {
+    std::vector<Argv> out;
+    for (const sys::SpawnRequest& req : kernel_.spawned()) out.push_back(req.argv);
+    return out;
+  }
+  std::string Log() { return *kernel_.ReadFile("/log"); }
+
+  sys::FakeKernel kernel_;
+  sys::UniqueFd log_;
+  ToolContext ctx_;
+  Stage1Files files_;
+  std::deque<int> exit_statuses_;
+};
+
+const Env kMember = {{"DEVNAME", "/dev/vdb"},
+                     {"ID_FS_TYPE", "linux_raid_member"},
+                     {"ID_FS_UUID", "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"}};
+
+TEST_F(AssembleTest, MdAddRunsIncremental) {
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--incremental", "/dev/vdb"}));
+  EXPECT_THAT(Log(), HasSubstr("added /dev/vdb to its array"));
+}
+
+TEST_F(AssembleTest, MdAddHonoursRdMd0) {
+  SetCmdline("root=/dev/md0 rd.md=0");
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_TRUE(kernel_.spawned().empty());
+  EXPECT_THAT(Log(), HasSubstr("not assembling /dev/vdb: rd.md=0"));
+}
+
+TEST_F(AssembleTest, MdAddReadsMdadmConf) {
+  ASSERT_TRUE(kernel_.MkdirAll("/etc/mdadm").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/etc/mdadm/mdadm.conf",
+                                "ARRAY /dev/md/other UUID=ffffffff:ffffffff:ffffffff:ffffffff\n")
+                  .ok());
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_TRUE(kernel_.spawned().empty());
+}
+
+TEST_F(AssembleTest, MdAddFailureReportsTheStatus) {
+  exit_statuses_ = {1};
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 1);
+  EXPECT_THAT(Log(), HasSubstr("mdadm --incremental /dev/vdb failed (exit status 1)"));
+}
+
+class MdRunDegradedTest : public AssembleTest {
+ protected:
+  MdRunDegradedTest() {
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/block/md127/md/dev-vdb").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sys/block/md127/md/raid_disks", "2\n").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sys/block/md127/md/degraded", "1\n").ok());
+    kernel_.AddTerminal("/dev/console", "");
+    ctx_.command = "baton: md-run-degraded";
+  }
+};
+
+TEST_F(MdRunDegradedTest, WarnsOnTheConsoleAndRuns) {
+  EXPECT_EQ(MdRunDegraded(ctx_, files_, "/dev/md127"), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--run", "/dev/md127"}));
+  const std::string warning =
+      "baton: md-run-degraded: WARNING: starting /dev/md127 degraded: 1 of 2 members\n";
+  EXPECT_EQ(kernel_.terminal_output("/dev/console"), warning);
+  EXPECT_THAT(Log(), HasSubstr(warning));
+  EXPECT_THAT(Log(), HasSubstr("/dev/md127 is running with 1 member missing"));
+}
+
+TEST_F(MdRunDegradedTest, FollowsTheMdLink) {
+  ASSERT_TRUE(kernel_.MkdirAll("/dev/md").ok());
+  ASSERT_TRUE(kernel_.Symlink("../md127", "/dev/md/root").ok());
+  EXPECT_EQ(MdRunDegraded(ctx_, files_, "/dev/md/root"), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--run", "/dev/md/root"}));
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("starting /dev/md/root degraded: 1 of 2 members"));
+}
+
+TEST_F(MdRunDegradedTest, UnknownArrayStillRunsWithAWarning) {
+  EXPECT_EQ(MdRunDegraded(ctx_, files_, "md5"), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--run", "/dev/md5"}));
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("WARNING: starting /dev/md5 degraded (its member count is unknown"));
+}
+
+TEST_F(MdRunDegradedTest, FailureIsReported) {
+  exit_statuses_ = {1};
+  EXPECT_EQ(MdRunDegraded(ctx_, files_, "/dev/md127"), 1);
+  EXPECT_THAT(Log(), HasSubstr("mdadm --run /dev/md127 failed (exit status 1)"));
+}
+
+TEST_F(AssembleTest, LvmActivateRunsThePolicyThenVgmknodes) {
+  Env pv = {{"DEVNAME", "/dev/dm-0"}, {"ID_FS_TYPE", "LVM2_member"}, {"LVM_VG_NAME", "vg0"}};
+  EXPECT_EQ(LvmActivate(ctx_, files_, pv), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/lvm", "vgchange", "-ay", "--sysinit", "vg0"},
+                                     Argv{"/sbin/lvm", "vgmknodes"}));
+}
+
+TEST_F(AssembleTest, LvmActivateWithoutVgAndWithLvFilter) {
+  SetCmdline("rd.lvm.lv=vg0/root");
+  Env pv = {{"DEVNAME", "/dev/dm-0"}, {"ID_FS_TYPE", "LVM2_member"}};
+  EXPECT_EQ(LvmActivate(ctx_, files_, pv), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/lvm", "lvchange", "-ay", "--sysinit", "vg0/root"},
+                                     Argv{"/sbin/lvm", "vgmknodes"}));
+}
+
+TEST_F(AssembleTest, LvmActivateHonoursRdLvm0) {
+  SetCmdline("rd.lvm=0");
+  Env pv = {{"DEVNAME", "/dev/dm-0"}, {"ID_FS_TYPE", "LVM2_member"}};
+  EXPECT_EQ(LvmActivate(ctx_, files_, pv), 0);
+  EXPECT_TRUE(kernel_.spawned().empty());
+}
+
+TEST_F(AssembleTest, LvmPartialVolumeGroupIsLoggedNotFatal) {
+  exit_statuses_ = {5, 0};
+  Env pv = {{"DEVNAME", "/dev/dm-0"}, {"ID_FS_TYPE", "LVM2_member"}};
+  EXPECT_EQ(LvmActivate(ctx_, files_, pv), 0);
+  EXPECT_EQ(kernel_.spawned().size(), 2u);
+  EXPECT_THAT(Log(), HasSubstr("ended with exit status 5"));
+}
+
+TEST_F(AssembleTest, LvmMissingIsAFailure) {
+  ASSERT_TRUE(kernel_.Unlink("/sbin/lvm").ok());
+  Env pv = {{"DEVNAME", "/dev/dm-0"}, {"ID_FS_TYPE", "LVM2_member"}};
+  EXPECT_EQ(LvmActivate(ctx_, files_, pv), 1);
+  EXPECT_THAT(Log(), HasSubstr("lvm not found in"));
+}
+
+}  // namespace
+}  // namespace baton::stage1
