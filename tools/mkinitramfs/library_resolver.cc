@@ -90,16 +90,28 @@ absl::StatusOr<std::string> LibraryResolver::FindLibrary(
 
 absl::Status LibraryResolver::AddWithDependencies(absl::string_view path,
                                                   FileSet* files, uint32_t mode) {
-  std::deque<std::string> queue;
   ASSIGN_OR_RETURN(std::string first, ResolveSymlinks(path, files));
   RETURN_IF_ERROR(files->Add(first, FileSpec::HostFile(HostPath(first), mode)));
-  queue.push_back(first);
+  return Expand(HostPath(first), first, files);
+}
+
+absl::Status LibraryResolver::AddDependencies(const std::string& host_path,
+                                              const std::string& image_path,
+                                              FileSet* files) {
+  return Expand(host_path, image_path, files);
+}
+
+absl::Status LibraryResolver::Expand(std::string host, std::string obj,
+                                     FileSet* files) {
+  // (host path, image path) of objects still to read.
+  std::deque<std::pair<std::string, std::string>> queue;
+  queue.emplace_back(std::move(host), std::move(obj));
   while (!queue.empty()) {
-    std::string obj = std::move(queue.front());
+    auto [host_path, obj_path] = std::move(queue.front());
     queue.pop_front();
-    if (!done_.insert(obj).second) continue;
-    if (!IsElf(HostPath(obj))) continue;  // scripts, data
-    ASSIGN_OR_RETURN(ElfInfo info, ReadElf(HostPath(obj)));
+    if (!done_.insert(host_path).second) continue;
+    if (!IsElf(host_path)) continue;  // scripts, data
+    ASSIGN_OR_RETURN(ElfInfo info, ReadElf(host_path));
     std::vector<std::string> wanted;
     if (!info.interpreter.empty()) wanted.push_back(info.interpreter);
     for (const std::string& soname : info.needed) {
@@ -108,17 +120,17 @@ absl::Status LibraryResolver::AddWithDependencies(absl::string_view path,
         continue;
       }
       ASSIGN_OR_RETURN(std::string dir,
-                       FindLibrary(soname, obj, info.rpath, info.runpath));
+                       FindLibrary(soname, obj_path, info.rpath, info.runpath));
       wanted.push_back(absl::StrCat(dir, "/", soname));
     }
     for (const std::string& w : wanted) {
       absl::StatusOr<std::string> real = ResolveSymlinks(w, files);
       if (!real.ok()) {
         return absl::NotFoundError(
-            absl::StrCat(w, " needed by ", obj, ": ", real.status().message()));
+            absl::StrCat(w, " needed by ", obj_path, ": ", real.status().message()));
       }
       RETURN_IF_ERROR(files->Add(*real, FileSpec::HostFile(HostPath(*real))));
-      queue.push_back(*real);
+      queue.emplace_back(HostPath(*real), *real);
     }
   }
   return absl::OkStatus();

@@ -43,6 +43,12 @@ class LibraryResolver {
   absl::Status AddWithDependencies(absl::string_view path, FileSet* files,
                                    uint32_t mode = 0);
 
+  // Adds only what the ELF file at HOST_PATH (a path on the build host, not
+  // in the sysroot, e.g. the supervisor placed at /init) needs, found in the
+  // sysroot. $ORIGIN expands to the directory of IMAGE_PATH.
+  absl::Status AddDependencies(const std::string& host_path,
+                               const std::string& image_path, FileSet* files);
+
   // Follows every symlink in PATH inside the sysroot, adding each link met to
   // FILES; returns the final path (no sysroot prefix). NotFound when it does
   // not exist; a loop is an error.
@@ -61,6 +67,9 @@ class LibraryResolver {
 
  private:
   bool Exists(absl::string_view path) const;
+  // Expands the ELF file at HOST (seen in the image at OBJ) and everything
+  // queued after it.
+  absl::Status Expand(std::string host, std::string obj, FileSet* files);
 
   std::string sysroot_;
   std::set<std::string> done_;  // canonical paths already expanded

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -52,9 +53,9 @@ absl::Status MakeScratchTree(const std::string& modules_dir,
       auto files,
       BuildIndexFiles(all, ReadFileOrEmpty(modules_dir + "/modules.builtin"),
                       ReadFileOrEmpty(modules_dir + "/modules.builtin.modinfo")));
-  if (::mkdir(scratch.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoStatus(errno, absl::StrCat("mkdir ", scratch));
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(scratch, ec);
+  if (ec) return absl::InternalError(absl::StrCat("mkdir ", scratch, ": ", ec.message()));
   for (const auto& [name, data] : files) {
     RETURN_IF_ERROR(WriteFile(absl::StrCat(scratch, "/", name), data));
   }

@@ -1,0 +1,432 @@
+#include "tools/mkinitramfs/image.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "jobs/load_dir.h"
+#include "sys/status_macros.h"
+#include "tools/mkinitramfs/host_config.h"
+#include "tools/mkinitramfs/library_resolver.h"
+#include "tools/mkinitramfs/module_lists.h"
+#include "tools/mkinitramfs/modules.h"
+
+namespace baton::mkinitramfs {
+
+const char kStage1LvmConf[] =
+    "# Written by baton-mkinitramfs: stage 1 runs no udevd.\n"
+    "devices {\n"
+    "    obtain_device_list_from_udev = 0\n"
+    "    external_device_info_source = \"none\"\n"
+    "}\n"
+    "activation {\n"
+    "    udev_sync = 0\n"
+    "    udev_rules = 0\n"
+    "    monitoring = 0\n"
+    "}\n"
+    "global {\n"
+    "    use_lvmetad = 0\n"
+    "    locking_dir = \"/run/lock/lvm\"\n"
+    "}\n";
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The rescue shell's applets, linked to /bin/busybox.
+constexpr const char* kBusyboxApplets[] = {
+    "sh", "ash", "mount", "umount", "ls", "cat", "echo", "mkdir", "ln", "cp", "mv",
+    "rm", "sleep", "dmesg", "ps", "kill", "grep", "sed", "vi", "less", "head",
+    "tail", "poweroff", "reboot", "switch_root", "chroot", "stat", "find", "lsmod",
+    "insmod", "mknod", "uname", "sync", "true", "false", "test", "[",
+};
+
+// udev rules a boot needs, when present.
+constexpr const char* kUdevRules[] = {
+    "50-udev-default.rules", "60-block.rules", "60-persistent-storage.rules",
+    "60-persistent-storage-dm.rules", "63-md-raid-arrays.rules",
+    "64-md-raid-assembly.rules", "10-dm.rules", "13-dm-disk.rules",
+    "55-dm.rules", "60-cryptsetup.rules", "69-lvm.rules", "69-lvm-metad.rules",
+    "95-dm-notify.rules", "80-drivers.rules", "99-systemd.rules",
+};
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string ReadOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string DefaultKver() {
+  struct utsname u;
+  return ::uname(&u) == 0 ? u.release : "";
+}
+
+absl::Status AddBase(FileSet* files) {
+  for (const char* d : {"/dev", "/proc", "/sys", "/run", "/root", "/tmp", "/etc",
+                        "/etc/baton/jobs"}) {
+    RETURN_IF_ERROR(files->Add(d, FileSpec::Directory(std::string(d) == "/tmp" ? 01777 : 0755)));
+  }
+  // The kernel opens /dev/console for PID 1 before devtmpfs is mounted.
+  RETURN_IF_ERROR(files->Add("/dev/console", FileSpec::CharDevice(5, 1, 0600)));
+  RETURN_IF_ERROR(files->Add("/dev/null", FileSpec::CharDevice(1, 3, 0666)));
+  return absl::OkStatus();
+}
+
+absl::Status AddJobs(const ImageOptions& o, FileSet* files) {
+  std::vector<std::string> errors;
+  for (const std::string& dir : o.job_dirs) {
+    jobs::LoadResult r = jobs::LoadJobDir(dir);
+    for (const jobs::Diagnostic& d : r.diagnostics) errors.push_back(d.ToString());
+    for (const auto& job : r.jobs) {
+      if (!job->RunsIn(jobs::Stage::kInitramfs)) continue;
+      std::string base = fs::path(job->path).filename();
+      RETURN_IF_ERROR(files->Add(absl::StrCat("/etc/baton/jobs/", base),
+                                 FileSpec::HostFile(job->path, 0644)));
+    }
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad job files:\n", absl::StrJoin(errors, "\n")));
+  }
+  return absl::OkStatus();
+}
+
+// Adds the tool NAME (and what it needs) at the path it has on the host.
+absl::Status AddTool(const ImageOptions& o, LibraryResolver* libs,
+                     const std::string& name, FileSet* files) {
+  ASSIGN_OR_RETURN(std::string path, FindTool(o, name));
+  return libs->AddWithDependencies(path, files);
+}
+
+absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
+                      LibraryResolver* libs, FileSet* files) {
+  std::vector<std::string> tools = {"busybox", "blkid"};
+  bool ext = o.generic;
+  for (const std::string& t : stack.root_fs_types) ext |= absl::StartsWith(t, "ext");
+  if (o.generic || stack.raid) tools.push_back("mdadm");
+  if (o.generic || stack.crypt) tools.push_back("cryptsetup");
+  if (o.generic || stack.lvm) tools.push_back("lvm");
+  if (ext) {
+    tools.push_back("e2fsck");
+    tools.push_back("fsck.ext4");
+  }
+  for (const std::string& t : tools) RETURN_IF_ERROR(AddTool(o, libs, t, files));
+  ASSIGN_OR_RETURN(std::string busybox, FindTool(o, "busybox"));
+  for (const char* applet : kBusyboxApplets) {
+    std::string link = absl::StrCat("/bin/", applet);
+    if (files->Contains(link)) continue;
+    RETURN_IF_ERROR(files->Add(link, FileSpec::Symlink(busybox)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* files) {
+  for (const char* f : {"/etc/fstab", "/etc/crypttab", "/etc/mdadm/mdadm.conf"}) {
+    std::string host = o.sysroot + f;
+    if (Exists(host)) RETURN_IF_ERROR(files->Add(f, FileSpec::HostFile(host, 0644)));
+  }
+  for (const std::string& key : stack.key_files) {
+    std::string host = o.sysroot + key;
+    if (!Exists(host)) {
+      return absl::NotFoundError(absl::StrCat("key file ", key, " named in ",
+                                              o.sysroot, "/etc/crypttab not found"));
+    }
+    RETURN_IF_ERROR(files->Add(key, FileSpec::HostFile(host, 0600)));
+  }
+  if (o.generic || stack.lvm) {
+    std::string host = o.sysroot + "/etc/lvm/lvm.conf";
+    // Without udevd the host's lvm.conf would wait for udev; stage 1 gets
+    // its own unless udevd comes along.
+    if (o.with_udevd && Exists(host)) {
+      RETURN_IF_ERROR(files->Add("/etc/lvm/lvm.conf", FileSpec::HostFile(host, 0644)));
+    } else {
+      RETURN_IF_ERROR(files->Add("/etc/lvm/lvm.conf", FileSpec::Data(kStage1LvmConf)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* files,
+                        std::vector<std::string>* warnings) {
+  std::string kver = o.kver;
+  if (kver.empty() && !o.modules_dir.empty()) kver = fs::path(o.modules_dir).filename();
+  if (kver.empty()) kver = DefaultKver();
+  std::string dir = o.modules_dir.empty() ? absl::StrCat(o.sysroot, "/lib/modules/", kver)
+                                          : o.modules_dir;
+  ModuleResolverOptions mo;
+  std::string scratch = o.scratch_dir;
+  bool own_scratch = scratch.empty();
+  if (own_scratch) {
+    const char* t = getenv("TMPDIR");
+    std::string tmpl = absl::StrCat(t ? t : "/tmp", "/baton-mkinitramfs-XXXXXX");
+    if (::mkdtemp(tmpl.data()) == nullptr) return ErrnoStatus(errno, "mkdtemp");
+    scratch = tmpl;
+  }
+  mo.scratch_dir = scratch + "/modules";
+  absl::Status st = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto r, ModuleResolver::Open(dir, mo));
+    std::vector<std::string> names;
+    if (o.generic) {
+      for (const char* d : kGenericModuleDirs) RETURN_IF_ERROR(r->AddDirectory(d));
+      for (const char* n : kGenericModules) names.push_back(n);
+    } else {
+      std::vector<std::string> keep(std::begin(kHostDeviceDirs), std::end(kHostDeviceDirs));
+      for (const std::string& alias : DeviceModaliases(o.sysfs)) {
+        ASSIGN_OR_RETURN(std::string path, r->PathOf(alias));
+        if (!path.empty() && ModuleResolver::PathUnder(path, keep)) names.push_back(alias);
+      }
+      for (const std::string& t : stack.root_fs_types) names.push_back("fs-" + t);
+      if (stack.crypt) names.insert(names.end(), std::begin(kCryptModules), std::end(kCryptModules));
+      if (stack.lvm) names.insert(names.end(), std::begin(kLvmModules), std::end(kLvmModules));
+      if (stack.raid) names.insert(names.end(), std::begin(kRaidModules), std::end(kRaidModules));
+    }
+    for (const std::string& n : names) RETURN_IF_ERROR(r->Add(n).status());
+    for (const std::string& n : o.extra_modules) {
+      ASSIGN_OR_RETURN(int matched, r->Add(n));
+      if (matched == 0) {
+        return absl::NotFoundError(absl::StrCat("module ", n, " not found in ", dir,
+                                                " (or built into the kernel)"));
+      }
+    }
+    return r->AddToImage(absl::StrCat("/lib/modules/", kver), o.sysroot + o.firmware_dir,
+                         files, warnings);
+  }();
+  if (own_scratch) fs::remove_all(scratch);
+  return st;
+}
+
+// Helpers a rule runs: IMPORT{program}="x …", PROGRAM="x …", RUN+="x …".
+std::set<std::string> RuleHelpers(const std::string& rules) {
+  static const std::regex re(R"re((?:IMPORT\{program\}|PROGRAM|RUN\+?)="([^" ]+))re");
+  std::set<std::string> out;
+  for (std::sregex_iterator it(rules.begin(), rules.end(), re), end; it != end; ++it) {
+    out.insert((*it)[1]);
+  }
+  return out;
+}
+
+absl::Status AddUdevd(const ImageOptions& o, LibraryResolver* libs, FileSet* files) {
+  std::string udevd;
+  for (const char* p : {"/lib/systemd/systemd-udevd", "/usr/lib/systemd/systemd-udevd"}) {
+    if (Exists(o.sysroot + p)) {
+      udevd = p;
+      break;
+    }
+  }
+  if (udevd.empty()) {
+    return absl::NotFoundError(
+        "--with-udevd: systemd-udevd not found (install the systemd package)");
+  }
+  RETURN_IF_ERROR(libs->AddWithDependencies(udevd, files));
+  RETURN_IF_ERROR(AddTool(o, libs, "udevadm", files));
+  std::string rules_dir, udev_dir;
+  for (const char* d : {"/lib/udev", "/usr/lib/udev"}) {
+    if (Exists(absl::StrCat(o.sysroot, d, "/rules.d"))) {
+      udev_dir = d;
+      break;
+    }
+  }
+  if (udev_dir.empty()) return absl::NotFoundError("--with-udevd: no udev rules directory");
+  for (const char* rule : kUdevRules) {
+    std::string path = absl::StrCat(udev_dir, "/rules.d/", rule);
+    if (!Exists(o.sysroot + path)) continue;
+    RETURN_IF_ERROR(files->Add(path, FileSpec::HostFile(o.sysroot + path, 0644)));
+    for (const std::string& h : RuleHelpers(ReadOrEmpty(o.sysroot + path))) {
+      std::string helper = absl::StartsWith(h, "/") ? h : absl::StrCat(udev_dir, "/", h);
+      if (absl::StrContains(helper, '$') || !Exists(o.sysroot + helper)) continue;
+      RETURN_IF_ERROR(libs->AddWithDependencies(helper, files));
+    }
+  }
+  if (Exists(o.sysroot + "/etc/udev/udev.conf")) {
+    RETURN_IF_ERROR(files->Add("/etc/udev/udev.conf",
+                               FileSpec::HostFile(o.sysroot + "/etc/udev/udev.conf", 0644)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddInclude(const std::string& host, const std::string& image, FileSet* files) {
+  struct stat st;
+  if (::lstat(host.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat("--include ", host, ": not found"));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return files->Add(image, FileSpec::Symlink(fs::read_symlink(host)), true);
+  }
+  if (!S_ISDIR(st.st_mode)) return files->Add(image, FileSpec::HostFile(host), true);
+  RETURN_IF_ERROR(files->Add(image, FileSpec::Directory(st.st_mode & 07777), true));
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(host, ec)) {
+    RETURN_IF_ERROR(AddInclude(e.path(), absl::StrCat(image, "/", e.path().filename().string()),
+                               files));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FindTool(const ImageOptions& o, const std::string& name) {
+  for (const std::string& d : o.tool_dirs) {
+    std::string p = absl::StrCat(d, "/", name);
+    struct stat st;
+    if (::stat((o.sysroot + p).c_str(), &st) == 0 && S_ISREG(st.st_mode)) return p;
+  }
+  return absl::NotFoundError(absl::StrCat("binary ", name, " not found in ",
+                                          o.sysroot, absl::StrJoin(o.tool_dirs, ":")));
+}
+
+absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
+                          std::vector<std::string>* warnings) {
+  if (o.init_path.empty() || !Exists(o.init_path)) {
+    return absl::NotFoundError(absl::StrCat("supervisor binary \"", o.init_path,
+                                            "\" not found (--init PATH)"));
+  }
+  RETURN_IF_ERROR(AddBase(files));
+  // Jobs first: a bad job file should fail fast.
+  RETURN_IF_ERROR(AddJobs(o, files));
+  ASSIGN_OR_RETURN(HostStack stack, ReadHostStack(o.sysroot, o.sysfs));
+  LibraryResolver libs(o.sysroot);
+  // The supervisor is built for the target: its libraries come from the
+  // sysroot like everyone else's.
+  RETURN_IF_ERROR(files->Add("/init", FileSpec::HostFile(o.init_path, 0755)));
+  RETURN_IF_ERROR(libs.AddDependencies(o.init_path, "/init", files));
+  if (!o.initctl_path.empty()) {
+    if (!Exists(o.initctl_path)) {
+      return absl::NotFoundError(absl::StrCat("initctl binary \"", o.initctl_path,
+                                              "\" not found (--initctl PATH)"));
+    }
+    RETURN_IF_ERROR(files->Add("/sbin/initctl", FileSpec::HostFile(o.initctl_path, 0755)));
+    RETURN_IF_ERROR(libs.AddDependencies(o.initctl_path, "/sbin/initctl", files));
+  }
+  RETURN_IF_ERROR(AddTools(o, stack, &libs, files));
+  RETURN_IF_ERROR(AddConfigs(o, stack, files));
+  RETURN_IF_ERROR(AddModules(o, stack, files, warnings));
+  if (o.with_udevd) RETURN_IF_ERROR(AddUdevd(o, &libs, files));
+  for (const auto& [host, image] : o.includes) {
+    RETURN_IF_ERROR(AddInclude(host, image, files));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<CpioEntry>> ToCpioEntries(const FileSet& files) {
+  std::vector<CpioEntry> out;
+  out.reserve(files.size());
+  for (const auto& [path, spec] : files.entries()) {
+    CpioEntry e;
+    e.path = path;
+    switch (spec.kind) {
+      case FileSpec::Kind::kHostFile: {
+        struct stat st;
+        if (::stat(spec.source.c_str(), &st) != 0) {
+          return ErrnoStatus(errno, absl::StrCat("stat ", spec.source));
+        }
+        if (!S_ISREG(st.st_mode)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(spec.source, ": not a regular file (for ", path, ")"));
+        }
+        std::ifstream in(spec.source, std::ios::binary);
+        if (!in) return ErrnoStatus(errno, absl::StrCat("open ", spec.source));
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        e.data = ss.str();
+        e.mode = S_IFREG | (spec.mode != 0 ? spec.mode : (st.st_mode & 07777));
+        break;
+      }
+      case FileSpec::Kind::kData:
+        e.mode = S_IFREG | spec.mode;
+        e.data = spec.data;
+        break;
+      case FileSpec::Kind::kSymlink:
+        e.mode = S_IFLNK | 0777;
+        e.data = spec.data;
+        break;
+      case FileSpec::Kind::kDirectory:
+        e.mode = S_IFDIR | spec.mode;
+        break;
+      case FileSpec::Kind::kCharDevice:
+        e.mode = S_IFCHR | spec.mode;
+        e.rdev_major = spec.rdev_major;
+        e.rdev_minor = spec.rdev_minor;
+        break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& data,
+                                 uint32_t mode) {
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("create ", tmp));
+  auto fail = [&](const char* what) {
+    absl::Status s = ErrnoStatus(errno, absl::StrCat(what, " ", tmp));
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  };
+  if (::fchmod(fd, mode) != 0) return fail("chmod");
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("write");
+    done += n;
+  }
+  if (::fsync(fd) != 0) return fail("fsync");
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status s = ErrnoStatus(errno, absl::StrCat("rename to ", path));
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BuildReport> BuildImage(const ImageOptions& o) {
+  auto start = std::chrono::steady_clock::now();
+  BuildReport report;
+  FileSet files;
+  RETURN_IF_ERROR(CollectFiles(o, &files, &report.warnings));
+  ASSIGN_OR_RETURN(std::vector<CpioEntry> entries, ToCpioEntries(files));
+  ASSIGN_OR_RETURN(std::string cpio, WriteCpio(std::move(entries), o.mtime));
+  report.uncompressed_bytes = cpio.size();
+  ASSIGN_OR_RETURN(std::string packed, Compress(cpio, o.compression));
+  report.compressed_bytes = packed.size();
+  RETURN_IF_ERROR(WriteFileAtomically(o.output, packed, 0600));
+  report.files = files.size();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+absl::StatusOr<std::string> ListImage(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  ASSIGN_OR_RETURN(std::string plain, Decompress(ss.str()));
+  ASSIGN_OR_RETURN(std::vector<CpioEntry> entries, ReadCpio(plain));
+  return FormatListing(entries);
+}
+
+}  // namespace baton::mkinitramfs

@@ -1,0 +1,98 @@
+// Assembling and writing an initramfs image: what goes in (CollectFiles),
+// how it becomes a cpio archive (ToCpioEntries), and the whole build with
+// compression and an atomic write (BuildImage).
+//
+// Contents:
+//   /init                 the supervisor (--init), with its libraries
+//   /sbin/initctl         (--initctl)
+//   /etc/baton/jobs/*.conf  job files with stage initramfs|both from --jobs
+//                         dirs; any diagnostic aborts the build
+//   /bin/busybox + links  the rescue shell (sh, mount, ls, cat, …)
+//   mdadm, cryptsetup, lvm, blkid, e2fsck, fsck.ext4: in --generic all are
+//                         required; host-only takes what the host's stack
+//                         needs (host_config.h) plus blkid
+//   /etc/fstab, crypttab, mdadm/mdadm.conf, crypttab key files (mode 0600)
+//   /etc/lvm/lvm.conf     a stage-1 one with udev off when lvm is in and
+//                         there is no udevd; the host's with --with-udevd
+//   /lib/modules/VER/…    modules.h: host devices (kHostDeviceDirs) and the
+//                         root stack, or the --generic lists; --extra-module
+//   systemd-udevd, udevadm, boot rules and their helpers: --with-udevd only
+//   /dev/console (c 5 1), /dev/null (c 1 3), /proc, /sys, /run, /root, /tmp
+//   --include HOST[:IMAGE] files or directories
+// Host files are read under --sysroot (except --include, --init, --initctl
+// and --jobs paths, which are the caller's own).
+#ifndef BATON_TOOLS_MKINITRAMFS_IMAGE_H_
+#define BATON_TOOLS_MKINITRAMFS_IMAGE_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tools/mkinitramfs/compress.h"
+#include "tools/mkinitramfs/cpio.h"
+#include "tools/mkinitramfs/file_set.h"
+
+namespace baton::mkinitramfs {
+
+struct ImageOptions {
+  std::string output;
+  std::string kver;         // default: basename of modules_dir, else uname -r
+  std::string modules_dir;  // default: SYSROOT/lib/modules/KVER
+  bool generic = false;
+  bool with_udevd = false;
+  Compression compression = Compression::kZstd;
+  std::vector<std::string> job_dirs;
+  std::vector<std::pair<std::string, std::string>> includes;  // host, image
+  std::string init_path;     // required
+  std::string initctl_path;  // optional
+  std::string sysroot;
+  std::vector<std::string> extra_modules;
+  // Where tools are looked for, inside the sysroot.
+  std::vector<std::string> tool_dirs = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+  std::string firmware_dir = "/lib/firmware";  // inside the sysroot
+  std::string sysfs = "/sys";                  // host-only device walk
+  // Scratch space for generated module indexes; default: a temp dir.
+  std::string scratch_dir;
+  uint32_t mtime = 0;  // SOURCE_DATE_EPOCH
+};
+
+struct BuildReport {
+  size_t files = 0;
+  uint64_t uncompressed_bytes = 0;
+  uint64_t compressed_bytes = 0;
+  double seconds = 0;
+  std::vector<std::string> warnings;
+};
+
+// "binary NAME not found in /usr/sbin:/usr/bin:…" unless found.
+absl::StatusOr<std::string> FindTool(const ImageOptions& options,
+                                     const std::string& name);
+
+// Everything the image holds. Errors name what is missing (a binary, a key
+// file, a module) or carry the job diagnostics, one "file:line:col: message"
+// per line. Non-fatal problems (missing firmware) go to WARNINGS.
+absl::Status CollectFiles(const ImageOptions& options, FileSet* files,
+                          std::vector<std::string>* warnings);
+
+// Reads the host files of FILES into cpio entries.
+absl::StatusOr<std::vector<CpioEntry>> ToCpioEntries(const FileSet& files);
+
+// Writes DATA to PATH through a temporary file in the same directory and a
+// rename, with MODE.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& data,
+                                 uint32_t mode);
+
+// CollectFiles, cpio, compression, atomic write (mode 0600).
+absl::StatusOr<BuildReport> BuildImage(const ImageOptions& options);
+
+// The lines `baton-mkinitramfs --list IMAGE` prints.
+absl::StatusOr<std::string> ListImage(const std::string& path);
+
+// The stage-1 lvm.conf: no udev, device list from a scan.
+extern const char kStage1LvmConf[];
+
+}  // namespace baton::mkinitramfs
+
+#endif  // BATON_TOOLS_MKINITRAMFS_IMAGE_H_

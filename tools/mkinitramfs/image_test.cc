@@ -1,0 +1,275 @@
+#include "tools/mkinitramfs/image.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tools/mkinitramfs/fake_module.h"
+
+namespace baton::mkinitramfs {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+void Write(const std::string& path, const std::string& text, int mode = 0644) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), mode);
+}
+
+// A sysroot whose tools are shell scripts (not ELF: no libraries to find), a
+// fake modules tree and a fake sysfs with one virtio disk and one sound card.
+class ImageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(tmp_);
+    root_ = tmp_ + "/root";
+    for (const char* t : {"/usr/bin/busybox", "/usr/sbin/blkid", "/usr/sbin/e2fsck",
+                          "/usr/sbin/mdadm", "/usr/sbin/cryptsetup", "/usr/sbin/lvm"}) {
+      Write(root_ + t, "#!/bin/sh\n", 0755);
+    }
+    fs::create_symlink("e2fsck", root_ + "/usr/sbin/fsck.ext4");
+    Write(root_ + "/etc/fstab", "/dev/vda1 / ext4 defaults 0 1\n");
+    std::string mods = tmp_ + "/modules/6.1.0-test";
+    WriteFakeModule(mods + "/kernel/fs/ext4/ext4.ko",
+                    {"name=ext4", "depends=jbd2", "alias=fs-ext4"});
+    WriteFakeModule(mods + "/kernel/fs/jbd2/jbd2.ko", {"name=jbd2", "depends="});
+    WriteFakeModule(mods + "/kernel/drivers/block/virtio_blk.ko",
+                    {"name=virtio_blk", "depends=", "alias=virtio:d00000002v*"});
+    WriteFakeModule(mods + "/kernel/sound/snd_hda.ko",
+                    {"name=snd_hda", "depends=", "alias=pci:v00008086d00002668*"});
+    WriteFakeModule(mods + "/kernel/drivers/md/raid1.ko", {"name=raid1", "depends="});
+    Write(tmp_ + "/sys/bus/virtio/devices/virtio0/modalias", "virtio:d00000002v00001AF4\n");
+    Write(tmp_ + "/sys/bus/pci/devices/0000:00:1b.0/modalias",
+          "pci:v00008086d00002668sv0sd0bc04sc03i00\n");
+    Write(tmp_ + "/jobs/root-only.conf", "start on startup\nexec /bin/true\n");
+    Write(tmp_ + "/jobs/unlock.conf",
+          "stage initramfs\nstart on block-device-added\nexec /bin/true\n");
+    Write(tmp_ + "/jobs/both.conf", "stage both\nstart on startup\nexec /bin/true\n");
+    Write(tmp_ + "/baton", "#!/bin/sh\n", 0755);
+    Write(tmp_ + "/initctl", "#!/bin/sh\n", 0755);
+
+    o_.sysroot = root_;
+    o_.modules_dir = mods;
+    o_.sysfs = tmp_ + "/sys";
+    o_.init_path = tmp_ + "/baton";
+    o_.initctl_path = tmp_ + "/initctl";
+    o_.job_dirs = {tmp_ + "/jobs"};
+    o_.output = tmp_ + "/out/initrd.img";
+    o_.scratch_dir = tmp_ + "/scratch";
+    fs::create_directories(tmp_ + "/out");
+  }
+
+  absl::Status Collect(FileSet* files) {
+    warnings_.clear();
+    return CollectFiles(o_, files, &warnings_);
+  }
+
+  std::string tmp_, root_;
+  ImageOptions o_;
+  std::vector<std::string> warnings_;
+};
+
+TEST_F(ImageTest, HostOnlyContents) {
+  FileSet f;
+  absl::Status st = Collect(&f);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(f.Find("/init")->source, tmp_ + "/baton");
+  EXPECT_EQ(f.Find("/init")->mode, 0755u);
+  EXPECT_NE(f.Find("/sbin/initctl"), nullptr);
+  const FileSpec* console = f.Find("/dev/console");
+  ASSERT_NE(console, nullptr);
+  EXPECT_EQ(console->kind, FileSpec::Kind::kCharDevice);
+  EXPECT_EQ(console->rdev_major, 5u);
+  EXPECT_EQ(console->rdev_minor, 1u);
+  EXPECT_EQ(f.Find("/dev/null")->rdev_minor, 3u);
+  // Jobs: stage initramfs and both, not root.
+  EXPECT_NE(f.Find("/etc/baton/jobs/unlock.conf"), nullptr);
+  EXPECT_NE(f.Find("/etc/baton/jobs/both.conf"), nullptr);
+  EXPECT_EQ(f.Find("/etc/baton/jobs/root-only.conf"), nullptr);
+  // Tools for an ext4 root with no RAID, LUKS or LVM.
+  EXPECT_NE(f.Find("/usr/bin/busybox"), nullptr);
+  EXPECT_EQ(f.Find("/bin/sh")->data, "/usr/bin/busybox");
+  EXPECT_NE(f.Find("/usr/sbin/e2fsck"), nullptr);
+  EXPECT_EQ(f.Find("/usr/sbin/fsck.ext4")->kind, FileSpec::Kind::kSymlink);
+  EXPECT_EQ(f.Find("/usr/sbin/mdadm"), nullptr);
+  EXPECT_EQ(f.Find("/usr/sbin/cryptsetup"), nullptr);
+  EXPECT_EQ(f.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_EQ(f.Find("/etc/lvm/lvm.conf"), nullptr);
+  EXPECT_NE(f.Find("/etc/fstab"), nullptr);
+  // Modules: the disk's driver and the root filesystem, not the sound card.
+  const std::string m = "/lib/modules/6.1.0-test/";
+  EXPECT_NE(f.Find(m + "kernel/drivers/block/virtio_blk.ko"), nullptr);
+  EXPECT_NE(f.Find(m + "kernel/fs/ext4/ext4.ko"), nullptr);
+  EXPECT_NE(f.Find(m + "kernel/fs/jbd2/jbd2.ko"), nullptr);
+  EXPECT_EQ(f.Find(m + "kernel/sound/snd_hda.ko"), nullptr);
+  EXPECT_EQ(f.Find(m + "kernel/drivers/md/raid1.ko"), nullptr);
+  EXPECT_NE(f.Find(m + "modules.alias.bin"), nullptr);
+  // No udevd unless asked for.
+  for (const auto& [path, spec] : f.entries()) {
+    EXPECT_EQ(path.find("udev"), std::string::npos) << path;
+  }
+}
+
+TEST_F(ImageTest, GenericTakesTheWholeStack) {
+  o_.generic = true;
+  FileSet f;
+  absl::Status st = Collect(&f);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_NE(f.Find("/usr/sbin/mdadm"), nullptr);
+  EXPECT_NE(f.Find("/usr/sbin/cryptsetup"), nullptr);
+  EXPECT_NE(f.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_THAT(f.Find("/etc/lvm/lvm.conf")->data, HasSubstr("udev_sync = 0"));
+  EXPECT_NE(f.Find("/lib/modules/6.1.0-test/kernel/drivers/md/raid1.ko"), nullptr);
+}
+
+TEST_F(ImageTest, MissingBinaryIsNamed) {
+  o_.generic = true;
+  fs::remove(root_ + "/usr/sbin/mdadm");
+  FileSet f;
+  absl::Status st = Collect(&f);
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("binary mdadm not found"));
+}
+
+TEST_F(ImageTest, HostOnlyNeedsMdadmOnlyForRaid) {
+  fs::remove(root_ + "/usr/sbin/mdadm");
+  FileSet f;
+  EXPECT_TRUE(Collect(&f).ok());
+  Write(root_ + "/etc/mdadm/mdadm.conf", "ARRAY /dev/md0 UUID=1\n");
+  FileSet g;
+  absl::Status st = Collect(&g);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("mdadm"));
+}
+
+TEST_F(ImageTest, BadJobFileGivesFileLineCol) {
+  Write(tmp_ + "/jobs/bad.conf", "stage initramfs\nrespawn limit x 5\n");
+  FileSet f;
+  absl::Status st = Collect(&f);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()),
+              MatchesRegex("(.|\n)*" + tmp_ + "/jobs/bad.conf:2:[0-9]+: (.|\n)*"));
+}
+
+TEST_F(ImageTest, CryptKeyFiles) {
+  Write(root_ + "/etc/crypttab", "root UUID=1 none luks\ndata UUID=2 /etc/keys/d.key luks\n");
+  FileSet f;
+  absl::Status st = Collect(&f);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("/etc/keys/d.key"));
+  Write(root_ + "/etc/keys/d.key", "secret");
+  FileSet g;
+  st = Collect(&g);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(g.Find("/etc/keys/d.key")->mode, 0600u);
+  EXPECT_NE(g.Find("/usr/sbin/cryptsetup"), nullptr);
+  EXPECT_NE(g.Find("/etc/crypttab"), nullptr);
+}
+
+TEST_F(ImageTest, WithUdevdNeedsSystemd) {
+  o_.with_udevd = true;
+  FileSet f;
+  absl::Status st = Collect(&f);
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("systemd"));
+}
+
+TEST_F(ImageTest, WithUdevdTakesRulesAndHelpers) {
+  o_.with_udevd = true;
+  Write(root_ + "/lib/systemd/systemd-udevd", "#!/bin/sh\n", 0755);
+  Write(root_ + "/usr/bin/udevadm", "#!/bin/sh\n", 0755);
+  Write(root_ + "/lib/udev/rules.d/60-persistent-storage.rules",
+        "KERNEL==\"sd*\", IMPORT{program}=\"ata_id --export $devnode\"\n");
+  Write(root_ + "/lib/udev/rules.d/70-unrelated.rules", "\n");
+  Write(root_ + "/lib/udev/ata_id", "#!/bin/sh\n", 0755);
+  FileSet f;
+  absl::Status st = Collect(&f);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_NE(f.Find("/lib/systemd/systemd-udevd"), nullptr);
+  EXPECT_NE(f.Find("/usr/bin/udevadm"), nullptr);
+  EXPECT_NE(f.Find("/lib/udev/rules.d/60-persistent-storage.rules"), nullptr);
+  EXPECT_EQ(f.Find("/lib/udev/rules.d/70-unrelated.rules"), nullptr);
+  EXPECT_NE(f.Find("/lib/udev/ata_id"), nullptr);
+}
+
+TEST_F(ImageTest, ExtraModulesAndIncludes) {
+  o_.extra_modules = {"raid1"};
+  Write(tmp_ + "/extra/hello.txt", "hi");
+  o_.includes = {{tmp_ + "/extra", "/opt/extra"}, {tmp_ + "/extra/hello.txt", "/hello"}};
+  FileSet f;
+  ASSERT_TRUE(Collect(&f).ok());
+  EXPECT_NE(f.Find("/lib/modules/6.1.0-test/kernel/drivers/md/raid1.ko"), nullptr);
+  EXPECT_NE(f.Find("/opt/extra/hello.txt"), nullptr);
+  EXPECT_NE(f.Find("/hello"), nullptr);
+  o_.extra_modules = {"no_such_module"};
+  FileSet g;
+  EXPECT_THAT(std::string(Collect(&g).message()), HasSubstr("no_such_module"));
+}
+
+TEST_F(ImageTest, MissingInitIsAnError) {
+  o_.init_path = tmp_ + "/nope";
+  FileSet f;
+  EXPECT_THAT(std::string(Collect(&f).message()), HasSubstr("--init"));
+}
+
+TEST_F(ImageTest, BuildWritesAReproducible0600Image) {
+  absl::StatusOr<BuildReport> r = BuildImage(o_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GT(r->files, 20u);
+  EXPECT_GT(r->uncompressed_bytes, r->compressed_bytes);
+  struct stat st;
+  ASSERT_EQ(::stat(o_.output.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), r->compressed_bytes);
+  std::ifstream a(o_.output, std::ios::binary);
+  std::string first((std::istreambuf_iterator<char>(a)), {});
+  // Only the image is left in the output directory.
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp_ + "/out"), {}), 1);
+
+  ASSERT_TRUE(BuildImage(o_).ok());
+  std::ifstream b(o_.output, std::ios::binary);
+  std::string second((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_EQ(first, second);
+
+  absl::StatusOr<std::string> listing = ListImage(o_.output);
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_THAT(*listing, HasSubstr("100755       10 /init\n"));
+  EXPECT_THAT(*listing, HasSubstr("020600        0 /dev/console c 5,1\n"));
+  EXPECT_THAT(*listing, HasSubstr(" /bin/sh -> /usr/bin/busybox\n"));
+}
+
+TEST_F(ImageTest, EveryCompression) {
+  for (Compression c : {Compression::kGzip, Compression::kXz, Compression::kLz4,
+                        Compression::kNone}) {
+    o_.compression = c;
+    absl::StatusOr<BuildReport> r = BuildImage(o_);
+    ASSERT_TRUE(r.ok()) << CompressionName(c) << ": " << r.status();
+    absl::StatusOr<std::string> listing = ListImage(o_.output);
+    ASSERT_TRUE(listing.ok()) << CompressionName(c);
+    EXPECT_THAT(*listing, HasSubstr(" /init\n"));
+  }
+}
+
+TEST(WriteFileAtomicallyTest, ReplacesAndSetsMode) {
+  std::string p = std::string(std::getenv("TEST_TMPDIR")) + "/atomic";
+  std::ofstream(p) << "old";
+  ::chmod(p.c_str(), 0644);
+  ASSERT_TRUE(WriteFileAtomically(p, "new", 0600).ok());
+  std::ifstream in(p);
+  std::string s((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(s, "new");
+  struct stat st;
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE(WriteFileAtomically("/nonexistent-dir/x", "y", 0600).ok());
+}
+
+}  // namespace
+}  // namespace baton::mkinitramfs
