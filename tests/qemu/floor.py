@@ -11,6 +11,8 @@ Scenarios (one per fixture name; the baseline ones are plain and raid-luks-lvm):
                  open with the fixture's key file baked in; lvm vgchange -ay; mount.
   raid1, luks-keyfile, lvm, luks2x-raid-lvm, usr-split: the same idea for the others;
   luks-pass: cryptsetup prompts on the console and boot() types the passphrase.
+  raid1-degraded: the raid1 fixture with one disk, `mdadm --assemble --run`: the real
+                 root reports BATON-MD-DEGRADED /sys/block/md0/md/degraded 1.
 The /init loads exactly the needed modules in order (insmod; crc32c_intel is left out:
 the TCG CPU lacks SSE4.2), uses fixed device names, no udev, no sleeps beyond polling
 for the device node, then `switch_root /root /sbin/init`.
@@ -33,7 +35,8 @@ DM_MODS = ["dm_mod"]
 CRYPT_MODS = ["dm_mod", "dm_crypt", "xts", "ecb", "algif_skcipher"]
 KEY = "--key-file /etc/keyfile --keyfile-size 64"
 
-# Scenario names are fixture names. "steps" run after the modules are loaded and must
+# Scenario names are fixture names (else "fixture" names it, "ndisks" limits the
+# disks attached). "steps" run after the modules are loaded and must
 # leave the root mounted on /root.
 SCENARIOS = {
     "plain": {
@@ -91,6 +94,14 @@ SCENARIOS = {
             "mount -t ext4 /dev/vgcross/root /root",
         ],
     },
+    "raid1-degraded": {  # the raid1 fixture booted with its first disk only
+        "fixture": "raid1",
+        "ndisks": 1,
+        "modules": modules.STORAGE + MD_MODS,
+        "binaries": [MDADM],
+        "steps": ["wait_dev /dev/vda", "mdadm --assemble --run /dev/md0 /dev/vda",
+                  "mount -t ext4 /dev/md0 /root"],
+    },
     "usr-split": {
         "modules": modules.STORAGE,
         "binaries": [],
@@ -126,6 +137,11 @@ def init_script(scenario):
     files = [modules.image_name(idx.path[n]) for n in names]
     insmods = "\n".join(f"insmod /lib/modules/{f}" for f in files)
     return INIT.replace("{insmods}", insmods).replace("{steps}", "\n".join(sc["steps"])), names
+
+
+def fixture_name(scenario):
+    """The fixture a floor scenario boots."""
+    return SCENARIOS[scenario].get("fixture", scenario)
 
 
 def build(scenario, fixture=None, compress="zstd"):
@@ -176,9 +192,10 @@ def boot(scenario, fixture=None, timeout=180, **vm_kw):
     """Builds the fixture and the floor image, boots them, returns (uptime at the real
     root's marker in seconds, console text). Raises VMError on failure."""
     from .vm import VM
-    fx = fixture or fixtures.build(scenario)
+    sc = SCENARIOS[scenario]
+    fx = fixture or fixtures.build(fixture_name(scenario))
     img = build(scenario, fx)
-    with VM(img["kernel"], img["initrd"], disks=fixtures.disks(fx),
+    with VM(img["kernel"], img["initrd"], disks=fixtures.disks(fx)[:sc.get("ndisks")],
             append=img["append"], timeout=timeout, name=f"floor-{scenario}", **vm_kw) as vm:
         if scenario == "luks-pass":
             vm.wait_for(r"Enter passphrase for", timeout=timeout, partial=True)
@@ -199,4 +216,4 @@ if __name__ == "__main__":
         print(out)
         print(f"{sc}: BATON-ROOT-INIT at uptime {up:.2f} s")
     else:
-        print(build(sc, fixtures.build(sc)))
+        print(build(sc, fixtures.build(fixture_name(sc))))

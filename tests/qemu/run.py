@@ -8,12 +8,13 @@ Without --initrd it boots the floor image of that fixture. Default --append is t
 fixture's `cmdline`. Echoes the console (--echo) and exits 0 when --expect (default
 `BATON-ROOT-INIT uptime=`) is seen, printing `uptime=<s>` of the marker when present;
 non-zero with the console tail otherwise. --send-on REGEX TEXT types TEXT (a trailing
-newline added) when REGEX shows up first, e.g. --send-on 'Enter passphrase' PASS;
+newline added) --send-delay (1.5) s after REGEX shows up, e.g. --send-on 'Enter passphrase' PASS;
 '@passphrase' stands for the fixture's passphrase.
 """
 
 import argparse
 import sys
+import time
 
 from . import fixtures, floor, kernel
 from .vm import VM, VMError
@@ -28,6 +29,7 @@ def main(argv=None):
     ap.add_argument("--expect", default=r"BATON-ROOT-INIT uptime=([0-9.]+)")
     ap.add_argument("--send-on", nargs=2, action="append", default=[],
                     metavar=("REGEX", "TEXT"))
+    ap.add_argument("--send-delay", type=float, default=1.5)
     ap.add_argument("--timeout", type=float, default=240)
     ap.add_argument("--mem", default="1G")
     ap.add_argument("--smp", type=int, default=1)
@@ -47,6 +49,7 @@ def main(argv=None):
         try:
             for regex, text in a.send_on:
                 vm.wait_for(regex, timeout=a.timeout, partial=True)
+                time.sleep(a.send_delay)  # prompts may flush tty input after printing
                 vm.send((fx.get("passphrase", "") if text == "@passphrase" else text) + "\n")
             m = vm.wait_for(a.expect, timeout=a.timeout)
         except VMError as e:
