@@ -32,7 +32,8 @@ the parameters, the root content, the kernel and the tool package versions. The
 description (also description.json there):
   name, dir, disks: [{path, serial}], root_uuid, root_label ("batonroot"),
   cmdline ("root=LABEL=batonroot" ...), and as they apply: partuuid, partlabel,
-  md_uuid, md_device, luks_uuids, luks_name(s), passphrase, keyfile, keyfile_size, vg, lv,
+  md_uuid, md_uuid_mdadm (colon form), md_device, luks_uuids, luks_name(s), passphrase,
+  keyfile, keyfile_size, vg, lv,
   root_device (the device path inside the guest), usr_uuid, usr_label,
   build_seconds (time the build took when it was made).
 """
@@ -297,6 +298,13 @@ USR_INIT = """if grep -q ' /usr ' /proc/mounts; then echo "BATON-USR-MOUNTED yes
 """
 
 
+def _derive(desc):
+    """Fields computed on load (not stored, so adding one needs no rebuild)."""
+    if "md_uuid" in desc:
+        desc["md_uuid_mdadm"] = md_uuid_str(desc["md_uuid"])  # mdadm's a:b:c:d form
+    return desc
+
+
 class _Job:
     """One fixture to build: its inputs, cache path, and (while building) temp dir."""
 
@@ -325,7 +333,7 @@ class _Job:
     def cached(self):
         if os.path.exists(self.desc_path):
             with open(self.desc_path) as f:
-                return json.load(f)
+                return _derive(json.load(f))
         return None
 
     def prepare(self, tmp):
@@ -433,7 +441,7 @@ def build_many(names, root=None, extra_init=None, root_size_mb=32, force=False):
             # A builder boot is shared: each fixture reports its host-side time plus
             # the whole builder boot.
             j.finish(shared if j in sections else 0.0)
-            out[j.name] = j.desc
+            out[j.name] = _derive(dict(j.desc))
     for j in todo:
         cache.log(f"fixture {j.name} built in {j.desc['build_seconds']} s")
     return out
