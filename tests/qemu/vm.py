@@ -1,12 +1,13 @@
 """QEMU runner for the integration tests (TCG; KVM does not work on these machines).
 
-    from tests.qemu.vm import VM
+    from tests.qemu.vm import VM, Disk, boot
     with VM(kernel, initrd, disks=["a.img", Disk("b.img", serial="b", snapshot=False)],
             append="root=LABEL=batonroot", mem="1G", timeout=300) as vm:
         m = vm.wait_for(r"BATON-ROOT-INIT uptime=([0-9.]+)", timeout=120)
         vm.send("passphrase\\n")                 # type on the serial console
         vm.hotplug_disk("late.img", "late0")     # QMP blockdev-add + device_add
         vm.wait_exit(30)                          # guest ran `poweroff -f`
+    vm = boot(kernel, initrd, disks=[...], append=..., mem="1G", qmp=True)  # same, a function
 
 Console: the guest's ttyS0 is QEMU's stdio (`-display none -serial stdio -nodefaults`,
 i.e. -nographic without the muxed monitor), read by a thread into a buffer of
@@ -291,3 +292,9 @@ class VM:
 
     def unplug_disk(self, id):
         self.qmp("device_del", id=f"{id}dev")
+
+
+def boot(kernel, initrd=None, disks=(), append="", mem="1G", qmp=True, **kw):
+    """Starts a VM (see VM for the keyword arguments); use as a context manager or
+    call close()."""
+    return VM(kernel, initrd, disks=disks, append=append, mem=mem, qmp=qmp, **kw)
