@@ -94,11 +94,15 @@ DecodeResult Decode(absl::string_view bytes) {
     return Stateless(absl::StrFormat("handoff checksum mismatch: stored %08x, computed %08x",
                                      stored_crc, crc));
   }
-  DecodeResult result;
-  Handoff handoff;
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 * 1024;
+  options.max_block_size = 1 << 20;
+  auto arena = std::make_unique<google::protobuf::Arena>(options);
+  Handoff& handoff = *google::protobuf::Arena::CreateMessage<Handoff>(arena.get());
   if (!handoff.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return Stateless("handoff payload does not parse");
   }
+  DecodeResult result;
   VersionCheck check = CheckVersions(handoff.format_version(), handoff.min_reader_version());
   if (!check.accepted) return Stateless(std::move(check.reason));
   if (bytes.size() > total) {
@@ -109,7 +113,8 @@ DecodeResult Decode(absl::string_view bytes) {
   std::vector<std::string> skipped = Sanitize(&handoff);
   result.warnings.insert(result.warnings.end(), std::make_move_iterator(skipped.begin()),
                          std::make_move_iterator(skipped.end()));
-  result.handoff = std::move(handoff);
+  result.handoff = &handoff;
+  result.arena = std::move(arena);
   return result;
 }
 

@@ -2,6 +2,10 @@
 
 #include <array>
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
 namespace baton::handoff {
 namespace {
 
@@ -25,9 +29,40 @@ const Table& GetTable() {
   return table;
 }
 
+#if defined(__x86_64__)
+// The SSE4.2 crc32 instruction computes the same CRC-32C, 8 bytes a step.
+__attribute__((target("sse4.2"))) uint32_t HardwareCrc32c(const unsigned char* p, size_t n) {
+  uint64_t crc = 0xFFFFFFFFu;
+  while (n >= 8) {
+    uint64_t word;
+    __builtin_memcpy(&word, p, 8);
+    crc = _mm_crc32_u64(crc, word);
+    p += 8;
+    n -= 8;
+  }
+  uint32_t crc32 = static_cast<uint32_t>(crc);
+  while (n-- > 0) crc32 = _mm_crc32_u8(crc32, *p++);
+  return crc32 ^ 0xFFFFFFFFu;
+}
+
+bool HasHardwareCrc() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
 }  // namespace
 
 uint32_t Crc32c(absl::string_view data) {
+#if defined(__x86_64__)
+  if (HasHardwareCrc()) {
+    return HardwareCrc32c(reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  }
+#endif
+  return SoftwareCrc32c(data);
+}
+
+uint32_t SoftwareCrc32c(absl::string_view data) {
   const Table& t = GetTable();
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();

@@ -21,6 +21,7 @@ TEST(Crc32cTest, KnownValues) {
   EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
   // RFC 3720 B.4: 32 bytes of zeros.
   EXPECT_EQ(Crc32c(std::string(32, '\0')), 0x8A9136AAu);
+  EXPECT_EQ(SoftwareCrc32c("123456789"), 0xE3069283u);
 }
 
 TEST(Crc32cTest, SlicedMatchesBitwiseAtEveryLengthAndAlignment) {
@@ -30,6 +31,7 @@ TEST(Crc32cTest, SlicedMatchesBitwiseAtEveryLengthAndAlignment) {
     for (size_t len = 0; start + len <= data.size(); len += 5) {
       std::string piece = data.substr(start, len);
       ASSERT_EQ(Crc32c(piece), BitwiseCrc32c(piece)) << start << "+" << len;
+      ASSERT_EQ(SoftwareCrc32c(piece), BitwiseCrc32c(piece)) << start << "+" << len;
     }
   }
 }

@@ -1,20 +1,48 @@
 #include "handoff/secrets.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 
 namespace baton::handoff {
 
-bool IsSecretKey(absl::string_view key) {
-  std::string upper = absl::AsciiStrToUpper(key);
-  for (absl::string_view word : {"PASS", "SECRET", "TOKEN", "CREDENTIAL"}) {
-    if (absl::StrContains(upper, word)) return true;
+namespace {
+
+// Case-insensitive: does HAYSTACK contain NEEDLE (upper case)?
+bool ContainsUpper(absl::string_view haystack, absl::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && absl::ascii_toupper(haystack[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return true;
   }
-  for (absl::string_view part : absl::StrSplit(upper, absl::ByAnyChar("_.-"))) {
-    if (!absl::StrContains(part, "KEY")) continue;
-    if (part == "KEYMAP" || part == "KEYBOARD" || part == "KEYTABLE") continue;
-    return true;
+  return false;
+}
+
+bool EqualsUpper(absl::string_view s, absl::string_view upper) {
+  if (s.size() != upper.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (absl::ascii_toupper(s[i]) != upper[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Allocation-free: it runs over every env entry on both sides of the switch.
+bool IsSecretKey(absl::string_view key) {
+  for (absl::string_view word : {"PASS", "SECRET", "TOKEN", "CREDENTIAL"}) {
+    if (ContainsUpper(key, word)) return true;
+  }
+  if (!ContainsUpper(key, "KEY")) return false;
+  size_t start = 0;
+  while (start <= key.size()) {
+    size_t end = key.find_first_of("_.-", start);
+    if (end == absl::string_view::npos) end = key.size();
+    absl::string_view part = key.substr(start, end - start);
+    if (ContainsUpper(part, "KEY") && !EqualsUpper(part, "KEYMAP") &&
+        !EqualsUpper(part, "KEYBOARD") && !EqualsUpper(part, "KEYTABLE")) {
+      return true;
+    }
+    start = end + 1;
   }
   return false;
 }

@@ -47,11 +47,11 @@ std::string TypeText(FdType type) {
 
 }  // namespace
 
-StatusReport ReportFromDecode(DecodeResult decoded) {
+StatusReport ReportFromDecode(const DecodeResult& decoded) {
   StatusReport report;
-  report.handoff = std::move(decoded.handoff);
-  report.stateless_reason = std::move(decoded.stateless_reason);
-  report.warnings = std::move(decoded.warnings);
+  if (decoded.handoff != nullptr) report.handoff = *decoded.handoff;
+  report.stateless_reason = decoded.stateless_reason;
+  report.warnings = decoded.warnings;
   return report;
 }
 

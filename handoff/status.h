@@ -42,8 +42,9 @@ struct StatusReport {
   std::vector<std::string> warnings;
 };
 
-// A report holding DECODED's handoff or reason, and its warnings.
-StatusReport ReportFromDecode(DecodeResult decoded);
+// A report holding a copy of DECODED's handoff (or its reason) and its
+// warnings.
+StatusReport ReportFromDecode(const DecodeResult& decoded);
 
 HandoffStatus ToProto(const StatusReport& report);
 std::string FormatText(const StatusReport& report);

@@ -13,10 +13,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 StatusReport GoldenReport() {
+  Handoff golden = GoldenV1();
   DecodeResult decoded;
-  decoded.handoff = GoldenV1();
+  decoded.handoff = &golden;
   decoded.warnings.push_back("job x: invalid pid 1, skipped");
-  StatusReport report = ReportFromDecode(std::move(decoded));
+  StatusReport report = ReportFromDecode(decoded);
   report.reader_build = "baton 0.2.0";
   report.reader_version = 2;
   report.adopted.insert({"mdmon", "md0"});
@@ -76,7 +77,7 @@ TEST(StatusTest, TextShowsEverything) {
 TEST(StatusTest, StatelessSaysWhy) {
   DecodeResult decoded;
   decoded.stateless_reason = "handoff checksum mismatch: stored 1, computed 2";
-  StatusReport report = ReportFromDecode(std::move(decoded));
+  StatusReport report = ReportFromDecode(decoded);
   std::string text = FormatText(report);
   EXPECT_THAT(text, HasSubstr("stage 2 started stateless: handoff checksum mismatch"));
   EXPECT_THAT(text, Not(HasSubstr("jobs (")));
