@@ -1,0 +1,218 @@
+// Stage 1 as PID 1: from the first device event to the exec of the real
+// root's init. The state machine; the wiring (early mounts, the loop, the
+// switch itself) is in stage1_main.h.
+//
+// Inputs, each one entry point, all on the supervisor's single event loop:
+//   OnUeventReadable()  the bridge's socket is readable
+//   OnChildExit(exit)   a reaped child the engine does not own (the shells
+//                       and fsck this class spawned; others are ignored)
+//   AfterWakeup()       after every loop wakeup: looks at the engine's new
+//                       events (a failed unlock, md-degraded-answer), feeds
+//                       the degraded-RAID arbiter, handles the deadlines that
+//                       passed (clock.Now()), and advances
+// and NextDeadline() tells the loop how long it may sleep: the loop waits
+// on epoll with that timeout, so rootdelay, the degraded quiet window and a
+// panic= reboot are deadlines, never sleeps or polls.
+//
+// Every device event the bridge emits goes to the engine AND through
+// OnDeviceEvent here (the bridge's emit callback is hooked).
+//
+// PHASES, in boot order. A phase that waits names what it waits for:
+//   kTop        break=top: a shell; the bridge is paused (events queue)
+//   kModules    break=modules: a shell before coldplug loads any module
+//               (cmdline.h's meaning, as initramfs-tools and dracut's
+//               pre-trigger); bridge still paused. Leaving it: resume the
+//               bridge, emit `initramfs` (BootOptions::ToEnv()), Coldplug().
+//   kWaitRoot   until a device matches root= with a mountable filesystem
+//               (root_finder.h). Then emit `root-device-ready` (ROOT_DEVNAME,
+//               ROOT_FSTYPE). Meanwhile: the degraded arbiter (md arrays read
+//               from SYS/block/md*/md: array_state inactive, or clear with
+//               members; dev-* entries counted against raid_disks) may emit
+//               `md-start-degraded MD_DEVNAME=/dev/mdX` (a job runs
+//               `mdadm --run`) or, with baton.md.degraded=ask,
+//               `md-degraded-ask MD_DEVNAMES="/dev/md0 …"` whose job asks on
+//               the console and answers with `md-degraded-answer ANSWER=y|n`
+//               (initctl emit). At the rootdelay deadline (stage-1 start +
+//               rootdelay=, then rootdelay after each rescue shell) the fatal
+//               policy runs with "waited for DESCRIBE; seen: DEVICES" — but
+//               not while a task job runs (a passphrase prompt owns the
+//               console): then at the moment the last one ends. A job whose
+//               name holds "luks", "crypt" or "unlock" stopping with
+//               RESULT=failed is fatal at once (message names the job).
+//   kPremount   break=premount: a shell; the root stays unmounted until it exits
+//   kFsck       fsck as a child (rescue.h), unless fsck.mode=skip; failure →
+//               fatal policy, after the shell the boot goes on to mount
+//   kMountBreak break=mount: a shell
+//   kMount      mount(ROOT_DEVNAME, NEW_ROOT, rootfstype (comma list tried in
+//               order) or ID_FS_TYPE, MS_RDONLY per ro/rw + rootflags, data);
+//               failure → fatal policy, the mount is retried after the shell
+//               (unless NEW_ROOT became a mount point meanwhile)
+//   kWaitUsr    only when NEW_ROOT/etc/fstab has its own /usr entry: wait for
+//               that device like the root (same deadline rules), mount it at
+//               NEW_ROOT/usr with its fstab options (read-only when the root
+//               is, unless the entry says rw). Then emit `root-mounted`
+//               (ROOT_DEVNAME, ROOT_FSTYPE, ROOT_MOUNTPOINT).
+//   kBottom     break=bottom: a shell
+//   kWaitJobs   task instances still running (DESIGN "The switch" step 1);
+//               after rootdelay the switch goes on anyway, with a warning
+//   kInitBreak  break=init: a shell
+//   kSwitch     emit `switching-root`, print on the console
+//               "baton: switching to root /dev/vda (LABEL=root) after 1.23 s",
+//               call the SwitchFn (pause the bridge, move the API mounts,
+//               exec init through the ladder). It returns only on failure →
+//               fatal policy, and after each shell the policy again.
+// A running shell, fsck, or a pending panic= reboot blocks advancing; events
+// are handled meanwhile all the same.
+#ifndef BATON_SUPERVISOR_STAGE1_BOOT_H_
+#define BATON_SUPERVISOR_STAGE1_BOOT_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "supervisor/engine.h"
+#include "supervisor/uevent_bridge.h"
+#include "supervisor/stage1/cmdline.h"
+#include "supervisor/stage1/degraded.h"
+#include "supervisor/stage1/root_finder.h"
+#include "supervisor/stage1/root_spec.h"
+#include "sys/blkid_prober.h"
+#include "sys/kernel.h"
+#include "sys/modules.h"
+
+namespace baton::stage1 {
+
+class Stage1Boot {
+ public:
+  enum class Phase {
+    kTop,
+    kModules,
+    kWaitRoot,
+    kPremount,
+    kFsck,
+    kMountBreak,
+    kMount,
+    kWaitUsr,
+    kBottom,
+    kWaitJobs,
+    kInitBreak,
+    kSwitch,
+  };
+
+  struct Options {
+    BootOptions boot;
+    absl::Time start;  // stage-1 start on the clock's scale
+    std::string new_root = "/root";
+    std::string dev_root = "/dev";
+    std::string sys_root = "/sys";
+    // Opened O_RDWR|O_NOCTTY for messages and as the shells' stdio.
+    std::string console = "/dev/console";
+    absl::Duration quiet_grace = kDefaultQuietGrace;
+  };
+
+  // What the switch gets to know.
+  struct SwitchRequest {
+    FoundDevice root;
+    std::string new_root;
+  };
+  // Switches and execs init; returns only when that failed.
+  using SwitchFn = std::function<absl::Status(const SwitchRequest&)>;
+  using LogFn = std::function<void(absl::string_view)>;
+
+  Stage1Boot(sys::Kernel& kernel, supervisor::Engine& engine, supervisor::Clock& clock,
+             sys::ModuleLoader& modules, sys::BlockProber& prober, Options options, LogFn log,
+             SwitchFn switch_fn);
+  ~Stage1Boot();
+  Stage1Boot(const Stage1Boot&) = delete;
+  Stage1Boot& operator=(const Stage1Boot&) = delete;
+
+  // Opens the console and the uevent socket (paused until coldplug); returns
+  // the socket fd for the loop to watch.
+  absl::StatusOr<int> Start();
+  // Runs the boot as far as it goes without waiting.
+  void Begin();
+
+  void OnUeventReadable();
+  bool OnChildExit(const sys::ChildExit& exit);
+  void AfterWakeup();
+  std::optional<absl::Time> NextDeadline() const;
+  // The bridge's emit callback goes through here.
+  void OnDeviceEvent(const std::string& name, const supervisor::Env& env);
+
+  Phase phase() const { return phase_; }
+  static absl::string_view PhaseName(Phase phase);
+  supervisor::UeventBridge& bridge() { return *bridge_; }
+  pid_t shell_pid() const { return shell_pid_; }
+  pid_t fsck_pid() const { return fsck_pid_; }
+  const std::optional<FoundDevice>& root() const { return root_; }
+
+ private:
+  enum class ShellKind { kNone, kBreak, kRescue };
+
+  void Advance();
+  // One step of Advance; false when the boot must wait.
+  bool Step();
+  void BreakShell(BreakPoint point);
+  // The fatal-error policy (rescue.h) with MESSAGE.
+  void Fatal(const std::string& message);
+  void RebootNow();
+  void SpawnShell(ShellKind kind, const std::string& reason);
+  void Console(absl::string_view text);
+  void Emit(const std::string& name, supervisor::Env env);
+  int RunningTasks() const;
+  void ScanEngineEvents();
+  void FeedArbiter(absl::Time now);
+  void ScanArrays(absl::Time now);
+  bool StartFsck();
+  bool MountRoot();
+  bool PrepareUsr();
+  bool MountUsr();
+  std::string WaitedFor() const;
+  std::string SwitchMarker(absl::Time now) const;
+
+  sys::Kernel& kernel_;
+  supervisor::Engine& engine_;
+  supervisor::Clock& clock_;
+  Options options_;
+  LogFn log_;
+  SwitchFn switch_fn_;
+  std::unique_ptr<supervisor::UeventBridge> bridge_;
+  sys::UniqueFd console_;
+
+  Phase phase_ = Phase::kTop;
+  bool advancing_ = false;
+  bool break_done_ = false;  // the break shell of the current phase ran
+  ShellKind shell_kind_ = ShellKind::kNone;
+  pid_t shell_pid_ = 0;
+  pid_t fsck_pid_ = 0;
+  std::optional<absl::Time> reboot_at_;
+  bool idle_forever_ = false;  // rd.shell=0 after a failure waiting cannot cure
+
+  std::optional<RootSpec> root_spec_;
+  std::string root_spec_error_;
+  std::optional<FoundDevice> root_;
+  std::optional<RootSpec> usr_spec_;
+  std::string usr_options_;
+  std::string usr_fstype_;
+  std::optional<FoundDevice> usr_;
+  absl::Time wait_deadline_;     // rootdelay point of the current wait
+  bool deadline_reported_ = false;
+  std::string pending_fatal_;    // a failure seen inside a handler
+  bool fsck_failed_ = false;
+
+  DegradedArbiter arbiter_;
+  std::vector<std::string> asked_arrays_;
+  uint64_t last_seq_ = 0;
+};
+
+}  // namespace baton::stage1
+
+#endif  // BATON_SUPERVISOR_STAGE1_BOOT_H_

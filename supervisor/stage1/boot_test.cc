@@ -1,0 +1,364 @@
+#include "supervisor/stage1/boot.h"
+
+#include <sys/mount.h>
+#include <sys/reboot.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "jobs/parser.h"
+#include "sys/fake_block_prober.h"
+#include "sys/fake_kernel.h"
+#include "sys/fake_module_loader.h"
+
+namespace baton::stage1 {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Optional;
+
+class FakeClock : public supervisor::Clock {
+ public:
+  absl::Time Now() override { return now; }
+  absl::Time now = absl::UnixEpoch() + absl::Seconds(100);
+};
+
+class FakeRunner : public supervisor::ProcessRunner {
+ public:
+  absl::StatusOr<pid_t> Start(const Spec& spec) override {
+    started.push_back(spec.job->name);
+    return next_pid++;
+  }
+  absl::Status Signal(pid_t, int) override { return absl::OkStatus(); }
+  std::vector<std::string> started;
+  pid_t next_pid = 5000;
+};
+
+std::string Datagram(const std::string& name, int minor, int seq) {
+  std::string devpath = "/devices/virtual/block/" + name;
+  std::string d;
+  for (const std::string& part :
+       {"add@" + devpath, std::string("ACTION=add"), "DEVPATH=" + devpath,
+        std::string("SUBSYSTEM=block"), "DEVNAME=" + name, std::string("DEVTYPE=disk"),
+        std::string("MAJOR=254"), "MINOR=" + std::to_string(minor),
+        "SEQNUM=" + std::to_string(seq)}) {
+    d += part;
+    d.push_back('\0');
+  }
+  return d;
+}
+
+const char kUuid[] = "0b1e7c4a-5d2f-4b8e-9a61-3c7d2e8f9a10";
+const char kPartUuid[] = "aaaaaaaa-0000-0000-0000-000000000001";
+
+class Stage1BootTest : public ::testing::Test {
+ protected:
+  Stage1BootTest() : engine_(runner_, clock_) {
+    EXPECT_TRUE(kernel_.MkdirAll("/dev").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/devices").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/block").ok());
+    kernel_.AddTerminal("/dev/console", "");
+  }
+
+  void Boot(const std::string& cmdline) {
+    Stage1Boot::Options options;
+    options.boot = ParseCmdline(cmdline);
+    options.start = clock_.now;
+    boot_ = std::make_unique<Stage1Boot>(
+        kernel_, engine_, clock_, modules_, prober_, options,
+        [this](absl::string_view line) { log_.emplace_back(line); },
+        [this](const Stage1Boot::SwitchRequest& request) {
+          switched_to_.push_back(request.root.devname);
+          return switch_result_;
+        });
+    ASSERT_TRUE(boot_->Start().ok());
+    boot_->Begin();
+  }
+
+  void AddDevice(const std::string& name, int minor, sys::BlockProperties props) {
+    prober_.Set("/dev/" + name, std::move(props));
+    boot_->bridge().OnDatagram(Datagram(name, minor, ++seq_));
+    boot_->AfterWakeup();
+  }
+
+  // LABEL "root" carries kUuid and kPartUuid; other labels get other ids.
+  void AddExt4(const std::string& name, int minor, const std::string& label = "root") {
+    bool root = label == "root";
+    AddDevice(name, minor,
+              {{"ID_FS_TYPE", "ext4"},
+               {"ID_FS_USAGE", "filesystem"},
+               {"ID_FS_UUID", root ? kUuid : "11111111-2222-3333-4444-" + std::to_string(minor)},
+               {"ID_FS_LABEL", label},
+               {"ID_PART_ENTRY_UUID", root ? kPartUuid : "bbbbbbbb-" + std::to_string(minor)}});
+  }
+
+  void Advance(absl::Duration d) {
+    clock_.now += d;
+    boot_->AfterWakeup();
+  }
+
+  std::vector<std::string> Mounts() const {
+    std::vector<std::string> out;
+    for (const std::string& call : kernel_.calls()) {
+      if (call.rfind("mount ", 0) == 0) out.push_back(call);
+    }
+    return out;
+  }
+
+  std::vector<std::string> EventNames() const {
+    std::vector<std::string> out;
+    for (const supervisor::Event& e : engine_.History()) out.push_back(e.name);
+    return out;
+  }
+
+  std::vector<std::string> ShellArgv0() const {
+    std::vector<std::string> out;
+    for (const sys::SpawnRequest& r : kernel_.spawned()) out.push_back(r.argv[0]);
+    return out;
+  }
+
+  void AddJob(const std::string& name, const std::string& text) {
+    jobs::LoadResult loaded = jobs::LoadJobFiles({{"/etc/baton/jobs/" + name + ".conf", text}});
+    ASSERT_THAT(loaded.diagnostics, IsEmpty());
+    for (auto& job : loaded.jobs) engine_.AddJob(std::move(job));
+  }
+
+  sys::FakeKernel kernel_;
+  sys::FakeModuleLoader modules_;
+  sys::FakeBlockProber prober_;
+  FakeClock clock_;
+  FakeRunner runner_;
+  supervisor::Engine engine_;
+  std::unique_ptr<Stage1Boot> boot_;
+  std::vector<std::string> log_;
+  std::vector<std::string> switched_to_;
+  absl::Status switch_result_ = absl::OkStatus();
+  int seq_ = 0;
+};
+
+struct RootCase {
+  std::string root;
+  std::string extra;
+  std::string mount;
+};
+
+class RootFormTest : public Stage1BootTest, public ::testing::WithParamInterface<RootCase> {};
+
+TEST_P(RootFormTest, RootFoundAndMountedWithFlags) {
+  Boot("root=" + GetParam().root + " " + GetParam().extra);
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+  AddExt4("vdb", 16, "other");  // LABEL=other, other UUIDs
+  if (GetParam().root.find("vdb") == std::string::npos &&
+      GetParam().root.find("LABEL") != std::string::npos) {
+    EXPECT_THAT(Mounts(), IsEmpty());
+  }
+  kernel_.ClearCalls();
+  AddExt4("vda", 0);
+  EXPECT_THAT(Mounts(), ElementsAre(GetParam().mount));
+  EXPECT_THAT(EventNames(), Contains("root-device-ready"));
+  EXPECT_THAT(EventNames(), Contains("root-mounted"));
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("baton: switching to root /dev/vda ("));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Forms, RootFormTest,
+    ::testing::Values(
+        RootCase{"LABEL=root", "", "mount /dev/vda /root -t ext4 MS_RDONLY"},
+        RootCase{std::string("UUID=") + kUuid, "rw rootflags=noatime,commit=5",
+                 "mount /dev/vda /root -t ext4 MS_NOATIME -o commit=5"},
+        RootCase{std::string("PARTUUID=") + kPartUuid, "rootfstype=ext2,ext4",
+                 "mount /dev/vda /root -t ext2 MS_RDONLY"},
+        RootCase{"/dev/vda", "ro rootflags=nosuid,errors=remount-ro",
+                 "mount /dev/vda /root -t ext4 MS_RDONLY|MS_NOSUID -o errors=remount-ro"}));
+
+TEST_F(Stage1BootTest, LuksContainerMatchingNothingIsNotMounted) {
+  Boot("root=/dev/vda");
+  AddDevice("vda", 0, {{"ID_FS_TYPE", "crypto_LUKS"}, {"ID_FS_USAGE", "crypto"},
+                       {"ID_FS_UUID", kUuid}});
+  EXPECT_THAT(Mounts(), IsEmpty());
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+  EXPECT_THAT(EventNames(), Not(Contains("root-device-ready")));
+}
+
+TEST_F(Stage1BootTest, RootdelayOffersRescueShellListingSeenDevices) {
+  Boot("root=LABEL=missing rootdelay=5");
+  AddExt4("vdb", 16, "data");
+  Advance(absl::Seconds(4));  // past the degraded arbiter's quiet window
+  EXPECT_THAT(boot_->NextDeadline(), Optional(clock_.now + absl::Seconds(1)));
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  Advance(absl::Seconds(1));
+  ASSERT_NE(boot_->shell_pid(), 0);
+  EXPECT_THAT(ShellArgv0(), ElementsAre("/bin/sh"));
+  EXPECT_EQ(kernel_.spawned()[0].new_session, true);
+  std::string out = kernel_.terminal_output("/dev/console");
+  EXPECT_THAT(out, HasSubstr("LABEL=missing"));
+  EXPECT_THAT(out, HasSubstr("/dev/vdb  TYPE=ext4 UUID="));
+  EXPECT_THAT(out, HasSubstr("LABEL=data"));
+  // The shell exits: waiting goes on, with another rootdelay.
+  pid_t shell = boot_->shell_pid();
+  EXPECT_TRUE(boot_->OnChildExit({shell, 0, 0, false}));
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+  ASSERT_TRUE(boot_->NextDeadline().has_value());
+  EXPECT_GT(*boot_->NextDeadline(), clock_.now);
+  EXPECT_LE(*boot_->NextDeadline(), clock_.now + absl::Seconds(5));
+  // The root shows up late: the boot goes on.
+  AddExt4("vdc", 32, "missing");
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vdc"));
+}
+
+TEST_F(Stage1BootTest, BreakPremountShellHoldsTheMount) {
+  Boot("root=LABEL=root break=premount");
+  AddExt4("vda", 0);
+  ASSERT_NE(boot_->shell_pid(), 0);
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kPremount);
+  EXPECT_THAT(Mounts(), IsEmpty());
+  Advance(absl::Seconds(1000));  // no deadline fires while the shell runs
+  EXPECT_THAT(Mounts(), IsEmpty());
+  EXPECT_TRUE(boot_->OnChildExit({boot_->shell_pid(), 0, 0, false}));
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, BreakTopRunsBeforeColdplugAndBridgeWaits) {
+  Boot("root=LABEL=root break=top");
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kTop);
+  ASSERT_NE(boot_->shell_pid(), 0);
+  EXPECT_THAT(EventNames(), Not(Contains("initramfs")));
+  EXPECT_TRUE(boot_->OnChildExit({boot_->shell_pid(), 0, 0, false}));
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+  EXPECT_THAT(EventNames(), Contains("initramfs"));
+}
+
+TEST_F(Stage1BootTest, PanicRebootsAfterNSecondsInsteadOfShell) {
+  Boot("root=LABEL=missing rootdelay=3 panic=10");
+  Advance(absl::Seconds(3));
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  EXPECT_THAT(kernel_.reboots(), IsEmpty());
+  EXPECT_THAT(boot_->NextDeadline(), Optional(clock_.now + absl::Seconds(10)));
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"), HasSubstr("rebooting in 10s"));
+  Advance(absl::Seconds(9));
+  EXPECT_THAT(kernel_.reboots(), IsEmpty());
+  Advance(absl::Seconds(1));
+  EXPECT_THAT(kernel_.reboots(), ElementsAre(RB_AUTOBOOT));
+  EXPECT_THAT(ShellArgv0(), IsEmpty());
+}
+
+TEST_F(Stage1BootTest, NoShellWithRdShell0KeepsWaiting) {
+  Boot("root=LABEL=late rootdelay=3 rd.shell=0");
+  Advance(absl::Seconds(3));
+  EXPECT_THAT(ShellArgv0(), IsEmpty());
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"), HasSubstr("rd.shell=0"));
+  AddExt4("vda", 0, "late");
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, QuietSystemWithIncompleteArrayStartsItDegraded) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/block/md0/md/dev-vdb").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/block/md0/md/array_state", "inactive\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/block/md0/md/raid_disks", "2\n").ok());
+  Boot("root=LABEL=root");
+  Advance(absl::Seconds(1));
+  EXPECT_THAT(EventNames(), Not(Contains("md-start-degraded")));
+  ASSERT_TRUE(boot_->NextDeadline().has_value());
+  clock_.now = *boot_->NextDeadline();
+  boot_->AfterWakeup();
+  ASSERT_THAT(EventNames(), Contains("md-start-degraded"));
+  for (const supervisor::Event& e : engine_.History()) {
+    if (e.name == "md-start-degraded") EXPECT_THAT(e.Get("MD_DEVNAME"), Optional(std::string("/dev/md0")));
+  }
+}
+
+TEST_F(Stage1BootTest, UsrFromTheRootsFstabIsMountedWhenItsDeviceAppears) {
+  kernel_.AddMount({"/dev/vda", "/root", "ext4", "ro", false});
+  ASSERT_TRUE(kernel_.MkdirAll("/root/usr").ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/root/etc").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/root/etc/fstab",
+                                "LABEL=root / ext4 defaults 0 1\n"
+                                "LABEL=usr /usr ext4 defaults,nodev 0 2\n")
+                  .ok());
+  Boot("root=LABEL=root fsck.mode=skip");
+  AddExt4("vda", 0);
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitUsr);
+  EXPECT_THAT(switched_to_, IsEmpty());
+  kernel_.ClearCalls();
+  AddExt4("vdb", 16, "usr");
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vdb /root/usr -t ext4 MS_RDONLY|MS_NODEV"));
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, FsckFailureFallsToRescueThenMounts) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sbin").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sbin/e2fsck", "").ok());
+  Boot("root=LABEL=root");
+  AddExt4("vda", 0);
+  ASSERT_NE(boot_->fsck_pid(), 0);
+  EXPECT_THAT(kernel_.spawned().back().argv, ElementsAre("/sbin/e2fsck", "-a", "/dev/vda"));
+  EXPECT_THAT(Mounts(), IsEmpty());
+  EXPECT_TRUE(boot_->OnChildExit({boot_->fsck_pid(), 4, 0, false}));
+  ASSERT_NE(boot_->shell_pid(), 0);
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"), HasSubstr("fsck failed (exit status 4"));
+  EXPECT_THAT(Mounts(), IsEmpty());
+  EXPECT_TRUE(boot_->OnChildExit({boot_->shell_pid(), 0, 0, false}));
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+}
+
+TEST_F(Stage1BootTest, FsckCorrectedErrorsIsFine) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sbin").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sbin/e2fsck", "").ok());
+  Boot("root=LABEL=root fsck.repair=yes");
+  AddExt4("vda", 0);
+  EXPECT_THAT(kernel_.spawned().back().argv, ElementsAre("/sbin/e2fsck", "-y", "/dev/vda"));
+  EXPECT_TRUE(boot_->OnChildExit({boot_->fsck_pid(), 1, 0, false}));
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, FailedUnlockFallsToRescue) {
+  AddJob("luks-unlock", "stage initramfs\ntask\nstart on block-device-added ID_FS_TYPE=crypto_LUKS\n"
+                        "instance $DEVNAME\nexec /bin/baton luks-unlock $DEVNAME\n");
+  Boot("root=/dev/mapper/root");
+  AddDevice("vda", 0, {{"ID_FS_TYPE", "crypto_LUKS"}, {"ID_FS_UUID", kUuid}});
+  ASSERT_THAT(runner_.started, ElementsAre("luks-unlock"));
+  ASSERT_TRUE(engine_.OnProcessExit({5000, 1, 0, false}));
+  engine_.RunQueue();
+  boot_->AfterWakeup();
+  ASSERT_NE(boot_->shell_pid(), 0);
+  std::string out = kernel_.terminal_output("/dev/console");
+  EXPECT_THAT(out, HasSubstr("unlocking failed (job luks-unlock /dev/vda)"));
+  EXPECT_THAT(out, HasSubstr("/dev/mapper/root"));
+}
+
+TEST_F(Stage1BootTest, RootdelayWaitsForARunningPrompt) {
+  AddJob("luks-unlock", "stage initramfs\ntask\nstart on block-device-added ID_FS_TYPE=crypto_LUKS\n"
+                        "exec /bin/baton luks-unlock $DEVNAME\n");
+  Boot("root=/dev/mapper/root rootdelay=2");
+  AddDevice("vda", 0, {{"ID_FS_TYPE", "crypto_LUKS"}, {"ID_FS_UUID", kUuid}});
+  Advance(absl::Seconds(10));
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  ASSERT_TRUE(engine_.OnProcessExit({5000, 0, 0, false}));
+  engine_.RunQueue();
+  boot_->AfterWakeup();
+  EXPECT_NE(boot_->shell_pid(), 0);
+}
+
+TEST_F(Stage1BootTest, FailedSwitchFallsToRescue) {
+  switch_result_ = absl::InternalError("exec /sbin/init: ENOENT");
+  Boot("root=LABEL=root fsck.mode=skip");
+  AddExt4("vda", 0);
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+  EXPECT_NE(boot_->shell_pid(), 0);
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("switching to the real root failed: exec /sbin/init: ENOENT"));
+}
+
+}  // namespace
+}  // namespace baton::stage1
