@@ -1,5 +1,6 @@
 #include "supervisor/baton_main.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -11,6 +12,7 @@
 #include "supervisor/logger.h"
 #include "supervisor/loop.h"
 #include "supervisor/spawner.h"
+#include "supervisor/stage1/stage1_main.h"
 #include "sys/seccomp.h"
 #include "sys/status_macros.h"
 
@@ -104,6 +106,13 @@ jobs::LoadResult LoadAndLint(std::vector<std::pair<std::string, std::string>> so
 int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   const bool user_mode = options.mode == Options::Mode::kUser;
   MonotonicClock clock;
+  // Stage 1 (supervisor/stage1/stage1_main.h): early mounts before anything
+  // writes to /run.
+  std::unique_ptr<stage1::Stage1Host> stage1;
+  if (!user_mode && stage1::IsInitramfs(kernel)) {
+    stage1 = std::make_unique<stage1::Stage1Host>(kernel);
+    stage1->Early(clock.Now());
+  }
   LogRing::Options ring_options;
   ring_options.log_dir = options.log_dir;
   LogRing ring(kernel, clock, clock.Now(), ring_options);
@@ -120,10 +129,17 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
 
   Spawner::Options spawner_options;
   if (user_mode) spawner_options.base_env = options.environment;
+  if (stage1) spawner_options.base_env = stage1->JobEnv();
   Spawner spawner(kernel, ring, nullptr, spawner_options);
   Engine engine(spawner, clock);
   size_t job_count = loaded.jobs.size();
-  for (std::unique_ptr<jobs::JobConfig>& job : loaded.jobs) engine.AddJob(std::move(job));
+  for (std::unique_ptr<jobs::JobConfig>& job : loaded.jobs) {
+    if (stage1 && !stage1::Stage1Host::WantsJob(*job)) {
+      --job_count;
+      continue;
+    }
+    engine.AddJob(std::move(job));
+  }
   logger.Info(absl::StrCat(job_count, " jobs loaded"));
 
   Loop loop(kernel, engine, clock, logger);
@@ -153,6 +169,15 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     logger.Info(absl::StrCat("control socket at ", options.socket_path));
   }
 
+  if (stage1) {  // emits `initramfs`; never returns
+    stage1->Run(
+        engine, clock, [&logger](absl::string_view line) { logger.Info(line); },
+        [&loop](int fd, FdWatcher::Callback callback) { return loop.Watch(fd, callback); },
+        [&loop](absl::Duration timeout) { (void)loop.RunOnce(timeout); },
+        [&loop](std::function<void(const sys::ChildExit&)> hook) {
+          loop.set_orphan_hook(std::move(hook));
+        });
+  }
   engine.Emit("startup");
   engine.RunQueue();
   absl::Status ran = loop.Run();
