@@ -74,15 +74,15 @@ DecodeResult Decode(absl::string_view bytes) {
     if (bytes.substr(0, kMagic.size()) != kMagic.substr(0, bytes.size())) {
       return Stateless("not a handoff: bad magic");
     }
-    return Stateless(absl::StrCat("handoff truncated: ", bytes.size(), " of ", kHeaderBytes,
-                                  " bytes"));
+    return Stateless(
+        absl::StrCat("handoff truncated: ", bytes.size(), " of ", kHeaderBytes, " bytes"));
   }
   if (bytes.substr(0, kMagic.size()) != kMagic) return Stateless("not a handoff: bad magic");
   uint64_t length = GetU32(bytes.substr(8, 4));
   uint32_t stored_crc = GetU32(bytes.substr(12, 4));
   if (length > kMaxPayloadBytes) {
-    return Stateless(absl::StrCat("handoff too large: ", length, " bytes (limit ",
-                                  kMaxPayloadBytes, ")"));
+    return Stateless(
+        absl::StrCat("handoff too large: ", length, " bytes (limit ", kMaxPayloadBytes, ")"));
   }
   uint64_t total = kHeaderBytes + length;
   if (bytes.size() < total) {
@@ -91,8 +91,8 @@ DecodeResult Decode(absl::string_view bytes) {
   absl::string_view payload = bytes.substr(kHeaderBytes, length);
   uint32_t crc = Crc32c(payload);
   if (crc != stored_crc) {
-    return Stateless(absl::StrFormat("handoff checksum mismatch: stored %08x, computed %08x",
-                                     stored_crc, crc));
+    return Stateless(
+        absl::StrFormat("handoff checksum mismatch: stored %08x, computed %08x", stored_crc, crc));
   }
   google::protobuf::ArenaOptions options;
   options.start_block_size = 64 * 1024;

@@ -118,9 +118,10 @@ Handoff GoldenV1() {
   s2->set_text("switching root to /root");
 
   QueuedUevent* u = h.add_uevents();
-  u->set_datagram(std::string("add@/devices/virtual/block/sdb\0ACTION=add\0DEVPATH=/devices/"
-                              "virtual/block/sdb\0SUBSYSTEM=block\0SEQNUM=1042\0",
-                              105));
+  u->set_datagram(
+      std::string("add@/devices/virtual/block/sdb\0ACTION=add\0DEVPATH=/devices/"
+                  "virtual/block/sdb\0SUBSYSTEM=block\0SEQNUM=1042\0",
+                  105));
   u->set_group(1);
   u->set_monotonic_ns(1865000000);
 

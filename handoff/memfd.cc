@@ -105,8 +105,8 @@ std::vector<FdCheck> CheckFds(sys::Kernel& kernel, const Handoff& handoff,
       check.warning = absl::StrCat(who, ": fd ", check.fd, " is on device ", info->dev,
                                    ", expected ", entry.dev());
     } else if (entry.ino() != 0 && info->ino != entry.ino()) {
-      check.warning = absl::StrCat(who, ": fd ", check.fd, " is inode ", info->ino,
-                                   ", expected ", entry.ino());
+      check.warning =
+          absl::StrCat(who, ": fd ", check.fd, " is inode ", info->ino, ", expected ", entry.ino());
     } else {
       check.ok = true;
     }

@@ -30,8 +30,7 @@ absl::StatusOr<sys::UniqueFd> WriteSealedMemfd(sys::Kernel& kernel, absl::string
 
 // Everything in the file behind FD, read from offset 0 with pread (the
 // writer left the shared offset at the end). Refuses more than LIMIT bytes.
-absl::StatusOr<std::string> ReadHandoffFd(sys::Kernel& kernel, int fd,
-                                          size_t limit = 80u << 20);
+absl::StatusOr<std::string> ReadHandoffFd(sys::Kernel& kernel, int fd, size_t limit = 80u << 20);
 
 // "3,4,5"; "" for no fds.
 std::string FormatFdList(const std::vector<int>& fds);

@@ -110,8 +110,7 @@ TEST(MemfdTest, CheckFdsAgainstRealFds) {
   EXPECT_EQ(checks[0].fd, fds[0]);
   EXPECT_TRUE(checks[1].ok) << checks[1].warning;
   EXPECT_FALSE(checks[2].ok);
-  EXPECT_THAT(checks[2].warning,
-              HasSubstr("is FD_TYPE_DIRECTORY, expected FD_TYPE_REGULAR"));
+  EXPECT_THAT(checks[2].warning, HasSubstr("is FD_TYPE_DIRECTORY, expected FD_TYPE_REGULAR"));
   EXPECT_FALSE(checks[3].ok);
   EXPECT_THAT(checks[3].warning, HasSubstr("fd #1 (wrong-inode)"));
   EXPECT_THAT(checks[3].warning, HasSubstr("inode"));

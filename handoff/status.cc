@@ -128,8 +128,7 @@ std::string FormatText(const StatusReport& report) {
   HandoffStatus s = ToProto(report);
   std::string out;
   if (s.stateless()) {
-    absl::StrAppend(&out, "handoff: none, stage 2 started stateless: ", s.stateless_reason(),
-                    "\n");
+    absl::StrAppend(&out, "handoff: none, stage 2 started stateless: ", s.stateless_reason(), "\n");
   } else {
     absl::StrAppend(&out, "handoff: accepted\n");
     absl::StrAppendFormat(&out, "producer: %s, format %d (min reader %d)\n", s.producer_build(),

@@ -33,8 +33,8 @@ void CleanEnv(RepeatedPtrField<KeyValue>* env, absl::string_view owner,
               std::vector<std::string>* warnings) {
   std::vector<std::string> removed = FilterSecrets(env);
   if (!removed.empty()) {
-    warnings->push_back(absl::StrCat(owner, ": secret environment dropped: ",
-                                     absl::StrJoin(removed, ", ")));
+    warnings->push_back(
+        absl::StrCat(owner, ": secret environment dropped: ", absl::StrJoin(removed, ", ")));
   }
   int before = env->size();
   KeepIf(env, [](const KeyValue& kv) { return !kv.key().empty(); });
@@ -70,7 +70,8 @@ std::vector<std::string> Sanitize(Handoff* h) {
   std::set<std::pair<std::string, std::string>> seen;
   KeepIf(h->mutable_instances(), [&](const JobInstance& inst) {
     if (inst.job().empty()) {
-      w.push_back(absl::StrCat("instance \"", inst.instance(), "\" with an empty job name skipped"));
+      w.push_back(
+          absl::StrCat("instance \"", inst.instance(), "\" with an empty job name skipped"));
       return false;
     }
     std::string name = Name(inst.job(), inst.instance());
@@ -105,8 +106,8 @@ std::vector<std::string> Sanitize(Handoff* h) {
 
   KeepIf(h->mutable_logs(), [&](const LogRing& ring) {
     if (!ring.job().empty() || ring.instance().empty()) return true;
-    w.push_back(absl::StrCat("log ring for instance \"", ring.instance(),
-                             "\" without a job skipped"));
+    w.push_back(
+        absl::StrCat("log ring for instance \"", ring.instance(), "\" without a job skipped"));
     return false;
   });
   for (LogRing& ring : *h->mutable_logs()) CleanRing(&ring, &w);

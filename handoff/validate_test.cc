@@ -13,8 +13,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-JobInstance* AddInstance(Handoff* h, const std::string& job, const std::string& instance,
-                         int pid) {
+JobInstance* AddInstance(Handoff* h, const std::string& job, const std::string& instance, int pid) {
   JobInstance* inst = h->add_instances();
   inst->set_job(job);
   inst->set_instance(instance);

@@ -12,16 +12,15 @@ VersionCheck CheckVersions(uint32_t format_version, uint32_t min_reader_version,
     return check;
   }
   if (min_reader_version > reader_version) {
-    check.reason = absl::StrCat("handoff needs reader version ", min_reader_version,
-                                " (format ", format_version, "), this reader is version ",
-                                reader_version);
+    check.reason = absl::StrCat("handoff needs reader version ", min_reader_version, " (format ",
+                                format_version, "), this reader is version ", reader_version);
     return check;
   }
   check.accepted = true;
   if (format_version > reader_version) {
-    check.warning = absl::StrCat("version skew: handoff format ", format_version,
-                                 ", reader version ", reader_version,
-                                 "; fields this reader does not know are kept unread");
+    check.warning =
+        absl::StrCat("version skew: handoff format ", format_version, ", reader version ",
+                     reader_version, "; fields this reader does not know are kept unread");
   }
   return check;
 }

@@ -94,8 +94,8 @@ Handoff BigHandoff() {
     for (const std::string& kv :
          {absl::StrCat("ACTION=add"), absl::StrCat("DEVPATH=/devices/pci0000:00/block/sd", u),
           std::string("SUBSYSTEM=block"), absl::StrCat("DEVNAME=/dev/sd", u),
-          std::string("DEVTYPE=disk"), absl::StrCat("SEQNUM=", 4000 + u),
-          std::string("MAJOR=8"), absl::StrCat("MINOR=", u % 256)}) {
+          std::string("DEVTYPE=disk"), absl::StrCat("SEQNUM=", 4000 + u), std::string("MAJOR=8"),
+          absl::StrCat("MINOR=", u % 256)}) {
       d += kv;
       d.push_back('\0');
     }
@@ -157,8 +157,8 @@ int main() {
   }
   std::printf("handoff (200 jobs, 10000 log lines, 1000 uevents, 500 events), median of %d:\n",
               kRounds);
-  std::printf("  encode %.2f ms, decode %.2f ms, together %.2f ms (aim < 5 ms)\n",
-              Median(enc_ms), Median(dec_ms), Median(total_ms));
+  std::printf("  encode %.2f ms, decode %.2f ms, together %.2f ms (aim < 5 ms)\n", Median(enc_ms),
+              Median(dec_ms), Median(total_ms));
   std::printf("  together: fastest round %.2f ms, median thread CPU time %.2f ms\n",
               *std::min_element(total_ms.begin(), total_ms.end()), Median(cpu_ms));
   std::printf("  encoded size %zu bytes = %.2f MiB (aim < 2 MiB)\n", size,
