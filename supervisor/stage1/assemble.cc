@@ -143,6 +143,7 @@ int LvmActivate(const ToolContext& ctx, const Stage1Files& files, const Env& pv)
   }
   std::vector<std::vector<std::string>> commands = d.commands;
   commands.push_back({"lvm", "vgmknodes"});
+  bool all_ok = true;
   for (const std::vector<std::string>& argv : commands) {
     absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
     if (!exit.ok()) {
@@ -150,12 +151,13 @@ int LvmActivate(const ToolContext& ctx, const Stage1Files& files, const Env& pv)
       return 1;
     }
     if (!Succeeded(*exit)) {
+      all_ok = false;
       ctx.Log(absl::StrCat(JoinArgv(argv), " (for ", devname, ") ended with ",
                            DescribeExit(*exit),
                            "; a volume group may still miss physical volumes"));
     }
   }
-  ctx.Log(absl::StrCat("activated volumes for ", devname,
+  ctx.Log(absl::StrCat(all_ok ? "activated volumes for " : "activation incomplete for ", devname,
                        d.vg.empty() ? "" : absl::StrCat(" (volume group ", d.vg, ")")));
   return 0;
 }

@@ -134,6 +134,7 @@ TEST_F(AssembleTest, LvmActivateRunsThePolicyThenVgmknodes) {
   EXPECT_EQ(LvmActivate(ctx_, files_, pv), 0);
   EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/lvm", "vgchange", "-ay", "--sysinit", "vg0"},
                                      Argv{"/sbin/lvm", "vgmknodes"}));
+  EXPECT_THAT(Log(), HasSubstr("activated volumes for /dev/dm-0 (volume group vg0)"));
 }
 
 TEST_F(AssembleTest, LvmActivateWithoutVgAndWithLvFilter) {
@@ -157,6 +158,7 @@ TEST_F(AssembleTest, LvmPartialVolumeGroupIsLoggedNotFatal) {
   EXPECT_EQ(LvmActivate(ctx_, files_, pv), 0);
   EXPECT_EQ(kernel_.spawned().size(), 2u);
   EXPECT_THAT(Log(), HasSubstr("ended with exit status 5"));
+  EXPECT_THAT(Log(), HasSubstr("activation incomplete for /dev/dm-0"));
 }
 
 TEST_F(AssembleTest, LvmMissingIsAFailure) {

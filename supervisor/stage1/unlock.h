@@ -7,7 +7,7 @@
 //      exit 0 with a log line saying why.
 //   2. /dev/mapper/NAME exists already → exit 0 (another instance, or the
 //      booted system finding what stage 1 opened).
-//   3. A key file (not on another device, present): 
+//   3. A key file (not on another device, present):
 //        cryptsetup open --type luks DEV NAME --key-file PATH
 //                   [--keyfile-size N] [--keyfile-offset N] [OPTIONS]
 //      exit 0 → done. Otherwise, as dracut does, fall back to asking.
