@@ -4,12 +4,22 @@
 
 #include "absl/strings/str_cat.h"
 #include "supervisor/baton_main.h"
+#include "supervisor/stage1/commands.h"
 #include "sys/linux_kernel.h"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
   baton::sys::LinuxKernel kernel;
+  // The subcommands that stage-1 job files call (supervisor/stage1/commands.h);
+  // never as PID 1, which must not exit.
+  if (argc > 1 && kernel.GetPid() != 1) {
+    const std::string command = argv[1];
+    if (command == "luks-unlock") return baton::stage1::RunLuksUnlock(argc - 1, argv + 1);
+    if (command == "md-add") return baton::stage1::RunMdAdd(argc - 1, argv + 1);
+    if (command == "md-run-degraded") return baton::stage1::RunMdRunDegraded(argc - 1, argv + 1);
+    if (command == "lvm-activate") return baton::stage1::RunLvmActivate(argc - 1, argv + 1);
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   baton::supervisor::Env environment;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
