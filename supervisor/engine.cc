@@ -84,6 +84,7 @@ struct Engine::Instance {
   std::string failed_process;   // PROCESS=: pre-start, main, post-stop, respawn
   std::optional<sys::ChildExit> failed_exit;
   std::optional<sys::ChildExit> last_exit;
+  std::deque<ExitRecord> exits;  // the last Engine::kMaxExitRecords
 
   std::deque<absl::Time> respawn_times;  // respawns inside the limit window
   int64_t runs = 0;
@@ -119,6 +120,9 @@ class Engine::Impl {
   std::vector<InstanceInfo> Instances() const;
   std::optional<InstanceInfo> Find(absl::string_view job, absl::string_view instance) const;
   bool Owns(pid_t pid) const { return ByPid(pid) != nullptr; }
+  std::vector<InstanceSnapshot> Export() const;
+  absl::Status Adopt(const InstanceSnapshot& snapshot);
+  void RestoreHistory(std::vector<Event> events);
 
  private:
   Instance* Lookup(absl::string_view job, absl::string_view instance) const;
@@ -298,6 +302,8 @@ bool Engine::Impl::OnProcessExit(const sys::ChildExit& exit) {
   if (in == nullptr) return false;
   in->pid = 0;
   in->last_exit = exit;
+  in->exits.push_back(ExitRecord{exit, clock_.Now(), in->phase});
+  while (in->exits.size() > Engine::kMaxExitRecords) in->exits.pop_front();
   const bool clean = CleanExit(exit);
   switch (in->phase) {
     case Phase::kPreStart:
@@ -598,6 +604,97 @@ uint64_t Engine::Impl::EmitLifecycle(const char* name, const Instance& in, bool 
   return Emit(name, LifecycleEnv(in, with_result));
 }
 
+// --- the handoff ------------------------------------------------------------
+
+std::vector<InstanceSnapshot> Engine::Impl::Export() const {
+  std::vector<InstanceSnapshot> out;
+  absl::Time now = clock_.Now();
+  for (const auto& [key, in] : instances_) {
+    InstanceSnapshot s;
+    s.job = in->job;
+    s.instance = in->name;
+    s.state = in->state;
+    s.goal = in->goal;
+    s.pid = in->pid;
+    s.phase = in->phase;
+    s.exits.assign(in->exits.begin(), in->exits.end());
+    absl::Time since = now - in->config->respawn.limit_interval;
+    for (absl::Time t : in->respawn_times) {
+      if (t > since) s.respawn_times.push_back(t);
+    }
+    s.runs = in->runs;
+    s.failed = in->failed;
+    s.failure = in->failure;
+    s.failed_process = in->failed_process;
+    s.env = in->env;
+    s.start_env = in->start_env;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+absl::Status Engine::Impl::Adopt(const InstanceSnapshot& s) {
+  if (s.job.empty()) return absl::InvalidArgumentError("adopt: empty job name");
+  if (s.pid < 0 || s.pid == 1) {
+    return absl::InvalidArgumentError(absl::StrCat("adopt ", s.job, ": bad pid ", s.pid));
+  }
+  if (s.pid != 0 && s.state == State::kWaiting) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("adopt ", s.job, ": a waiting instance with pid ", s.pid));
+  }
+  Key key(s.job, s.instance);
+  if (instances_.count(key) > 0) {
+    return absl::AlreadyExistsError(absl::StrCat("adopt ", s.job,
+                                                 s.instance.empty() ? "" : " instance ",
+                                                 s.instance, ": already known"));
+  }
+  if (ByPid(s.pid) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("adopt ", s.job, ": pid ", s.pid,
+                                                 " belongs to another instance"));
+  }
+  auto entry = jobs_.find(s.job);
+  if (entry == jobs_.end()) {
+    auto placeholder = std::make_unique<jobs::JobConfig>();
+    placeholder->name = s.job;
+    placeholder->description = "adopted from stage 1; no job file defines it";
+    AddJob(std::move(placeholder));
+    entry = jobs_.find(s.job);
+  }
+  auto in = std::make_unique<Instance>();
+  in->config = entry->second.config;
+  in->job = s.job;
+  in->name = s.instance;
+  in->state = s.state;
+  in->goal = s.goal;
+  in->pid = s.pid;
+  in->phase = s.phase;
+  in->start_env = s.start_env;
+  in->env = s.env;
+  in->failed = s.failed;
+  in->failure = s.failure;
+  in->failed_process = s.failed_process.empty() && s.failed ? "main" : s.failed_process;
+  for (const ExitRecord& e : s.exits) in->exits.push_back(e);
+  while (in->exits.size() > Engine::kMaxExitRecords) in->exits.pop_front();
+  if (!in->exits.empty()) in->last_exit = in->exits.back().exit;
+  in->respawn_times.assign(s.respawn_times.begin(), s.respawn_times.end());
+  std::sort(in->respawn_times.begin(), in->respawn_times.end());
+  in->runs = s.runs;
+  in->stop_on = std::make_unique<ExprState>(in->config->stop_on.get());
+  Instance& ref = *in;
+  instances_.emplace(key, std::move(in));
+  if (ref.state != State::kWaiting || ref.goal == Goal::kStart) Queue(ref);
+  return absl::OkStatus();
+}
+
+void Engine::Impl::RestoreHistory(std::vector<Event> events) {
+  uint64_t max_seq = 0;
+  for (const Event& e : events) max_seq = std::max(max_seq, e.seq);
+  history_.insert(history_.begin(), std::make_move_iterator(events.begin()),
+                  std::make_move_iterator(events.end()));
+  while (history_.size() > Engine::kEventHistory) history_.pop_front();
+  next_seq_ = std::max(next_seq_, max_seq + 1);
+}
+
 // --- Engine forwards to Impl ---------------------------------------------
 
 Engine::Engine(ProcessRunner& runner, Clock& clock)
@@ -627,5 +724,10 @@ std::optional<InstanceInfo> Engine::Find(absl::string_view job, absl::string_vie
   return impl_->Find(job, instance);
 }
 bool Engine::Owns(pid_t pid) const { return impl_->Owns(pid); }
+std::vector<InstanceSnapshot> Engine::Export() const { return impl_->Export(); }
+absl::Status Engine::Adopt(const InstanceSnapshot& snapshot) { return impl_->Adopt(snapshot); }
+void Engine::RestoreHistory(std::vector<Event> events) {
+  impl_->RestoreHistory(std::move(events));
+}
 
 }  // namespace baton::supervisor

@@ -120,6 +120,35 @@ struct InstanceInfo {
   Env env;
 };
 
+// One reaped process of an instance (Engine keeps the last kMaxExitRecords).
+struct ExitRecord {
+  sys::ChildExit exit;
+  absl::Time when;  // on the engine's clock
+  Phase phase = Phase::kMain;
+};
+
+// Everything the handoff carries of one instance: Engine::Export() writes
+// it, Engine::Adopt() rebuilds an instance from it. Times are on the engine's
+// clock (CLOCK_MONOTONIC in production, which goes on across execve, so the
+// values mean the same in stage 2). The event-expression state of `stop on`
+// is not carried: an adopted instance starts with a fresh one.
+struct InstanceSnapshot {
+  std::string job;
+  std::string instance;
+  State state = State::kWaiting;
+  Goal goal = Goal::kStop;
+  pid_t pid = 0;  // the process now running (any phase), or 0
+  Phase phase = Phase::kMain;
+  std::vector<ExitRecord> exits;          // oldest first
+  std::vector<absl::Time> respawn_times;  // respawns inside the limit window
+  int64_t runs = 0;
+  bool failed = false;
+  std::string failure;
+  std::string failed_process;  // PROCESS= of `stopped`; may be empty
+  Env env;                     // the process environment of the current run
+  Env start_env;               // what Restart() starts again with
+};
+
 class Engine {
  public:
   Engine(ProcessRunner& runner, Clock& clock);
@@ -164,6 +193,36 @@ class Engine {
   static constexpr size_t kMaxQueueItemsPerRun = 100000;
   // True when PID belongs to one of our instances.
   bool Owns(pid_t pid) const;
+
+  // --- the handoff (handoff/collect.h, supervisor/stage2/restore.h) ---------
+
+  static constexpr size_t kMaxExitRecords = 16;
+
+  // Every instance, sorted by job and instance.
+  std::vector<InstanceSnapshot> Export() const;
+
+  // Rebuilds an instance from SNAPSHOT without starting anything and without
+  // lifecycle events: its pid (if any) is taken as a running child of ours
+  // (after execve it still is: same pid), so its exit later comes through
+  // OnProcessExit like any other. Then, by state:
+  //   kWaiting, goal start: queued, so the next RunQueue() begins a run
+  //       (`starting` …) — how stage 2 restarts an instance whose process
+  //       was gone;
+  //   kWaiting, goal stop: kept as a record (runs, last exit, failure);
+  //   kStopping: queued; SIGTERM is sent (again) and the kill timeout armed;
+  //   others: queued, and go on as if nothing had happened.
+  // A job that no job file defines (any more) gets a placeholder config (no
+  // `start on`, no exec, no respawn; description says it was adopted), so
+  // the instance stays visible, can be stopped, and is not restarted when
+  // its process exits. The caller warns about it (FindJob() before Adopt).
+  // Errors: InvalidArgument for an empty job name, a pid < 0 or 1, or a pid
+  // in kWaiting; AlreadyExists when the instance or the pid is known already.
+  absl::Status Adopt(const InstanceSnapshot& snapshot);
+
+  // Puts EVENTS (oldest first, e.g. stage 1's history) in front of the
+  // history, keeping the newest kEventHistory, and continues numbering after
+  // the largest seq among them. Call it before the first Emit().
+  void RestoreHistory(std::vector<Event> events);
 
  private:
   struct Instance;

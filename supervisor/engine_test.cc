@@ -716,5 +716,141 @@ TEST_F(EngineTest, StateAndGoalNames) {
   EXPECT_STREQ(GoalName(Goal::kStart), "start");
 }
 
+
+// --- the handoff: Export, Adopt, RestoreHistory ----------------------------------
+
+TEST_F(EngineTest, ExportCarriesStateExitsAndRespawnWindow) {
+  auto job = Service("getty", "go");
+  job->respawn.enabled = true;
+  job->respawn.limit_count = 5;
+  job->respawn.limit_interval = absl::Seconds(10);
+  engine_.AddJob(std::move(job));
+  EmitAndRun("go", {{"TTY", "tty1"}});
+  clock_.Advance(absl::Seconds(1));
+  Exit(Exited(runner_.Last().pid, 3));
+  std::vector<InstanceSnapshot> out = engine_.Export();
+  ASSERT_EQ(out.size(), 1u);
+  const InstanceSnapshot& s = out[0];
+  EXPECT_EQ(s.job, "getty");
+  EXPECT_EQ(s.state, State::kRunning);
+  EXPECT_EQ(s.goal, Goal::kStart);
+  EXPECT_EQ(s.pid, runner_.Last().pid);
+  EXPECT_EQ(s.runs, 2);
+  ASSERT_EQ(s.exits.size(), 1u);
+  EXPECT_EQ(s.exits[0].exit.exit_status, 3);
+  EXPECT_EQ(s.exits[0].when, clock_.Now());
+  EXPECT_EQ(s.exits[0].phase, Phase::kMain);
+  EXPECT_THAT(s.respawn_times, ElementsAre(clock_.Now()));
+  EXPECT_THAT(s.start_env, ::testing::Contains(Pair("TTY", "tty1")));
+}
+
+TEST_F(EngineTest, AdoptTakesTheProcessWithoutStartingIt) {
+  auto job = Service("svc");
+  job->respawn.enabled = true;
+  engine_.AddJob(std::move(job));
+  InstanceSnapshot s;
+  s.job = "svc";
+  s.state = State::kRunning;
+  s.goal = Goal::kStart;
+  s.pid = 4242;
+  s.runs = 3;
+  s.env = {{"JOB", "svc"}, {"INSTANCE", ""}};
+  ASSERT_TRUE(engine_.Adopt(s).ok());
+  engine_.RunQueue();
+  EXPECT_TRUE(runner_.started.empty());
+  EXPECT_THAT(NewEvents(), IsEmpty());
+  EXPECT_TRUE(engine_.Owns(4242));
+  EXPECT_EQ(engine_.Find("svc")->runs, 3);
+  // Its exit is handled as any other: respawned.
+  Exit(Exited(4242, 1));
+  ASSERT_EQ(runner_.started.size(), 1u);
+  EXPECT_EQ(engine_.Find("svc")->runs, 4);
+  // Stop works on it as usual.
+  ASSERT_TRUE(engine_.Stop("svc").ok());
+  engine_.RunQueue();
+  EXPECT_THAT(runner_.signals, ElementsAre(Pair(runner_.Last().pid, SIGTERM)));
+}
+
+TEST_F(EngineTest, AdoptRefusesBadSnapshots) {
+  engine_.AddJob(Service("svc"));
+  InstanceSnapshot s;
+  s.job = "svc";
+  s.state = State::kRunning;
+  s.pid = 1;
+  EXPECT_EQ(engine_.Adopt(s).code(), absl::StatusCode::kInvalidArgument);
+  s.pid = 0;
+  s.job = "";
+  EXPECT_EQ(engine_.Adopt(s).code(), absl::StatusCode::kInvalidArgument);
+  s.job = "svc";
+  s.state = State::kWaiting;
+  s.pid = 77;
+  EXPECT_EQ(engine_.Adopt(s).code(), absl::StatusCode::kInvalidArgument);
+  s.state = State::kRunning;
+  ASSERT_TRUE(engine_.Adopt(s).ok());
+  EXPECT_EQ(engine_.Adopt(s).code(), absl::StatusCode::kAlreadyExists);
+  s.instance = "other";
+  EXPECT_EQ(engine_.Adopt(s).code(), absl::StatusCode::kAlreadyExists);  // same pid
+}
+
+TEST_F(EngineTest, AdoptWaitingWithGoalStartBeginsARun) {
+  engine_.AddJob(Service("svc"));
+  InstanceSnapshot s;
+  s.job = "svc";
+  s.goal = Goal::kStart;
+  s.runs = 1;
+  ASSERT_TRUE(engine_.Adopt(s).ok());
+  engine_.RunQueue();
+  ASSERT_EQ(runner_.started.size(), 1u);
+  EXPECT_EQ(engine_.Find("svc")->runs, 2);
+  EXPECT_THAT(NewEvents(), ElementsAre("starting JOB=svc INSTANCE=", "started JOB=svc INSTANCE="));
+}
+
+TEST_F(EngineTest, AdoptKeepsRespawnWindow) {
+  auto job = Service("getty");
+  job->respawn.enabled = true;
+  job->respawn.limit_count = 2;
+  job->respawn.limit_interval = absl::Seconds(10);
+  engine_.AddJob(std::move(job));
+  InstanceSnapshot s;
+  s.job = "getty";
+  s.state = State::kRunning;
+  s.goal = Goal::kStart;
+  s.pid = 500;
+  s.respawn_times = {clock_.Now() - absl::Seconds(2), clock_.Now() - absl::Seconds(1)};
+  ASSERT_TRUE(engine_.Adopt(s).ok());
+  EXPECT_EQ(engine_.Find("getty")->respawns, 2);
+  Exit(Exited(500, 1));
+  EXPECT_EQ(engine_.Find("getty")->failure, "respawning too fast");
+}
+
+TEST_F(EngineTest, AdoptOfUnknownJobMakesAPlaceholder) {
+  InstanceSnapshot s;
+  s.job = "stage1-only";
+  s.instance = "x";
+  s.state = State::kRunning;
+  s.goal = Goal::kStart;
+  s.pid = 600;
+  ASSERT_TRUE(engine_.Adopt(s).ok());
+  const JobConfig* job = engine_.FindJob("stage1-only");
+  ASSERT_NE(job, nullptr);
+  EXPECT_THAT(job->description, HasSubstr("adopted from stage 1"));
+  Exit(Exited(600, 0));
+  EXPECT_TRUE(runner_.started.empty());
+  EXPECT_FALSE(engine_.Find("stage1-only", "x").has_value());  // stopped and forgotten
+}
+
+TEST_F(EngineTest, RestoreHistoryGoesFirstAndSeqContinues) {
+  Event old;
+  old.name = "initramfs";
+  old.seq = 41;
+  old.when = clock_.Now() - absl::Seconds(3);
+  engine_.RestoreHistory({old});
+  EmitAndRun("startup");
+  ASSERT_EQ(engine_.History().size(), 2u);
+  EXPECT_EQ(engine_.History()[0].name, "initramfs");
+  EXPECT_EQ(engine_.History()[1].name, "startup");
+  EXPECT_EQ(engine_.History()[1].seq, 42u);
+}
+
 }  // namespace
 }  // namespace baton::supervisor
