@@ -135,4 +135,33 @@ bool LogRing::HasStream(absl::string_view job, absl::string_view instance) const
   return streams_.count(Key(std::string(job), std::string(instance))) > 0;
 }
 
+std::vector<LogRing::StreamSnapshot> LogRing::Export() const {
+  std::vector<StreamSnapshot> out;
+  for (const auto& [key, stream] : streams_) {
+    StreamSnapshot s;
+    s.job = key.first;
+    s.instance = key.second;
+    s.lines.assign(stream.lines.begin(), stream.lines.end());
+    s.dropped = stream.dropped;
+    s.partial = stream.partial;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void LogRing::Import(const StreamSnapshot& snapshot) {
+  Stream& stream = streams_[Key(snapshot.job, snapshot.instance)];
+  for (auto it = snapshot.lines.rbegin(); it != snapshot.lines.rend(); ++it) {
+    stream.bytes += it->text.size();
+    stream.lines.push_front(*it);
+  }
+  stream.dropped += snapshot.dropped;
+  while (stream.lines.size() > options_.max_lines ||
+         (stream.bytes > options_.max_bytes && stream.lines.size() > 1)) {
+    stream.bytes -= stream.lines.front().text.size();
+    stream.lines.pop_front();
+    ++stream.dropped;
+  }
+}
+
 }  // namespace baton::supervisor

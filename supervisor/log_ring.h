@@ -78,6 +78,27 @@ class LogRing {
   // The file a stream is appended to ("" without a log directory).
   std::string FilePath(absl::string_view job, absl::string_view instance) const;
 
+  // --- the handoff -----------------------------------------------------------
+  // One stream as it crosses from stage 1 to stage 2.
+  struct StreamSnapshot {
+    std::string job;       // "" with instance "": the supervisor's stream
+    std::string instance;
+    std::vector<LogLine> lines;  // oldest first
+    uint64_t dropped = 0;
+    std::string partial;   // an unfinished last line (Export only)
+  };
+  // Every stream, sorted by (job, instance).
+  std::vector<StreamSnapshot> Export() const;
+  // Puts SNAPSHOT's lines in front of whatever the stream holds already
+  // (lines logged in stage 2 before the restore), adds its dropped count, and
+  // applies the ring's bounds. The lines are not written to the log file: it
+  // lives on /run, which crossed the switch with them.
+  void Import(const StreamSnapshot& snapshot);
+  // Moves the start that line times are measured from (stage 2 takes stage
+  // 1's start, so carried and new lines share one time scale). Lines already
+  // in the ring keep their stamps.
+  void set_start(absl::Time start) { start_ = start; }
+
   absl::Duration SinceStart() const { return clock_.Now() - start_; }
   absl::Time start() const { return start_; }
   const Options& options() const { return options_; }

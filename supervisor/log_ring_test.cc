@@ -128,5 +128,32 @@ TEST_F(LogRingTest, UnwritableLogDirIsReportedOnceAndMemoryKeepsWorking) {
       << own[0].text;
 }
 
+TEST_F(LogRingTest, ExportImportCarriesStreamsInFrontOfNewLines) {
+  LogRing::Options small;
+  small.max_lines = 3;
+  LogRing stage1(kernel_, clock_, clock_.now, small);
+  for (const char* line : {"a", "b", "c", "d"}) stage1.AddLine("svc", "i", line);
+  stage1.Append("svc", "i", "half");
+  stage1.AddSupervisorLine("own");
+  std::vector<LogRing::StreamSnapshot> out = stage1.Export();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].job, "");  // the supervisor's stream sorts first
+  EXPECT_EQ(out[1].job, "svc");
+  EXPECT_EQ(out[1].instance, "i");
+  EXPECT_EQ(Texts(out[1].lines), std::vector<std::string>({"b", "c", "d"}));
+  EXPECT_EQ(out[1].dropped, 1u);
+  EXPECT_EQ(out[1].partial, "half");
+
+  clock_.now += absl::Seconds(1);
+  LogRing stage2(kernel_, clock_, clock_.now, small);
+  stage2.AddLine("svc", "i", "e");
+  stage2.Import(out[1]);
+  // Imported lines go first; the bound drops the oldest.
+  EXPECT_EQ(Texts(stage2.Lines("svc", "i")), std::vector<std::string>({"c", "d", "e"}));
+  EXPECT_EQ(stage2.Dropped("svc", "i"), 2u);
+  stage2.set_start(clock_.now - absl::Seconds(1));
+  EXPECT_EQ(stage2.SinceStart(), absl::Seconds(1));
+}
+
 }  // namespace
 }  // namespace baton::supervisor

@@ -220,6 +220,25 @@ absl::StatusOr<pid_t> Spawner::Start(const Spec& spec) {
   return pid;
 }
 
+std::vector<Spawner::LogPipeRef> Spawner::LogPipes() const {
+  std::vector<LogPipeRef> out;
+  for (const auto& [fd, pipe] : pipes_) out.push_back({fd, pipe->job, pipe->instance});
+  return out;
+}
+
+absl::Status Spawner::AdoptLogPipe(sys::UniqueFd fd, const std::string& job,
+                                   const std::string& instance) {
+  if (watcher_ == nullptr) return absl::FailedPreconditionError("no fd watcher for log pipes");
+  int raw = fd.get();
+  auto pipe = std::make_unique<Pipe>();
+  pipe->fd = std::move(fd);
+  pipe->job = job;
+  pipe->instance = instance;
+  RETURN_IF_ERROR(watcher_->Watch(raw, [this, raw](uint32_t) { OnPipeReadable(raw); }));
+  pipes_[raw] = std::move(pipe);
+  return absl::OkStatus();
+}
+
 void Spawner::OnPipeReadable(int fd) {
   auto it = pipes_.find(fd);
   if (it == pipes_.end()) return;

@@ -90,6 +90,20 @@ class Spawner : public ProcessRunner {
   // Log pipes still open (their writers have not all exited).
   size_t open_pipes() const { return pipes_.size(); }
 
+  // The handoff: the read ends of the open log pipes cross execve (stage 1
+  // lists them, stage 2 adopts them), so a job's output keeps flowing into
+  // the same ring stream.
+  struct LogPipeRef {
+    int fd;
+    std::string job;
+    std::string instance;
+  };
+  std::vector<LogPipeRef> LogPipes() const;
+  // Watches FD (a log pipe's read end) and appends what it yields to the
+  // stream JOB/INSTANCE, as for a pipe of our own. FailedPrecondition without
+  // a watcher; FD is closed on any error.
+  absl::Status AdoptLogPipe(sys::UniqueFd fd, const std::string& job, const std::string& instance);
+
  private:
   struct Pipe {
     sys::UniqueFd fd;
