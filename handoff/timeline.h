@@ -1,0 +1,59 @@
+// Boot timestamps: the points of the boot that the handoff carries and
+// `initctl handoff-status` turns into phases.
+//
+// Mark(NAME) reads both clocks at once (CLOCK_MONOTONIC, which goes on
+// across execve, and CLOCK_REALTIME) and appends a handoff::Timestamp.
+// Names in use (proto/handoff.proto): "stage1-start", "root-step:<what>"
+// (one per root-stack step: "root-step:md0", "root-step:luks-<uuid>"…),
+// "root-device-ready", "root-mounted", "switch-start", "exec",
+// "stage2-ready". Marks keep the order they were made in; a name may repeat.
+//
+// The clock is injectable so that tests are deterministic. Stage 2 restores
+// stage 1's marks (Restore) and appends its own.
+#ifndef BATON_HANDOFF_TIMELINE_H_
+#define BATON_HANDOFF_TIMELINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "google/protobuf/repeated_field.h"
+#include "proto/handoff.pb.h"
+
+namespace baton::handoff {
+
+class BootTimeline {
+ public:
+  struct Reading {
+    int64_t monotonic_ns = 0;
+    int64_t realtime_ns = 0;
+  };
+  using ClockFn = std::function<Reading()>;
+
+  // CLOCK_MONOTONIC and CLOCK_REALTIME, read one after the other.
+  static Reading SystemClock();
+
+  explicit BootTimeline(ClockFn clock = SystemClock) : clock_(std::move(clock)) {}
+
+  // Appends NAME at the clock's now; returns the reading.
+  Reading Mark(absl::string_view name);
+  // The clock's now, without marking.
+  Reading Now() const { return clock_(); }
+
+  // Appends carried marks (oldest first) in front of the ones made here.
+  void Restore(const google::protobuf::RepeatedPtrField<Timestamp>& marks);
+
+  const std::vector<Timestamp>& marks() const { return marks_; }
+  // The first mark called NAME, or nullptr.
+  const Timestamp* Find(absl::string_view name) const;
+  void CopyTo(google::protobuf::RepeatedPtrField<Timestamp>* out) const;
+
+ private:
+  ClockFn clock_;
+  std::vector<Timestamp> marks_;
+};
+
+}  // namespace baton::handoff
+
+#endif  // BATON_HANDOFF_TIMELINE_H_
