@@ -300,7 +300,13 @@ control::Response ControlServer::Handle(const control::Request& request,
     }
 
     case Request::kHandoffStatus:
-      return Error("no handoff information: this supervisor was not started from a handoff");
+      if (handoff_report_ == nullptr) {
+        return Error("no handoff information: this supervisor was not started from a handoff");
+      }
+      response.set_handoff_status(request.handoff_status().json()
+                                      ? handoff::FormatJson(*handoff_report_)
+                                      : handoff::FormatText(*handoff_report_));
+      break;
 
     case Request::COMMAND_NOT_SET:
       return Error("empty request");

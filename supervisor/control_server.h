@@ -26,6 +26,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "handoff/status.h"
 #include "proto/control.pb.h"
 #include "supervisor/engine.h"
 #include "supervisor/fd_watcher.h"
@@ -62,6 +63,10 @@ class ControlServer {
 
   size_t connections() const { return connections_.size(); }
 
+  // The report `handoff_status` answers with (stage 2 keeps it alive and
+  // updates it in place); null: "no handoff information".
+  void set_handoff_report(const handoff::StatusReport* report) { handoff_report_ = report; }
+
  private:
   void OnAcceptable();
   void OnReadable(int fd);
@@ -80,6 +85,7 @@ class ControlServer {
     sys::PeerCred peer;
   };
   std::map<int, std::unique_ptr<Connection>> connections_;
+  const handoff::StatusReport* handoff_report_ = nullptr;
 };
 
 // The protobuf view of one instance (shared with tests).

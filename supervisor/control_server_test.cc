@@ -289,5 +289,36 @@ TEST(ControlServerSocketTest, RequestAndResponseOverTheSocket) {
   (void)kernel.Rmdir(dir);
 }
 
+TEST_F(ControlServerTest, HandoffStatusWithoutAHandoff) {
+  control::Request request;
+  request.mutable_handoff_status();
+  control::Response response = Send(request, 4321);
+  EXPECT_FALSE(response.ok());
+  EXPECT_NE(response.error().find("no handoff information"), std::string::npos);
+}
+
+TEST_F(ControlServerTest, HandoffStatusTextAndJson) {
+  handoff::StatusReport report;
+  report.stateless_reason = "handoff checksum mismatch: stored 1, computed 2";
+  server_.set_handoff_report(&report);
+  control::Request request;
+  request.mutable_handoff_status();
+  control::Response response = Send(request, 4321);  // anyone may ask
+  ASSERT_TRUE(response.ok()) << response.error();
+  EXPECT_NE(response.handoff_status().find("stage 2 started stateless: handoff checksum"),
+            std::string::npos)
+      << response.handoff_status();
+  request.mutable_handoff_status()->set_json(true);
+  response = Send(request, 4321);
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response.handoff_status().front(), '{');
+  EXPECT_NE(response.handoff_status().find("\"stateless\":true"), std::string::npos);
+  // The report is read when asked: later changes show.
+  report.uevents_replayed = 7;
+  response = Send(request, 4321);
+  EXPECT_NE(response.handoff_status().find("\"uevents_replayed\":\"7\""), std::string::npos)
+      << response.handoff_status();
+}
+
 }  // namespace
 }  // namespace baton::supervisor

@@ -9,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "handoff/codec.h"
+#include "handoff/status.h"
+#include "handoff/version.h"
 #include "supervisor/event.h"
 #include "sys/status_macros.h"
 
@@ -180,8 +183,20 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args,
     }
     req.mutable_events()->set_limit(n);
   } else if (command == "handoff-status") {
-    RETURN_IF_ERROR(want(0, 0));
-    req.mutable_handoff_status();
+    control::HandoffStatusRequest* status = req.mutable_handoff_status();
+    for (size_t j = 0; j < rest.size(); ++j) {
+      if (rest[j] == "--json") {
+        status->set_json(true);
+      } else if (rest[j] == "--file") {
+        if (j + 1 >= rest.size()) return Usage("--file needs a path");
+        inv.handoff_file = rest[++j];
+      } else if (rest[j].rfind("--file=", 0) == 0) {
+        inv.handoff_file = rest[j].substr(7);
+      } else {
+        return Usage(absl::StrCat("handoff-status: unknown argument '", rest[j], "'"));
+      }
+    }
+
   } else {
     return Usage(absl::StrCat("unknown command '", command, "'"));
   }
@@ -248,10 +263,22 @@ std::string Format(const control::Request& request, const control::Response& res
         absl::StrAppend(&out, line, "\n");
       }
       break;
+    case control::Request::kHandoffStatus:
+      out = response.handoff_status();
+      if (!out.empty() && out.back() != '\n') out.push_back('\n');
+      break;
     default:
       break;
   }
   if (response.truncated()) absl::StrAppend(&out, "(output truncated)\n");
+  return out;
+}
+
+std::string FormatHandoffFile(absl::string_view bytes, bool as_json) {
+  handoff::StatusReport report = handoff::ReportFromDecode(handoff::Decode(bytes));
+  report.reader_build = absl::StrCat(handoff::kProducerBuild, " (initctl --file, no stage 2)");
+  std::string out = as_json ? handoff::FormatJson(report) : handoff::FormatText(report);
+  if (!out.empty() && out.back() != '\n') out.push_back('\n');
   return out;
 }
 
@@ -271,6 +298,15 @@ int Main(sys::Kernel& kernel, const std::vector<std::string>& args, const std::s
     }
     print(err_fd, absl::StrCat("initctl: ", inv.status().message(), "\n"));
     return 1;
+  }
+  if (!inv->handoff_file.empty()) {
+    absl::StatusOr<std::string> bytes = kernel.ReadFile(inv->handoff_file);
+    if (!bytes.ok()) {
+      print(err_fd, absl::StrCat("initctl: ", bytes.status().message(), "\n"));
+      return 1;
+    }
+    print(out_fd, FormatHandoffFile(*bytes, inv->request.handoff_status().json()));
+    return 0;
   }
   absl::StatusOr<control::Response> response = Call(kernel, inv->socket, inv->request);
   if (!response.ok()) {

@@ -5,6 +5,12 @@
 //   initctl [--socket PATH] list | status JOB [INSTANCE] | start JOB [K=V…]
 //           | stop JOB [INSTANCE] | restart JOB [INSTANCE]
 //           | emit EVENT [K=V…] | log [JOB [INSTANCE]] [-n N] | events [N]
+//           | handoff-status [--json] [--file PATH]
+//
+// `handoff-status --file PATH` decodes a handoff file (stage 1 writes
+// /run/baton/handoff.pb before it execs a foreign init) and prints it
+// without asking a running baton: there is no stage-2 reader then, so
+// nothing is adopted or replayed in that report.
 //
 // The socket is --socket, else $BATON_SOCKET, else kDefaultSocket.
 // Exit codes: 0 ok, 1 error (reported by the supervisor, or cannot connect,
@@ -33,12 +39,19 @@ inline constexpr char kUsage[] =
     "  restart JOB [INSTANCE]    stop and start again\n"
     "  emit EVENT [KEY=VALUE...] emit an event\n"
     "  log [JOB [INSTANCE]] [-n N]  a job's output (no JOB: baton's own log)\n"
-    "  events [N]                the last N events (default 50)\n";
+    "  events [N]                the last N events (default 50)\n"
+    "  handoff-status [--json] [--file PATH]\n"
+    "                            what crossed from the initramfs to the real root\n";
 
 struct Invocation {
   std::string socket;
   control::Request request;
+  std::string handoff_file;  // handoff-status --file: read this, no socket
 };
+
+// `handoff-status --file`: the report of the handoff in BYTES (text, or
+// JSON with AS_JSON).
+std::string FormatHandoffFile(absl::string_view bytes, bool as_json);
 
 // ARGS without argv[0]; ENV_SOCKET is $BATON_SOCKET or "". Errors:
 // InvalidArgument for usage mistakes (exit 2), FailedPrecondition for a bad

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "handoff/codec.h"
+#include "sys/fake_kernel.h"
 #include "sys/linux_kernel.h"
 
 namespace baton::initctl {
@@ -149,6 +151,61 @@ TEST(MainTest, ExitCodes) {
   EXPECT_NE(text->find("usage: initctl"), std::string::npos);
   EXPECT_NE(text->find("initctl: bad assignment 'BAD' (expected KEY=VALUE)"), std::string::npos);
   EXPECT_NE(text->find("(is baton running?)"), std::string::npos);
+}
+
+TEST(HandoffStatusTest, ParsesJsonAndFile) {
+  auto plain = ParseArgs({"handoff-status"}, "");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->request.has_handoff_status());
+  EXPECT_FALSE(plain->request.handoff_status().json());
+  EXPECT_TRUE(plain->handoff_file.empty());
+  auto json = ParseArgs({"handoff-status", "--json", "--file", "/run/baton/handoff.pb"}, "");
+  ASSERT_TRUE(json.ok());
+  EXPECT_TRUE(json->request.handoff_status().json());
+  EXPECT_EQ(json->handoff_file, "/run/baton/handoff.pb");
+  EXPECT_EQ(ParseArgs({"handoff-status", "--file"}, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseArgs({"handoff-status", "extra"}, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(HandoffStatusTest, FormatsTheServersText) {
+  control::Request request;
+  request.mutable_handoff_status();
+  control::Response response;
+  response.set_ok(true);
+  response.set_handoff_status("handoff: accepted");
+  EXPECT_EQ(Format(request, response), "handoff: accepted\n");
+}
+
+TEST(HandoffStatusTest, ReadsAHandoffFileWithoutBaton) {
+  sys::FakeKernel kernel;
+  handoff::Handoff h;
+  handoff::StampVersion(&h);
+  handoff::JobInstance* in = h.add_instances();
+  in->set_job("svc");
+  in->set_pid(321);
+  in->set_state(handoff::JOB_STATE_RUNNING);
+  absl::StatusOr<std::string> bytes = handoff::Encode(h);
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_TRUE(kernel.MkdirAll("/run/baton").ok());
+  ASSERT_TRUE(kernel.WriteFile("/run/baton/handoff.pb", *bytes).ok());
+  ASSERT_TRUE(kernel.WriteFile("/out", "").ok());
+  auto out = kernel.Open("/out", O_WRONLY);
+  ASSERT_TRUE(out.ok());
+  int code = Main(kernel, {"--socket", "/nowhere", "handoff-status", "--file",
+                           "/run/baton/handoff.pb"},
+                  "", out->get(), out->get());
+  EXPECT_EQ(code, 0);
+  std::string text = *kernel.ReadFile("/out");
+  EXPECT_NE(text.find("handoff: accepted"), std::string::npos) << text;
+  EXPECT_NE(text.find("svc"), std::string::npos) << text;
+  EXPECT_NE(text.find("no stage 2"), std::string::npos) << text;
+
+  std::string json = FormatHandoffFile(*bytes, true);
+  EXPECT_EQ(json.front(), '{');
+  EXPECT_NE(json.find("\"pid\":321"), std::string::npos) << json;
+  EXPECT_NE(FormatHandoffFile("junk", false).find("not a handoff"), std::string::npos);
 }
 
 }  // namespace
