@@ -4,7 +4,10 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "handoff/memfd.h"
+#include "handoff/timeline.h"
 #include "jobs/parser.h"
 #include "supervisor/control_server.h"
 #include "supervisor/engine.h"
@@ -13,6 +16,8 @@
 #include "supervisor/loop.h"
 #include "supervisor/spawner.h"
 #include "supervisor/stage1/stage1_main.h"
+#include "supervisor/stage2/restore.h"
+#include "supervisor/stage2/udev.h"
 #include "sys/seccomp.h"
 #include "sys/status_macros.h"
 
@@ -134,7 +139,8 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   Engine engine(spawner, clock);
   size_t job_count = loaded.jobs.size();
   for (std::unique_ptr<jobs::JobConfig>& job : loaded.jobs) {
-    if (stage1 && !stage1::Stage1Host::WantsJob(*job)) {
+    if ((stage1 && !stage1::Stage1Host::WantsJob(*job)) ||
+        (options.stage2() && !job->RunsIn(jobs::Stage::kRoot))) {
       --job_count;
       continue;
     }
@@ -177,6 +183,35 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
         [&loop](std::function<void(const sys::ChildExit&)> hook) {
           loop.set_orphan_hook(std::move(hook));
         });
+  }
+  // Stage 2: what stage 1 handed over (supervisor/stage2/restore.h), then
+  // udevd, the udev database and the replay (supervisor/stage2/udev.h).
+  handoff::BootTimeline timeline;
+  std::unique_ptr<stage2::RestoreResult> restored;
+  if (!stage1 && options.stage2()) {
+    auto log = [&logger](absl::string_view line) { logger.Info(line); };
+    stage2::RestoreInput restore;
+    restore.handoff_fd = options.handoff_fd;
+    restore.handoff_fds = options.handoff_fds;
+    restore.stateless_reason = options.stateless_reason;
+    restore.engine = &engine;
+    restore.ring = &ring;
+    restore.spawner = &spawner;
+    restore.timeline = &timeline;
+    restore.log = log;
+    restored = std::make_unique<stage2::RestoreResult>(stage2::RestoreStage2(kernel, restore));
+    control.set_handoff_report(&restored->report);
+    stage2::DevicesHooks hooks;
+    hooks.now = [&clock] { return clock.Now(); };
+    hooks.run_once = [&loop](absl::Duration timeout) { (void)loop.RunOnce(timeout); };
+    hooks.log = log;
+    stage2::DevicesResult devices =
+        stage2::SetUpDevices(kernel, engine, restored->uevents, stage2::DevicesOptions(), hooks);
+    restored->report.uevents_replayed = devices.replay.written;
+    for (std::string& w : devices.warnings) restored->report.warnings.push_back(std::move(w));
+    // The replay reaches udevd; stage 2 runs no bridge of its own on stage
+    // 1's socket, so it is closed rather than left to fill up.
+    restored->uevent_socket.reset();
   }
   engine.Emit("startup");
   engine.RunQueue();
@@ -238,6 +273,23 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const
       RETURN_IF_ERROR(value(&options.socket_path));
     } else if (flag == "--log-dir") {
       RETURN_IF_ERROR(value(&options.log_dir));
+    } else if (flag == "--handoff-fd") {
+      std::string fd;
+      RETURN_IF_ERROR(value(&fd));
+      if (!absl::SimpleAtoi(fd, &options.handoff_fd) || options.handoff_fd < 0) {
+        return absl::InvalidArgumentError(absl::StrCat("--handoff-fd: bad fd '", fd, "'"));
+      }
+    } else if (flag == "--handoff-fds") {
+      std::string list;
+      RETURN_IF_ERROR(value(&list));
+      absl::StatusOr<std::vector<int>> fds = handoff::ParseFdList(list);
+      if (!fds.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--handoff-fds: ", fds.status().message()));
+      }
+      options.handoff_fds = std::move(*fds);
+    } else if (flag == "--stateless-reason") {
+      RETURN_IF_ERROR(value(&options.stateless_reason));
     } else if (is_pid1) {
       continue;  // the kernel passes its unknown command-line words to init
     } else {

@@ -13,6 +13,12 @@
 //       The system init (system mode). Stage-1 / stage-2 specifics plug into
 //       RunSupervisor through Options; without --user and not PID 1, baton
 //       refuses to start.
+//   baton --handoff-fd=N [--handoff-fds=A,B] | --stateless-reason=TEXT (PID 1)
+//       Stage 2 on the real root, as the exec ladder starts it: restores
+//       the handoff (supervisor/stage2/restore.h; stateless with the reason
+//       otherwise), starts udevd, writes the udev database and replays the
+//       queued uevents (supervisor/stage2/udev.h), then emits `startup`.
+//       Jobs marked `stage initramfs` are not loaded.
 //
 // Defaults: user mode logs to $XDG_RUNTIME_DIR/baton/log (or
 // /tmp/baton-UID/log) and listens on $XDG_RUNTIME_DIR/baton/control.sock (or
@@ -40,6 +46,12 @@ struct Options {
   std::string log_dir;
   std::vector<std::string> check_paths;
   Env environment;  // the supervisor's own environment ("inherited" by jobs in user mode)
+  // Stage 2 (supervisor/stage2/restore.h), as the exec ladder passes them:
+  // --handoff-fd=N --handoff-fds=A,B or --stateless-reason=TEXT.
+  int handoff_fd = -1;
+  std::vector<int> handoff_fds;
+  std::string stateless_reason;
+  bool stage2() const { return handoff_fd >= 0 || !stateless_reason.empty(); }
 };
 
 inline constexpr char kUsage[] =

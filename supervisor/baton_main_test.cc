@@ -32,6 +32,24 @@ TEST(ParseOptionsTest, UserModeFallsBackToTmp) {
   EXPECT_EQ(defaults->log_dir, "/tmp/baton-42/log");
 }
 
+TEST(ParseOptionsTest, Stage2HandoffArguments) {
+  auto options = ParseOptions({"--handoff-fd=7", "--handoff-fds=3,4,5", "quiet"}, {}, 0, true);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->mode, Options::Mode::kSystem);
+  EXPECT_EQ(options->handoff_fd, 7);
+  EXPECT_EQ(options->handoff_fds, std::vector<int>({3, 4, 5}));
+  EXPECT_TRUE(options->stage2());
+  auto stateless = ParseOptions({"--stateless-reason", "exec with handoff failed"}, {}, 0, true);
+  ASSERT_TRUE(stateless.ok());
+  EXPECT_EQ(stateless->stateless_reason, "exec with handoff failed");
+  EXPECT_TRUE(stateless->stage2());
+  EXPECT_FALSE(ParseOptions({"--handoff-fd=x"}, {}, 0, true).ok());
+  EXPECT_FALSE(ParseOptions({"--handoff-fds=3,a"}, {}, 0, true).ok());
+  auto plain = ParseOptions({}, {}, 0, true);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->stage2());
+}
+
 TEST(ParseOptionsTest, RefusesToBeInitUnlessPid1) {
   auto options = ParseOptions({}, {}, 0, false);
   ASSERT_FALSE(options.ok());

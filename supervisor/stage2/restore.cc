@@ -61,8 +61,8 @@ InstanceSnapshot ToSnapshot(const handoff::JobInstance& in) {
   s.job = in.job();
   s.instance = in.instance();
   s.state = FromProto(in.state());
-  s.goal = in.goal() == handoff::JOB_GOAL_START ? supervisor::Goal::kStart
-                                                : supervisor::Goal::kStop;
+  s.goal =
+      in.goal() == handoff::JOB_GOAL_START ? supervisor::Goal::kStart : supervisor::Goal::kStop;
   s.pid = in.pid();
   s.phase = FromProto(in.phase());
   for (const handoff::ExitRecord& r : in.exits()) {
@@ -184,9 +184,9 @@ void Restorer::RestoreInstances(const handoff::Handoff& h) {
       continue;
     }
     if (!defined || s.goal != supervisor::Goal::kStart) {
-      Warn(absl::StrCat("job ", name, ": process ", s.pid, " from stage 1 is gone (", why_not,
-                        ")", defined ? "; its goal was stop: not restarted"
-                                     : "; no job file defines it here: dropped"));
+      Warn(absl::StrCat("job ", name, ": process ", s.pid, " from stage 1 is gone (", why_not, ")",
+                        defined ? "; its goal was stop: not restarted"
+                                : "; no job file defines it here: dropped"));
       if (defined) {
         InstanceSnapshot record = s;
         record.pid = 0;
@@ -232,15 +232,14 @@ void Restorer::RestoreFds(const handoff::Handoff& h) {
       }
       absl::Status adopted = in_.spawner->AdoptLogPipe(sys::UniqueFd(check.fd), job, instance);
       if (!adopted.ok()) {
-        Warn(absl::StrCat("log pipe of ", Name(job, instance), " not adopted: ",
-                          adopted.message()));
+        Warn(
+            absl::StrCat("log pipe of ", Name(job, instance), " not adopted: ", adopted.message()));
       }
     } else if (check.role == handoff::kUeventSocketRole) {
       result_.uevent_socket = sys::UniqueFd(check.fd);
       // What arrived after stage 1 collected its queue goes after it.
       for (int i = 0; i < 100000; ++i) {
-        absl::StatusOr<std::optional<std::string>> datagram =
-            kernel_.RecvDatagram(check.fd);
+        absl::StatusOr<std::optional<std::string>> datagram = kernel_.RecvDatagram(check.fd);
         if (!datagram.ok() || !datagram->has_value()) break;
         result_.uevents.push_back(std::move(**datagram));
         if (result_.report.handoff) {
@@ -250,8 +249,7 @@ void Restorer::RestoreFds(const handoff::Handoff& h) {
         }
       }
     } else {
-      Warn(absl::StrCat("fd #", check.index, " has an unknown role '", check.role,
-                        "': closed"));
+      Warn(absl::StrCat("fd #", check.index, " has an unknown role '", check.role, "': closed"));
       CloseFd(check.fd);
     }
   }
@@ -289,8 +287,8 @@ RestoreResult Restorer::Run() {
   result_.report = handoff::ReportFromDecode(decoded);
   for (const std::string& w : decoded.warnings) Log(w);
   const handoff::Handoff& h = *decoded.handoff;
-  Log(absl::StrCat("handoff from ", h.producer_build(), " (format ", h.format_version(), "): ",
-                   h.instances_size(), " instances, ", h.events_size(), " events, ",
+  Log(absl::StrCat("handoff from ", h.producer_build(), " (format ", h.format_version(),
+                   "): ", h.instances_size(), " instances, ", h.events_size(), " events, ",
                    h.uevents_size(), " queued uevents"));
 
   RestoreTimes(h);

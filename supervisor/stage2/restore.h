@@ -63,12 +63,12 @@
 namespace baton::stage2 {
 
 struct RestoreInput {
-  int handoff_fd = -1;                // --handoff-fd; -1: none given
-  std::vector<int> handoff_fds;       // --handoff-fds
-  std::string stateless_reason;       // --stateless-reason; non-empty: stateless
-  supervisor::Engine* engine = nullptr;     // required
-  supervisor::LogRing* ring = nullptr;      // may be null: logs are not restored
-  supervisor::Spawner* spawner = nullptr;   // may be null: log pipes are closed
+  int handoff_fd = -1;                        // --handoff-fd; -1: none given
+  std::vector<int> handoff_fds;               // --handoff-fds
+  std::string stateless_reason;               // --stateless-reason; non-empty: stateless
+  supervisor::Engine* engine = nullptr;       // required
+  supervisor::LogRing* ring = nullptr;        // may be null: logs are not restored
+  supervisor::Spawner* spawner = nullptr;     // may be null: log pipes are closed
   handoff::BootTimeline* timeline = nullptr;  // may be null
   std::string proc_root = "/proc";
   // Warnings and notable steps, one line each (the supervisor's logger).

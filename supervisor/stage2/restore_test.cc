@@ -28,6 +28,7 @@ namespace baton::stage2 {
 namespace {
 
 using ::testing::ElementsAre;
+using std::string_literals::operator""s;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -116,10 +117,10 @@ class RestoreTest : public ::testing::Test {
     // Both are still our children.
     for (pid_t pid : {svc_pid_, flaky_pid_}) {
       ASSERT_TRUE(kernel_.MkdirAll(absl::StrCat("/proc/", pid)).ok());
-      ASSERT_TRUE(
-          kernel_.WriteFile(absl::StrCat("/proc/", pid, "/stat"),
-                            absl::StrCat(pid, " (my (odd) name) S 1 ", pid, " ", pid, " 0"))
-              .ok());
+      ASSERT_TRUE(kernel_
+                      .WriteFile(absl::StrCat("/proc/", pid, "/stat"),
+                                 absl::StrCat(pid, " (my (odd) name) S 1 ", pid, " ", pid, " 0"))
+                      .ok());
     }
     timeline_.Mark("root-mounted");
     timeline_.Mark("switch-start");
@@ -141,9 +142,9 @@ class RestoreTest : public ::testing::Test {
     input.timeline = &timeline_;
     input.cmdline_raw = "root=UUID=abcd ro quiet";
     input.cmdline_params = {{"root", "UUID=abcd"}, {"ro", ""}, {"quiet", ""}};
-    input.uevents = {std::string("add@/devices/virtual/block/sdz\0ACTION=add\0"
-                                 "DEVPATH=/devices/virtual/block/sdz\0SUBSYSTEM=block\0",
-                                 97)};
+    input.uevents = {
+        "add@/devices/virtual/block/sdz\0ACTION=add\0"
+        "DEVPATH=/devices/virtual/block/sdz\0SUBSYSTEM=block\0"s};
     for (const supervisor::Spawner::LogPipeRef& p : stage1_->spawner.LogPipes()) {
       input.fds.emplace_back(handoff::LogPipeRole(p.job, p.instance), p.fd);
     }
@@ -244,8 +245,8 @@ TEST_F(RestoreTest, RoundTripAdoptsProcessesAndLogsContinue) {
   // Timestamps: stage 1's, "exec", then "stage2-ready".
   std::vector<std::string> marks;
   for (const handoff::Timestamp& t : timeline2_.marks()) marks.push_back(t.name());
-  EXPECT_THAT(marks, ElementsAre("stage1-start", "root-mounted", "switch-start", "exec",
-                                 "stage2-ready"));
+  EXPECT_THAT(marks,
+              ElementsAre("stage1-start", "root-mounted", "switch-start", "exec", "stage2-ready"));
   ASSERT_EQ(result.uevents.size(), 1u);
 }
 
@@ -363,8 +364,7 @@ TEST_F(RestoreTest, TooNewHandoffNamesBothVersions) {
   ASSERT_TRUE(memfd.ok());
   RestoreResult result = RunStage2(memfd->release(), {});
   ASSERT_TRUE(result.stateless());
-  EXPECT_THAT(result.report.stateless_reason,
-              HasSubstr(absl::StrCat(handoff::kReaderVersion + 3)));
+  EXPECT_THAT(result.report.stateless_reason, HasSubstr(absl::StrCat(handoff::kReaderVersion + 3)));
   EXPECT_THAT(result.report.stateless_reason, HasSubstr(absl::StrCat(handoff::kReaderVersion)));
 }
 
@@ -385,8 +385,8 @@ TEST_F(RestoreTest, UeventSocketIsDrainedAfterTheCarriedQueue) {
   input.fds.emplace_back(handoff::kUeventSocketRole, socket->get());
   absl::StatusOr<handoff::PreparedHandoff> prepared = handoff::PrepareHandoff(kernel_, input);
   ASSERT_TRUE(prepared.ok());
-  const std::string late("add@/devices/late\0ACTION=add\0DEVPATH=/devices/late\0SUBSYSTEM=block\0",
-                         67);
+  const std::string late =
+      "add@/devices/late\0ACTION=add\0DEVPATH=/devices/late\0SUBSYSTEM=block\0"s;
   kernel_.InjectDatagram(socket->get(), late);
   RestoreResult result = RunStage2(prepared->memfd.release(), prepared->fds);
   ASSERT_EQ(result.uevents.size(), 2u);

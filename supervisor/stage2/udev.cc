@@ -135,8 +135,7 @@ std::string FormatUdevDb(const UdevDbEntry& entry) {
   return out;
 }
 
-absl::Status WriteUdevDb(sys::Kernel& kernel, const std::string& db_dir,
-                         const UdevDbEntry& entry) {
+absl::Status WriteUdevDb(sys::Kernel& kernel, const std::string& db_dir, const UdevDbEntry& entry) {
   absl::Status made = kernel.MkdirAll(db_dir, 0755);
   if (!made.ok()) return made;
   std::string path = absl::StrCat(db_dir, "/", entry.FileName());

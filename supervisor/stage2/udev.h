@@ -74,24 +74,23 @@ std::unique_ptr<jobs::JobConfig> UdevdJob(const std::string& path);
 struct UdevDbEntry {
   uint32_t major = 0;
   uint32_t minor = 0;
-  std::string devname;                // "/dev/dm-0", for messages
-  std::vector<std::string> links;     // "disk/by-uuid/…", relative to /dev
-  supervisor::Env properties;         // in the order written
+  std::string devname;             // "/dev/dm-0", for messages
+  std::vector<std::string> links;  // "disk/by-uuid/…", relative to /dev
+  supervisor::Env properties;      // in the order written
   uint64_t usec_initialized = 0;
-  std::string FileName() const;       // "b253:0"
+  std::string FileName() const;  // "b253:0"
 };
 
 // The dm/md devices of HISTORY's block-device events (see DATABASE).
 std::vector<UdevDbEntry> DbEntriesFromEvents(const std::deque<supervisor::Event>& history);
 std::string FormatUdevDb(const UdevDbEntry& entry);
 // Writes DB_DIR/b<MAJ>:<MIN> (DB_DIR made if missing).
-absl::Status WriteUdevDb(sys::Kernel& kernel, const std::string& db_dir,
-                         const UdevDbEntry& entry);
+absl::Status WriteUdevDb(sys::Kernel& kernel, const std::string& db_dir, const UdevDbEntry& entry);
 
 struct ReplayResult {
-  size_t written = 0;     // uevent files written (one per device)
-  size_t skipped = 0;     // devices gone from sysfs
-  size_t malformed = 0;   // datagrams that did not parse
+  size_t written = 0;    // uevent files written (one per device)
+  size_t skipped = 0;    // devices gone from sysfs
+  size_t malformed = 0;  // datagrams that did not parse
   std::vector<std::string> warnings;
 };
 
@@ -100,19 +99,19 @@ ReplayResult ReplayUevents(sys::Kernel& kernel, const std::vector<std::string>& 
 
 // The whole step, as stage 2 runs it after RestoreStage2.
 struct DevicesOptions {
-  std::string root;                  // prefix of the real root; "" is "/"
+  std::string root;  // prefix of the real root; "" is "/"
   std::string sys_root = "/sys";
   std::string udev_db_dir = "/run/udev/data";
   std::string udevd_control = "/run/udev/control";
   absl::Duration udevd_wait = absl::Seconds(5);
 };
 struct DevicesHooks {
-  std::function<absl::Time()> now;                      // the supervisor clock
+  std::function<absl::Time()> now;                       // the supervisor clock
   std::function<void(absl::Duration timeout)> run_once;  // one loop wakeup
   std::function<void(absl::string_view)> log;
 };
 struct DevicesResult {
-  std::string udevd;         // the path started, "" when none
+  std::string udevd;  // the path started, "" when none
   size_t db_entries = 0;
   ReplayResult replay;
   std::vector<std::string> warnings;  // everything worth a handoff-status line

@@ -36,7 +36,8 @@ class Runner : public supervisor::ProcessRunner {
 std::string Datagram(const std::string& action, const std::string& devpath) {
   std::string d = action + "@" + devpath;
   d.push_back('\0');
-  for (std::string kv : {"ACTION=" + action, "DEVPATH=" + devpath, std::string("SUBSYSTEM=block")}) {
+  for (std::string kv :
+       {"ACTION=" + action, "DEVPATH=" + devpath, std::string("SUBSYSTEM=block")}) {
     d += kv;
     d.push_back('\0');
   }
@@ -130,8 +131,7 @@ TEST_F(UdevTest, ReplayWritesTheLastActionOncePerExistingDevice) {
   ReplayResult r = ReplayUevents(kernel_,
                                  {Datagram("add", "/devices/virtual/block/sdz"),
                                   Datagram("add", "/devices/virtual/block/gone"),
-                                  Datagram("add", "/devices/virtual/block/sdz"),
-                                  "garbage",
+                                  Datagram("add", "/devices/virtual/block/sdz"), "garbage",
                                   Datagram("add", "/devices/virtual/block/sdy"),
                                   Datagram("change", "/devices/virtual/block/sdy")},
                                  "/sys");
