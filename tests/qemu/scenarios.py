@@ -1,0 +1,385 @@
+"""The stage-1 QEMU scenarios of issue 3 (item 5): baton's own image booted against the
+fixture disks, each scenario asserting the real root's `BATON-ROOT-INIT` marker plus its
+own checks on what the guest printed.
+
+    from tests.qemu import scenarios
+    imgs = scenarios.Images(bins)               # builds baton images on demand
+    for sc in scenarios.SCENARIOS: sc.run(imgs, log_path) -> seconds  (raises Failure)
+
+Images (built by baton-mkinitramfs from the bazel-built binaries, once per run):
+  generic   --generic: every storage/RAID/dm/crypt/fs module and tool; no crypttab, so
+            every LUKS device is offered for a passphrase, every RAID member assembled,
+            every volume group activated (the rd.auto behaviour).
+  crypttab  generic + an /etc/crypttab naming the key file of each keyfile fixture
+            (luks-keyfile, raid-luks-lvm, luks2x-raid-lvm), the key files included at
+            /etc/baton/keys/<fixture>.key.
+Host-only images made for a guest (a sysroot that describes it) are in bench_boot.py.
+
+Everything a scenario checks is printed by the guest: the fixture root's /sbin/init
+(rootfs.ROOT_INIT: marker, cmdline, root mount, /proc/mdstat, md degraded flags,
+usr-split's /usr lines) or a shell the scenario types into.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+from . import fixtures, kernel
+from .vm import VM, VMError
+
+MARKER = r"BATON-ROOT-INIT uptime=([0-9.]+)"
+PROMPT = r"[#$] $"          # busybox sh -i prompt ("~ # ")
+SEND_DELAY = 1.5            # prompts print before input is flushed (README gotchas)
+BOOT_TIMEOUT = 240          # hard limit per boot (the VM watchdog)
+MARKER_TIMEOUT = 180
+
+
+class Failure(Exception):
+    pass
+
+
+# --- images ------------------------------------------------------------------------
+
+KEYFILE_FIXTURES = {  # fixture -> crypttab lines (name, index into luks_uuids)
+    "luks-keyfile": [("root", 0)],
+    "raid-luks-lvm": [("stack", 0)],
+    "luks2x-raid-lvm": [("crypt0", 0), ("crypt1", 1)],
+}
+
+
+def key_path(fixture):
+    return f"/etc/baton/keys/{fixture}.key"
+
+
+def crypttab_text(fxs):
+    lines = ["# baton QEMU tests: key files of the keyfile fixtures"]
+    for name, entries in KEYFILE_FIXTURES.items():
+        fx = fxs[name]
+        for mapping, i in entries:
+            lines.append(f"{mapping} UUID={fx['luks_uuids'][i]} {key_path(name)} "
+                         f"luks,keyfile-size={fx['keyfile_size']}")
+    return "\n".join(lines) + "\n"
+
+
+class Bins:
+    """The bazel-built binaries, copied once so a rebuild during the run (other
+    engineers share the tree) can't change them under the tests."""
+
+    def __init__(self, bazel_bin, workdir):
+        self.dir = os.path.join(workdir, "bin")
+        os.makedirs(self.dir, exist_ok=True)
+        src = {"baton": "supervisor/baton", "initctl": "tools/initctl",
+               "baton-mkinitramfs": "tools/mkinitramfs/baton-mkinitramfs"}
+        for name, rel in src.items():
+            p = os.path.join(bazel_bin, rel)
+            if not os.path.exists(p):
+                raise Failure(f"{p} not built (bazel build //supervisor:baton //tools:initctl "
+                              f"//tools/mkinitramfs:baton-mkinitramfs)")
+            shutil.copy2(p, os.path.join(self.dir, name))
+        self.baton = os.path.join(self.dir, "baton")
+        self.initctl = os.path.join(self.dir, "initctl")
+        self.mkinitramfs = os.path.join(self.dir, "baton-mkinitramfs")
+
+
+def repo_root():
+    return os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def find_bazel_bin():
+    """$BATON_BAZEL_BIN, else bazel-out/k8-fastbuild/bin (what `bazel info bazel-bin`
+    says for the default configuration: the bazel-bin symlink follows the last build's
+    configuration, e.g. asan), else `bazel info bazel-bin`."""
+    env = os.environ.get("BATON_BAZEL_BIN")
+    if env:
+        return env
+    root = repo_root()
+    p = os.path.join(root, "bazel-out", "k8-fastbuild", "bin")
+    if os.path.exists(os.path.join(p, "supervisor", "baton")):
+        return p
+    out = subprocess.run(["bazel", "info", "bazel-bin"], cwd=root, capture_output=True,
+                         text=True)
+    if out.returncode == 0 and out.stdout.strip():
+        return out.stdout.strip()
+    return os.path.join(root, "bazel-bin")
+
+
+def mkinitramfs(bins, output, args, modules_dir=None):
+    """Runs baton-mkinitramfs; returns (seconds, size). Raises Failure with its stderr."""
+    k = kernel.ensure()
+    cmd = [bins.mkinitramfs, "-o", output, "--modules-dir", modules_dir or k["modules_dir"],
+           "--init", bins.baton, "--initctl", bins.initctl,
+           "--jobs", os.path.join(repo_root(), "jobs", "stage1")] + list(args)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1600000000")
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    took = time.monotonic() - t0
+    if r.returncode != 0 or not os.path.exists(output):
+        raise Failure(f"baton-mkinitramfs failed (exit {r.returncode}): "
+                      f"{(r.stderr or r.stdout).strip()[-2000:]}\n  command: {' '.join(cmd)}")
+    return took, os.path.getsize(output)
+
+
+class Images:
+    """Baton images by configuration name, built on first use (once per run)."""
+
+    def __init__(self, bins, workdir, fxs):
+        self.bins, self.dir, self.fxs = bins, os.path.join(workdir, "images"), fxs
+        os.makedirs(self.dir, exist_ok=True)
+        self.built = {}   # name -> (path, seconds, size)
+        self.errors = {}
+
+    def get(self, name):
+        if name in self.errors:
+            raise Failure(self.errors[name])
+        if name not in self.built:
+            try:
+                self.built[name] = self._build(name)
+            except Failure as e:
+                self.errors[name] = f"image {name}: {e}"
+                raise Failure(self.errors[name])
+        return self.built[name][0]
+
+    def _build(self, name):
+        out = os.path.join(self.dir, f"{name}.img")
+        args = ["--generic"]
+        if name == "crypttab":
+            tab = os.path.join(self.dir, "crypttab")
+            with open(tab, "w") as f:
+                f.write(crypttab_text(self.fxs))
+            args += ["--include", f"{tab}:/etc/crypttab"]
+            for fx_name in KEYFILE_FIXTURES:
+                args += ["--include", f"{self.fxs[fx_name]['keyfile']}:{key_path(fx_name)}"]
+        elif name != "generic":
+            raise Failure(f"unknown image configuration {name}")
+        secs, size = mkinitramfs(self.bins, out, args)
+        return out, secs, size
+
+
+# --- scenarios ---------------------------------------------------------------------
+
+class Ctx:
+    """What a scenario's steps get: the VM, the fixture, helpers."""
+
+    def __init__(self, vm, fx):
+        self.vm, self.fx = vm, fx
+
+    def wait(self, regex, timeout=MARKER_TIMEOUT, partial=False):
+        return self.vm.wait_for(regex, timeout=timeout, partial=partial)
+
+    def type(self, text, delay=SEND_DELAY):
+        time.sleep(delay)
+        self.vm.send(text + "\n")
+
+    def wait_started(self):
+        """Waits until baton (PID 1) is running in the guest."""
+        return self.wait(r"baton: (starting|emit initramfs)", timeout=MARKER_TIMEOUT)
+
+    def hotplug(self, index, delay=0.0):
+        time.sleep(delay)
+        d = self.fx["disks"][index]
+        self.vm.hotplug_disk(d["path"], f"late{index}", serial=d["serial"])
+        return time.monotonic() - self.vm.start
+
+
+class Scenario:
+    """One boot. fixture: fixture name; image: Images configuration; append: kernel
+    command line (str, or fx -> str); disks: indexes of the fixture's disks attached at
+    start (None = all); steps(ctx): interaction before the marker; expect: regexes that
+    must appear in the console (after the marker unless before_marker); forbid: regexes
+    that must not."""
+
+    def __init__(self, name, fixture, append=None, image="generic", disks=None, steps=None,
+                 expect=(), forbid=(), post=None, doc=""):
+        self.name, self.fixture, self.image = name, fixture, image
+        self.append = append
+        self.disks, self.steps, self.expect, self.forbid = disks, steps, expect, forbid
+        self.post = post
+        self.doc = doc
+
+    def cmdline(self, fx):
+        if self.append is None:
+            return fx["cmdline"]
+        return self.append(fx) if callable(self.append) else self.append
+
+    def run(self, images, fxs, log_path):
+        fx = fxs[self.fixture]
+        initrd = images.get(self.image)
+        k = kernel.ensure()
+        all_disks = fixtures.disks(fx)
+        disks = all_disks if self.disks is None else [all_disks[i] for i in self.disks]
+        t0 = time.monotonic()
+        with VM(k["vmlinuz"], initrd, disks=disks, append=self.cmdline(fx),
+                timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
+            vm.dump = lambda n=60: None  # the runner prints the tail itself
+            ctx = Ctx(vm, fx)
+            ctx.vmerror = None
+            try:
+                if self.steps:
+                    self.steps(ctx)
+                m = vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
+                ctx.uptime = float(m.group(1))
+                vm.wait_for(r"BATON-ROOT-DONE", timeout=60)
+                out = vm.output
+                for rx in self.expect:
+                    if not re.search(rx, out, re.M):
+                        raise Failure(f"expected /{rx}/ on the console, not seen")
+                for rx in self.forbid:
+                    m2 = re.search(rx, out, re.M)
+                    if m2:
+                        raise Failure(f"unexpected {m2.group(0)!r} on the console")
+                if self.post:
+                    self.post(ctx, out)
+                try:
+                    vm.wait_exit(30)
+                except VMError:
+                    pass  # the checks passed; poweroff is the root's business
+            except VMError as e:
+                raise Failure(_why(str(e), vm.output)) from None
+        return time.monotonic() - t0
+
+
+def _why(err, out):
+    """A short reason: the VMError plus baton's last message, when there is one."""
+    msgs = [l.strip() for l in out.splitlines() if l.startswith("baton:")]
+    if not msgs:
+        return err.split(": ", 1)[-1] + "; baton printed nothing"
+    bad = [l for l in msgs if re.search(r"cannot|fail|error|waited for|not found", l, re.I)]
+    first = f"; first complaint: {bad[0]!r}" if bad else ""
+    return err.split(": ", 1)[-1] + first + f"; last baton message: {msgs[-1]!r}"
+
+
+# --- scenario steps ----------------------------------------------------------------
+
+def _luks_pass_steps(ctx):
+    ctx.wait(r"passphrase", partial=True)
+    ctx.type("not-the-passphrase")
+    # the second prompt, after cryptsetup refused the first one
+    ctx.wait(r"passphrase[^\n]*:\s*$", timeout=60, partial=True)
+    ctx.type(ctx.fx["passphrase"])
+
+
+def _hotplug_root_steps(ctx):
+    ctx.wait_started()
+    ctx.hotplug_at = ctx.hotplug(0, delay=5.0)
+
+
+def _hotplug_raid_steps(ctx):
+    ctx.wait_started()
+    ctx.hotplug(0, delay=5.0)
+    ctx.hotplug(1, delay=0.5)
+
+
+def _check_after_hotplug(ctx, out):
+    # The root must have been mounted after the disk arrived: the marker line comes
+    # after the hot-add in host time.
+    t_marker = next((t for t, l in ctx.vm.lines if "BATON-ROOT-INIT" in l), None)
+    if t_marker is None or t_marker < getattr(ctx, "hotplug_at", 0):
+        raise Failure("the real root started before the disk was hot-added?")
+
+
+READD_SHELL = ("i=0; while [ $i -lt 600 ]; do grep -qE 'recovery|resync|\\[UU\\]' /proc/mdstat "
+               "&& break; i=$((i+1)); usleep 100000; done; cat /proc/mdstat; "
+               "grep -qE 'recovery|resync|\\[UU\\]' /proc/mdstat && echo READD-$((40+2))")
+
+
+def _readd_steps(ctx):
+    # Degraded start (one member), then the break=premount shell: the second member
+    # is hot-added while stage 1 still runs; md-incremental must re-add it.
+    ctx.wait(r"degraded", timeout=MARKER_TIMEOUT)
+    ctx.wait(PROMPT, timeout=MARKER_TIMEOUT, partial=True)
+    ctx.hotplug(1, delay=1.0)
+    ctx.type(READD_SHELL)
+    ctx.wait(r"^READD-42", timeout=90)
+    ctx.type("exit")
+
+
+def _rescue_steps(ctx):
+    ctx.wait(r"waited for[^\n]*(LABEL=batonroot|batonroot)", timeout=MARKER_TIMEOUT)
+    ctx.wait(PROMPT, timeout=60, partial=True)
+    ctx.type("echo RESCUE-$((40+2))")
+    ctx.wait(r"^RESCUE-42", timeout=30)
+    ctx.rescued = True
+    raise _Done()
+
+
+class _Done(Exception):
+    pass
+
+
+def _break_steps(ctx):
+    ctx.wait(PROMPT, timeout=MARKER_TIMEOUT, partial=True)
+    # the root must not be mounted yet at break=premount
+    ctx.type("grep -c ' /root ' /proc/mounts; echo BREAK-$((40+2))")
+    ctx.wait(r"^BREAK-42", timeout=30)
+    ctx.type("exit")
+
+
+CLEAN_MD = r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 0"
+ROOT_EXT4 = r"^BATON-ROOT-MOUNT \S+ / ext4"
+
+
+class RescueScenario(Scenario):
+    """No marker: the rescue shell is the end."""
+
+    def run(self, images, fxs, log_path):
+        fx = fxs[self.fixture]
+        initrd = images.get(self.image)
+        k = kernel.ensure()
+        t0 = time.monotonic()
+        with VM(k["vmlinuz"], initrd, disks=[], append=self.cmdline(fx),
+                timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
+            vm.dump = lambda n=60: None
+            ctx = Ctx(vm, fx)
+            try:
+                self.steps(ctx)
+            except _Done:
+                pass
+            except VMError as e:
+                raise Failure(_why(str(e), vm.output)) from None
+        return time.monotonic() - t0
+
+
+SCENARIOS = [
+    Scenario("plain-label", "plain", lambda fx: "root=LABEL=batonroot", expect=[ROOT_EXT4]),
+    Scenario("plain-uuid", "plain", lambda fx: f"root=UUID={fx['root_uuid']}",
+             expect=[ROOT_EXT4]),
+    Scenario("plain-partuuid", "plain", lambda fx: f"root=PARTUUID={fx['partuuid']}",
+             expect=[ROOT_EXT4]),
+    Scenario("plain-devname", "plain", "root=/dev/vda1", expect=[r"^BATON-ROOT-MOUNT /dev/vda1 / ext4"]),
+    Scenario("raid1", "raid1", expect=[CLEAN_MD, r"\[UU\]"]),
+    Scenario("raid1-degraded", "raid1", disks=[0],
+             expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1"]),
+    Scenario("luks-keyfile", "luks-keyfile", image="crypttab", expect=[ROOT_EXT4],
+             forbid=[r"Please enter passphrase"]),
+    Scenario("luks-pass", "luks-pass", steps=_luks_pass_steps, expect=[ROOT_EXT4]),
+    Scenario("lvm", "lvm", expect=[r"^BATON-ROOT-MOUNT /dev/(mapper/vgbaton-root|vgbaton/root|dm-\d+) / ext4"]),
+    Scenario("raid-luks-lvm", "raid-luks-lvm", image="crypttab", expect=[CLEAN_MD, ROOT_EXT4],
+             forbid=[r"Please enter passphrase"]),
+    Scenario("luks2x-raid-lvm", "luks2x-raid-lvm", image="crypttab",
+             expect=[CLEAN_MD, ROOT_EXT4], forbid=[r"Please enter passphrase"]),
+    Scenario("hotplug-root", "plain", disks=[], steps=_hotplug_root_steps,
+             post=_check_after_hotplug, expect=[ROOT_EXT4]),
+    Scenario("hotplug-raid1", "raid1", disks=[], steps=_hotplug_raid_steps,
+             expect=[CLEAN_MD]),
+    Scenario("raid1-readd", "raid1", disks=[0],
+             append=lambda fx: f"{fx['cmdline']} break=premount", steps=_readd_steps,
+             expect=[r"recovery|resync|\[UU\]"]),
+    RescueScenario("rescue-no-root", "plain", "root=LABEL=batonroot rootdelay=3 panic=0",
+                   steps=_rescue_steps),
+    Scenario("break-premount", "plain", "root=LABEL=batonroot break=premount",
+             steps=_break_steps, expect=[ROOT_EXT4]),
+    Scenario("usr-split", "usr-split",
+             expect=[r"^BATON-USR-MOUNTED yes", r"^BATON-USR-CONTENT usr-ok"]),
+]
+
+BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+def fixtures_needed(scs):
+    names = {s.fixture for s in scs}
+    if any(s.image == "crypttab" for s in scs):
+        names |= set(KEYFILE_FIXTURES)
+    return sorted(names)
