@@ -12,18 +12,6 @@ namespace baton::supervisor {
 
 namespace {
 
-const char* PhaseName(Phase phase) {
-  switch (phase) {
-    case Phase::kPreStart:
-      return "pre-start";
-    case Phase::kMain:
-      return "main";
-    case Phase::kPostStop:
-      return "post-stop";
-  }
-  return "main";
-}
-
 control::Response Error(absl::string_view message) {
   control::Response response;
   response.set_ok(false);

@@ -29,9 +29,7 @@ const char* StateName(State s) {
 
 const char* GoalName(Goal g) { return g == Goal::kStart ? "start" : "stop"; }
 
-namespace {
-
-const char* ProcessName(Phase p) {
+const char* PhaseName(Phase p) {
   switch (p) {
     case Phase::kPreStart:
       return "pre-start";
@@ -42,6 +40,8 @@ const char* ProcessName(Phase p) {
   }
   return "?";
 }
+
+namespace {
 
 // "TERM" for SIGTERM (upstart's EXIT_SIGNAL has no "SIG"), else the number.
 std::string SignalName(int sig) {
@@ -567,7 +567,7 @@ bool Engine::Impl::Spawn(Instance& in, Phase phase, const jobs::Command& command
   absl::StatusOr<pid_t> pid = runner_.Start(spec);
   in.phase = phase;
   if (!pid.ok()) {
-    Fail(in, ProcessName(phase), std::string(pid.status().message()));
+    Fail(in, PhaseName(phase), std::string(pid.status().message()));
     in.pid = 0;
     return false;
   }

@@ -103,6 +103,8 @@ enum class State { kWaiting, kStarting, kRunning, kStopping, kPostStop };
 enum class Goal { kStart, kStop };
 const char* StateName(State s);
 const char* GoalName(Goal g);
+// "pre-start", "main", "post-stop": the PROCESS= value of lifecycle events.
+const char* PhaseName(Phase p);
 
 // A read-only view of one instance, for initctl and the handoff.
 struct InstanceInfo {
