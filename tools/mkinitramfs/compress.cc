@@ -105,6 +105,9 @@ absl::StatusOr<std::string> RunFilter(const std::vector<std::string>& argv,
   in_r.reset();
   out_w.reset();
   err_w.reset();
+  // A blocking write of more than the pipe has room for would wait for the
+  // child, which may itself wait for us to read its output.
+  ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
   // A reader that exits early must not kill us.
   struct sigaction ign {}, old {};
   ign.sa_handler = SIG_IGN;
@@ -136,7 +139,9 @@ absl::StatusOr<std::string> RunFilter(const std::vector<std::string>& argv,
       ssize_t w = ::write(in_w.get(), input.data() + written,
                           std::min<size_t>(input.size() - written, 1 << 16));
       if (w > 0) written += w;
-      if ((w < 0 && errno != EINTR) || written == input.size()) in_w.reset();
+      if ((w < 0 && errno != EINTR && errno != EAGAIN) || written == input.size()) {
+        in_w.reset();
+      }
     }
   }
   ::sigaction(SIGPIPE, &old, nullptr);

@@ -53,6 +53,13 @@ TEST(CompressTest, FilterErrors) {
   EXPECT_FALSE(RunFilter({"false"}, "").ok());
   EXPECT_FALSE(Decompress("\x28\xb5\x2f\xfd garbage").ok());
   // Output larger than a pipe buffer while input is still being written.
+  std::string big(8 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<char>(i * 31);
+  absl::StatusOr<std::string> z = Compress(big, Compression::kZstd);
+  ASSERT_TRUE(z.ok());
+  absl::StatusOr<std::string> back = Decompress(*z);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->size(), big.size());
   absl::StatusOr<std::string> cat = RunFilter({"cat"}, Payload());
   ASSERT_TRUE(cat.ok());
   EXPECT_EQ(*cat, Payload());

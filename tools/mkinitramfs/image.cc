@@ -169,7 +169,9 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* 
 absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* files,
                         std::vector<std::string>* warnings) {
   std::string kver = o.kver;
-  if (kver.empty() && !o.modules_dir.empty()) kver = fs::path(o.modules_dir).filename();
+  if (kver.empty() && !o.modules_dir.empty()) {
+    kver = fs::path(CleanPath(o.modules_dir)).filename();
+  }
   if (kver.empty()) kver = DefaultKver();
   std::string dir = o.modules_dir.empty() ? absl::StrCat(o.sysroot, "/lib/modules/", kver)
                                           : o.modules_dir;
@@ -187,7 +189,8 @@ absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* 
     ASSIGN_OR_RETURN(auto r, ModuleResolver::Open(dir, mo));
     std::vector<std::string> names;
     if (o.generic) {
-      for (const char* d : kGenericModuleDirs) RETURN_IF_ERROR(r->AddDirectory(d));
+      std::vector<std::string> excl(std::begin(kGenericExcludes), std::end(kGenericExcludes));
+      for (const char* d : kGenericModuleDirs) RETURN_IF_ERROR(r->AddDirectory(d, excl));
       for (const char* n : kGenericModules) names.push_back(n);
     } else {
       std::vector<std::string> keep(std::begin(kHostDeviceDirs), std::end(kHostDeviceDirs));

@@ -112,7 +112,7 @@ absl::StatusOr<std::vector<ModuleInfo>> ScanModuleDir(const std::string& modules
     if (type == FTW_F && IsModuleFile(p)) found->push_back(p);
     return 0;
   };
-  if (::nftw(modules_dir.c_str(), visit, 32, FTW_PHYS) != 0) {
+  if (::nftw(modules_dir.c_str(), visit, 32, 0) != 0) {  // follows links
     return ErrnoStatus(errno, absl::StrCat("walk ", modules_dir));
   }
   std::sort(paths.begin(), paths.end());

@@ -237,12 +237,16 @@ absl::Status ModuleResolver::SelectPath(const std::string& relpath) {
   return absl::OkStatus();
 }
 
-absl::Status ModuleResolver::AddDirectory(const std::string& subdir) {
+absl::Status ModuleResolver::AddDirectory(const std::string& subdir,
+                                          const std::vector<std::string>& exclude) {
   std::string dir = absl::StrCat(modules_dir_, "/", subdir);
   if (!FileExists(dir)) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<ModuleInfo> mods, ScanModuleDir(dir));
   for (const ModuleInfo& m : mods) {
-    RETURN_IF_ERROR(SelectPath(absl::StrCat(subdir, "/", m.path)));
+    std::string rel = absl::StrCat(subdir, "/", m.path);
+    bool skip = false;
+    for (const std::string& e : exclude) skip |= absl::StartsWith(rel, e);
+    if (!skip) RETURN_IF_ERROR(SelectPath(rel));
   }
   return absl::OkStatus();
 }

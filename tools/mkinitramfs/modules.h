@@ -56,8 +56,10 @@ class ModuleResolver {
   absl::StatusOr<int> Add(const std::string& name);
 
   // Selects every module file under MODULES_DIR/SUBDIR (e.g.
-  // "kernel/drivers/ata"); a missing SUBDIR adds nothing.
-  absl::Status AddDirectory(const std::string& subdir);
+  // "kernel/drivers/ata") except those whose path starts with one of
+  // EXCLUDE; a missing SUBDIR adds nothing.
+  absl::Status AddDirectory(const std::string& subdir,
+                            const std::vector<std::string>& exclude = {});
 
   // True when the module file at RELPATH lies under one of DIRS.
   static bool PathUnder(const std::string& relpath,

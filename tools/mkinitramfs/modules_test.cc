@@ -117,7 +117,10 @@ TEST_F(ModulesTest, DirectoryAndImage) {
   ASSERT_NE(r, nullptr);
   ASSERT_TRUE(r->AddDirectory("kernel/drivers/block").ok());
   ASSERT_TRUE(r->AddDirectory("kernel/drivers/nonexistent").ok());
-  EXPECT_EQ(r->selected().size(), 3u);
+  ASSERT_TRUE(r->AddDirectory("kernel/fs", {"kernel/fs/ext4", "kernel/fs/jbd2"}).ok());
+  EXPECT_EQ(r->selected().count("ext4"), 0u);
+  EXPECT_EQ(r->selected().count("mbcache"), 1u);
+  EXPECT_EQ(r->selected().size(), 4u);
   FileSet files;
   std::vector<std::string> warnings;
   ASSERT_TRUE(r->AddToImage("/lib/modules/6.1.0-test", tmp_ + "/firmware", &files,
@@ -131,6 +134,7 @@ TEST_F(ModulesTest, DirectoryAndImage) {
   ASSERT_NE(dep, nullptr);
   EXPECT_THAT(dep->data, HasSubstr("virtio_blk.ko:"));
   EXPECT_THAT(dep->data, ::testing::Not(HasSubstr("ext4")));  // only what is in the image
+  EXPECT_THAT(dep->data, HasSubstr("kernel/fs/mbcache.ko:"));
   EXPECT_NE(files.Find("/lib/modules/6.1.0-test/modules.alias.bin"), nullptr);
   EXPECT_NE(files.Find("/lib/modules/6.1.0-test/modules.builtin"), nullptr);
   EXPECT_NE(files.Find("/lib/modules/6.1.0-test/modules.order"), nullptr);
