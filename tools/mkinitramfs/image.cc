@@ -89,6 +89,10 @@ absl::Status AddBase(FileSet* files) {
   // The kernel opens /dev/console for PID 1 before devtmpfs is mounted.
   RETURN_IF_ERROR(files->Add("/dev/console", FileSpec::CharDevice(5, 1, 0600)));
   RETURN_IF_ERROR(files->Add("/dev/null", FileSpec::CharDevice(1, 3, 0666)));
+  // What tells the supervisor it is stage 1 (and systemd-style tools that
+  // this is an initrd).
+  RETURN_IF_ERROR(files->Add("/etc/initrd-release",
+                             FileSpec::Data("NAME=baton\nID=baton-initrd\n")));
   return absl::OkStatus();
 }
 
@@ -312,6 +316,8 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
   // sysroot like everyone else's.
   RETURN_IF_ERROR(files->Add("/init", FileSpec::HostFile(o.init_path, 0755)));
   RETURN_IF_ERROR(libs.AddDependencies(o.init_path, "/init", files));
+  // Job files call `baton luks-unlock …` etc. through PATH.
+  RETURN_IF_ERROR(files->Add("/sbin/baton", FileSpec::Symlink("/init")));
   if (!o.initctl_path.empty()) {
     if (!Exists(o.initctl_path)) {
       return absl::NotFoundError(absl::StrCat("initctl binary \"", o.initctl_path,

@@ -84,6 +84,11 @@ TEST_F(ImageTest, HostOnlyContents) {
   ASSERT_TRUE(st.ok()) << st;
   EXPECT_EQ(f.Find("/init")->source, tmp_ + "/baton");
   EXPECT_EQ(f.Find("/init")->mode, 0755u);
+  ASSERT_NE(f.Find("/sbin/baton"), nullptr);
+  EXPECT_EQ(f.Find("/sbin/baton")->kind, FileSpec::Kind::kSymlink);
+  EXPECT_EQ(f.Find("/sbin/baton")->data, "/init");
+  ASSERT_NE(f.Find("/etc/initrd-release"), nullptr);
+  EXPECT_NE(f.Find("/etc/initrd-release")->data.find("ID=baton-initrd"), std::string::npos);
   EXPECT_NE(f.Find("/sbin/initctl"), nullptr);
   const FileSpec* console = f.Find("/dev/console");
   ASSERT_NE(console, nullptr);
