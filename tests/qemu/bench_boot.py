@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -184,6 +185,9 @@ def main(argv=None):
     ap.add_argument("--no-dracut", action="store_true")
     ap.add_argument("--only", choices=SCENARIOS, action="append")
     a = ap.parse_args(argv)
+    # A TERM (e.g. a timeout around us) unwinds through the VMs' close(): no QEMU
+    # is left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     todo = a.only or SCENARIOS
     os.makedirs(LOG_DIR, exist_ok=True)
     work = tempfile.mkdtemp(prefix="baton-bench-")

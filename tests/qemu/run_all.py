@@ -18,6 +18,7 @@ hard timeout (scenarios.BOOT_TIMEOUT). Exit status 0 only when none failed.
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -46,6 +47,9 @@ def main(argv=None):
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the work dir (images)")
     a = ap.parse_args(argv)
+    # A TERM (e.g. a timeout around us) unwinds through the VMs' close(): no QEMU
+    # is left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if a.list:
         for s in scenarios.SCENARIOS:
             print(f"{s.name:18} fixture={s.fixture} image={s.image}")

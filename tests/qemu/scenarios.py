@@ -13,6 +13,7 @@ Images (built by baton-mkinitramfs from the bazel-built binaries, once per run):
   crypttab  generic + an /etc/crypttab naming the key file of each keyfile fixture
             (luks-keyfile, raid-luks-lvm, luks2x-raid-lvm), the key files included at
             /etc/baton/keys/<fixture>.key.
+$BATON_TEST_MKINITRAMFS_ARGS adds words to every baton-mkinitramfs command (experiments).
 Host-only images made for a guest (a sysroot that describes it) are in bench_boot.py.
 
 Everything a scenario checks is printed by the guest: the fixture root's /sbin/init
@@ -33,8 +34,8 @@ from .vm import VM, VMError
 MARKER = r"BATON-ROOT-INIT uptime=([0-9.]+)"
 PROMPT = r"[#$] $"          # busybox sh -i prompt ("~ # ")
 SEND_DELAY = 1.5            # prompts print before input is flushed (README gotchas)
-BOOT_TIMEOUT = 240          # hard limit per boot (the VM watchdog)
-MARKER_TIMEOUT = 180
+BOOT_TIMEOUT = 180          # hard limit per boot (the VM watchdog)
+MARKER_TIMEOUT = 120
 
 
 class Failure(Exception):
@@ -112,6 +113,9 @@ def mkinitramfs(bins, output, args, modules_dir=None):
     cmd = [bins.mkinitramfs, "-o", output, "--modules-dir", modules_dir or k["modules_dir"],
            "--init", bins.baton, "--initctl", bins.initctl,
            "--jobs", os.path.join(repo_root(), "jobs", "stage1")] + list(args)
+    # For experiments only (e.g. "--include /bin/busybox:/sbin/modprobe"): extra words
+    # for every image, split on spaces.
+    cmd += os.environ.get("BATON_TEST_MKINITRAMFS_ARGS", "").split()
     env = dict(os.environ, SOURCE_DATE_EPOCH="1600000000")
     t0 = time.monotonic()
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
