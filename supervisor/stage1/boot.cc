@@ -37,6 +37,7 @@ Stage1Boot::Stage1Boot(sys::Kernel& kernel, supervisor::Engine& engine, supervis
     : kernel_(kernel),
       engine_(engine),
       clock_(clock),
+      modules_(modules),
       options_(std::move(options)),
       log_(std::move(log)),
       switch_fn_(std::move(switch_fn)),
@@ -325,12 +326,14 @@ void Stage1Boot::Fatal(const std::string& message) {
   std::string text = absl::StrCat("baton: ", message, "\nbaton: waited for ", WaitedFor(),
                                   "\nbaton: block devices seen:\n",
                                   DescribeDevices(bridge_->BlockDevices()));
-  log_(message);
   FatalAction action = DecideFatal(options_.boot);
   switch (action.kind) {
     case FatalAction::Kind::kReboot:
-      absl::StrAppend(&text, "baton: rebooting in ",
-                      absl::FormatDuration(action.reboot_after), " (panic=)\n");
+      absl::StrAppend(&text, "baton: rebooting ",
+                      action.reboot_after == absl::ZeroDuration()
+                          ? std::string("now")
+                          : absl::StrCat("in ", absl::FormatDuration(action.reboot_after)),
+                      " (panic=)\n");
       Console(text);
       reboot_at_ = clock_.Now() + action.reboot_after;
       if (action.reboot_after == absl::ZeroDuration()) RebootNow();
@@ -373,6 +376,12 @@ bool Stage1Boot::StartFsck() {
   return true;
 }
 
+void Stage1Boot::LoadFilesystem(const std::string& type) {
+  // What the kernel's request_module("fs-TYPE") would do: no modprobe here.
+  absl::Status loaded = modules_.LoadAlias(absl::StrCat("fs-", type));
+  if (!loaded.ok()) log_(absl::StrCat("module for ", type, ": ", loaded.message()));
+}
+
 bool Stage1Boot::MountRoot() {
   absl::StatusOr<std::vector<sys::MountEntry>> mounts = kernel_.Mounts();
   if (mounts.ok()) {
@@ -398,6 +407,7 @@ bool Stage1Boot::MountRoot() {
   }
   std::vector<std::string> errors;
   for (const std::string& type : types) {
+    LoadFilesystem(type);
     absl::Status mounted =
         kernel_.Mount(root_->devname, options_.new_root, type, args.flags, args.data);
     if (mounted.ok()) {
@@ -442,6 +452,7 @@ bool Stage1Boot::MountUsr() {
   if (options_.boot.read_only && !explicit_rw) args.flags |= MS_RDONLY;
   std::string type = usr_fstype_ == "auto" || usr_fstype_.empty() ? usr_->fs_type : usr_fstype_;
   std::string target = options_.new_root + "/usr";
+  LoadFilesystem(type);
   absl::Status mounted = kernel_.Mount(usr_->devname, target, type, args.flags, args.data);
   if (!mounted.ok()) {
     Fatal(absl::StrCat("cannot mount ", usr_->devname, " on ", target, ": ", mounted.message()));

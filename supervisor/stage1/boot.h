@@ -172,6 +172,7 @@ class Stage1Boot {
   void FeedArbiter(absl::Time now);
   void ScanArrays(absl::Time now);
   bool StartFsck();
+  void LoadFilesystem(const std::string& type);
   bool MountRoot();
   bool PrepareUsr();
   bool MountUsr();
@@ -181,6 +182,7 @@ class Stage1Boot {
   sys::Kernel& kernel_;
   supervisor::Engine& engine_;
   supervisor::Clock& clock_;
+  sys::ModuleLoader& modules_;
   Options options_;
   LogFn log_;
   SwitchFn switch_fn_;

@@ -225,6 +225,7 @@ TEST_F(Stage1BootTest, BreakPremountShellHoldsTheMount) {
   EXPECT_THAT(Mounts(), IsEmpty());
   EXPECT_TRUE(boot_->OnChildExit({boot_->shell_pid(), 0, 0, false}));
   EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_THAT(modules_.calls(), Contains("fs-ext4"));  // no modprobe for the kernel
   EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
 }
 
