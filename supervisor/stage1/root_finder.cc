@@ -50,6 +50,7 @@ std::string DescribeDevices(const std::map<std::string, Env>& devices) {
       {"ID_PART_ENTRY_UUID", "PARTUUID"},
       {"DM_NAME", "DM_NAME"},
       {"MD_LEVEL", "MD_LEVEL"},
+      {"ID_PART_TABLE_TYPE", "PTTYPE"},
   };
   std::string out;
   for (const auto& [node, env] : devices) {
