@@ -177,7 +177,7 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
 
   if (stage1) {  // emits `initramfs`; never returns
     stage1->Run(
-        engine, clock, [&logger](absl::string_view line) { logger.Info(line); },
+        engine, ring, spawner, clock, [&logger](absl::string_view line) { logger.Info(line); },
         [&loop](int fd, FdWatcher::Callback callback) { return loop.Watch(fd, callback); },
         [&loop](absl::Duration timeout) { (void)loop.RunOnce(timeout); },
         [&loop](std::function<void(const sys::ChildExit&)> hook) {

@@ -113,6 +113,7 @@ void Stage1Boot::Console(absl::string_view text) {
 void Stage1Boot::Emit(const std::string& name, Env env) {
   log_(absl::StrCat("emit ", name));
   engine_.Emit(name, std::move(env));
+  if (options_.on_emit) options_.on_emit(name);
 }
 
 void Stage1Boot::OnUeventReadable() { bridge_->OnReadable(); }

@@ -116,6 +116,9 @@ class Stage1Boot {
     // Opened O_RDWR|O_NOCTTY for messages and as the shells' stdio.
     std::string console = "/dev/console";
     absl::Duration quiet_grace = kDefaultQuietGrace;
+    // Told the name of every event the boot emits itself (`root-device-ready`,
+    // `root-mounted`…), after the engine got it: the timeline's marks.
+    std::function<void(const std::string& name)> on_emit;
   };
 
   // What the switch gets to know.

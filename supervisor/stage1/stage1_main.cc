@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "handoff/collect.h"
 #include "supervisor/exec_ladder.h"
 #include "supervisor/switch_root.h"
 #include "sys/kmod_loader.h"
@@ -19,6 +20,8 @@ namespace baton::stage1 {
 namespace {
 
 constexpr char kPath[] = "/usr/sbin:/usr/bin:/sbin:/bin";
+// Where a foreign init's handoff goes (the real root's /run, after the move).
+constexpr char kHandoffFile[] = "/run/baton/handoff.pb";
 
 bool Mounted(sys::Kernel& kernel, const std::string& target) {
   absl::StatusOr<std::vector<sys::MountEntry>> mounts = kernel.Mounts();
@@ -38,16 +41,64 @@ class NoModules : public sys::ModuleLoader {
   }
 };
 
-absl::Status SwitchAndExec(sys::Kernel& kernel, supervisor::UeventBridge& bridge,
-                           const BootOptions& boot, const Stage1Boot::SwitchRequest& request,
+// KEY=VALUE words of the command line, in order ("ro" → {"ro", ""}).
+std::vector<std::pair<std::string, std::string>> CmdlineParams(absl::string_view raw) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const std::string& word : SplitCmdline(raw)) {
+    size_t eq = word.find('=');
+    if (eq == std::string::npos) {
+      params.emplace_back(word, "");
+    } else {
+      params.emplace_back(word.substr(0, eq), word.substr(eq + 1));
+    }
+  }
+  return params;
+}
+
+handoff::CollectInput Collect(sys::Kernel& kernel, const SwitchContext& context,
+                              std::vector<std::string> warnings, bool with_fds) {
+  handoff::CollectInput input;
+  input.engine = context.engine;
+  input.ring = context.ring;
+  input.timeline = context.timeline;
+  input.cmdline_raw = context.cmdline_raw;
+  input.cmdline_params = CmdlineParams(context.cmdline_raw);
+  if (context.bridge != nullptr) {
+    // Whatever arrived during the move is still in the socket: queue it too.
+    context.bridge->OnReadable();
+    input.uevents = context.bridge->TakeQueued();
+  }
+  if (with_fds) {
+    if (context.spawner != nullptr) {
+      for (const supervisor::Spawner::LogPipeRef& pipe : context.spawner->LogPipes()) {
+        input.fds.emplace_back(handoff::LogPipeRole(pipe.job, pipe.instance), pipe.fd);
+      }
+    }
+    if (context.bridge != nullptr && context.bridge->fd() >= 0) {
+      input.fds.emplace_back(handoff::kUeventSocketRole, context.bridge->fd());
+    }
+  }
+  input.warnings = context.warnings;
+  for (std::string& w : warnings) input.warnings.push_back(std::move(w));
+  return input;
+}
+
+}  // namespace
+
+absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
+                           const Stage1Boot::SwitchRequest& request,
                            const std::function<void(absl::string_view)>& log) {
-  bridge.Pause();
+  if (context.bridge != nullptr) context.bridge->Pause();
+  if (context.timeline != nullptr) context.timeline->Mark("switch-start");
   supervisor::LadderOptions ladder;
-  ladder.init = boot.init;
-  ladder.init_args = boot.init_args;
-  ladder.stateless_reason = "stage 1 carries no handoff yet";
+  ladder.init = context.boot.init;
+  ladder.init_args = context.boot.init_args;
   ladder.env = {absl::StrCat("PATH=", kPath), "TERM=linux", "HOME=/"};
   supervisor::ResolveInits(kernel, request.new_root, &ladder);
+  const std::string init_resolved = ladder.init_resolved.empty() ? ladder.init : ladder.init_resolved;
+  const bool baton = supervisor::IsBaton(init_resolved);
+  // The init= that is baton is our own binary on the real root.
+  if (baton) ladder.self_path = init_resolved;
 
   supervisor::SwitchOptions options;
   options.new_root = request.new_root;
@@ -55,14 +106,55 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, supervisor::UeventBridge& bridge
   absl::StatusOr<supervisor::SwitchPlan> plan = supervisor::PlanSwitch(kernel, options);
   if (!plan.ok()) return plan.status();
   supervisor::SwitchReport report;
-  absl::Status switched =
-      supervisor::ExecuteSwitch(kernel, *plan, [] { return absl::Now(); }, &report);
+  absl::Status switched = supervisor::ExecuteSwitch(kernel, *plan, context.now, &report);
   for (const std::string& warning : report.warnings) log(warning);
   if (!switched.ok()) return switched;
+
+  // Held open until the exec: the ladder passes their numbers.
+  handoff::PreparedHandoff prepared;
+  sys::UniqueFd deserialize;
+  if (baton) {
+    absl::StatusOr<handoff::PreparedHandoff> made =
+        handoff::PrepareHandoff(kernel, Collect(kernel, context, report.warnings, true));
+    if (made.ok()) {
+      prepared = *std::move(made);
+      for (const std::string& warning : prepared.warnings) log(warning);
+      ladder.handoff_fd = prepared.handoff_fd;
+      ladder.handoff_fds = prepared.fds;
+      log(absl::StrCat("handoff: ", prepared.bytes, " bytes, ", prepared.fds.size(),
+                       " fds carried"));
+    } else {
+      ladder.stateless_reason =
+          absl::StrCat("stage 1 could not prepare the handoff: ", made.status().message());
+      log(ladder.stateless_reason);
+    }
+  } else {
+    ladder.stateless_reason = "no handoff for a foreign init";
+    absl::Status written = handoff::WriteHandoffFile(
+        kernel, Collect(kernel, context, report.warnings, false), kHandoffFile);
+    if (written.ok()) {
+      log(absl::StrCat("handoff for ", init_resolved, " written to ", kHandoffFile));
+    } else {
+      log(absl::StrCat("cannot write ", kHandoffFile, ": ", written.message()));
+    }
+    if (supervisor::IsSystemd(init_resolved)) {
+      const handoff::Timestamp* start =
+          context.timeline != nullptr ? context.timeline->Find("stage1-start") : nullptr;
+      if (start != nullptr) {
+        absl::StatusOr<sys::UniqueFd> fd = supervisor::MakeSystemdDeserializeFd(
+            kernel, supervisor::SystemdDeserialization(absl::FromUnixNanos(start->realtime_ns()),
+                                                        absl::Nanoseconds(start->monotonic_ns())));
+        if (fd.ok()) {
+          deserialize = *std::move(fd);
+          ladder.systemd_deserialize_fd = deserialize.get();
+        } else {
+          log(absl::StrCat("no --deserialize for systemd: ", fd.status().message()));
+        }
+      }
+    }
+  }
   return supervisor::RunLadder(kernel, supervisor::BuildLadder(ladder), log);
 }
-
-}  // namespace
 
 bool IsInitramfs(sys::Kernel& kernel) {
   if (kernel.GetPid() != 1) return false;
@@ -119,6 +211,7 @@ Stage1Host::~Stage1Host() = default;
 void Stage1Host::Early(absl::Time start) {
   start_ = start;
   start_realtime_ = absl::Now();
+  timeline_.Mark("stage1-start");
   warnings_ = EarlyMounts(kernel_);
   ConsoleStdio(kernel_);
   absl::StatusOr<std::string> cmdline = kernel_.ReadFile("/proc/cmdline");
@@ -126,6 +219,7 @@ void Stage1Host::Early(absl::Time start) {
     warnings_.push_back(absl::StrCat("no kernel command line: ", cmdline.status().message()));
   }
   boot_ = ParseCmdline(cmdline.ok() ? *cmdline : "");
+  if (cmdline.ok()) cmdline_raw_ = std::string(absl::StripAsciiWhitespace(*cmdline));
 }
 
 supervisor::Env Stage1Host::JobEnv() const {
@@ -138,7 +232,8 @@ bool Stage1Host::WantsJob(const jobs::JobConfig& job) {
   return job.RunsIn(jobs::Stage::kInitramfs);
 }
 
-void Stage1Host::Run(supervisor::Engine& engine, supervisor::Clock& clock, LogFn log,
+void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring,
+                     const supervisor::Spawner& spawner, supervisor::Clock& clock, LogFn log,
                      WatchFn watch, RunOnceFn run_once, OrphanHookFn orphan_hook) {
   for (const std::string& warning : warnings_) log(warning);
   absl::StatusOr<std::string> release = kernel_.ReadFile("/proc/sys/kernel/osrelease");
@@ -160,10 +255,22 @@ void Stage1Host::Run(supervisor::Engine& engine, supervisor::Clock& clock, LogFn
   Stage1Boot::Options options;
   options.boot = boot_;
   options.start = start_;
+  options.on_emit = [this](const std::string& name) {
+    if (name == "root-device-ready" || name == "root-mounted") timeline_.Mark(name);
+  };
   Stage1Boot* self = nullptr;
   Stage1Boot boot(kernel_, engine, clock, *modules, prober, options, log,
                   [&](const Stage1Boot::SwitchRequest& request) {
-                    return SwitchAndExec(kernel_, self->bridge(), boot_, request, log);
+                    SwitchContext context;
+                    context.engine = &engine;
+                    context.ring = &ring;
+                    context.spawner = &spawner;
+                    context.timeline = &timeline_;
+                    context.bridge = &self->bridge();
+                    context.cmdline_raw = cmdline_raw_;
+                    context.boot = boot_;
+                    context.warnings = warnings_;
+                    return SwitchAndExec(kernel_, context, request, log);
                   });
   self = &boot;
   absl::StatusOr<int> socket = boot.Start();

@@ -20,11 +20,24 @@
 // Then fds 0, 1, 2 are made to be /dev/console where they are not open, with
 // CLOEXEC cleared (they are the real init's stdio after the exec).
 //
-// THE SWITCH (SwitchAndExec): pause the uevent bridge (later datagrams
-// queue), PlanSwitch/ExecuteSwitch (switch_root.h), then the exec ladder
-// (exec_ladder.h) with init= and the init arguments; no handoff yet, so the
-// baton rung starts stateless. Returns only when the switch or every rung
-// failed.
+// THE SWITCH (SwitchAndExec), in this order:
+//   1. pause the uevent bridge (later datagrams queue; the socket stays open)
+//      and Mark("switch-start");
+//   2. ResolveInits on the new root, PlanSwitch/ExecuteSwitch (switch_root.h);
+//   3. drain the socket into the queue and TakeQueued() — uevents that came
+//      during the move are carried too;
+//   4. baton as init (the resolved init= is called "baton"; it is also the
+//      ladder's own binary): PrepareHandoff (handoff/collect.h) with the
+//      engine, the log ring, the timeline, the command line, the queued
+//      uevents, the spawner's open log pipes (LogPipeRole) and the bridge's
+//      socket (kUeventSocketRole); the ladder gets --handoff-fd/--handoff-fds.
+//      If that fails, the reason is logged and becomes --stateless-reason.
+//      A foreign init: the handoff goes to /run/baton/handoff.pb (the real
+//      root's /run, after the move) and, for systemd, a --deserialize fd
+//      carries the initrd timestamp (the "stage1-start" mark);
+//   5. the exec ladder (exec_ladder.h) with init= and the init arguments.
+// Returns only when the switch or every rung failed: the boot never blocks
+// on the handoff.
 #ifndef BATON_SUPERVISOR_STAGE1_STAGE1_MAIN_H_
 #define BATON_SUPERVISOR_STAGE1_STAGE1_MAIN_H_
 
@@ -36,9 +49,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "handoff/timeline.h"
 #include "jobs/job.h"
 #include "supervisor/engine.h"
 #include "supervisor/event.h"
+#include "supervisor/log_ring.h"
+#include "supervisor/spawner.h"
+#include "supervisor/uevent_bridge.h"
 #include "supervisor/stage1/boot.h"
 #include "supervisor/stage1/cmdline.h"
 #include "sys/kernel.h"
@@ -52,6 +69,23 @@ std::vector<std::string> EarlyMounts(sys::Kernel& kernel);
 // fds 0-2 on /dev/console where not open, CLOEXEC cleared.
 void ConsoleStdio(sys::Kernel& kernel);
 
+// What the switch carries; each pointer may be null (nothing of it carried).
+struct SwitchContext {
+  const supervisor::Engine* engine = nullptr;
+  const supervisor::LogRing* ring = nullptr;
+  const supervisor::Spawner* spawner = nullptr;  // its open log pipes
+  handoff::BootTimeline* timeline = nullptr;     // gets "switch-start"
+  supervisor::UeventBridge* bridge = nullptr;    // paused; queue and socket
+  std::string cmdline_raw;                       // /proc/cmdline, no newline
+  BootOptions boot;
+  std::vector<std::string> warnings;             // into the handoff's warnings
+  std::function<absl::Time()> now = [] { return absl::Now(); };  // ExecuteSwitch's clock
+};
+
+absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
+                           const Stage1Boot::SwitchRequest& request,
+                           const std::function<void(absl::string_view)>& log);
+
 // Everything the supervisor needs from stage 1, in the order it calls it.
 class Stage1Host {
  public:
@@ -63,7 +97,8 @@ class Stage1Host {
   explicit Stage1Host(sys::Kernel& kernel);
   ~Stage1Host();
 
-  // Early mounts, console stdio, /proc/cmdline; records the stage-1 start.
+  // Early mounts, console stdio, /proc/cmdline; records the stage-1 start
+  // (and marks "stage1-start" on the timeline).
   // START is the supervisor clock's now.
   void Early(absl::Time start);
   // BootOptions::ToEnv() plus PATH and TERM: the base environment of jobs.
@@ -76,9 +111,13 @@ class Stage1Host {
   // Builds the bridge (libkmod over /lib/modules/RELEASE, libblkid) and the
   // boot machine, emits `initramfs`, coldplugs, and then drives the loop
   // forever: RUN_ONCE with the boot's next deadline as the timeout, then
-  // AfterWakeup. Never returns.
-  [[noreturn]] void Run(supervisor::Engine& engine, supervisor::Clock& clock, LogFn log,
+  // AfterWakeup. The switch carries ENGINE, RING and SPAWNER's log pipes
+  // (SwitchAndExec). Never returns.
+  [[noreturn]] void Run(supervisor::Engine& engine, const supervisor::LogRing& ring,
+                        const supervisor::Spawner& spawner, supervisor::Clock& clock, LogFn log,
                         WatchFn watch, RunOnceFn run_once, OrphanHookFn orphan_hook);
+
+  const handoff::BootTimeline& timeline() const { return timeline_; }
 
  private:
   sys::Kernel& kernel_;
@@ -86,6 +125,8 @@ class Stage1Host {
   std::vector<std::string> warnings_;
   absl::Time start_;
   absl::Time start_realtime_;
+  std::string cmdline_raw_;
+  handoff::BootTimeline timeline_;
 };
 
 }  // namespace baton::stage1

@@ -2,9 +2,17 @@
 
 #include <errno.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "handoff/codec.h"
+#include "handoff/collect.h"
+#include "handoff/memfd.h"
+#include "jobs/job.h"
+#include "sys/fake_block_prober.h"
 #include "sys/fake_kernel.h"
+#include "sys/fake_module_loader.h"
 
 namespace baton::stage1 {
 namespace {
@@ -75,6 +83,153 @@ TEST(Stage1HostTest, JobEnvHasBootOptions) {
   bool has_root = false;
   for (const auto& [k, v] : host.JobEnv()) has_root |= k == "ROOT";
   EXPECT_TRUE(has_root);
+}
+
+class FixedClock : public supervisor::Clock {
+ public:
+  absl::Time Now() override { return absl::UnixEpoch() + absl::Seconds(3); }
+};
+
+class Runner : public supervisor::ProcessRunner {
+ public:
+  absl::StatusOr<pid_t> Start(const Spec&) override { return 300; }
+  absl::Status Signal(pid_t, int) override { return absl::OkStatus(); }
+};
+
+// An initramfs (ramfs "/") with the API mounts and the real root at /root.
+class SwitchAndExecTest : public ::testing::Test {
+ protected:
+  SwitchAndExecTest()
+      : ring_(kernel_, clock_, clock_.Now(), supervisor::LogRing::Options()),
+        bridge_(kernel_, modules_, prober_, [](std::string, supervisor::Env) {}) {
+    kernel_.AddMount({"devtmpfs", "/dev", "devtmpfs", "rw,nosuid", true});
+    kernel_.AddMount({"proc", "/proc", "proc", "rw,nosuid,nodev,noexec", true});
+    kernel_.AddMount({"sysfs", "/sys", "sysfs", "rw,nosuid,nodev,noexec", true});
+    kernel_.AddMount({"tmpfs", "/run", "tmpfs", "rw,nosuid,nodev,mode=0755", true});
+    kernel_.AddMount({"/dev/vda", "/root", "ext4", "ro", true});
+    for (const char* dir : {"/root/dev", "/root/proc", "/root/sys", "/root/run", "/root/sbin",
+                            "/root/lib/systemd"}) {
+      EXPECT_TRUE(kernel_.MkdirAll(dir).ok());
+    }
+    EXPECT_TRUE(kernel_.WriteFile("/root/sbin/baton", "elf").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd", "elf").ok());
+
+    auto job = std::make_unique<jobs::JobConfig>();
+    job->name = "hold";
+    job->exec.kind = jobs::Command::Kind::kExec;
+    job->exec.text = "/bin/hold";
+    engine_.AddJob(std::move(job));
+    EXPECT_TRUE(engine_.Start("hold", {}).ok());
+    engine_.RunQueue();
+
+    timeline_.Mark("stage1-start");
+    timeline_.Mark("root-device-ready");
+    timeline_.Mark("root-mounted");
+    absl::StatusOr<int> socket = bridge_.Start();
+    EXPECT_TRUE(socket.ok());
+    socket_ = socket.ok() ? *socket : -1;
+    kernel_.ClearCalls();
+  }
+
+  SwitchContext Context(const std::string& init) {
+    SwitchContext context;
+    context.engine = &engine_;
+    context.ring = &ring_;
+    context.timeline = &timeline_;
+    context.bridge = &bridge_;
+    context.cmdline_raw = "root=/dev/vda ro init=" + init;
+    context.boot = ParseCmdline(context.cmdline_raw);
+    context.now = [] { return absl::UnixEpoch(); };
+    return context;
+  }
+
+  Stage1Boot::SwitchRequest Request() {
+    Stage1Boot::SwitchRequest request;
+    request.new_root = "/root";
+    return request;
+  }
+
+  sys::FakeKernel kernel_;
+  FixedClock clock_;
+  Runner runner_;
+  supervisor::Engine engine_{runner_, clock_};
+  supervisor::LogRing ring_;
+  int64_t t_ = 0;
+  handoff::BootTimeline timeline_{[this] {
+    t_ += 1000;
+    return handoff::BootTimeline::Reading{t_, 1700000000000000000 + t_};
+  }};
+  sys::FakeModuleLoader modules_;
+  sys::FakeBlockProber prober_;
+  supervisor::UeventBridge bridge_;
+  int socket_ = -1;
+  std::vector<std::string> log_;
+  std::function<void(absl::string_view)> Log() {
+    return [this](absl::string_view line) { log_.emplace_back(line); };
+  }
+};
+
+TEST_F(SwitchAndExecTest, BatonGetsTheHandoffFd) {
+  // Arrives during the move: queued and carried.
+  kernel_.InjectUevent(std::string("add@/devices/virtual/block/loop7\0ACTION=add\0", 40));
+  SwitchContext context = Context("/sbin/baton");
+  ASSERT_TRUE(SwitchAndExec(kernel_, context, Request(), Log()).ok());
+  EXPECT_TRUE(bridge_.paused());
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  const sys::FakeKernel::ExecCall& exec = kernel_.execs()[0];
+  EXPECT_EQ(exec.path, "/sbin/baton");
+  ASSERT_EQ(exec.argv.size(), 3u);
+  ASSERT_TRUE(absl::StartsWith(exec.argv[1], "--handoff-fd="));
+  int fd = -1;
+  ASSERT_TRUE(absl::SimpleAtoi(exec.argv[1].substr(13), &fd));
+  EXPECT_EQ(exec.argv[2], absl::StrCat("--handoff-fds=", socket_));
+  EXPECT_FALSE(kernel_.IsCloexec(fd));
+  EXPECT_FALSE(kernel_.IsCloexec(socket_));
+
+  absl::StatusOr<std::string> bytes = handoff::ReadHandoffFd(kernel_, fd);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  handoff::DecodeResult d = handoff::Decode(*bytes);
+  ASSERT_TRUE(d.ok()) << d.stateless_reason;
+  ASSERT_EQ(d.handoff->instances_size(), 1);
+  EXPECT_EQ(d.handoff->instances(0).job(), "hold");
+  EXPECT_EQ(d.handoff->instances(0).pid(), 300);
+  std::vector<std::string> marks;
+  for (const handoff::Timestamp& t : d.handoff->timestamps()) marks.push_back(t.name());
+  EXPECT_THAT(marks, ElementsAre("stage1-start", "root-device-ready", "root-mounted",
+                                 "switch-start", "exec"));
+  ASSERT_EQ(d.handoff->uevents_size(), 1);
+  EXPECT_TRUE(absl::StartsWith(d.handoff->uevents(0).datagram(), "add@/devices/virtual/block/loop7"));
+  ASSERT_EQ(d.handoff->fds_size(), 1);
+  EXPECT_EQ(d.handoff->fds(0).role(), handoff::kUeventSocketRole);
+  EXPECT_EQ(d.handoff->cmdline().raw(), "root=/dev/vda ro init=/sbin/baton");
+  EXPECT_FALSE(kernel_.Stat("/run/baton/handoff.pb").ok());
+}
+
+TEST_F(SwitchAndExecTest, UnpreparedHandoffGoesStateless) {
+  kernel_.FailNextOn("memfd_create", "", ENOSYS);
+  ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  ASSERT_EQ(kernel_.execs()[0].argv.size(), 2u);
+  EXPECT_THAT(kernel_.execs()[0].argv[1],
+              ::testing::StartsWith("--stateless-reason=stage 1 could not prepare the handoff"));
+}
+
+TEST_F(SwitchAndExecTest, ForeignSystemdGetsTheFileAndDeserialize) {
+  SwitchContext context = Context("/lib/systemd/systemd");
+  ASSERT_TRUE(SwitchAndExec(kernel_, context, Request(), Log()).ok());
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  const sys::FakeKernel::ExecCall& exec = kernel_.execs()[0];
+  EXPECT_EQ(exec.path, "/lib/systemd/systemd");
+  ASSERT_GE(exec.argv.size(), 4u);
+  EXPECT_EQ(exec.argv[1], "--switched-root");
+  EXPECT_EQ(exec.argv[2], "--system");
+  EXPECT_TRUE(absl::StartsWith(exec.argv[3], "--deserialize=")) << exec.argv[3];
+  absl::StatusOr<std::string> bytes = kernel_.ReadFile("/run/baton/handoff.pb");
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  handoff::DecodeResult d = handoff::Decode(*bytes);
+  ASSERT_TRUE(d.ok()) << d.stateless_reason;
+  EXPECT_EQ(d.handoff->instances_size(), 1);
+  EXPECT_EQ(d.handoff->fds_size(), 0);
 }
 
 }  // namespace
