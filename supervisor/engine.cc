@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "supervisor/expr_state.h"
 
@@ -96,6 +98,7 @@ struct Engine::Instance {
   uint64_t wait_seq = 0;     // a lifecycle event that must be dispatched first
   bool queued = false;       // in the step queue
   std::unique_ptr<ExprState> stop_on;
+  std::vector<std::string> stop_on_events;  // the event names stop_on mentions
 };
 
 class Engine::Impl {
@@ -129,9 +132,9 @@ class Engine::Impl {
   Instance* ByPid(pid_t pid) const;
   InstanceInfo Info(const Instance& in) const;
   void Queue(Instance& in);
-  // Starts (or keeps) the instance that ENV names. AlreadyExists when it
-  // already has goal start.
-  absl::Status StartInstance(JobEntry& entry, const Env& env);
+  // Starts the instance that ENV names and returns it; null (and nothing
+  // changes) when it already has goal start. *NAME gets the instance name.
+  Instance* StartInstance(JobEntry& entry, const Env& env, std::string* name);
   void Dispatch(Event& event);
   // One transition of IN. Returns true when the instance is to be forgotten.
   bool Step(Instance& in);
@@ -143,6 +146,13 @@ class Engine::Impl {
   void Fail(Instance& in, std::string process, std::string why,
             std::optional<sys::ChildExit> exit = std::nullopt);
   Env LifecycleEnv(const Instance& in, bool with_result) const;
+  // Gives IN the stop-on state of EXPR and files it under the event names
+  // EXPR mentions, so that Dispatch offers an event only to the instances
+  // and jobs that name it (at most a few, among hundreds).
+  void SetStopOn(Instance& in, const jobs::EventExpr* expr);
+  void Forget(std::map<std::pair<std::string, std::string>, std::unique_ptr<Instance>>::iterator it);
+  void WaitFor(Instance& in, uint64_t seq);
+  void RebuildStartIndex();
   uint64_t EmitLifecycle(const char* name, const Instance& in, bool with_result);
 
   ProcessRunner& runner_;
@@ -153,7 +163,61 @@ class Engine::Impl {
   std::deque<Event> events_;
   std::deque<Key> steps_;
   uint64_t next_seq_ = 1;
+  // Event name -> the jobs whose `start on` names it, in job-name order.
+  absl::flat_hash_map<std::string, std::vector<JobEntry*>> start_index_;
+  bool start_index_dirty_ = true;
+  // Event name -> the instances whose `stop on` names it.
+  absl::flat_hash_map<std::string, std::set<Key>> stop_index_;
+  // Lifecycle event seq -> the instances waiting for its dispatch.
+  absl::flat_hash_map<uint64_t, std::vector<Key>> waiters_;
 };
+
+namespace {
+
+void CollectEventNames(const jobs::EventExpr* expr, std::vector<std::string>* out) {
+  if (expr == nullptr) return;
+  if (expr->kind == jobs::EventExpr::Kind::kEvent) {
+    if (std::find(out->begin(), out->end(), expr->event) == out->end()) {
+      out->push_back(expr->event);
+    }
+    return;
+  }
+  CollectEventNames(expr->left.get(), out);
+  CollectEventNames(expr->right.get(), out);
+}
+
+}  // namespace
+
+void Engine::Impl::SetStopOn(Instance& in, const jobs::EventExpr* expr) {
+  Key key(in.job, in.name);
+  for (const std::string& name : in.stop_on_events) stop_index_[name].erase(key);
+  in.stop_on_events.clear();
+  in.stop_on = std::make_unique<ExprState>(expr);
+  CollectEventNames(expr, &in.stop_on_events);
+  for (const std::string& name : in.stop_on_events) stop_index_[name].insert(key);
+}
+
+void Engine::Impl::Forget(
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<Instance>>::iterator it) {
+  for (const std::string& name : it->second->stop_on_events) stop_index_[name].erase(it->first);
+  instances_.erase(it);
+}
+
+void Engine::Impl::WaitFor(Instance& in, uint64_t seq) {
+  in.wait_seq = seq;
+  waiters_[seq].emplace_back(in.job, in.name);
+}
+
+void Engine::Impl::RebuildStartIndex() {
+  start_index_.clear();
+  std::vector<std::string> names;
+  for (auto& [job, entry] : jobs_) {
+    names.clear();
+    CollectEventNames(entry.config->start_on.get(), &names);
+    for (const std::string& name : names) start_index_[name].push_back(&entry);
+  }
+  start_index_dirty_ = false;
+}
 
 // --- jobs and lookups ---------------------------------------------------------
 
@@ -161,6 +225,7 @@ void Engine::Impl::AddJob(std::unique_ptr<jobs::JobConfig> job) {
   JobEntry& entry = jobs_[job->name];
   entry.config = std::shared_ptr<const jobs::JobConfig>(std::move(job));
   entry.start_on = std::make_unique<ExprState>(entry.config->start_on.get());
+  start_index_dirty_ = true;
 }
 
 const jobs::JobConfig* Engine::Impl::FindJob(absl::string_view name) const {
@@ -231,9 +296,10 @@ uint64_t Engine::Impl::Emit(std::string name, Env env) {
   return events_.back().seq;
 }
 
-absl::Status Engine::Impl::StartInstance(JobEntry& entry, const Env& env) {
+Engine::Instance* Engine::Impl::StartInstance(JobEntry& entry, const Env& env,
+                                              std::string* name_out) {
   const jobs::JobConfig& config = *entry.config;
-  std::string name;
+  std::string& name = *name_out;
   if (!config.instance.empty()) {
     Env vars = config.env;
     MergeEnv(vars, env);
@@ -249,21 +315,22 @@ absl::Status Engine::Impl::StartInstance(JobEntry& entry, const Env& env) {
     it = instances_.emplace(key, std::move(in)).first;
   }
   Instance& in = *it->second;
-  if (in.goal == Goal::kStart) {
-    return absl::AlreadyExistsError(absl::StrCat("job ", config.name,
-                                                 name.empty() ? "" : " instance ", name,
-                                                 " is already started"));
-  }
+  if (in.goal == Goal::kStart) return nullptr;
   in.goal = Goal::kStart;
   in.start_env = env;
   Queue(in);
-  return absl::OkStatus();
+  return &in;
 }
 
 absl::Status Engine::Impl::Start(absl::string_view job, const Env& env) {
   auto it = jobs_.find(job);
   if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("unknown job ", job));
-  return StartInstance(it->second, env);
+  std::string name;
+  if (StartInstance(it->second, env, &name) == nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("job ", job, name.empty() ? "" : " instance ",
+                                                 name, " is already started"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Engine::Impl::Stop(absl::string_view job, absl::string_view instance) {
@@ -374,7 +441,7 @@ void Engine::Impl::RunQueue() {
       auto it = instances_.find(key);
       if (it == instances_.end()) continue;
       it->second->queued = false;
-      if (Step(*it->second)) instances_.erase(it);
+      if (Step(*it->second)) Forget(it);
     } else if (!events_.empty()) {
       Event event = std::move(events_.front());
       events_.pop_front();
@@ -398,29 +465,42 @@ void Engine::Impl::Dispatch(Event& event) {
   while (history_.size() > Engine::kEventHistory) history_.pop_front();
 
   // `stop on` first, each instance with its own environment for $VAR.
-  for (auto& [key, in] : instances_) {
-    if (in->goal != Goal::kStart || in->stop_on == nullptr) continue;
-    if (in->stop_on->Handle(event, in->env) && in->stop_on->value()) {
-      in->stop_on->Reset();
-      in->goal = Goal::kStop;
-      in->restart = false;
-      Queue(*in);
+  if (auto watchers = stop_index_.find(event.name); watchers != stop_index_.end()) {
+    for (const Key& key : watchers->second) {
+      Instance& in = *instances_.at(key);
+      if (in.goal != Goal::kStart || in.stop_on == nullptr) continue;
+      if (in.stop_on->Handle(event, in.env) && in.stop_on->value()) {
+        in.stop_on->Reset();
+        in.goal = Goal::kStop;
+        in.restart = false;
+        Queue(in);
+      }
     }
   }
   // Then `start on`, which may create instances.
-  for (auto& [name, entry] : jobs_) {
-    if (!entry.start_on->Handle(event, entry.config->env) || !entry.start_on->value()) continue;
-    Env env = entry.start_on->Environment();
-    entry.start_on->Reset();
-    // AlreadyExists: an instance with goal start is left alone.
-    StartInstance(entry, env).IgnoreError();
+  if (start_index_dirty_) RebuildStartIndex();
+  if (auto starters = start_index_.find(event.name); starters != start_index_.end()) {
+    for (JobEntry* entry : starters->second) {
+      if (!entry->start_on->Handle(event, entry->config->env) || !entry->start_on->value()) {
+        continue;
+      }
+      Env env = entry->start_on->Environment();
+      entry->start_on->Reset();
+      // An instance that already has goal start is left alone.
+      std::string name;
+      StartInstance(*entry, env, &name);
+    }
   }
   // Last, the instance that emitted EVENT goes on (after the jobs the event
   // started or stopped have taken their first step).
-  for (auto& [key, in] : instances_) {
-    if (in->wait_seq == event.seq) {
-      in->wait_seq = 0;
-      Queue(*in);
+  if (auto waiting = waiters_.find(event.seq); waiting != waiters_.end()) {
+    std::vector<Key> keys = std::move(waiting->second);
+    waiters_.erase(waiting);
+    for (const Key& key : keys) {
+      auto it = instances_.find(key);
+      if (it == instances_.end() || it->second->wait_seq != event.seq) continue;
+      it->second->wait_seq = 0;
+      Queue(*it->second);
     }
   }
 }
@@ -526,14 +606,14 @@ void Engine::Impl::BeginRun(Instance& in) {
   MergeEnv(in.env, in.start_env);
   SetEnv(in.env, "JOB", in.job);
   SetEnv(in.env, "INSTANCE", in.name);
-  in.stop_on = std::make_unique<ExprState>(config.stop_on.get());
-  in.wait_seq = EmitLifecycle("starting", in, false);
+  SetStopOn(in, config.stop_on.get());
+  WaitFor(in, EmitLifecycle("starting", in, false));
 }
 
 void Engine::Impl::EnterStopping(Instance& in) {
   in.state = State::kStopping;
   in.main_exited = false;
-  in.wait_seq = EmitLifecycle("stopping", in, true);
+  WaitFor(in, EmitLifecycle("stopping", in, true));
 }
 
 void Engine::Impl::Respawn(Instance& in) {
@@ -679,9 +759,9 @@ absl::Status Engine::Impl::Adopt(const InstanceSnapshot& s) {
   in->respawn_times.assign(s.respawn_times.begin(), s.respawn_times.end());
   std::sort(in->respawn_times.begin(), in->respawn_times.end());
   in->runs = s.runs;
-  in->stop_on = std::make_unique<ExprState>(in->config->stop_on.get());
   Instance& ref = *in;
   instances_.emplace(key, std::move(in));
+  SetStopOn(ref, ref.config->stop_on.get());
   if (ref.state != State::kWaiting || ref.goal == Goal::kStart) Queue(ref);
   return absl::OkStatus();
 }
