@@ -32,7 +32,8 @@ from . import fixtures, kernel
 from .vm import VM, VMError
 
 MARKER = r"BATON-ROOT-INIT uptime=([0-9.]+)"
-PROMPT = r"[#$] $"          # busybox sh -i prompt ("~ # ")
+# busybox sh -i prompt ("(baton rescue) # "), then ash's cursor-position query ESC[6n
+PROMPT = r"[#$] (\x1b\[6n)?$"
 SEND_DELAY = 1.5            # prompts print before input is flushed (README gotchas)
 BOOT_TIMEOUT = 180          # hard limit per boot (the VM watchdog)
 MARKER_TIMEOUT = 120
