@@ -39,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from tests.qemu import cache, fixtures, floor, kernel, scenarios  # noqa: E402
+from tests.qemu import cache, cpio, fixtures, floor, kernel, rootfs, scenarios  # noqa: E402
 from tests.qemu.vm import VM, VMError  # noqa: E402
 
 SCENARIOS = ["plain", "raid-luks-lvm"]
@@ -48,6 +48,7 @@ MiB = 1048576
 AIMS = {"plain": 2 * MiB, "raid-luks-lvm": 6 * MiB}
 LOG_DIR = os.environ.get("BATON_TEST_LOGS", "/tmp/baton-qemu-logs")
 DRACUT_KEY = "/etc/baton-bench.key"
+OS_RELEASE = b'NAME="baton test root"\nID=batontest\n'
 
 # Tools baton-mkinitramfs may take from the sysroot (host-only picks among them).
 SYSROOT_TOOLS = ["busybox", "blkid", "mdadm", "cryptsetup", "lvm", "e2fsck", "fsck.ext4"]
@@ -193,7 +194,10 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="baton-bench-")
     try:
         bins = scenarios.Bins(scenarios.find_bazel_bin(), work)
-        fxs = fixtures.build_many(SCENARIOS)
+        # The fixtures' root plus an os-release: systemd in dracut's image refuses to
+        # switch to a root without one ("Failed to start initrd-switch-root.service").
+        root = rootfs.real_root(files={"etc/os-release": cpio.Data(OS_RELEASE)})
+        fxs = fixtures.build_many(SCENARIOS, root=root)
         images = {}  # (scenario, kind) -> img dict or None
         notes = {}
         for sc in todo:
