@@ -41,9 +41,13 @@ TEST(Stage1JobsTest, ParseWithoutDiagnosticsAndSayWhatTheyDo) {
        "block-device-added ID_FS_TYPE=linux_raid_member or "
        "block-device-changed ID_FS_TYPE=linux_raid_member",
        "$DEVNAME", "baton md-add $DEVNAME", ConsoleMode::kLog},
-      {"luks-unlock", "block-device-added ID_FS_TYPE=crypto_LUKS", "$ID_FS_UUID",
+      {"luks-unlock",
+       "block-device-added ID_FS_TYPE=crypto_LUKS or "
+       "block-device-changed ID_FS_TYPE=crypto_LUKS", "$ID_FS_UUID",
        "baton luks-unlock $DEVNAME $ID_FS_UUID", ConsoleMode::kOutput},
-      {"lvm-activate", "block-device-added ID_FS_TYPE=LVM2_member", "$DEVNAME",
+      {"lvm-activate",
+       "block-device-added ID_FS_TYPE=LVM2_member or "
+       "block-device-changed ID_FS_TYPE=LVM2_member", "$DEVNAME",
        "baton lvm-activate $DEVNAME", ConsoleMode::kLog},
       {"md-degraded", "md-start-degraded", "$MD_DEVNAME", "baton md-run-degraded $MD_DEVNAME",
        ConsoleMode::kLog},

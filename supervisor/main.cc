@@ -2,15 +2,23 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "supervisor/baton_main.h"
 #include "supervisor/stage1/commands.h"
+#include "supervisor/stage1/modprobe.h"
 #include "sys/linux_kernel.h"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
   baton::sys::LinuxKernel kernel;
+  // The initramfs links /sbin/modprobe to baton: the kernel's
+  // request_module() lands here (supervisor/stage1/modprobe.h).
+  const std::string self = argv[0];
+  if (self == "modprobe" || absl::EndsWith(self, "/modprobe")) {
+    return baton::stage1::RunModprobe(argc, argv);
+  }
   // The subcommands that stage-1 job files call (supervisor/stage1/commands.h);
   // never as PID 1, which must not exit.
   if (argc > 1 && kernel.GetPid() != 1) {

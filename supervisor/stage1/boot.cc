@@ -218,6 +218,10 @@ void Stage1Boot::ScanArrays(absl::Time now) {
     int expected = 0;
     absl::StatusOr<std::string> disks = kernel_.ReadFile(md + "/raid_disks");
     if (disks.ok() && !absl::SimpleAtoi(Trim(*disks), &expected)) expected = 0;
+    // mdadm --incremental keeps an array inactive until every member is
+    // there, and sysfs has no raid_disks for it until it runs: an inactive
+    // array with members is short of at least one.
+    if (s == "inactive" && expected <= members) expected = members + 1;
     if (s == "inactive" || (s == "clear" && members > 0)) {
       arbiter_.ArrayIncomplete(name, members, expected, now);
     } else {

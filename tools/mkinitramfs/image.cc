@@ -318,6 +318,9 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
   RETURN_IF_ERROR(libs.AddDependencies(o.init_path, "/init", files));
   // Job files call `baton luks-unlock …` etc. through PATH.
   RETURN_IF_ERROR(files->Add("/sbin/baton", FileSpec::Symlink("/init")));
+  // The kernel's request_module() runs /sbin/modprobe (md_mod, dm_mod,
+  // crypto templates…); baton answers it through libkmod.
+  RETURN_IF_ERROR(files->Add("/sbin/modprobe", FileSpec::Symlink("/init")));
   if (!o.initctl_path.empty()) {
     if (!Exists(o.initctl_path)) {
       return absl::NotFoundError(absl::StrCat("initctl binary \"", o.initctl_path,

@@ -87,6 +87,8 @@ TEST_F(ImageTest, HostOnlyContents) {
   ASSERT_NE(f.Find("/sbin/baton"), nullptr);
   EXPECT_EQ(f.Find("/sbin/baton")->kind, FileSpec::Kind::kSymlink);
   EXPECT_EQ(f.Find("/sbin/baton")->data, "/init");
+  ASSERT_NE(f.Find("/sbin/modprobe"), nullptr);
+  EXPECT_EQ(f.Find("/sbin/modprobe")->data, "/init");
   ASSERT_NE(f.Find("/etc/initrd-release"), nullptr);
   EXPECT_NE(f.Find("/etc/initrd-release")->data.find("ID=baton-initrd"), std::string::npos);
   EXPECT_NE(f.Find("/sbin/initctl"), nullptr);
