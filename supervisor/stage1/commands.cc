@@ -1,5 +1,9 @@
 #include "supervisor/stage1/commands.h"
 
+#include <unistd.h>
+
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "supervisor/stage1/assemble.h"
 #include "supervisor/stage1/unlock.h"
+#include "sys/kmod_loader.h"
 #include "sys/linux_kernel.h"
 
 extern char** environ;
@@ -49,6 +54,23 @@ bool Usage(const ToolContext& ctx, const std::vector<std::string>& args, size_t 
 
 std::vector<std::string> Args(int argc, char** argv) {
   return argc > 1 ? std::vector<std::string>(argv + 1, argv + argc) : std::vector<std::string>{};
+}
+
+// Loads MODULES (with their dependencies) before a tool that needs them runs:
+// cryptsetup and lvm open /dev/mapper/control, which exists only once dm_mod
+// is in, and nothing in the initramfs creates the node on demand. Several
+// jobs may load the same module at once; libkmod treats "already loaded" as
+// done. A failure is reported and the tool runs anyway (the module may be
+// built in).
+void LoadModules(std::initializer_list<const char*> modules) {
+  absl::StatusOr<std::unique_ptr<sys::KmodLoader>> loader = sys::KmodLoader::Create({});
+  for (const char* module : modules) {
+    absl::Status st = loader.ok() ? (*loader)->LoadAlias(module) : loader.status();
+    if (!st.ok()) {
+      std::string text = absl::StrCat("baton: cannot load ", module, ": ", st.message(), "\n");
+      (void)!::write(2, text.data(), text.size());
+    }
+  }
 }
 
 template <typename Main>
@@ -97,6 +119,7 @@ int LvmActivateMain(const std::vector<std::string>& args, const Env& environment
 }
 
 int RunLuksUnlock(int argc, char** argv) {
+  LoadModules({"dm_crypt"});
   return RunWithLinux(argc, argv, [](const std::vector<std::string>& args, ToolContext& ctx) {
     return LuksUnlockMain(args, ProcessEnvironment(), ctx);
   });
@@ -115,6 +138,7 @@ int RunMdRunDegraded(int argc, char** argv) {
 }
 
 int RunLvmActivate(int argc, char** argv) {
+  LoadModules({"dm_mod"});
   return RunWithLinux(argc, argv, [](const std::vector<std::string>& args, ToolContext& ctx) {
     return LvmActivateMain(args, ProcessEnvironment(), ctx);
   });

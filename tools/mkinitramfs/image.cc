@@ -43,6 +43,12 @@ const char kStage1LvmConf[] =
     "    locking_dir = \"/run/lock/lvm\"\n"
     "}\n";
 
+const char kStage1MdadmConf[] =
+    "# Written by baton-mkinitramfs (the host has no mdadm.conf).\n"
+    "# Every array is assembled as its members appear; a member that comes\n"
+    "# back to an array already running degraded is re-added to it.\n"
+    "POLICY action=re-add\n";
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -148,6 +154,9 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* 
   for (const char* f : {"/etc/fstab", "/etc/crypttab", "/etc/mdadm/mdadm.conf"}) {
     std::string host = o.sysroot + f;
     if (Exists(host)) RETURN_IF_ERROR(files->Add(f, FileSpec::HostFile(host, 0644)));
+  }
+  if (!files->Contains("/etc/mdadm/mdadm.conf") && (o.generic || stack.raid)) {
+    RETURN_IF_ERROR(files->Add("/etc/mdadm/mdadm.conf", FileSpec::Data(kStage1MdadmConf)));
   }
   for (const std::string& key : stack.key_files) {
     std::string host = o.sysroot + key;

@@ -92,6 +92,8 @@ absl::StatusOr<std::string> ListImage(const std::string& path);
 
 // The stage-1 lvm.conf: no udev, device list from a scan.
 extern const char kStage1LvmConf[];
+// The mdadm.conf of an image whose host has none: POLICY action=re-add.
+extern const char kStage1MdadmConf[];
 
 }  // namespace baton::mkinitramfs
 

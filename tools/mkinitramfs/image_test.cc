@@ -135,6 +135,9 @@ TEST_F(ImageTest, GenericTakesTheWholeStack) {
   EXPECT_NE(f.Find("/usr/sbin/cryptsetup"), nullptr);
   EXPECT_NE(f.Find("/usr/sbin/lvm"), nullptr);
   EXPECT_THAT(f.Find("/etc/lvm/lvm.conf")->data, HasSubstr("udev_sync = 0"));
+  // No host mdadm.conf: stage 1's own re-adds a returning member.
+  ASSERT_NE(f.Find("/etc/mdadm/mdadm.conf"), nullptr);
+  EXPECT_THAT(f.Find("/etc/mdadm/mdadm.conf")->data, HasSubstr("POLICY action=re-add"));
   EXPECT_NE(f.Find("/lib/modules/6.1.0-test/kernel/drivers/md/raid1.ko"), nullptr);
 }
 
