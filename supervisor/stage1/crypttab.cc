@@ -48,60 +48,37 @@ std::string ApplyOption(absl::string_view opt, CrypttabEntry& e) {
 }  // namespace
 
 ParseResult<CrypttabEntry> ParseCrypttab(absl::string_view text, absl::string_view file) {
-  ParseResult<CrypttabEntry> result;
-  int n = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++n;
-    std::vector<absl::string_view> f = SplitTableLine(line);
-    if (f.empty()) continue;
-    if (f.size() < 2) {
-      result.errors.push_back(LineError(file, n, "missing device"));
-      continue;
-    }
-    if (f.size() > 4) {
-      result.errors.push_back(
-          LineError(file, n, absl::StrCat("too many fields (", f.size(), ", at most 4)")));
-      continue;
-    }
-    CrypttabEntry e;
-    e.line = n;
-    e.name = DecodeOctalEscapes(f[0]);
-    if (e.name.find('/') != std::string::npos) {
-      result.errors.push_back(
-          LineError(file, n, absl::StrCat("name \"", e.name, "\" contains '/'")));
-      continue;
-    }
-    e.device = DecodeOctalEscapes(f[1]);
-    absl::StatusOr<RootSpec> spec = RootSpec::Parse(e.device);
-    if (!spec.ok()) {
-      result.errors.push_back(LineError(file, n, spec.status().message()));
-      continue;
-    }
-    e.device_spec = *std::move(spec);
-    if (f.size() > 2) {
-      std::string key = DecodeOctalEscapes(f[2]);
-      if (key != "none" && key != "-") {
-        std::pair<std::string, std::string> kd =
-            absl::StrSplit(key, absl::MaxSplits(':', 1));
-        e.key_file = kd.first;
-        e.key_device = kd.second;
-      }
-    }
-    std::string error;
-    if (f.size() > 3) {
-      for (absl::string_view opt :
-           absl::StrSplit(DecodeOctalEscapes(f[3]), ',', absl::SkipEmpty())) {
-        error = ApplyOption(opt, e);
-        if (!error.empty()) break;
-      }
-    }
-    if (!error.empty()) {
-      result.errors.push_back(LineError(file, n, error));
-      continue;
-    }
-    result.entries.push_back(std::move(e));
-  }
-  return result;
+  return ParseTable<CrypttabEntry>(
+      text, file, 4, "missing device", SplitTableLine,
+      [](int n, const std::vector<absl::string_view>& f) -> absl::StatusOr<CrypttabEntry> {
+        CrypttabEntry e;
+        e.line = n;
+        e.name = DecodeOctalEscapes(f[0]);
+        if (e.name.find('/') != std::string::npos) {
+          return absl::InvalidArgumentError(absl::StrCat("name \"", e.name, "\" contains '/'"));
+        }
+        e.device = DecodeOctalEscapes(f[1]);
+        absl::StatusOr<RootSpec> spec = RootSpec::Parse(e.device);
+        if (!spec.ok()) return absl::InvalidArgumentError(spec.status().message());
+        e.device_spec = *std::move(spec);
+        if (f.size() > 2) {
+          std::string key = DecodeOctalEscapes(f[2]);
+          if (key != "none" && key != "-") {
+            std::pair<std::string, std::string> kd =
+                absl::StrSplit(key, absl::MaxSplits(':', 1));
+            e.key_file = kd.first;
+            e.key_device = kd.second;
+          }
+        }
+        if (f.size() > 3) {
+          for (absl::string_view opt :
+               absl::StrSplit(DecodeOctalEscapes(f[3]), ',', absl::SkipEmpty())) {
+            std::string error = ApplyOption(opt, e);
+            if (!error.empty()) return absl::InvalidArgumentError(error);
+          }
+        }
+        return e;
+      });
 }
 
 }  // namespace baton::stage1

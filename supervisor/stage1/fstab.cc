@@ -55,40 +55,25 @@ std::optional<std::string> FstabEntry::OptionValue(absl::string_view name) const
 }
 
 ParseResult<FstabEntry> ParseFstab(absl::string_view text, absl::string_view file) {
-  ParseResult<FstabEntry> result;
-  int n = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++n;
-    std::vector<absl::string_view> f = SplitTableLine(line);
-    if (f.empty()) continue;
-    if (f.size() < 2) {
-      result.errors.push_back(LineError(file, n, "missing mount point"));
-      continue;
-    }
-    if (f.size() > 6) {
-      result.errors.push_back(
-          LineError(file, n, absl::StrCat("too many fields (", f.size(), ", at most 6)")));
-      continue;
-    }
-    FstabEntry e;
-    e.line = n;
-    e.spec = DecodeOctalEscapes(f[0]);
-    e.mount_point = DecodeOctalEscapes(f[1]);
-    if (f.size() > 2) e.fstype = DecodeOctalEscapes(f[2]);
-    if (f.size() > 3) e.options = DecodeOctalEscapes(f[3]);
-    if (f.size() > 4 && !absl::SimpleAtoi(f[4], &e.freq)) {
-      result.errors.push_back(
-          LineError(file, n, absl::StrCat("dump frequency \"", f[4], "\" is not a number")));
-      continue;
-    }
-    if (f.size() > 5 && !absl::SimpleAtoi(f[5], &e.passno)) {
-      result.errors.push_back(
-          LineError(file, n, absl::StrCat("fsck pass \"", f[5], "\" is not a number")));
-      continue;
-    }
-    result.entries.push_back(std::move(e));
-  }
-  return result;
+  return ParseTable<FstabEntry>(
+      text, file, 6, "missing mount point", SplitTableLine,
+      [](int n, const std::vector<absl::string_view>& f) -> absl::StatusOr<FstabEntry> {
+        FstabEntry e;
+        e.line = n;
+        e.spec = DecodeOctalEscapes(f[0]);
+        e.mount_point = DecodeOctalEscapes(f[1]);
+        if (f.size() > 2) e.fstype = DecodeOctalEscapes(f[2]);
+        if (f.size() > 3) e.options = DecodeOctalEscapes(f[3]);
+        if (f.size() > 4 && !absl::SimpleAtoi(f[4], &e.freq)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("dump frequency \"", f[4], "\" is not a number"));
+        }
+        if (f.size() > 5 && !absl::SimpleAtoi(f[5], &e.passno)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("fsck pass \"", f[5], "\" is not a number"));
+        }
+        return e;
+      });
 }
 
 }  // namespace baton::stage1
