@@ -8,26 +8,20 @@ namespace {
 
 // Case-insensitive: does HAYSTACK contain NEEDLE (upper case)?
 bool ContainsUpper(absl::string_view haystack, absl::string_view needle) {
-  if (needle.size() > haystack.size())
-    return false;
+  if (needle.size() > haystack.size()) return false;
   for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
     size_t k = 0;
-    while (k < needle.size() &&
-           absl::ascii_toupper(haystack[i + k]) == needle[k])
-      ++k;
-    if (k == needle.size())
-      return true;
+    while (k < needle.size() && absl::ascii_toupper(haystack[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return true;
   }
   return false;
 }
 
 // Case-insensitive: does S continue at position I with UPPER?
 bool MatchesAt(absl::string_view s, size_t i, absl::string_view upper) {
-  if (s.size() - i < upper.size())
-    return false;
+  if (s.size() - i < upper.size()) return false;
   for (size_t k = 0; k < upper.size(); ++k) {
-    if (absl::ascii_toupper(s[i + k]) != upper[k])
-      return false;
+    if (absl::ascii_toupper(s[i + k]) != upper[k]) return false;
   }
   return true;
 }
@@ -41,8 +35,7 @@ bool HasSecretKeyPart(absl::string_view key) {
   size_t start = 0;
   while (start <= key.size()) {
     size_t end = key.find_first_of("_.-", start);
-    if (end == absl::string_view::npos)
-      end = key.size();
+    if (end == absl::string_view::npos) end = key.size();
     absl::string_view part = key.substr(start, end - start);
     if (ContainsUpper(part, "KEY") && !EqualsUpper(part, "KEYMAP") &&
         !EqualsUpper(part, "KEYBOARD") && !EqualsUpper(part, "KEYTABLE")) {
@@ -53,7 +46,7 @@ bool HasSecretKeyPart(absl::string_view key) {
   return false;
 }
 
-} // namespace
+}  // namespace
 
 // Allocation-free and one pass over the key in the common case (no secret
 // word's first letter followed by the rest of it): it runs over every env
@@ -62,34 +55,29 @@ bool IsSecretKey(absl::string_view key) {
   bool has_key = false;
   for (size_t i = 0; i < key.size(); ++i) {
     switch (absl::ascii_toupper(key[i])) {
-    case 'P':
-      if (MatchesAt(key, i, "PASS"))
-        return true;
-      break;
-    case 'S':
-      if (MatchesAt(key, i, "SECRET"))
-        return true;
-      break;
-    case 'T':
-      if (MatchesAt(key, i, "TOKEN"))
-        return true;
-      break;
-    case 'C':
-      if (MatchesAt(key, i, "CREDENTIAL"))
-        return true;
-      break;
-    case 'K':
-      has_key = has_key || MatchesAt(key, i, "KEY");
-      break;
-    default:
-      break;
+      case 'P':
+        if (MatchesAt(key, i, "PASS")) return true;
+        break;
+      case 'S':
+        if (MatchesAt(key, i, "SECRET")) return true;
+        break;
+      case 'T':
+        if (MatchesAt(key, i, "TOKEN")) return true;
+        break;
+      case 'C':
+        if (MatchesAt(key, i, "CREDENTIAL")) return true;
+        break;
+      case 'K':
+        has_key = has_key || MatchesAt(key, i, "KEY");
+        break;
+      default:
+        break;
     }
   }
   return has_key && HasSecretKeyPart(key);
 }
 
-std::vector<std::string>
-FilterSecrets(google::protobuf::RepeatedPtrField<KeyValue> *env) {
+std::vector<std::string> FilterSecrets(google::protobuf::RepeatedPtrField<KeyValue>* env) {
   std::vector<std::string> removed;
   int kept = 0;
   for (int i = 0; i < env->size(); ++i) {
@@ -97,8 +85,7 @@ FilterSecrets(google::protobuf::RepeatedPtrField<KeyValue> *env) {
       removed.push_back(env->Get(i).key());
       continue;
     }
-    if (kept != i)
-      env->SwapElements(kept, i);
+    if (kept != i) env->SwapElements(kept, i);
     ++kept;
   }
   env->DeleteSubrange(kept, env->size() - kept);
@@ -107,26 +94,23 @@ FilterSecrets(google::protobuf::RepeatedPtrField<KeyValue> *env) {
 
 namespace {
 
-bool AnySecret(const google::protobuf::RepeatedPtrField<KeyValue> &env) {
-  for (const KeyValue &kv : env) {
-    if (IsSecretKey(kv.key()))
-      return true;
+bool AnySecret(const google::protobuf::RepeatedPtrField<KeyValue>& env) {
+  for (const KeyValue& kv : env) {
+    if (IsSecretKey(kv.key())) return true;
   }
   return false;
 }
 
-} // namespace
+}  // namespace
 
-bool HasSecrets(const Handoff &handoff) {
-  for (const JobInstance &inst : handoff.instances()) {
-    if (AnySecret(inst.env()))
-      return true;
+bool HasSecrets(const Handoff& handoff) {
+  for (const JobInstance& inst : handoff.instances()) {
+    if (AnySecret(inst.env())) return true;
   }
-  for (const Event &event : handoff.events()) {
-    if (AnySecret(event.env()))
-      return true;
+  for (const Event& event : handoff.events()) {
+    if (AnySecret(event.env())) return true;
   }
   return false;
 }
 
-} // namespace baton::handoff
+}  // namespace baton::handoff

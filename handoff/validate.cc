@@ -15,22 +15,18 @@ using google::protobuf::RepeatedPtrField;
 
 // Keeps the elements for which KEEP returns true, in order.
 template <typename T, typename Keep>
-void KeepIf(RepeatedPtrField<T> *items, Keep keep) {
+void KeepIf(RepeatedPtrField<T>* items, Keep keep) {
   int kept = 0;
   for (int i = 0; i < items->size(); ++i) {
-    if (!keep(items->Get(i)))
-      continue;
-    if (kept != i)
-      items->SwapElements(kept, i);
+    if (!keep(items->Get(i))) continue;
+    if (kept != i) items->SwapElements(kept, i);
     ++kept;
   }
-  if (kept < items->size())
-    items->DeleteSubrange(kept, items->size() - kept);
+  if (kept < items->size()) items->DeleteSubrange(kept, items->size() - kept);
 }
 
 std::string Name(absl::string_view job, absl::string_view instance) {
-  if (job.empty() && instance.empty())
-    return "supervisor";
+  if (job.empty() && instance.empty()) return "supervisor";
   return instance.empty() ? std::string(job) : absl::StrCat(job, "/", instance);
 }
 
@@ -38,44 +34,39 @@ std::string Name(absl::string_view job, absl::string_view instance) {
 // when something was dropped (building names for every clean environment of
 // a big handoff costs more than checking them).
 template <typename Owner>
-void CleanEnv(RepeatedPtrField<KeyValue> *env, Owner owner,
-              std::vector<std::string> *warnings) {
+void CleanEnv(RepeatedPtrField<KeyValue>* env, Owner owner, std::vector<std::string>* warnings) {
   std::vector<std::string> removed = FilterSecrets(env);
   if (!removed.empty()) {
-    warnings->push_back(absl::StrCat(owner(), ": secret environment dropped: ",
-                                     absl::StrJoin(removed, ", ")));
+    warnings->push_back(
+        absl::StrCat(owner(), ": secret environment dropped: ", absl::StrJoin(removed, ", ")));
   }
   int before = env->size();
-  KeepIf(env, [](const KeyValue &kv) { return !kv.key().empty(); });
+  KeepIf(env, [](const KeyValue& kv) { return !kv.key().empty(); });
   if (env->size() != before) {
-    warnings->push_back(
-        absl::StrCat(owner(), ": ", before - env->size(),
-                     " environment entries without a key dropped"));
+    warnings->push_back(absl::StrCat(owner(), ": ", before - env->size(),
+                                     " environment entries without a key dropped"));
   }
 }
 
-void CleanRing(LogRing *ring, std::vector<std::string> *warnings) {
+void CleanRing(LogRing* ring, std::vector<std::string>* warnings) {
   int before = ring->lines_size();
-  KeepIf(ring->mutable_lines(), [](const LogLine &line) {
-    return line.text().size() <= kMaxLogLineBytes;
-  });
+  KeepIf(ring->mutable_lines(),
+         [](const LogLine& line) { return line.text().size() <= kMaxLogLineBytes; });
   int skipped = before - ring->lines_size();
   if (skipped > 0) {
     ring->set_dropped(ring->dropped() + skipped);
-    warnings->push_back(
-        absl::StrCat("log ", Name(ring->job(), ring->instance()), ": ", skipped,
-                     " lines over ", kMaxLogLineBytes, " bytes skipped"));
+    warnings->push_back(absl::StrCat("log ", Name(ring->job(), ring->instance()), ": ", skipped,
+                                     " lines over ", kMaxLogLineBytes, " bytes skipped"));
   }
 }
 
-} // namespace
+}  // namespace
 
-std::vector<std::string> Sanitize(Handoff *h) {
+std::vector<std::string> Sanitize(Handoff* h) {
   std::vector<std::string> w;
 
-  KeepIf(h->mutable_timestamps(), [&](const Timestamp &t) {
-    if (!t.name().empty())
-      return true;
+  KeepIf(h->mutable_timestamps(), [&](const Timestamp& t) {
+    if (!t.name().empty()) return true;
     w.push_back("timestamp without a name skipped");
     return false;
   });
@@ -84,16 +75,15 @@ std::vector<std::string> Sanitize(Handoff *h) {
   // pointers, so they stay valid while the set is in use.
   absl::flat_hash_set<std::pair<absl::string_view, absl::string_view>> seen;
   seen.reserve(h->instances_size());
-  KeepIf(h->mutable_instances(), [&](const JobInstance &inst) {
+  KeepIf(h->mutable_instances(), [&](const JobInstance& inst) {
     if (inst.job().empty()) {
-      w.push_back(absl::StrCat("instance \"", inst.instance(),
-                               "\" with an empty job name skipped"));
+      w.push_back(
+          absl::StrCat("instance \"", inst.instance(), "\" with an empty job name skipped"));
       return false;
     }
     std::string name = Name(inst.job(), inst.instance());
     if (inst.pid() < 0 || inst.pid() == 1) {
-      w.push_back(absl::StrCat("job ", name, ": invalid pid ", inst.pid(),
-                               ", skipped"));
+      w.push_back(absl::StrCat("job ", name, ": invalid pid ", inst.pid(), ", skipped"));
       return false;
     }
     if (!seen.emplace(inst.job(), inst.instance()).second) {
@@ -102,70 +92,56 @@ std::vector<std::string> Sanitize(Handoff *h) {
     }
     return true;
   });
-  for (JobInstance &inst : *h->mutable_instances()) {
-    auto owner = [&inst] {
-      return absl::StrCat("job ", Name(inst.job(), inst.instance()));
-    };
+  for (JobInstance& inst : *h->mutable_instances()) {
+    auto owner = [&inst] { return absl::StrCat("job ", Name(inst.job(), inst.instance())); };
     if (inst.exits_size() > kMaxExits) {
       int extra = inst.exits_size() - kMaxExits;
       inst.mutable_exits()->DeleteSubrange(0, extra);
-      w.push_back(
-          absl::StrCat(owner(), ": ", extra, " oldest exit records dropped"));
+      w.push_back(absl::StrCat(owner(), ": ", extra, " oldest exit records dropped"));
     }
     CleanEnv(inst.mutable_env(), owner, &w);
   }
 
-  KeepIf(h->mutable_events(), [&](const Event &event) {
-    if (!event.name().empty())
-      return true;
-    w.push_back(
-        absl::StrCat("event #", event.seq(), " without a name skipped"));
+  KeepIf(h->mutable_events(), [&](const Event& event) {
+    if (!event.name().empty()) return true;
+    w.push_back(absl::StrCat("event #", event.seq(), " without a name skipped"));
     return false;
   });
-  for (Event &event : *h->mutable_events()) {
+  for (Event& event : *h->mutable_events()) {
     CleanEnv(
         event.mutable_env(),
-        [&event] {
-          return absl::StrCat("event #", event.seq(), " ", event.name());
-        },
-        &w);
+        [&event] { return absl::StrCat("event #", event.seq(), " ", event.name()); }, &w);
   }
 
-  KeepIf(h->mutable_logs(), [&](const LogRing &ring) {
-    if (!ring.job().empty() || ring.instance().empty())
-      return true;
-    w.push_back(absl::StrCat("log ring for instance \"", ring.instance(),
-                             "\" without a job skipped"));
+  KeepIf(h->mutable_logs(), [&](const LogRing& ring) {
+    if (!ring.job().empty() || ring.instance().empty()) return true;
+    w.push_back(
+        absl::StrCat("log ring for instance \"", ring.instance(), "\" without a job skipped"));
     return false;
   });
-  for (LogRing &ring : *h->mutable_logs())
-    CleanRing(&ring, &w);
-  if (h->has_supervisor_log())
-    CleanRing(h->mutable_supervisor_log(), &w);
+  for (LogRing& ring : *h->mutable_logs()) CleanRing(&ring, &w);
+  if (h->has_supervisor_log()) CleanRing(h->mutable_supervisor_log(), &w);
 
-  KeepIf(h->mutable_uevents(), [&](const QueuedUevent &u) {
+  KeepIf(h->mutable_uevents(), [&](const QueuedUevent& u) {
     if (u.datagram().empty() || u.datagram().size() > kMaxUeventBytes) {
-      w.push_back(absl::StrCat("queued uevent of ", u.datagram().size(),
-                               " bytes skipped"));
+      w.push_back(absl::StrCat("queued uevent of ", u.datagram().size(), " bytes skipped"));
       return false;
     }
     if (u.group() != 1 && u.group() != 2) {
-      w.push_back(absl::StrCat("queued uevent from netlink group ", u.group(),
-                               " skipped"));
+      w.push_back(absl::StrCat("queued uevent from netlink group ", u.group(), " skipped"));
       return false;
     }
     return true;
   });
 
   std::set<uint32_t> indexes;
-  KeepIf(h->mutable_fds(), [&](const FdEntry &fd) {
+  KeepIf(h->mutable_fds(), [&](const FdEntry& fd) {
     if (fd.role().empty()) {
       w.push_back(absl::StrCat("fd #", fd.index(), " without a role skipped"));
       return false;
     }
     if (!indexes.insert(fd.index()).second) {
-      w.push_back(absl::StrCat("fd #", fd.index(), " (", fd.role(),
-                               "): duplicate index skipped"));
+      w.push_back(absl::StrCat("fd #", fd.index(), " (", fd.role(), "): duplicate index skipped"));
       return false;
     }
     return true;
@@ -173,4 +149,4 @@ std::vector<std::string> Sanitize(Handoff *h) {
   return w;
 }
 
-} // namespace baton::handoff
+}  // namespace baton::handoff
