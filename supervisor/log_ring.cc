@@ -149,6 +149,14 @@ std::vector<LogRing::StreamSnapshot> LogRing::Export() const {
   return out;
 }
 
+void LogRing::set_start(absl::Time start) {
+  const absl::Duration shift = start_ - start;
+  for (auto& [key, stream] : streams_) {
+    for (LogLine& line : stream.lines) line.since_start += shift;
+  }
+  start_ = start;
+}
+
 void LogRing::Import(const StreamSnapshot& snapshot) {
   Stream& stream = streams_[Key(snapshot.job, snapshot.instance)];
   for (auto it = snapshot.lines.rbegin(); it != snapshot.lines.rend(); ++it) {

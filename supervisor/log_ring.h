@@ -96,8 +96,10 @@ class LogRing {
   void Import(const StreamSnapshot& snapshot);
   // Moves the start that line times are measured from (stage 2 takes stage
   // 1's start, so carried and new lines share one time scale). Lines already
-  // in the ring keep their stamps.
-  void set_start(absl::Time start) { start_ = start; }
+  // in the ring are re-stamped so that they keep their moment: stage 2's
+  // first lines ("starting …") then sort after stage 1's. Call it before
+  // Import, whose lines are on the new scale already.
+  void set_start(absl::Time start);
 
   absl::Duration SinceStart() const { return clock_.Now() - start_; }
   absl::Time start() const { return start_; }

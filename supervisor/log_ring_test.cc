@@ -155,5 +155,18 @@ TEST_F(LogRingTest, ExportImportCarriesStreamsInFrontOfNewLines) {
   EXPECT_EQ(stage2.SinceStart(), absl::Seconds(1));
 }
 
+TEST_F(LogRingTest, SetStartKeepsTheMomentOfLinesAlreadyThere) {
+  LogRing ring(kernel_, clock_, clock_.now, LogRing::Options());
+  clock_.now += absl::Milliseconds(10);
+  ring.AddSupervisorLine("stage 2 starting");
+  // Stage 1 started 5 s before this process.
+  ring.set_start(clock_.now - absl::Milliseconds(10) - absl::Seconds(5));
+  std::vector<LogLine> lines = ring.Lines("", "");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].since_start, absl::Seconds(5) + absl::Milliseconds(10));
+  ring.AddSupervisorLine("later");
+  EXPECT_EQ(ring.Lines("", "").back().since_start, absl::Seconds(5) + absl::Milliseconds(10));
+}
+
 }  // namespace
 }  // namespace baton::supervisor
