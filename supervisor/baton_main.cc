@@ -110,6 +110,10 @@ jobs::LoadResult LoadAndLint(std::vector<std::pair<std::string, std::string>> so
 
 int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   const bool user_mode = options.mode == Options::Mode::kUser;
+  // Stage 2's first mark, as early as the process can make it: stage 1's
+  // "exec" -> here is serializing the handoff, execve and loading us.
+  handoff::BootTimeline timeline;
+  if (options.stage2()) timeline.Mark("stage2-start");
   MonotonicClock clock;
   // Stage 1 (supervisor/stage1/stage1_main.h): early mounts before anything
   // writes to /run.
@@ -186,7 +190,6 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   }
   // Stage 2: what stage 1 handed over (supervisor/stage2/restore.h), then
   // udevd, the udev database and the replay (supervisor/stage2/udev.h).
-  handoff::BootTimeline timeline;
   std::unique_ptr<stage2::RestoreResult> restored;
   if (!stage1 && options.stage2()) {
     auto log = [&logger](absl::string_view line) { logger.Info(line); };
@@ -205,6 +208,10 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     hooks.now = [&clock] { return clock.Now(); };
     hooks.run_once = [&loop](absl::Duration timeout) { (void)loop.RunOnce(timeout); };
     hooks.log = log;
+    stage2::RestoreResult* carried = restored.get();
+    hooks.more_uevents = [&kernel, carried] {
+      return stage2::DrainUeventSocket(kernel, carried);
+    };
     stage2::DevicesResult devices =
         stage2::SetUpDevices(kernel, engine, restored->uevents, stage2::DevicesOptions(), hooks);
     restored->report.uevents_replayed = devices.replay.written;

@@ -238,15 +238,8 @@ void Restorer::RestoreFds(const handoff::Handoff& h) {
     } else if (check.role == handoff::kUeventSocketRole) {
       result_.uevent_socket = sys::UniqueFd(check.fd);
       // What arrived after stage 1 collected its queue goes after it.
-      for (int i = 0; i < 100000; ++i) {
-        absl::StatusOr<std::optional<std::string>> datagram = kernel_.RecvDatagram(check.fd);
-        if (!datagram.ok() || !datagram->has_value()) break;
-        result_.uevents.push_back(std::move(**datagram));
-        if (result_.report.handoff) {
-          handoff::QueuedUevent* u = result_.report.handoff->add_uevents();
-          u->set_datagram(result_.uevents.back());
-          u->set_group(1);
-        }
+      for (std::string& d : DrainUeventSocket(kernel_, &result_)) {
+        result_.uevents.push_back(std::move(d));
       }
     } else {
       Warn(absl::StrCat("fd #", check.index, " has an unknown role '", check.role, "': closed"));
@@ -311,11 +304,13 @@ RestoreResult Restorer::Run() {
   RestoreFds(h);
 
   if (in_.timeline != nullptr) {
-    handoff::BootTimeline::Reading ready = in_.timeline->Mark("stage2-ready");
-    handoff::Timestamp* t = result_.report.handoff->add_timestamps();
-    t->set_name("stage2-ready");
-    t->set_monotonic_ns(ready.monotonic_ns);
-    t->set_realtime_ns(ready.realtime_ns);
+    // The report shows stage 2's own marks after the carried ones: those
+    // made before the restore ("stage2-start") and "stage2-ready".
+    in_.timeline->Mark("stage2-ready");
+    const std::vector<handoff::Timestamp>& marks = in_.timeline->marks();
+    for (size_t i = static_cast<size_t>(h.timestamps_size()); i < marks.size(); ++i) {
+      *result_.report.handoff->add_timestamps() = marks[i];
+    }
   }
   return std::move(result_);
 }
@@ -344,6 +339,23 @@ std::string CheckOurChild(sys::Kernel& kernel, const std::string& proc_root, pid
   pid_t self = kernel.GetPid();
   if (ppid != self) return absl::StrCat("parent is ", ppid, ", not ", self);
   return "";
+}
+
+std::vector<std::string> DrainUeventSocket(sys::Kernel& kernel, RestoreResult* result) {
+  std::vector<std::string> out;
+  if (!result->uevent_socket.valid()) return out;
+  for (int i = 0; i < 100000; ++i) {
+    absl::StatusOr<std::optional<std::string>> datagram =
+        kernel.RecvDatagram(result->uevent_socket.get());
+    if (!datagram.ok() || !datagram->has_value()) break;
+    out.push_back(std::move(**datagram));
+    if (result->report.handoff) {
+      handoff::QueuedUevent* u = result->report.handoff->add_uevents();
+      u->set_datagram(out.back());
+      u->set_group(1);
+    }
+  }
+  return out;
 }
 
 RestoreResult RestoreStage2(sys::Kernel& kernel, const RestoreInput& input) {

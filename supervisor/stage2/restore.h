@@ -38,7 +38,9 @@
 //        gets CLOEXEC back. A fd whose check failed is left open with
 //        CLOEXEC set (its number may be one stage 2 opened itself) and
 //        warned about; a matching fd with an unknown role is closed.
-//     f. Mark("stage2-ready").
+//     f. Mark("stage2-ready"); the report's timestamps get stage 2's own
+//        marks after the carried ones (those made before the restore, such
+//        as baton_main's "stage2-start", then "stage2-ready").
 //  The handoff memfd is closed in every case.
 //
 // The StatusReport (handoff/status.h) is what `initctl handoff-status`
@@ -85,6 +87,11 @@ struct RestoreResult {
 };
 
 RestoreResult RestoreStage2(sys::Kernel& kernel, const RestoreInput& input);
+
+// Reads every datagram waiting on RESULT->uevent_socket (none when it is not
+// open), appends them to the report's queued uevents, and returns them.
+// RestoreStage2 does it once; stage 2 again just before the replay.
+std::vector<std::string> DrainUeventSocket(sys::Kernel& kernel, RestoreResult* result);
 
 // Whether PID is alive and our child: "" when it is, else why not
 // ("no such process", "parent is 812, not 1", "cannot read /proc/PID/stat").

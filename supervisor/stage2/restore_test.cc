@@ -393,7 +393,32 @@ TEST_F(RestoreTest, UeventSocketIsDrainedAfterTheCarriedQueue) {
   EXPECT_EQ(result.uevents[1], late);
   EXPECT_EQ(result.uevent_socket.get(), socket->get());
   EXPECT_EQ(handoff::ToProto(result.report).uevents_queued(), 2u);
+
+  // Later datagrams (stage 2 drains again just before the replay) are
+  // queued too.
+  const std::string later =
+      "add@/devices/later\0ACTION=add\0DEVPATH=/devices/later\0SUBSYSTEM=block\0"s;
+  kernel_.InjectDatagram(socket->get(), later);
+  EXPECT_THAT(DrainUeventSocket(kernel_, &result), ElementsAre(later));
+  EXPECT_THAT(DrainUeventSocket(kernel_, &result), IsEmpty());
+  EXPECT_EQ(handoff::ToProto(result.report).uevents_queued(), 3u);
   (void)result.uevent_socket.release();
+}
+
+TEST_F(RestoreTest, StageTwoMarksMadeBeforeTheRestoreAreReported) {
+  RunStage1();
+  absl::StatusOr<handoff::PreparedHandoff> prepared = handoff::PrepareHandoff(kernel_, Input());
+  ASSERT_TRUE(prepared.ok());
+  timeline2_.Mark("stage2-start");
+  RestoreResult result = RunStage2(prepared->memfd.release(), prepared->fds);
+  ASSERT_FALSE(result.stateless());
+  std::vector<std::string> reported;
+  for (const handoff::Timestamp& t : result.report.handoff->timestamps()) {
+    reported.push_back(t.name());
+  }
+  EXPECT_THAT(reported, ElementsAre("stage1-start", "root-mounted", "switch-start", "exec",
+                                    "stage2-start", "stage2-ready"));
+  EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("exec -> stage2-start"));
 }
 
 }  // namespace

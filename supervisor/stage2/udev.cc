@@ -183,6 +183,7 @@ ReplayResult ReplayUevents(sys::Kernel& kernel, const std::vector<std::string>& 
       continue;
     }
     ++result.written;
+    result.replayed.push_back(absl::StrCat(action, " ", devpath));
   }
   return result;
 }
@@ -237,10 +238,20 @@ DevicesResult SetUpDevices(sys::Kernel& kernel, supervisor::Engine& engine,
     }
   }
 
-  result.replay = ReplayUevents(kernel, uevents, options.root + options.sys_root);
+  std::vector<std::string> all = uevents;
+  if (hooks.more_uevents) {
+    std::vector<std::string> late = hooks.more_uevents();
+    result.late_uevents = late.size();
+    if (!late.empty()) {
+      log(absl::StrCat(late.size(), " uevents arrived after the handoff was read: replayed too"));
+    }
+    for (std::string& d : late) all.push_back(std::move(d));
+  }
+  result.replay = ReplayUevents(kernel, all, options.root + options.sys_root);
   for (const std::string& w : result.replay.warnings) warn(w);
-  if (!uevents.empty()) {
-    log(absl::StrCat("replayed ", result.replay.written, " devices from ", uevents.size(),
+  for (const std::string& r : result.replay.replayed) log(absl::StrCat("replay: ", r));
+  if (!all.empty()) {
+    log(absl::StrCat("replayed ", result.replay.written, " devices from ", all.size(),
                      " queued uevents (", result.replay.skipped, " gone)"));
   }
   return result;

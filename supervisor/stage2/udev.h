@@ -32,6 +32,13 @@
 //   Q:systemd      (current tags), then
 //   V:1            the database format version
 //
+// LATE EVENTS. Stage 1's uevent socket stays open until the replay: what
+// reaches it after the restore drained it (a disk hot-added while stage 2
+// loads, before udevd listens) would otherwise reach nobody. HOOKS.more_uevents
+// is called once udevd is ready (or at once without udevd), just before the
+// replay, and what it returns is replayed after UEVENTS; from then on udevd
+// sees new events itself.
+//
 // REPLAY. Each queued datagram is parsed (kernel or libudev format); one
 // write per DEVPATH, of that device's last action, in the order each
 // DEVPATH first appeared: "ACTION" into SYS_ROOT/DEVPATH/uevent, so the
@@ -89,6 +96,7 @@ absl::Status WriteUdevDb(sys::Kernel& kernel, const std::string& db_dir, const U
 
 struct ReplayResult {
   size_t written = 0;    // uevent files written (one per device)
+  std::vector<std::string> replayed;  // "ACTION DEVPATH", one per file written
   size_t skipped = 0;    // devices gone from sysfs
   size_t malformed = 0;  // datagrams that did not parse
   std::vector<std::string> warnings;
@@ -109,18 +117,23 @@ struct DevicesHooks {
   std::function<absl::Time()> now;                       // the supervisor clock
   std::function<void(absl::Duration timeout)> run_once;  // one loop wakeup
   std::function<void(absl::string_view)> log;
+  // The datagrams that arrived after UEVENTS were collected (see LATE
+  // EVENTS); may be empty.
+  std::function<std::vector<std::string>()> more_uevents;
 };
 struct DevicesResult {
   std::string udevd;  // the path started, "" when none
   size_t db_entries = 0;
+  size_t late_uevents = 0;  // from HOOKS.more_uevents
   ReplayResult replay;
   std::vector<std::string> warnings;  // everything worth a handoff-status line
 };
 
 // Writes the database entries from ENGINE's history, starts udevd (adding
 // the job when no job file defines it; RunQueue spawns it), waits for its
-// control socket through HOOKS.run_once, and replays UEVENTS. The caller
-// then emits `startup`.
+// control socket through HOOKS.run_once, and replays UEVENTS and
+// HOOKS.more_uevents(). Each device replayed is logged ("replay: add
+// /devices/…"). The caller then emits `startup`.
 DevicesResult SetUpDevices(sys::Kernel& kernel, supervisor::Engine& engine,
                            const std::vector<std::string>& uevents, const DevicesOptions& options,
                            const DevicesHooks& hooks);

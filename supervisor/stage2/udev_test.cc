@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "supervisor/engine.h"
@@ -12,6 +13,7 @@
 namespace baton::stage2 {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -170,6 +172,41 @@ TEST_F(UdevTest, SetUpDevicesStartsUdevdThenReplays) {
   EXPECT_TRUE(kernel_.Stat("/run/udev/data/b9:0").ok());
   EXPECT_EQ(r.replay.written, 1u);
   EXPECT_THAT(r.warnings, IsEmpty());
+}
+
+TEST_F(UdevTest, UeventsArrivingWhileUdevdStartsAreReplayedAfterTheCarriedOnes) {
+  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  for (const char* dev : {"sdz", "vdc"}) {
+    ASSERT_TRUE(kernel_.MkdirAll(absl::StrCat("/sys/devices/virtual/block/", dev)).ok());
+    ASSERT_TRUE(
+        kernel_.WriteFile(absl::StrCat("/sys/devices/virtual/block/", dev, "/uevent"), "").ok());
+  }
+  bool udevd_up = false;
+  DevicesHooks hooks;
+  hooks.now = [this] { return clock_.Now(); };
+  hooks.run_once = [&](absl::Duration) {
+    ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
+    ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
+    udevd_up = true;
+  };
+  int asked = 0;
+  hooks.more_uevents = [&] {
+    ++asked;
+    // Asked only once udevd listens: nothing after this can be lost.
+    EXPECT_TRUE(udevd_up);
+    return std::vector<std::string>{Datagram("add", "/devices/virtual/block/vdc")};
+  };
+  std::vector<std::string> logged;
+  hooks.log = [&](absl::string_view line) { logged.emplace_back(line); };
+  DevicesResult r = SetUpDevices(kernel_, engine_, {Datagram("add", "/devices/virtual/block/sdz")},
+                                 DevicesOptions(), hooks);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(r.late_uevents, 1u);
+  EXPECT_EQ(r.replay.written, 2u);
+  EXPECT_THAT(r.replay.replayed,
+              ElementsAre("add /devices/virtual/block/sdz", "add /devices/virtual/block/vdc"));
+  EXPECT_THAT(logged, Contains("replay: add /devices/virtual/block/vdc"));
 }
 
 TEST_F(UdevTest, WithoutUdevdReplaysAtOnce) {
