@@ -1,4 +1,5 @@
-"""Runs the stage-1 QEMU scenarios (tests/qemu/scenarios.py) with baton's own image.
+"""Runs the QEMU scenarios with baton's own image: stage 1's (tests/qemu/scenarios.py),
+then the switch's (tests/qemu/handoff_scenarios.py, issue 4).
 
     python3 -m tests.qemu.run_all [--only NAME...] [--list] [--keep]
 
@@ -9,6 +10,7 @@ before use. Builds each needed baton image once (baton-mkinitramfs), the fixture
 (cached), then boots every scenario and prints exactly one line per scenario:
 
     PASS name (N.N s)
+        name: what was seen       (scenarios that report details, e.g. switch timings)
     FAIL name: reason            (+ the last console lines, indented, and the log path)
 
 Console logs: $BATON_TEST_LOGS (default /tmp/baton-qemu-logs)/<name>.log. Each boot has a
@@ -25,8 +27,12 @@ import time
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from tests.qemu import fixtures, scenarios  # noqa: E402
+from tests.qemu import fixtures, handoff_scenarios, scenarios  # noqa: E402
 from tests.qemu.scenarios import Failure  # noqa: E402
+
+# Stage-1 scenarios, then issue 4's switch scenarios (they make their own fixtures).
+SCENARIOS = list(scenarios.SCENARIOS) + list(handoff_scenarios.SCENARIOS)
+BY_NAME = {s.name: s for s in SCENARIOS}
 
 LOG_DIR = os.environ.get("BATON_TEST_LOGS", "/tmp/baton-qemu-logs")
 TAIL = 40
@@ -51,14 +57,14 @@ def main(argv=None):
     # is left running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if a.list:
-        for s in scenarios.SCENARIOS:
+        for s in SCENARIOS:
             print(f"{s.name:18} fixture={s.fixture} image={s.image}")
         return 0
-    unknown = [n for n in a.only if n not in scenarios.BY_NAME]
+    unknown = [n for n in a.only if n not in BY_NAME]
     if unknown:
         print(f"unknown scenario(s): {', '.join(unknown)}; see --list", file=sys.stderr)
         return 2
-    todo = [scenarios.BY_NAME[n] for n in a.only] if a.only else list(scenarios.SCENARIOS)
+    todo = [BY_NAME[n] for n in a.only] if a.only else list(SCENARIOS)
     if not a.only:
         for s in [s for s in todo if s.known_failure]:
             print(f"SKIP {s.name}: known failure: {s.known_failure}", flush=True)
@@ -70,7 +76,8 @@ def main(argv=None):
     try:
         try:
             bins = scenarios.Bins(scenarios.find_bazel_bin(), work)
-            fxs = fixtures.build_many(scenarios.fixtures_needed(todo))
+            fxs = fixtures.build_many(scenarios.fixtures_needed(
+                [s for s in todo if not getattr(s, "own_fixture", False)]))
         except Exception as e:  # noqa: BLE001 -- every scenario fails the same way
             for s in todo:
                 print(f"FAIL {s.name}: setup: {e}", flush=True)
@@ -81,6 +88,8 @@ def main(argv=None):
             try:
                 secs = s.run(images, fxs, log)
                 print(f"PASS {s.name} ({secs:.1f} s)", flush=True)
+                if getattr(s, "details", None):
+                    print(f"    {s.name}: {s.details}", flush=True)
             except Exception as e:  # noqa: BLE001
                 failed += 1
                 reason = str(e) if isinstance(e, Failure) else f"{type(e).__name__}: {e}"

@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from tests.qemu import cpio, modules, vm  # noqa: E402
+from tests.qemu import cpio, handoff_scenarios, modules, vm  # noqa: E402
 
 
 class CpioTest(unittest.TestCase):
@@ -71,6 +71,31 @@ class VMConsoleTest(unittest.TestCase):
         finally:
             vm.QEMU = saved
             os.unlink(f.name)
+
+
+class HandoffScenarioParsingTest(unittest.TestCase):
+    STATUS = {"phases": [
+        {"from": "stage1-start", "to": "root-mounted", "duration_ns": "3000000000"},
+        {"from": "root-mounted", "to": "switch-start", "duration_ns": "6000000"},
+        {"from": "switch-start", "to": "exec", "duration_ns": "400000000"},
+        {"from": "exec", "to": "stage2-start", "duration_ns": "900000000"},
+        {"from": "stage2-start", "to": "stage2-ready", "duration_ns": "300000000"},
+        {"from": "stage1-start", "to": "stage2-ready", "duration_ns": "4606000000"}]}
+
+    def test_switch_timing_from_phases(self):
+        text, total = handoff_scenarios.switch_timing(self.STATUS)
+        self.assertEqual(text, "switch-start->exec 400 ms, exec->stage2-start 900 ms, "
+                               "stage2-start->stage2-ready 300 ms "
+                               "(switch-start->stage2-ready 1600 ms)")
+        self.assertAlmostEqual(total, 1600.0)
+        self.assertEqual(handoff_scenarios.switch_timing({"phases": []}), (None, None))
+
+    def test_hs_lines_and_json(self):
+        out = 'noise\nHS-JSON {"stateless":true}\r\nHS-TEXT a\nHS-TEXT b\n'
+        self.assertEqual(handoff_scenarios.hs_lines(out, "HS-TEXT"), ["a", "b"])
+        self.assertEqual(handoff_scenarios.hs_json(out), {"stateless": True})
+        with self.assertRaises(handoff_scenarios.Failure):
+            handoff_scenarios.hs_json("HS-JSON {not json\n")
 
 
 if __name__ == "__main__":

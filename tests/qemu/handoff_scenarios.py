@@ -1,0 +1,529 @@
+"""The QEMU scenarios of issue 4 (the switch from stage 1 to stage 2): baton's image
+booted against a real root whose /usr holds the binary under test.
+
+    python3 -m tests.qemu.run_all --only handoff-stacked   (run_all lists them all)
+
+Scenarios (each one boot; what it asserts is printed by the guest, lines "HS-..."):
+  handoff-stacked   RAID1 -> LUKS (key file via crypttab) -> LVM root, /sbin/init is
+                    baton. The stage-1 service `ticker` (stage both) keeps its pid
+                    across the switch and its log continues; `initctl log ticker` in
+                    stage 2 shows its stage-1 lines; `initctl handoff-status` (text
+                    and --json) shows it adopted, logs and events carried, no
+                    stateless fallback; a `stage root` job ran (it prints the checks).
+  handoff-hotplug   plain root with systemd-udevd; a disk is hot-added (QMP) at the
+                    console line stage 1 prints when the switch starts. Stage 2 must
+                    replay its uevents (the replay log names it) and udevd must have
+                    a database entry for it (udevd starts after the queue was
+                    collected, so only the replay can have told it).
+  handoff-ladder    init=/usr/sbin/baton, which is missing: the exec ladder goes
+                    (a) with state, (b) stateless, then /sbin/init, a foreign script.
+  handoff-corrupt   init= names a wrapper called `baton` that damages 4 bytes of the
+                    handoff in transit, then execs the real baton: stage 2 starts
+                    stateless and says why (log and handoff-status).
+  handoff-foreign   /sbin/init is a shell script: it finds /run/baton/handoff.pb
+                    non-empty and `initctl handoff-status --file` decodes it.
+Every baton boot prints the switch timing from handoff-status's phases
+(switch-start -> exec -> stage2-start -> stage2-ready) in the PASS line's details.
+
+Disks. The binary under test changes with every build, while the stacked disks take a
+builder VM (~1 min) to make. So the real root is split the merged-/usr way: the root
+filesystem (on the cached fixture disks) is a fixed skeleton -- busybox, /etc/fstab
+mounting LABEL=batonusr on /usr, /lib -> usr/lib, /lib64 -> usr/lib64,
+/sbin/init -> /usr/sbin/init, /etc/baton -> ../usr/lib/baton-test/etc-baton -- and
+each scenario's /usr is an ext4 image made on the host with `mkfs.ext4 -d` (well
+under a second) in the run's work dir: baton, initctl, their libraries, the job files,
+the scenario's scripts. Stage 1 mounts /usr from the root's fstab before the switch
+(as the usr-split scenario checks), so stage 1 resolves init= on the full root. The
+skeleton fixtures (raid-luks-lvm and plain with SKELETON as root) are built once and
+cached like every fixture.
+"""
+
+import json
+import os
+import re
+import shutil
+import time
+
+from . import cpio, fixtures, kernel, rootfs, scenarios
+from .scenarios import Failure
+from .vm import VM, Disk, VMError
+
+USR_LABEL = "batonusr"
+USR_UUID = fixtures.fixed_uuid("handoff", "usrfs")
+LATE_LABEL = "batonlate"
+SWITCH_MARKER = r"baton: switching to root "
+BOOT_TIMEOUT = 240
+DONE = r"^HS-DONE"
+
+# The fixed root filesystem: everything that changes lives on /usr.
+SKELETON_FSTAB = f"LABEL={USR_LABEL} /usr ext4 defaults 0 2\n"
+
+
+def skeleton():
+    e = {k: v for k, v in rootfs.busybox_entries().items() if not k.startswith("usr/")}
+    for d in ("proc", "sys", "dev", "run", "tmp", "mnt", "etc", "root", "usr"):
+        e[d] = cpio.Dir()
+    e["sbin/init"] = cpio.Symlink("/usr/sbin/init")
+    e["lib"] = cpio.Symlink("usr/lib")
+    e["lib64"] = cpio.Symlink("usr/lib64")
+    e["etc/baton"] = cpio.Symlink("../usr/lib/baton-test/etc-baton")
+    e["etc/fstab"] = cpio.Data(SKELETON_FSTAB)
+    e["etc/hostname"] = cpio.Data(b"batontest\n")
+    return e
+
+
+# --- job files and scripts ----------------------------------------------------------
+
+# A stage-1 service that outlives the switch. Only shell builtins in its loop: after
+# the switch its root is the emptied initramfs (PID 1 chroots; its children do not),
+# so it could exec nothing. It sleeps on a FIFO read with a timeout and says where it
+# stands: /etc/initrd-release is there in stage 1 only.
+TICKER_JOB = """# baton QEMU test (tests/qemu/handoff_scenarios.py): a stage-1 service that
+# keeps running across the switch; its lines carry its pid and which side it saw.
+description "tick every 0.2 s (issue 4 QEMU test)"
+stage both
+start on initramfs or startup
+console log
+script
+  mkfifo /run/ticker.fifo 2>/dev/null || :
+  exec 3<>/run/ticker.fifo
+  i=0
+  while :; do
+    i=$((i+1))
+    if [ -e /etc/initrd-release ]; then side=initramfs; else side=after-switch; fi
+    echo "tick $i pid $$ $side"
+    read -t 0.2 x <&3 || :
+  done
+end script
+"""
+
+# The stage-2 job that prints what the test checks, then powers off.
+CHECK_JOB = """# baton QEMU test: runs the scenario's checks in stage 2 (a `stage root` job).
+description "print the issue 4 checks, then power off"
+stage root
+start on startup
+task
+console output
+exec /bin/sh /usr/lib/baton-test/check.sh
+"""
+
+CHECK_PRELUDE = """export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+dmesg -n 1
+read up rest < /proc/uptime
+echo "HS-STAGE2-JOB pid=$$ uptime=$up"
+"""
+
+CHECK_EPILOGUE = """initctl handoff-status 2>&1 | sed 's/^/HS-TEXT /'
+echo "HS-JSON $(initctl handoff-status --json 2>&1 | tr -d '\\n')"
+initctl log -n 400 2>&1 | sed 's/^/HS-SUPLOG /'
+echo HS-DONE
+sync
+poweroff -f
+"""
+
+STACKED_CHECK = CHECK_PRELUDE + """# Let the ticker write a few lines in stage 2.
+usleep 1500000
+initctl status ticker 2>&1 | sed 's/^/HS-STATUS /'
+initctl log -n 400 ticker 2>&1 | sed 's/^/HS-TICKLOG /'
+""" + CHECK_EPILOGUE
+
+HOTPLUG_CHECK = CHECK_PRELUDE + """# The late disk: found by its serial; udevd's view of it after the replay.
+udevadm settle -t 30 2>&1 | sed 's/^/HS-SETTLE /'
+late=
+for f in /sys/block/vd*/serial; do
+  [ "$(cat "$f")" = late0 ] && { d=${f%/serial}; late=${d##*/}; }
+done
+if [ -n "$late" ]; then
+  devno=$(cat /sys/block/$late/dev)
+  echo "HS-LATE /dev/$late $devno node=$([ -b /dev/$late ] && echo yes || echo no)"
+  echo "HS-LATE-DEVPATH $(cd -P /sys/block/$late && pwd)"
+  sed 's/^/HS-UDEVDB /' /run/udev/data/b$devno 2>&1
+else
+  echo "HS-LATE none"; ls /sys/block | sed 's/^/HS-BLOCK /'
+fi
+""" + CHECK_EPILOGUE
+
+FOREIGN_INIT = """#!/bin/sh
+# baton QEMU test: a foreign /sbin/init (a shell script). Prints what it found of
+# baton's handoff file, then powers off.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+dmesg -n 1
+read up rest < /proc/uptime
+echo "HS-FOREIGN-INIT pid=$$ uptime=$up args=$*"
+f=/run/baton/handoff.pb
+if [ -s $f ]; then echo "HS-PB size=$(wc -c < $f)"; else echo "HS-PB missing-or-empty"; fi
+initctl handoff-status --file $f 2>&1 | sed 's/^/HS-TEXT /'
+echo "HS-JSON $(initctl handoff-status --json --file $f 2>&1 | tr -d '\\n')"
+echo HS-DONE
+sync
+poweroff -f
+"""
+
+# Stands in for baton on init= (its name makes stage 1 hand it the handoff): damages
+# the handoff in transit -- 4 bytes of the payload overwritten in a copy, put on the
+# same fd number -- then execs the real baton with the same arguments. Runs as PID 1.
+CORRUPTING_WRAPPER = """#!/bin/sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+fd=
+for a in "$@"; do case "$a" in --handoff-fd=*) fd=${a#--handoff-fd=};; esac; done
+if [ -n "$fd" ]; then
+  cat /proc/self/fd/$fd > /run/handoff-damaged.pb
+  printf 'XXXX' | dd of=/run/handoff-damaged.pb bs=1 seek=40 conv=notrunc 2>/dev/null
+  eval "exec $fd</run/handoff-damaged.pb"
+  echo "HS-DAMAGED fd $fd: bytes 40..43 of $(wc -c < /run/handoff-damaged.pb) overwritten"
+else
+  echo "HS-DAMAGED no --handoff-fd in: $*"
+fi
+exec /usr/sbin/baton "$@"
+"""
+
+
+# --- /usr images --------------------------------------------------------------------
+
+def _under_usr(path):
+    """An absolute host path of a library -> its place on the /usr filesystem
+    (/lib/x -> lib/x, /usr/lib/x -> lib/x), the skeleton's /lib pointing at usr/lib."""
+    p = path.lstrip("/")
+    return p[4:] if p.startswith("usr/") else p
+
+
+def _binary(dest, src, extra=None):
+    """dest on /usr (e.g. "sbin/baton") from host file src, plus its libraries."""
+    e = {dest: cpio.File(src, 0o755)}
+    for lib in rootfs.ldd_libs(src):
+        e[_under_usr(lib)] = cpio.File(os.path.realpath(lib), 0o755)
+    return e
+
+
+UDEV_RULES = ["50-udev-default.rules", "60-block.rules", "60-persistent-storage.rules"]
+
+
+def usr_content(bins, init="baton", baton=True, jobs=None, check=None, udevd=False,
+                files=None):
+    """The /usr filesystem of a scenario. init: "baton" (sbin/init -> baton) or a
+    script's text; baton: whether sbin/baton is there; jobs: {name: text} for
+    /etc/baton/jobs; check: the check.sh text; udevd: systemd-udevd + udevadm + rules."""
+    e = {k[4:]: v for k, v in rootfs.busybox_entries().items() if k.startswith("usr/")}
+    e.update(_binary("bin/initctl", bins.initctl))
+    if baton:
+        e.update(_binary("sbin/baton", bins.baton))
+    e["sbin/init"] = cpio.Symlink("baton") if init == "baton" else cpio.Data(init, 0o755)
+    e["lib/baton-test/etc-baton/jobs"] = cpio.Dir()
+    for name, text in (jobs or {}).items():
+        e[f"lib/baton-test/etc-baton/jobs/{name}.conf"] = cpio.Data(text)
+    if check is not None:
+        e["lib/baton-test/check.sh"] = cpio.Data(check, 0o755)
+    if udevd:
+        udevadm = "/usr/bin/udevadm"
+        e.update(_binary("bin/udevadm", udevadm))
+        e["lib/systemd/systemd-udevd"] = cpio.File(os.path.realpath(udevadm), 0o755)
+        for r in UDEV_RULES:
+            e[f"lib/udev/rules.d/{r}"] = cpio.File(f"/lib/udev/rules.d/{r}", 0o644)
+    e.update(files or {})
+    return e
+
+
+def make_usr(path, content, size_mb=96):
+    fixtures.make_ext4(path, size_mb, content, USR_UUID, USR_LABEL)
+
+
+# --- images and fixtures ------------------------------------------------------------
+
+def _image(images):
+    """The handoff image (once per run): --generic, the crypttab line of the stacked
+    fixture with its key file, and the ticker job."""
+    built = getattr(images, "handoff_image", None)
+    if built:
+        return built
+    d = os.path.join(images.dir, "handoff")
+    os.makedirs(os.path.join(d, "jobs"), exist_ok=True)
+    with open(os.path.join(d, "jobs", "ticker.conf"), "w") as f:
+        f.write(TICKER_JOB)
+    fx = _fixture("raid-luks-lvm")
+    tab = os.path.join(d, "crypttab")
+    with open(tab, "w") as f:
+        f.write(f"stack UUID={fx['luks_uuids'][0]} {scenarios.key_path('raid-luks-lvm')} "
+                f"luks,keyfile-size={fx['keyfile_size']}\n")
+    out = os.path.join(images.dir, "handoff.img")
+    secs, size = scenarios.mkinitramfs(
+        images.bins, out,
+        ["--generic", "--jobs", os.path.join(d, "jobs"), "--include", f"{tab}:/etc/crypttab",
+         "--include", f"{fx['keyfile']}:{scenarios.key_path('raid-luks-lvm')}"])
+    images.built["handoff"] = (out, secs, size)
+    images.handoff_image = out
+    return out
+
+
+_FIXTURES = {}
+
+
+def _fixture(name):
+    if name not in _FIXTURES:
+        _FIXTURES[name] = fixtures.build(name, root=skeleton())
+    return _FIXTURES[name]
+
+
+def _late_disk(workdir):
+    p = os.path.join(workdir, "late.ext4")
+    if not os.path.exists(p):
+        fixtures.make_ext4(p, 8, {"late-marker": cpio.Data(b"late\n")},
+                           fixtures.fixed_uuid("handoff", "late"), LATE_LABEL)
+    return p
+
+
+# --- checks -------------------------------------------------------------------------
+
+def hs_lines(out, tag):
+    return [l[len(tag) + 1:].rstrip("\r") for l in out.splitlines() if l.startswith(tag + " ")]
+
+
+def hs_json(out):
+    lines = hs_lines(out, "HS-JSON")
+    if not lines:
+        raise Failure("no HS-JSON line (initctl handoff-status --json) on the console")
+    try:
+        return json.loads(lines[-1])
+    except ValueError as e:
+        raise Failure(f"handoff-status --json did not parse ({e}): {lines[-1][:300]!r}")
+
+
+def phase_ms(status):
+    """{"from->to": ms} of handoff-status's phases."""
+    return {f"{p['from']}->{p['to']}": int(p.get("duration_ns", 0)) / 1e6
+            for p in status.get("phases", [])}
+
+
+def switch_timing(status):
+    """"switch-start->exec 12 ms, exec->stage2-start 40 ms, ..." for the output, and
+    the switch-start -> stage2-ready total."""
+    marks = {}
+    # Rebuild cumulative times from consecutive phases.
+    t, order = 0.0, []
+    for p in status.get("phases", []):
+        if not order:
+            order.append(p["from"])
+            marks[p["from"]] = 0.0
+        if p["to"] in marks:  # the total (first -> last) comes last
+            continue
+        t += int(p.get("duration_ns", 0)) / 1e6
+        marks[p["to"]] = t
+        order.append(p["to"])
+    if "switch-start" not in marks or "stage2-ready" not in marks:
+        return None, None
+    names = [n for n in order if marks[n] >= marks["switch-start"]]
+    parts = [f"{a}->{b} {marks[b] - marks[a]:.0f} ms" for a, b in zip(names, names[1:])]
+    total = marks["stage2-ready"] - marks["switch-start"]
+    return ", ".join(parts) + f" (switch-start->stage2-ready {total:.0f} ms)", total
+
+
+def _expect(out, rx, what):
+    m = re.search(rx, out, re.M)
+    if not m:
+        raise Failure(f"{what}: /{rx}/ not on the console")
+    return m
+
+
+def _stateful_common(ctx, out, st):
+    _expect(out, r"^HS-STAGE2-JOB pid=\d+", "the real root's `stage root` job")
+    if st.get("stateless"):
+        raise Failure(f"stage 2 started stateless: {st.get('stateless_reason')}")
+    if not st.get("producer_build") or not st.get("reader_build"):
+        raise Failure(f"handoff-status lacks producer/reader builds: {st}")
+    if int(st.get("log_lines", 0)) <= 0 or int(st.get("events", 0)) <= 0:
+        raise Failure(f"handoff-status: no log lines or events carried: "
+                      f"log_lines={st.get('log_lines')} events={st.get('events')}")
+    text = "\n".join(hs_lines(out, "HS-TEXT"))
+    if "handoff: accepted" not in text:
+        raise Failure("initctl handoff-status (text) does not say 'handoff: accepted'")
+    ctx.timing, ctx.switch_ms = switch_timing(st)
+    if ctx.timing is None:
+        raise Failure(f"handoff-status phases lack switch-start/stage2-ready: {phase_ms(st)}")
+
+
+def check_stacked(ctx, out):
+    _expect(out, r"^baton: switching to root /dev/dm-\d+ \(LABEL=batonroot\)",
+            "the switch to the LVM volume")
+    st = hs_json(out)
+    _stateful_common(ctx, out, st)
+    jobs = [j for j in st.get("jobs", []) if j.get("job") == "ticker"]
+    if not jobs or jobs[0].get("outcome") != "adopted":
+        raise Failure(f"handoff-status: ticker not adopted: {jobs or st.get('jobs')}")
+    pid = int(jobs[0]["pid"])
+    ticks = [re.match(r".*tick (\d+) pid (\d+) (\S+)", l) for l in hs_lines(out, "HS-TICKLOG")]
+    ticks = [(int(m.group(1)), int(m.group(2)), m.group(3)) for m in ticks if m]
+    before = [t for t in ticks if t[2] == "initramfs"]
+    after = [t for t in ticks if t[2] == "after-switch"]
+    if not before:
+        raise Failure("initctl log ticker in stage 2 shows no stage-1 line")
+    if not after:
+        raise Failure("initctl log ticker shows no line written after the switch")
+    pids = {t[1] for t in ticks}
+    if pids != {pid}:
+        raise Failure(f"ticker pids in its log {sorted(pids)} != adopted pid {pid} (restarted?)")
+    nums = [t[0] for t in ticks]
+    if nums != list(range(nums[0], nums[0] + len(nums))):
+        raise Failure(f"ticker's count is not continuous across the switch: {nums}")
+    status = " ".join(hs_lines(out, "HS-STATUS"))
+    if f"process {pid}" not in status:
+        raise Failure(f"initctl status ticker does not show process {pid}: {status!r}")
+    ctx.details = (f"ticker pid {pid} adopted, {len(before)} stage-1 + {len(after)} stage-2 "
+                   f"lines; {st['log_lines']} log lines, {st['events']} events, "
+                   f"{st.get('uevents_queued', 0)} uevents queued / "
+                   f"{st.get('uevents_replayed', 0)} replayed")
+
+
+def check_hotplug(ctx, out):
+    st = hs_json(out)
+    _stateful_common(ctx, out, st)
+    late = _expect(out, r"^HS-LATE (/dev/vd\w+) (\d+:\d+) node=(\w+)",
+                   "the hot-added disk in stage 2")
+    if late.group(3) != "yes":
+        raise Failure(f"{late.group(1)}: no device node in stage 2")
+    devpath = _expect(out, r"^HS-LATE-DEVPATH /sys(\S+)", "the late disk's devpath").group(1)
+    db = hs_lines(out, "HS-UDEVDB")
+    if f"E:ID_FS_LABEL={LATE_LABEL}" not in db:
+        raise Failure(f"udevd's database has no ID_FS_LABEL={LATE_LABEL} for "
+                      f"{late.group(1)}: {db}")
+    queued, replayed = int(st.get("uevents_queued", 0)), int(st.get("uevents_replayed", 0))
+    replay_lines = [l for l in hs_lines(out, "HS-SUPLOG") if "replay: " in l]
+    via_replay = any(l.rstrip().endswith(devpath) for l in replay_lines)
+    ctx.details = (f"late disk {late.group(1)} seen through the "
+                   f"{'replay' if via_replay else 'live udevd'}; {queued} uevents queued, "
+                   f"{replayed} devices replayed (hot-added {ctx.hotplug_after:.2f} s after the "
+                   f"switch marker was read)")
+    if not via_replay:
+        raise Failure(f"the late disk ({devpath}) was not among the replayed devices: "
+                      f"{replay_lines or 'none'}; " + ctx.details)
+    if queued <= 0 or replayed <= 0:
+        raise Failure(f"handoff-status: {queued} uevents queued, {replayed} replayed")
+
+
+def check_ladder(ctx, out):
+    _expect(out, r"^baton: exec /usr/sbin/baton failed: No such file or directory[^\n]*"
+                 r"trying /usr/sbin/baton \(baton without state\)", "rung (a) failing")
+    _expect(out, r"^baton: exec /usr/sbin/baton failed: No such file or directory[^\n]*"
+                 r"trying /sbin/init \(/sbin/init\)", "rung (b) failing")
+    m = _expect(out, r"^HS-FOREIGN-INIT pid=(\d+)", "the foreign /sbin/init")
+    if m.group(1) != "1":
+        raise Failure(f"/sbin/init runs as pid {m.group(1)}, not 1")
+    ctx.details = "ladder: baton with handoff -> baton stateless -> /sbin/init (pid 1)"
+
+
+def check_corrupt(ctx, out):
+    _expect(out, r"^HS-DAMAGED fd \d+", "the wrapper damaging the handoff")
+    st = hs_json(out)
+    if not st.get("stateless"):
+        raise Failure("stage 2 accepted a damaged handoff")
+    reason = st.get("stateless_reason", "")
+    if "checksum" not in reason:
+        raise Failure(f"stateless, but the reason does not name the checksum: {reason!r}")
+    text = "\n".join(hs_lines(out, "HS-TEXT"))
+    if "stage 2 started stateless: " + reason not in text:
+        raise Failure(f"handoff-status (text) does not give the reason: {text[:400]!r}")
+    log = [l for l in hs_lines(out, "HS-SUPLOG") if "starting stateless: " + reason in l]
+    if not log:
+        raise Failure("the supervisor log does not say why stage 2 is stateless")
+    ctx.details = f"stateless: {reason}"
+
+
+def check_foreign(ctx, out):
+    _expect(out, r"^baton: handoff for /usr/sbin/init written to /run/baton/handoff\.pb",
+            "stage 1 writing the handoff file")
+    m = _expect(out, r"^HS-FOREIGN-INIT pid=(\d+)", "the foreign /sbin/init")
+    if m.group(1) != "1":
+        raise Failure(f"/sbin/init runs as pid {m.group(1)}, not 1")
+    size = _expect(out, r"^HS-PB (size=(\d+)|missing-or-empty)", "handoff.pb")
+    if not size.group(2):
+        raise Failure("/run/baton/handoff.pb is missing or empty")
+    st = hs_json(out)
+    if st.get("stateless"):
+        raise Failure(f"initctl --file did not decode handoff.pb: {st.get('stateless_reason')}")
+    if int(st.get("events", 0)) <= 0 or int(st.get("log_lines", 0)) <= 0:
+        raise Failure(f"handoff.pb carries no events/log lines: {st}")
+    text = "\n".join(hs_lines(out, "HS-TEXT"))
+    if "handoff: accepted" not in text:
+        raise Failure("initctl handoff-status --file (text) does not say 'handoff: accepted'")
+    ctx.details = (f"handoff.pb {size.group(2)} bytes, {st['events']} events, "
+                   f"{st['log_lines']} log lines, {len(st.get('jobs', []))} jobs")
+
+
+# --- the scenario class -------------------------------------------------------------
+
+class HandoffScenario:
+    """One boot: FIXTURE's skeleton disks + a /usr disk made from usr(bins);
+    append(fx) the kernel command line; steps(ctx) while booting; check(ctx, out) after
+    the guest printed HS-DONE."""
+
+    own_fixture = True  # run_all: not one of fixtures.NAMES' default fixtures
+    known_failure = None
+
+    def __init__(self, name, fixture, usr, check, append=None, steps=None, doc=""):
+        self.name, self.base_fixture, self.usr, self.check = name, fixture, usr, check
+        self.fixture = f"{fixture}+usr"
+        self.image = "handoff"
+        self.append, self.steps, self.doc = append, steps, doc
+
+    def run(self, images, fxs, log_path):
+        initrd = _image(images)
+        fx = _fixture(self.base_fixture)
+        work = os.path.join(images.dir, "handoff", self.name)
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        usr = os.path.join(work, "usr.ext4")
+        make_usr(usr, self.usr(images.bins))
+        disks = fixtures.disks(fx) + [Disk(usr, serial="usr")]
+        append = fx["cmdline"] + (" " + self.append if self.append else "")
+        k = kernel.ensure()
+        t0 = time.monotonic()
+        with VM(k["vmlinuz"], initrd, disks=disks, append=append, timeout=BOOT_TIMEOUT,
+                console_log=log_path, name=self.name) as vm:
+            vm.dump = lambda n=60: None
+            ctx = scenarios.Ctx(vm, fx)
+            ctx.work, ctx.details, ctx.timing = work, "", None
+            try:
+                if self.steps:
+                    self.steps(ctx)
+                vm.wait_for(DONE, timeout=BOOT_TIMEOUT)
+                self.check(ctx, vm.output)
+                try:
+                    vm.wait_exit(30)
+                except VMError:
+                    pass
+            except VMError as e:
+                raise Failure(scenarios._why(str(e), vm.output)) from None
+        self.details = ctx.details + (f"; switch: {ctx.timing}" if ctx.timing else "")
+        return time.monotonic() - t0
+
+
+def _hotplug_steps(ctx):
+    ctx.vm.wait_for(SWITCH_MARKER, timeout=scenarios.MARKER_TIMEOUT, partial=True)
+    t = time.monotonic()
+    ctx.vm.hotplug_disk(_late_disk(ctx.work), "late0", serial="late0")
+    ctx.hotplug_after = time.monotonic() - t
+
+
+def _jobs(check):
+    return {"ticker": TICKER_JOB, "check": CHECK_JOB} if check else {"ticker": TICKER_JOB}
+
+
+SCENARIOS = [
+    HandoffScenario("handoff-stacked", "raid-luks-lvm",
+                    lambda b: usr_content(b, jobs=_jobs(True), check=STACKED_CHECK),
+                    check_stacked),
+    HandoffScenario("handoff-hotplug", "plain",
+                    lambda b: usr_content(b, jobs=_jobs(True), check=HOTPLUG_CHECK,
+                                          udevd=True),
+                    check_hotplug, steps=_hotplug_steps),
+    HandoffScenario("handoff-ladder", "plain",
+                    lambda b: usr_content(b, init=FOREIGN_INIT, baton=False, jobs=_jobs(False)),
+                    check_ladder, append="init=/usr/sbin/baton"),
+    HandoffScenario("handoff-corrupt", "plain",
+                    lambda b: usr_content(b, jobs=_jobs(True), check=STACKED_CHECK, files={
+                        "lib/baton-test/corrupt/baton": cpio.Data(CORRUPTING_WRAPPER, 0o755)}),
+                    check_corrupt, append="init=/usr/lib/baton-test/corrupt/baton"),
+    HandoffScenario("handoff-foreign", "plain",
+                    lambda b: usr_content(b, init=FOREIGN_INIT, jobs=_jobs(False)),
+                    check_foreign),
+]
+
+BY_NAME = {s.name: s for s in SCENARIOS}
