@@ -42,6 +42,95 @@ void Warn(const ToolContext& ctx, const std::string& line) {
   (void)ctx.kernel.Write(console->get(), text.data(), text.size());
 }
 
+// An md array as md-add sees it. NAME empty: no array found.
+struct MdArray {
+  std::string name;               // kernel name, "md127"
+  std::string state;              // md/array_state: inactive, read-auto, clean, active, …
+  int degraded = -1;              // md/degraded: members missing, -1 unknown
+  bool started_degraded = false;  // md-run-degraded started it
+  bool has_member = false;        // md/dev-KNAME of the member exists
+
+  bool running() const {
+    return !name.empty() && !state.empty() && state != "inactive" && state != "clear";
+  }
+  bool wants_late_member() const {
+    return running() && degraded > 0 && started_degraded && !has_member;
+  }
+  std::string device() const { return absl::StrCat("/dev/", name); }
+};
+
+// The kernel name of DEVNAME ("/dev/vdb" → "vdb"), following a link (a
+// /dev/disk/... path given by hand).
+std::string KernelName(const ToolContext& ctx, const std::string& devname) {
+  absl::StatusOr<std::string> target = ctx.kernel.ReadLink(devname);
+  return Basename(target.ok() ? *target : devname);
+}
+
+bool Exists(const ToolContext& ctx, const std::string& path) { return ctx.kernel.Stat(path).ok(); }
+
+// The array whose UUID is ARRAY_UUID (any form: SameUuid), found through the
+// by-id links; MEMBER_KNAME is checked for membership.
+MdArray FindMdArray(const ToolContext& ctx, const Stage1Files& files, const std::string& array_uuid,
+                    const std::string& member_kname) {
+  MdArray array;
+  if (array_uuid.empty()) return array;
+  absl::StatusOr<std::vector<std::string>> links = ctx.kernel.ListDir(kDiskByIdDir);
+  if (!links.ok()) return array;
+  constexpr absl::string_view kPrefix = "md-uuid-";
+  for (const std::string& link : *links) {
+    if (!absl::StartsWith(link, kPrefix) ||
+        !SameUuid(absl::string_view(link).substr(kPrefix.size()), array_uuid)) {
+      continue;
+    }
+    absl::StatusOr<std::string> target = ctx.kernel.ReadLink(absl::StrCat(kDiskByIdDir, "/", link));
+    if (!target.ok()) continue;
+    array.name = Basename(*target);
+    break;
+  }
+  if (array.name.empty()) return array;
+  const std::string md_dir = absl::StrCat(files.sys_block, "/", array.name, "/md");
+  absl::StatusOr<std::string> state = ctx.kernel.ReadFile(absl::StrCat(md_dir, "/array_state"));
+  if (state.ok()) array.state = std::string(absl::StripAsciiWhitespace(*state));
+  array.degraded = ReadSysInt(ctx, absl::StrCat(md_dir, "/degraded"));
+  array.started_degraded = Exists(ctx, absl::StrCat(kMdStartedDegradedDir, "/", array.name));
+  array.has_member = Exists(ctx, absl::StrCat(md_dir, "/dev-", member_kname));
+  return array;
+}
+
+// Runs ARGV; true when it exited 0. A failure is logged.
+bool RunMdadm(const ToolContext& ctx, const std::vector<std::string>& argv) {
+  absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
+  if (!exit.ok()) {
+    ctx.Log(absl::StrCat("cannot run ", JoinArgv(argv), ": ", exit.status().message()));
+    return false;
+  }
+  if (!Succeeded(*exit)) {
+    ctx.Log(absl::StrCat(JoinArgv(argv), " failed (", DescribeExit(*exit), ")"));
+    return false;
+  }
+  return true;
+}
+
+// Puts MEMBER back into ARRAY, running degraded (see assemble.h).
+int AddLateMember(const ToolContext& ctx, const MdArray& array, const std::string& member) {
+  const std::string device = array.device();
+  if (array.state == "read-auto") {
+    // A failure is not fatal: the kernel also leaves auto-read-only on an add.
+    (void)RunMdadm(ctx, {"mdadm", "--readwrite", device});
+  }
+  if (RunMdadm(ctx, {"mdadm", "--re-add", device, member})) {
+    ctx.Log(absl::StrCat("re-added ", member, " to ", device, " (it was running degraded)"));
+    return 0;
+  }
+  if (RunMdadm(ctx, {"mdadm", "--add", device, member})) {
+    ctx.Log(absl::StrCat("added ", member, " to ", device,
+                         " (it was running degraded; a re-add was refused, so md rebuilds it)"));
+    return 0;
+  }
+  ctx.Log(absl::StrCat("cannot put ", member, " back into ", device));
+  return 1;
+}
+
 }  // namespace
 
 int MdAdd(const ToolContext& ctx, const Stage1Files& files, const Env& member) {
@@ -66,6 +155,14 @@ int MdAdd(const ToolContext& ctx, const Stage1Files& files, const Env& member) {
     ctx.Log(absl::StrCat("not assembling ", d.member, ": ", d.reason));
     return 0;
   }
+  const std::string kname = KernelName(ctx, d.member);
+  MdArray array = FindMdArray(ctx, files, d.array_uuid, kname);
+  if (array.has_member) {
+    ctx.Log(absl::StrCat(d.member, " is in ", array.device(), " already"));
+    return 0;
+  }
+  if (array.wants_late_member()) return AddLateMember(ctx, array, d.member);
+
   std::vector<std::string> argv = {"mdadm", "--incremental", d.member};
   absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
   if (!exit.ok()) {
@@ -74,6 +171,10 @@ int MdAdd(const ToolContext& ctx, const Stage1Files& files, const Env& member) {
   }
   if (!Succeeded(*exit)) {
     ctx.Log(absl::StrCat(JoinArgv(argv), " failed (", DescribeExit(*exit), ")"));
+    // md-run-degraded may have started the array while mdadm ran; then
+    // --incremental refuses this member ("not adding ... to active array").
+    array = FindMdArray(ctx, files, d.array_uuid, kname);
+    if (array.wants_late_member()) return AddLateMember(ctx, array, d.member);
     return 1;
   }
   ctx.Log(absl::StrCat("added ", d.member, " to its array",
@@ -111,6 +212,18 @@ int MdRunDegraded(const ToolContext& ctx, const Stage1Files& files,
   } else {
     Warn(ctx, absl::StrCat("WARNING: starting ", device,
                            " degraded (its member count is unknown: no ", md_dir, ")"));
+  }
+
+  // Recorded before mdadm runs: a member that arrives while it runs finds the
+  // record when its own --incremental is refused.
+  const std::string record = absl::StrCat(kMdStartedDegradedDir, "/", name);
+  absl::Status recorded = ctx.kernel.MkdirAll(kMdStartedDegradedDir);
+  if (recorded.ok()) {
+    recorded = ctx.kernel.WriteFile(record, absl::StrCat(device, " started degraded\n"), 0644);
+  }
+  if (!recorded.ok()) {
+    const std::string why = "a member that comes late will not be put back";
+    ctx.Log(absl::StrCat("cannot record ", record, " (", why, "): ", recorded.message()));
   }
 
   std::vector<std::string> argv = {"mdadm", "--run", device};

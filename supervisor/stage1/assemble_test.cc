@@ -86,6 +86,130 @@ TEST_F(AssembleTest, MdAddFailureReportsTheStatus) {
   EXPECT_THAT(Log(), HasSubstr("mdadm --incremental /dev/vdb failed (exit status 1)"));
 }
 
+// The member's array, md127, as the uevent bridge and the kernel show it.
+class MdAddArrayTest : public AssembleTest {
+ protected:
+  MdAddArrayTest() {
+    EXPECT_TRUE(kernel_.MkdirAll("/dev/disk/by-id").ok());
+    EXPECT_TRUE(
+        kernel_.Symlink("../../md127", std::string("/dev/disk/by-id/md-uuid-") + kMdUuid).ok());
+    EXPECT_TRUE(kernel_.Symlink("../../vdb", "/dev/disk/by-id/virtio-disk1").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/block/md127/md/dev-vda").ok());
+  }
+  // The array running with STATE, MISSING members missing.
+  void Running(const std::string& state, int missing) {
+    ASSERT_TRUE(kernel_.WriteFile("/sys/block/md127/md/array_state", state + "\n").ok());
+    ASSERT_TRUE(
+        kernel_.WriteFile("/sys/block/md127/md/degraded", std::to_string(missing) + "\n").ok());
+  }
+  void StartedDegradedByBaton() {
+    ASSERT_TRUE(kernel_.MkdirAll(kMdStartedDegradedDir).ok());
+    ASSERT_TRUE(kernel_.WriteFile(std::string(kMdStartedDegradedDir) + "/md127", "").ok());
+  }
+
+  // kMember's array UUID, as mdadm writes it.
+  static constexpr char kMdUuid[] = "1a2b3c4d:5e6f7a8b:9c0d1e2f:3a4b5c6d";
+};
+
+TEST_F(MdAddArrayTest, NewMemberOfAnInactiveArrayRunsIncremental) {
+  ASSERT_TRUE(kernel_.WriteFile("/sys/block/md127/md/array_state", "inactive\n").ok());
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--incremental", "/dev/vdb"}));
+  EXPECT_THAT(Log(), HasSubstr("added /dev/vdb to its array"));
+}
+
+TEST_F(MdAddArrayTest, LateMemberOfAnArrayStartedDegradedIsPutBack) {
+  Running("read-auto", 1);
+  StartedDegradedByBaton();
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--readwrite", "/dev/md127"},
+                                     Argv{"/sbin/mdadm", "--re-add", "/dev/md127", "/dev/vdb"}));
+  EXPECT_THAT(Log(), HasSubstr("re-added /dev/vdb to /dev/md127"));
+}
+
+TEST_F(MdAddArrayTest, RefusedReAddFallsBackToAdd) {
+  Running("read-auto", 1);
+  StartedDegradedByBaton();
+  exit_statuses_ = {0, 1, 0};  // --readwrite, --re-add refused, --add
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--readwrite", "/dev/md127"},
+                                     Argv{"/sbin/mdadm", "--re-add", "/dev/md127", "/dev/vdb"},
+                                     Argv{"/sbin/mdadm", "--add", "/dev/md127", "/dev/vdb"}));
+  EXPECT_THAT(Log(), HasSubstr("mdadm --re-add /dev/md127 /dev/vdb failed (exit status 1)"));
+  EXPECT_THAT(Log(), HasSubstr("added /dev/vdb to /dev/md127 (it was running degraded; a re-add "
+                               "was refused, so md rebuilds it)"));
+}
+
+TEST_F(MdAddArrayTest, ReadWriteArrayIsNotSwitched) {
+  Running("clean", 1);
+  StartedDegradedByBaton();
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--re-add", "/dev/md127", "/dev/vdb"}));
+}
+
+TEST_F(MdAddArrayTest, NeitherReAddNorAddIsAFailure) {
+  Running("clean", 1);
+  StartedDegradedByBaton();
+  exit_statuses_ = {1, 1};
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 1);
+  EXPECT_EQ(kernel_.spawned().size(), 2u);
+  EXPECT_THAT(Log(), HasSubstr("cannot put /dev/vdb back into /dev/md127"));
+}
+
+TEST_F(MdAddArrayTest, MemberGivenAsALinkIsFound) {
+  Running("clean", 1);
+  StartedDegradedByBaton();
+  Env member = kMember;
+  member[0].second = "/dev/disk/by-id/virtio-disk1";
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/block/md127/md/dev-vdb").ok());
+  EXPECT_EQ(MdAdd(ctx_, files_, member), 0);
+  EXPECT_TRUE(kernel_.spawned().empty());
+}
+
+TEST_F(MdAddArrayTest, MemberAlreadyInTheArrayIsLeftAlone) {
+  Running("clean", 0);
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/block/md127/md/dev-vdb").ok());
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_TRUE(kernel_.spawned().empty());
+  EXPECT_THAT(Log(), HasSubstr("/dev/vdb is in /dev/md127 already"));
+}
+
+TEST_F(MdAddArrayTest, DegradedArrayBatonDidNotStartIsLeftToMdadm) {
+  // A member failed, or someone ran the array by hand: mdadm's policy decides.
+  Running("clean", 1);
+  exit_statuses_ = {2};
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 1);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--incremental", "/dev/vdb"}));
+}
+
+TEST_F(MdAddArrayTest, CompleteArrayIsLeftToMdadm) {
+  // A spare, or a stale member of an array that has all its members.
+  Running("clean", 0);
+  StartedDegradedByBaton();
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--incremental", "/dev/vdb"}));
+}
+
+TEST_F(MdAddArrayTest, ArrayStartedDegradedWhileIncrementalRan) {
+  ASSERT_TRUE(kernel_.WriteFile("/sys/block/md127/md/array_state", "inactive\n").ok());
+  kernel_.set_spawn_hook([this](pid_t pid, const sys::SpawnRequest& req) {
+    int status = 0;
+    if (req.argv[1] == "--incremental") {
+      // md-run-degraded ran the array meanwhile; mdadm refuses the member.
+      Running("read-auto", 1);
+      StartedDegradedByBaton();
+      status = 2;
+    }
+    kernel_.Exit(pid, status);
+  });
+  EXPECT_EQ(MdAdd(ctx_, files_, kMember), 0);
+  EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--incremental", "/dev/vdb"},
+                                     Argv{"/sbin/mdadm", "--readwrite", "/dev/md127"},
+                                     Argv{"/sbin/mdadm", "--re-add", "/dev/md127", "/dev/vdb"}));
+  EXPECT_THAT(Log(), HasSubstr("mdadm --incremental /dev/vdb failed (exit status 2)"));
+  EXPECT_THAT(Log(), HasSubstr("re-added /dev/vdb to /dev/md127"));
+}
+
 class MdRunDegradedTest : public AssembleTest {
  protected:
   MdRunDegradedTest() {
@@ -105,6 +229,8 @@ TEST_F(MdRunDegradedTest, WarnsOnTheConsoleAndRuns) {
   EXPECT_EQ(kernel_.terminal_output("/dev/console"), warning);
   EXPECT_THAT(Log(), HasSubstr(warning));
   EXPECT_THAT(Log(), HasSubstr("/dev/md127 is running with 1 member missing"));
+  // md-add puts a member that comes late back into this array.
+  EXPECT_TRUE(kernel_.ReadFile(std::string(kMdStartedDegradedDir) + "/md127").ok());
 }
 
 TEST_F(MdRunDegradedTest, FollowsTheMdLink) {
@@ -114,6 +240,7 @@ TEST_F(MdRunDegradedTest, FollowsTheMdLink) {
   EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--run", "/dev/md/root"}));
   EXPECT_THAT(kernel_.terminal_output("/dev/console"),
               HasSubstr("starting /dev/md/root degraded: 1 of 2 members"));
+  EXPECT_TRUE(kernel_.ReadFile(std::string(kMdStartedDegradedDir) + "/md127").ok());
 }
 
 TEST_F(MdRunDegradedTest, UnknownArrayStillRunsWithAWarning) {
