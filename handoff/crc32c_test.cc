@@ -36,5 +36,25 @@ TEST(Crc32cTest, SlicedMatchesBitwiseAtEveryLengthAndAlignment) {
   }
 }
 
+TEST(Crc32cTest, InterleavedStripesMatchTableAroundRoundSizes) {
+  // Rounds are 3 x 8 KiB: lengths just under, at and over one and two
+  // rounds, at odd alignments, against the table version.
+  std::string data;
+  uint32_t seed = 99;
+  for (int i = 0; i < 3 * 3 * 8192 + 64; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    data.push_back(static_cast<char>(seed >> 16));
+  }
+  for (size_t start : {0, 1, 5}) {
+    for (size_t len : {3 * 8192 - 1, 3 * 8192, 3 * 8192 + 1, 3 * 8192 + 13, 6 * 8192 - 8, 6 * 8192,
+                       6 * 8192 + 7, 9 * 8192}) {
+      absl::string_view piece = absl::string_view(data).substr(start, len);
+      ASSERT_EQ(piece.size(), len);
+      EXPECT_EQ(Crc32c(piece), SoftwareCrc32c(piece)) << start << "+" << len;
+    }
+  }
+  EXPECT_EQ(Crc32c(std::string(3 * 8192, '\0')), BitwiseCrc32c(std::string(3 * 8192, '\0')));
+}
+
 }  // namespace
 }  // namespace baton::handoff
