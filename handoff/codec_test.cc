@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "handoff/crc32c.h"
 #include "handoff/golden_v1.h"
+#include "handoff/golden_v2.h"
 #include "handoff/version.h"
 
 namespace baton::handoff {
@@ -42,6 +43,7 @@ TEST(CodecTest, RoundTripKeepsEveryField) {
   h.mutable_instances(0)->set_failed(true);
   h.mutable_instances(0)->set_failure("respawning too fast");
   h.mutable_supervisor_log()->set_dropped(9);
+  h.mutable_supervisor_log()->set_packed_lines(GoldenV2().supervisor_log().packed_lines());
   h.mutable_fds(0)->set_dev(0x803);
   h.mutable_fds(0)->set_ino(4242);
   DecodeResult r = Decode(MustEncode(h));

@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "handoff/codec.h"
+#include "handoff/log_pack.h"
 #include "handoff/memfd.h"
 #include "handoff/secrets.h"
 #include "sys/status_macros.h"
@@ -64,16 +65,15 @@ std::string StreamName(absl::string_view job, absl::string_view instance) {
 void CopyRing(const supervisor::LogRing::StreamSnapshot& s, LogRing* out) {
   out->set_job(s.job);
   out->set_instance(s.instance);
+  size_t bytes = s.partial.size() + 12;
+  for (const supervisor::LogLine& line : s.lines) bytes += line.text.size() + 12;
+  out->mutable_packed_lines()->reserve(bytes);
   for (const supervisor::LogLine& line : s.lines) {
-    handoff::LogLine* l = out->add_lines();
-    l->set_since_start_ns(absl::ToInt64Nanoseconds(line.since_start));
-    l->set_text(line.text);
+    AppendLogLine(out, absl::ToInt64Nanoseconds(line.since_start), line.text);
   }
   if (!s.partial.empty()) {
-    handoff::LogLine* l = out->add_lines();
-    l->set_since_start_ns(s.lines.empty() ? 0
-                                          : absl::ToInt64Nanoseconds(s.lines.back().since_start));
-    l->set_text(s.partial);
+    AppendLogLine(out, s.lines.empty() ? 0 : absl::ToInt64Nanoseconds(s.lines.back().since_start),
+                  s.partial);
   }
   out->set_dropped(s.dropped);
 }

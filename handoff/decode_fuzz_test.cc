@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
 
-std::string ReadGolden() {
-  std::ifstream in("tests/golden/handoff-v1.bin", std::ios::binary);
+std::string ReadGolden(const std::string& name) {
+  std::ifstream in("tests/golden/" + name, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -41,8 +41,10 @@ std::string Refit(std::string frame) {
   return frame;
 }
 
-TEST(DecodeFuzzTest, MutatedGoldensNeverCrash) {
-  std::string golden = ReadGolden();
+class DecodeFuzzTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DecodeFuzzTest, MutatedGoldensNeverCrash) {
+  std::string golden = ReadGolden(GetParam());
   ASSERT_GT(golden.size(), 16u);
   int runs = 0;
   for (size_t n = 0; n <= golden.size(); n += 97, ++runs) Feed(golden.substr(0, n));
@@ -67,5 +69,9 @@ TEST(DecodeFuzzTest, MutatedGoldensNeverCrash) {
   Feed(std::string(golden.size(), '\0'));
   EXPECT_GT(runs, 4000);
 }
+
+// Every format's golden: format 2's packed log lines meet the damage too.
+INSTANTIATE_TEST_SUITE_P(Goldens, DecodeFuzzTest,
+                         ::testing::Values("handoff-v1.bin", "handoff-v2.bin"));
 
 }  // namespace

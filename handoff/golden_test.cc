@@ -1,14 +1,19 @@
 // Every released format's golden encoding must keep decoding with today's
 // reader, to the same values (tests/golden/README.md).
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "handoff/codec.h"
 #include "handoff/golden_v1.h"
+#include "handoff/golden_v2.h"
+#include "handoff/log_pack.h"
 
 namespace baton::handoff {
 namespace {
@@ -19,6 +24,15 @@ std::string ReadGolden(const std::string& name) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+std::vector<std::pair<int64_t, std::string>> Lines(const LogRing& ring) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  ForEachLogLine(ring, [&](int64_t ns, absl::string_view text) { out.emplace_back(ns, text); });
+  return out;
+}
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
 
 TEST(GoldenTest, V1DecodesToKnownValues) {
   std::string bytes = ReadGolden("handoff-v1.bin");
@@ -43,6 +57,9 @@ TEST(GoldenTest, V1DecodesToKnownValues) {
   EXPECT_EQ(h.events(1).env(1).value(), "linux_raid_member");
   EXPECT_EQ(h.logs(0).dropped(), 3u);
   EXPECT_EQ(h.supervisor_log().lines(1).text(), "switching root to /root");
+  // Today's reader sees format 1's lines through ForEachLogLine.
+  EXPECT_THAT(Lines(h.logs(0)), ElementsAre(Pair(901000000, "mdmon: monitoring md0"),
+                                            Pair(1500000000, "mdmon: md0 clean")));
   ASSERT_EQ(h.uevents_size(), 1);
   EXPECT_EQ(h.uevents(0).datagram().size(), 105u);
   EXPECT_EQ(h.uevents(0).datagram().substr(0, 4), std::string("add@"));
@@ -61,6 +78,51 @@ TEST(GoldenTest, V1EncodingIsStable) {
   absl::StatusOr<std::string> bytes = Encode(GoldenV1());
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ(*bytes, ReadGolden("handoff-v1.bin"));
+}
+
+TEST(GoldenTest, V2DecodesToKnownValues) {
+  std::string bytes = ReadGolden("handoff-v2.bin");
+  ASSERT_FALSE(bytes.empty());
+  DecodeResult r = Decode(bytes);
+  ASSERT_TRUE(r.ok()) << r.stateless_reason;
+  EXPECT_THAT(r.warnings, ::testing::IsEmpty());
+  const Handoff& h = *r.handoff;
+  EXPECT_EQ(h.format_version(), 2u);
+  EXPECT_EQ(h.min_reader_version(), 2u);
+  EXPECT_EQ(h.producer_build(), "baton 0.1.0");
+  ASSERT_EQ(h.timestamps_size(), 7);
+  EXPECT_EQ(h.timestamps(5).name(), "exec");
+  ASSERT_EQ(h.instances_size(), 3);
+  EXPECT_EQ(h.instances(0).pid(), 212);
+  EXPECT_EQ(h.events(1).env(1).value(), "linux_raid_member");
+  ASSERT_EQ(h.logs_size(), 1);
+  EXPECT_EQ(h.logs(0).dropped(), 3u);
+  EXPECT_EQ(h.logs(0).lines_size(), 0);
+  EXPECT_THAT(Lines(h.logs(0)), ElementsAre(Pair(901000000, "mdmon: monitoring md0"),
+                                            Pair(1500000000, "mdmon: md0 clean")));
+  EXPECT_THAT(Lines(h.supervisor_log()),
+              ElementsAre(Pair(1000, "baton 0.1.0 starting in the initramfs"),
+                          Pair(1860000000, "switching root to /root")));
+  EXPECT_EQ(h.uevents(0).datagram().size(), 105u);
+  EXPECT_EQ(h.fds(1).role(), "log-pipe:mdmon/md0");
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(GoldenV2(), h)) << diff;
+}
+
+TEST(GoldenTest, V2EncodingIsStable) {
+  absl::StatusOr<std::string> bytes = Encode(GoldenV2());
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, ReadGolden("handoff-v2.bin"));
+}
+
+TEST(GoldenTest, V2PackedLinesAreWhatLogPackWrites) {
+  // The golden's literal bytes and today's writer agree.
+  LogRing ring;
+  AppendLogLine(&ring, 901000000, "mdmon: monitoring md0");
+  AppendLogLine(&ring, 1500000000, "mdmon: md0 clean");
+  EXPECT_EQ(ring.packed_lines(), GoldenV2().logs(0).packed_lines());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "handoff/log_pack.h"
 
 namespace baton::handoff {
 namespace {
@@ -107,10 +108,10 @@ HandoffStatus ToProto(const StatusReport& report) {
       job->set_outcome(inst.pid() > 0 ? "carried" : "not running");
     }
   }
-  uint64_t lines = h.supervisor_log().lines_size();
+  uint64_t lines = LogLineCount(h.supervisor_log());
   uint64_t dropped = h.supervisor_log().dropped();
   for (const LogRing& ring : h.logs()) {
-    lines += ring.lines_size();
+    lines += LogLineCount(ring);
     dropped += ring.dropped();
   }
   s.set_log_lines(lines);

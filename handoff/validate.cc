@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "handoff/log_pack.h"
 #include "handoff/secrets.h"
 
 namespace baton::handoff {
@@ -48,11 +49,34 @@ void CleanEnv(RepeatedPtrField<KeyValue>* env, Owner owner, std::vector<std::str
   }
 }
 
+// Format-2 packed lines: one pass that reads them in place; only a ring with
+// an over-long line or damaged bytes is rewritten. Returns the lines skipped
+// for their length.
+int CleanPackedLines(LogRing* ring, std::vector<std::string>* warnings) {
+  PackedLogReader reader(ring->packed_lines());
+  int too_long = 0;
+  for (PackedLogLine line; reader.Next(&line);) too_long += line.text.size() > kMaxLogLineBytes;
+  if (too_long == 0 && !reader.damaged()) return 0;
+  if (reader.damaged()) {
+    warnings->push_back(absl::StrCat("log ", Name(ring->job(), ring->instance()),
+                                     ": packed lines damaged at byte ", reader.offset(), " of ",
+                                     ring->packed_lines().size(), ", the rest skipped"));
+  }
+  std::string kept;
+  PackedLogReader again(ring->packed_lines());
+  for (PackedLogLine line; again.Next(&line);) {
+    if (line.text.size() <= kMaxLogLineBytes) PackLogLine(&kept, line.since_start_ns, line.text);
+  }
+  ring->set_packed_lines(std::move(kept));
+  return too_long;
+}
+
 void CleanRing(LogRing* ring, std::vector<std::string>* warnings) {
   int before = ring->lines_size();
   KeepIf(ring->mutable_lines(),
          [](const LogLine& line) { return line.text().size() <= kMaxLogLineBytes; });
   int skipped = before - ring->lines_size();
+  skipped += CleanPackedLines(ring, warnings);
   if (skipped > 0) {
     ring->set_dropped(ring->dropped() + skipped);
     warnings->push_back(absl::StrCat("log ", Name(ring->job(), ring->instance()), ": ", skipped,

@@ -11,8 +11,10 @@
 //    in a warning; env entries with an empty key → dropped.
 //  * events: empty name → skipped; env as for instances.
 //  * log rings: a ring without a job but with an instance name → skipped;
-//    a line over kMaxLogLineBytes → skipped (counted into `dropped`); the
-//    same for the supervisor's ring.
+//    a line over kMaxLogLineBytes → skipped (counted into `dropped`); packed
+//    lines (handoff/log_pack.h) cut off or overlong → that line and the rest
+//    of the ring's packed lines skipped, with a warning; the same for the
+//    supervisor's ring.
 //  * uevents: an empty datagram, one over kMaxUeventBytes, or a group other
 //    than 1 (kernel) or 2 (udevd) → skipped.
 //  * fds: an empty role or an index seen before → skipped.

@@ -1,9 +1,12 @@
 #include "handoff/validate.h"
 
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "handoff/log_pack.h"
 
 namespace baton::handoff {
 namespace {
@@ -103,6 +106,59 @@ TEST(ValidateTest, OversizedLogLinesCountedAsDropped) {
   EXPECT_THAT(w, Contains(HasSubstr("log chatty: 1 lines over")));
   EXPECT_THAT(w, Contains(HasSubstr("log supervisor: 1 lines over")));
   EXPECT_THAT(w, Contains(HasSubstr("without a job skipped")));
+}
+
+std::vector<std::string> Texts(const LogRing& ring) {
+  std::vector<std::string> texts;
+  ForEachLogLine(ring, [&](int64_t, absl::string_view text) { texts.emplace_back(text); });
+  return texts;
+}
+
+TEST(ValidateTest, OversizedPackedLinesCountedAsDropped) {
+  Handoff h;
+  LogRing* ring = h.add_logs();
+  ring->set_job("chatty");
+  ring->set_dropped(2);
+  AppendLogLine(ring, 1, "ok");
+  AppendLogLine(ring, 2, std::string(kMaxLogLineBytes + 1, 'x'));
+  AppendLogLine(ring, 3, std::string(kMaxLogLineBytes, 'y'));
+  AppendLogLine(h.mutable_supervisor_log(), 4, std::string(kMaxLogLineBytes + 1, 'z'));
+  AppendLogLine(h.mutable_supervisor_log(), 5, "fine");
+  std::vector<std::string> w = Sanitize(&h);
+  EXPECT_THAT(Texts(h.logs(0)), ::testing::ElementsAre("ok", std::string(kMaxLogLineBytes, 'y')));
+  EXPECT_EQ(h.logs(0).dropped(), 3u);
+  EXPECT_THAT(Texts(h.supervisor_log()), ::testing::ElementsAre("fine"));
+  EXPECT_EQ(h.supervisor_log().dropped(), 1u);
+  EXPECT_THAT(w, Contains(HasSubstr("log chatty: 1 lines over")));
+  EXPECT_THAT(w, Contains(HasSubstr("log supervisor: 1 lines over")));
+}
+
+TEST(ValidateTest, DamagedPackedLinesKeepWhatReadsAndSkipTheRest) {
+  Handoff h;
+  LogRing* ring = h.add_logs();
+  ring->set_job("cut");
+  ring->set_instance("i");
+  AppendLogLine(ring, 1, "one");
+  AppendLogLine(ring, 2, "two");
+  size_t good = ring->packed_lines().size();
+  AppendLogLine(ring, 3, "three is cut off");
+  ring->mutable_packed_lines()->resize(ring->packed_lines().size() - 4);
+  std::vector<std::string> w = Sanitize(&h);
+  EXPECT_THAT(Texts(h.logs(0)), ::testing::ElementsAre("one", "two"));
+  EXPECT_EQ(h.logs(0).packed_lines().size(), good);
+  EXPECT_THAT(w,
+              ::testing::ElementsAre(absl::StrCat("log cut/i: packed lines damaged at byte ", good,
+                                                  " of ", good + 21, ", the rest skipped")));
+}
+
+TEST(ValidateTest, CleanPackedLinesUntouched) {
+  Handoff h;
+  LogRing* ring = h.add_logs();
+  ring->set_job("quiet");
+  AppendLogLine(ring, 1, "a");
+  std::string before = ring->packed_lines();
+  EXPECT_THAT(Sanitize(&h), IsEmpty());
+  EXPECT_EQ(h.logs(0).packed_lines(), before);
 }
 
 TEST(ValidateTest, BadUeventsFdsAndTimestampsSkipped) {

@@ -21,12 +21,17 @@
 
 namespace baton::handoff {
 
+// Formats:
+//  1  the first release.
+//  2  log lines packed into LogRing.packed_lines (handoff/log_pack.h);
+//     min_reader_version 2, as a format-1 reader would drop every line.
+//
 // The format this build writes.
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
 // The oldest reader that understands what this build writes.
-inline constexpr uint32_t kMinReaderVersion = 1;
+inline constexpr uint32_t kMinReaderVersion = 2;
 // The newest format this build reads.
-inline constexpr uint32_t kReaderVersion = 1;
+inline constexpr uint32_t kReaderVersion = 2;
 // This build, as written into producer_build and shown by handoff-status.
 inline constexpr char kProducerBuild[] = "baton 0.1.0";
 

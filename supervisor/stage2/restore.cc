@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "handoff/codec.h"
 #include "handoff/collect.h"
+#include "handoff/log_pack.h"
 #include "handoff/memfd.h"
 
 namespace baton::stage2 {
@@ -97,9 +98,9 @@ supervisor::LogRing::StreamSnapshot ToStream(const handoff::LogRing& ring) {
   s.job = ring.job();
   s.instance = ring.instance();
   s.dropped = ring.dropped();
-  for (const handoff::LogLine& line : ring.lines()) {
-    s.lines.push_back({absl::Nanoseconds(line.since_start_ns()), line.text()});
-  }
+  handoff::ForEachLogLine(ring, [&s](int64_t since_start_ns, absl::string_view text) {
+    s.lines.push_back({absl::Nanoseconds(since_start_ns), std::string(text)});
+  });
   return s;
 }
 

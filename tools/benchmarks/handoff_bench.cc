@@ -2,10 +2,9 @@
 //
 // Builds a handoff the size of a busy initramfs: 200 job instances (8 env
 // entries and 3 exit records each), 10,000 log lines (50 per job ring, the
-// rest in the supervisor's ring), 500 events and 1,000 queued uevents of
-// about 300 bytes, then encodes (frame + CRC-32C) and decodes it (CRC,
-// parse, per-item validation) for several rounds and prints the medians and
-// the encoded size.
+// rest in the supervisor's ring; packed as collect.cc writes them), 500 events and 1,000 queued
+// uevents of about 300 bytes, then encodes (frame + CRC-32C) and decodes it (CRC, parse, per-item
+// validation) for several rounds and prints the medians and the encoded size.
 //
 // The machines are shared: besides the wall-clock median it prints the
 // fastest round and the median thread CPU time, which other processes on
@@ -23,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "handoff/codec.h"
+#include "handoff/log_pack.h"
 
 namespace baton::handoff {
 namespace {
@@ -69,16 +69,15 @@ Handoff BigHandoff() {
     ring->set_job(inst->job());
     ring->set_instance(inst->instance());
     for (int l = 0; l < 50; ++l, ++line) {
-      LogLine* ll = ring->add_lines();
-      ll->set_since_start_ns(t + line * 1000);
-      ll->set_text(absl::StrCat(inst->job(), ": a typical log line number ", l,
-                                " with some detail about a device"));
+      AppendLogLine(ring, t + line * 1000,
+                    absl::StrCat(inst->job(), ": a typical log line number ", l,
+                                 " with some detail about a device"));
     }
   }
   while (line < 10000) {
-    LogLine* ll = h.mutable_supervisor_log()->add_lines();
-    ll->set_since_start_ns(t + line * 1000);
-    ll->set_text(absl::StrCat("baton: supervisor line ", line++));
+    AppendLogLine(h.mutable_supervisor_log(), t + line * 1000,
+                  absl::StrCat("baton: supervisor line ", line));
+    ++line;
   }
   for (int e = 0; e < 500; ++e) {
     Event* ev = h.add_events();
@@ -148,6 +147,16 @@ int main() {
     if (!result.ok() || !result.warnings.empty() || result.handoff->instances_size() != 200) {
       std::fprintf(stderr, "decode: %s\n", result.stateless_reason.c_str());
       return 1;
+    }
+    if (r == 0) {  // outside the timed part: everything came back
+      size_t lines = LogLineCount(result.handoff->supervisor_log());
+      for (const LogRing& ring : result.handoff->logs()) lines += LogLineCount(ring);
+      if (lines != 10000 || result.handoff->uevents_size() != 1000 ||
+          result.handoff->events_size() != 500) {
+        std::fprintf(stderr, "decode: %zu log lines, %d uevents, %d events\n", lines,
+                     result.handoff->uevents_size(), result.handoff->events_size());
+        return 1;
+      }
     }
     size = bytes->size();
     enc_ms.push_back(absl::ToDoubleMilliseconds(t1 - t0));
