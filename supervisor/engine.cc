@@ -101,9 +101,26 @@ struct Engine::Instance {
   std::vector<std::string> stop_on_events;  // the event names stop_on mentions
 };
 
+namespace {
+
+// Orders (job, instance) keys and finds them by string_views, so a lookup
+// copies no strings.
+struct KeyLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    int c = absl::string_view(a.first).compare(absl::string_view(b.first));
+    return c < 0 || (c == 0 && absl::string_view(a.second) < absl::string_view(b.second));
+  }
+};
+using KeyRef = std::pair<absl::string_view, absl::string_view>;
+
+}  // namespace
+
 class Engine::Impl {
  public:
   using Key = std::pair<std::string, std::string>;
+  using InstanceMap = std::map<Key, std::unique_ptr<Instance>, KeyLess>;
 
   Impl(ProcessRunner& runner, Clock& clock, std::deque<Event>& history)
       : runner_(runner), clock_(clock), history_(history) {}
@@ -132,10 +149,15 @@ class Engine::Impl {
   Instance* ByPid(pid_t pid) const;
   InstanceInfo Info(const Instance& in) const;
   void Queue(Instance& in);
-  // Starts the instance that ENV names and returns it; null (and nothing
-  // changes) when it already has goal start. *NAME gets the instance name.
-  Instance* StartInstance(JobEntry& entry, const Env& env, std::string* name);
-  void Dispatch(Event& event);
+  // Starts the instance NAME of ENTRY's job (made when new) with ENV and
+  // returns it; null (and nothing changes) when it already has goal start.
+  Instance* StartInstance(JobEntry& entry, absl::string_view name, Env env);
+  // The instance name ENTRY's `instance` stanza gives for START_ENV (the
+  // job's env, then START_ENV, as in the process environment).
+  static std::string InstanceName(const jobs::JobConfig& config, const Env& start_env);
+  // The same for the environment START_ON would give, without building it.
+  static std::string InstanceName(const jobs::JobConfig& config, const ExprState& start_on);
+  void Dispatch(const Event& event);
   // One transition of IN. Returns true when the instance is to be forgotten.
   bool Step(Instance& in);
   void BeginRun(Instance& in);
@@ -150,7 +172,7 @@ class Engine::Impl {
   // EXPR mentions, so that Dispatch offers an event only to the instances
   // and jobs that name it (at most a few, among hundreds).
   void SetStopOn(Instance& in, const jobs::EventExpr* expr);
-  void Forget(std::map<std::pair<std::string, std::string>, std::unique_ptr<Instance>>::iterator it);
+  void Forget(InstanceMap::iterator it);
   void WaitFor(Instance& in, uint64_t seq);
   void RebuildStartIndex();
   uint64_t EmitLifecycle(const char* name, const Instance& in, bool with_result);
@@ -159,7 +181,7 @@ class Engine::Impl {
   Clock& clock_;
   std::deque<Event>& history_;
   std::map<std::string, JobEntry, std::less<>> jobs_;
-  std::map<Key, std::unique_ptr<Instance>> instances_;
+  InstanceMap instances_;
   std::deque<Event> events_;
   std::deque<Key> steps_;
   uint64_t next_seq_ = 1;
@@ -167,38 +189,21 @@ class Engine::Impl {
   absl::flat_hash_map<std::string, std::vector<JobEntry*>> start_index_;
   bool start_index_dirty_ = true;
   // Event name -> the instances whose `stop on` names it.
-  absl::flat_hash_map<std::string, std::set<Key>> stop_index_;
+  absl::flat_hash_map<std::string, std::set<Key, KeyLess>> stop_index_;
   // Lifecycle event seq -> the instances waiting for its dispatch.
   absl::flat_hash_map<uint64_t, std::vector<Key>> waiters_;
 };
-
-namespace {
-
-void CollectEventNames(const jobs::EventExpr* expr, std::vector<std::string>* out) {
-  if (expr == nullptr) return;
-  if (expr->kind == jobs::EventExpr::Kind::kEvent) {
-    if (std::find(out->begin(), out->end(), expr->event) == out->end()) {
-      out->push_back(expr->event);
-    }
-    return;
-  }
-  CollectEventNames(expr->left.get(), out);
-  CollectEventNames(expr->right.get(), out);
-}
-
-}  // namespace
 
 void Engine::Impl::SetStopOn(Instance& in, const jobs::EventExpr* expr) {
   Key key(in.job, in.name);
   for (const std::string& name : in.stop_on_events) stop_index_[name].erase(key);
   in.stop_on_events.clear();
   in.stop_on = std::make_unique<ExprState>(expr);
-  CollectEventNames(expr, &in.stop_on_events);
+  in.stop_on_events = in.stop_on->EventNames();
   for (const std::string& name : in.stop_on_events) stop_index_[name].insert(key);
 }
 
-void Engine::Impl::Forget(
-    std::map<std::pair<std::string, std::string>, std::unique_ptr<Instance>>::iterator it) {
+void Engine::Impl::Forget(InstanceMap::iterator it) {
   for (const std::string& name : it->second->stop_on_events) stop_index_[name].erase(it->first);
   instances_.erase(it);
 }
@@ -210,11 +215,10 @@ void Engine::Impl::WaitFor(Instance& in, uint64_t seq) {
 
 void Engine::Impl::RebuildStartIndex() {
   start_index_.clear();
-  std::vector<std::string> names;
   for (auto& [job, entry] : jobs_) {
-    names.clear();
-    CollectEventNames(entry.config->start_on.get(), &names);
-    for (const std::string& name : names) start_index_[name].push_back(&entry);
+    for (const std::string& name : entry.start_on->EventNames()) {
+      start_index_[name].push_back(&entry);
+    }
   }
   start_index_dirty_ = false;
 }
@@ -240,7 +244,7 @@ std::vector<const jobs::JobConfig*> Engine::Impl::Jobs() const {
 }
 
 Engine::Instance* Engine::Impl::Lookup(absl::string_view job, absl::string_view instance) const {
-  auto it = instances_.find(Key(std::string(job), std::string(instance)));
+  auto it = instances_.find(KeyRef(job, instance));
   return it == instances_.end() ? nullptr : it->second.get();
 }
 
@@ -296,28 +300,52 @@ uint64_t Engine::Impl::Emit(std::string name, Env env) {
   return events_.back().seq;
 }
 
-Engine::Instance* Engine::Impl::StartInstance(JobEntry& entry, const Env& env,
-                                              std::string* name_out) {
+std::string Engine::Impl::InstanceName(const jobs::JobConfig& config, const Env& start_env) {
+  if (config.instance.empty()) return "";
+  Env vars = config.env;
+  MergeEnv(vars, start_env);
+  return ExpandVars(config.instance, vars);
+}
+
+std::string Engine::Impl::InstanceName(const jobs::JobConfig& config, const ExprState& start_on) {
+  if (config.instance.empty()) return "";
+  // As InstanceName(config, start_on.Environment()): that merges a start
+  // environment with distinct keys into the job's env, replacing the first
+  // entry of a key, and a name expands to the last entry of its key.
+  return ExpandVarsWith(config.instance, [&](absl::string_view key, std::string* out) {
+    const std::string* first = nullptr;
+    const std::string* last = nullptr;
+    for (const auto& [k, v] : config.env) {
+      if (k != key) continue;
+      if (first == nullptr) first = &v;
+      last = &v;
+    }
+    if (last != nullptr && last != first) {
+      out->append(*last);  // a later entry of the key, not replaced
+      return;
+    }
+    if (std::optional<std::string> v = start_on.EnvironmentValue(key)) {
+      out->append(*v);
+    } else if (last != nullptr) {
+      out->append(*last);
+    }
+  });
+}
+
+Engine::Instance* Engine::Impl::StartInstance(JobEntry& entry, absl::string_view name, Env env) {
   const jobs::JobConfig& config = *entry.config;
-  std::string& name = *name_out;
-  if (!config.instance.empty()) {
-    Env vars = config.env;
-    MergeEnv(vars, env);
-    name = ExpandVars(config.instance, vars);
-  }
-  Key key(config.name, name);
-  auto it = instances_.find(key);
+  auto it = instances_.find(KeyRef(config.name, name));
   if (it == instances_.end()) {
     auto in = std::make_unique<Instance>();
     in->config = entry.config;
     in->job = config.name;
-    in->name = name;
-    it = instances_.emplace(key, std::move(in)).first;
+    in->name = std::string(name);
+    it = instances_.emplace(Key(config.name, name), std::move(in)).first;
   }
   Instance& in = *it->second;
   if (in.goal == Goal::kStart) return nullptr;
   in.goal = Goal::kStart;
-  in.start_env = env;
+  in.start_env = std::move(env);
   Queue(in);
   return &in;
 }
@@ -325,8 +353,8 @@ Engine::Instance* Engine::Impl::StartInstance(JobEntry& entry, const Env& env,
 absl::Status Engine::Impl::Start(absl::string_view job, const Env& env) {
   auto it = jobs_.find(job);
   if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("unknown job ", job));
-  std::string name;
-  if (StartInstance(it->second, env, &name) == nullptr) {
+  std::string name = InstanceName(*it->second.config, env);
+  if (StartInstance(it->second, name, env) == nullptr) {
     return absl::AlreadyExistsError(absl::StrCat("job ", job, name.empty() ? "" : " instance ",
                                                  name, " is already started"));
   }
@@ -443,9 +471,12 @@ void Engine::Impl::RunQueue() {
       it->second->queued = false;
       if (Step(*it->second)) Forget(it);
     } else if (!events_.empty()) {
-      Event event = std::move(events_.front());
+      // Into the history first (moved, not copied); it stays the last
+      // entry, untouched, while it is dispatched.
+      history_.push_back(std::move(events_.front()));
       events_.pop_front();
-      Dispatch(event);
+      while (history_.size() > Engine::kEventHistory) history_.pop_front();
+      Dispatch(history_.back());
     } else {
       return;
     }
@@ -460,16 +491,13 @@ bool Engine::Impl::Idle() const {
   return true;
 }
 
-void Engine::Impl::Dispatch(Event& event) {
-  history_.push_back(event);
-  while (history_.size() > Engine::kEventHistory) history_.pop_front();
-
+void Engine::Impl::Dispatch(const Event& event) {
   // `stop on` first, each instance with its own environment for $VAR.
   if (auto watchers = stop_index_.find(event.name); watchers != stop_index_.end()) {
     for (const Key& key : watchers->second) {
-      Instance& in = *instances_.at(key);
+      Instance& in = *instances_.find(key)->second;
       if (in.goal != Goal::kStart || in.stop_on == nullptr) continue;
-      if (in.stop_on->Handle(event, in.env) && in.stop_on->value()) {
+      if (in.stop_on->HandleBorrowed(event, in.env) && in.stop_on->value()) {
         in.stop_on->Reset();
         in.goal = Goal::kStop;
         in.restart = false;
@@ -481,14 +509,20 @@ void Engine::Impl::Dispatch(Event& event) {
   if (start_index_dirty_) RebuildStartIndex();
   if (auto starters = start_index_.find(event.name); starters != start_index_.end()) {
     for (JobEntry* entry : starters->second) {
-      if (!entry->start_on->Handle(event, entry->config->env) || !entry->start_on->value()) {
+      ExprState& start_on = *entry->start_on;
+      if (!start_on.HandleBorrowed(event, entry->config->env) || !start_on.value()) continue;
+      // An instance that already has goal start is left alone: its name is
+      // all that is worked out, not the environment.
+      const jobs::JobConfig& config = *entry->config;
+      std::string name = InstanceName(config, start_on);
+      auto it = instances_.find(KeyRef(config.name, name));
+      if (it != instances_.end() && it->second->goal == Goal::kStart) {
+        start_on.Reset();
         continue;
       }
-      Env env = entry->start_on->Environment();
-      entry->start_on->Reset();
-      // An instance that already has goal start is left alone.
-      std::string name;
-      StartInstance(*entry, env, &name);
+      Env env = start_on.Environment();
+      start_on.Reset();
+      StartInstance(*entry, name, std::move(env));
     }
   }
   // Last, the instance that emitted EVENT goes on (after the jobs the event

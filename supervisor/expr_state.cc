@@ -35,7 +35,9 @@ bool GlobMatches(absl::string_view glob, absl::string_view value) {
 
 }  // namespace
 
-std::string ExpandVars(absl::string_view text, const Env& env) {
+std::string ExpandVarsWith(
+    absl::string_view text,
+    absl::FunctionRef<void(absl::string_view name, std::string* out)> lookup) {
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
@@ -52,7 +54,7 @@ std::string ExpandVars(absl::string_view text, const Env& env) {
           close == absl::string_view::npos ? absl::string_view() : text.substr(i + 2, close - i - 2);
       if (!name.empty() && IsNameStart(name[0]) &&
           std::all_of(name.begin(), name.end(), IsNameChar)) {
-        out.append(std::string(Lookup(env, name)));
+        lookup(name, &out);
         i = close + 1;
         continue;
       }
@@ -67,10 +69,17 @@ std::string ExpandVars(absl::string_view text, const Env& env) {
     }
     size_t end = i + 1;
     while (end < text.size() && IsNameChar(text[end])) ++end;
-    out.append(std::string(Lookup(env, text.substr(i + 1, end - i - 1))));
+    lookup(text.substr(i + 1, end - i - 1), &out);
     i = end;
   }
   return out;
+}
+
+std::string ExpandVars(absl::string_view text, const Env& env) {
+  return ExpandVarsWith(text, [&env](absl::string_view name, std::string* out) {
+    absl::string_view value = Lookup(env, name);
+    out->append(value.data(), value.size());
+  });
 }
 
 void SetEnv(Env& env, absl::string_view key, absl::string_view value) {
@@ -88,24 +97,9 @@ void MergeEnv(Env& env, const Env& add) {
 }
 
 bool LeafMatches(const jobs::EventExpr& leaf, const Event& event, const Env& vars) {
-  if (leaf.kind != jobs::EventExpr::Kind::kEvent || leaf.event != event.name) return false;
-  size_t position = 0;
-  for (const jobs::EventMatch& m : leaf.matches) {
-    // Most globs hold no $VAR: match them in place.
-    std::string expanded;
-    absl::string_view glob = m.glob;
-    if (glob.find('$') != absl::string_view::npos) glob = expanded = ExpandVars(m.glob, vars);
-    std::optional<absl::string_view> value;
-    if (m.key.empty()) {
-      if (position >= event.env.size()) return false;
-      value = event.env[position++].second;
-    } else {
-      value = event.Get(m.key);
-    }
-    if (!value.has_value()) return false;
-    if (GlobMatches(glob, *value) == m.negate) return false;
-  }
-  return true;
+  if (leaf.kind != jobs::EventExpr::Kind::kEvent) return false;
+  ExprState state(&leaf);
+  return state.Handle(event, vars);
 }
 
 ExprState::ExprState(const jobs::EventExpr* expr) {
@@ -122,9 +116,9 @@ ExprState::ExprState(const jobs::EventExpr* expr) {
     stack.pop_back();
     int index = static_cast<int>(nodes_.size());
     Node node;
-    node.expr = p.expr;
+    node.kind = p.expr->kind;
     node.parent = p.parent;
-    nodes_.push_back(std::move(node));
+    nodes_.push_back(node);
     if (p.parent >= 0) {
       (p.is_left ? nodes_[p.parent].left : nodes_[p.parent].right) = index;
     }
@@ -132,30 +126,112 @@ ExprState::ExprState(const jobs::EventExpr* expr) {
       // Pushed right first so that the left subtree is numbered first.
       if (p.expr->right) stack.push_back({p.expr->right.get(), index, false});
       if (p.expr->left) stack.push_back({p.expr->left.get(), index, true});
+      continue;
+    }
+    nodes_[index].leaf = static_cast<int>(leaves_.size());
+    Leaf& leaf = leaves_.emplace_back();
+    leaf.node = index;
+    leaf.event_name = p.expr->event;
+    size_t position = 0;
+    for (const jobs::EventMatch& m : p.expr->matches) {
+      Match& c = leaf.matches.emplace_back();
+      c.key = m.key;
+      if (m.key.empty()) c.position = position++;
+      c.negate = m.negate;
+      c.glob = &m.glob;
+      absl::string_view glob = m.glob;
+      size_t special = glob.find_first_of("*?[\\");
+      if (glob.find('$') != absl::string_view::npos) {
+        c.shape = Match::Shape::kExpand;
+      } else if (special == absl::string_view::npos) {
+        c.shape = Match::Shape::kLiteral;
+        c.text = glob;
+      } else if (special + 1 == glob.size() && glob[special] == '*') {
+        c.shape = Match::Shape::kPrefix;
+        c.text = glob.substr(0, special);
+      } else {
+        c.shape = Match::Shape::kFnmatch;
+      }
     }
   }
 }
 
-bool ExprState::Handle(const Event& event, const Env& vars) {
-  bool matched = false;
-  for (Node& node : nodes_) {
-    if (node.expr->kind != jobs::EventExpr::Kind::kEvent || node.value) continue;
-    if (LeafMatches(*node.expr, event, vars)) {
-      node.value = true;
-      node.event = event;
-      matched = true;
+bool ExprState::Matches(const Leaf& leaf, const Event& event, const Env& vars) {
+  if (leaf.event_name != event.name) return false;
+  for (const Match& m : leaf.matches) {
+    absl::string_view value;
+    if (m.key.empty()) {
+      if (m.position >= event.env.size()) return false;
+      value = event.env[m.position].second;
+    } else {
+      auto it = event.env.begin();
+      while (it != event.env.end() && it->first != m.key) ++it;
+      if (it == event.env.end()) return false;
+      value = it->second;
     }
+    bool ok;
+    switch (m.shape) {
+      case Match::Shape::kLiteral:
+        ok = value == m.text;
+        break;
+      case Match::Shape::kPrefix:
+        ok = absl::StartsWith(value, m.text);
+        break;
+      case Match::Shape::kFnmatch:
+        ok = fnmatch(m.glob->c_str(), std::string(value).c_str(), 0) == 0;
+        break;
+      case Match::Shape::kExpand:
+      default:
+        ok = GlobMatches(ExpandVars(*m.glob, vars), value);
+        break;
+    }
+    if (ok == m.negate) return false;
+  }
+  return true;
+}
+
+bool ExprState::Offer(const Event& event, const Env& vars, bool borrow) {
+  bool matched = false;
+  for (Leaf& leaf : leaves_) {
+    Node& node = nodes_[leaf.node];
+    if (node.value || !Matches(leaf, event, vars)) continue;
+    node.value = true;
+    leaf.event = &event;
+    matched = true;
   }
   if (!matched) return false;
   // Children come after their parent: update from the last node back.
   for (int i = static_cast<int>(nodes_.size()) - 1; i >= 0; --i) {
     Node& node = nodes_[i];
-    if (node.expr->kind == jobs::EventExpr::Kind::kEvent) continue;
+    if (node.kind == jobs::EventExpr::Kind::kEvent) continue;
     bool l = node.left >= 0 && nodes_[node.left].value;
     bool r = node.right >= 0 && nodes_[node.right].value;
-    node.value = node.expr->kind == jobs::EventExpr::Kind::kAnd ? (l && r) : (l || r);
+    node.value = node.kind == jobs::EventExpr::Kind::kAnd ? (l && r) : (l || r);
+  }
+  if (borrow && value()) return true;
+  // The matched leaves keep the event past this call.
+  for (Leaf& leaf : leaves_) {
+    if (leaf.event != &event) continue;
+    leaf.owned = event;
+    leaf.event = &*leaf.owned;
   }
   return true;
+}
+
+bool ExprState::Handle(const Event& event, const Env& vars) { return Offer(event, vars, false); }
+
+bool ExprState::HandleBorrowed(const Event& event, const Env& vars) {
+  return Offer(event, vars, true);
+}
+
+std::vector<std::string> ExprState::EventNames() const {
+  std::vector<std::string> names;
+  for (const Leaf& leaf : leaves_) {
+    if (std::find(names.begin(), names.end(), leaf.event_name) == names.end()) {
+      names.emplace_back(leaf.event_name);
+    }
+  }
+  return names;
 }
 
 std::vector<const Event*> ExprState::Events() const {
@@ -165,8 +241,8 @@ std::vector<const Event*> ExprState::Events() const {
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& node = nodes_[i];
     live[i] = node.value && (node.parent < 0 || live[node.parent]);
-    if (!live[i] || !node.event.has_value()) continue;
-    const Event& e = *node.event;
+    if (!live[i] || node.leaf < 0 || leaves_[node.leaf].event == nullptr) continue;
+    const Event& e = *leaves_[node.leaf].event;
     bool seen = std::any_of(events.begin(), events.end(), [&](const Event* o) {
       return e.seq != 0 && o->seq == e.seq;
     });
@@ -188,10 +264,28 @@ Env ExprState::Environment() const {
   return env;
 }
 
+std::optional<std::string> ExprState::EnvironmentValue(absl::string_view key) const {
+  std::vector<const Event*> events = Events();
+  if (key == "BATON_EVENTS" && !events.empty()) {
+    std::vector<absl::string_view> names;
+    for (const Event* e : events) names.push_back(e->name);
+    return absl::StrJoin(names, " ");
+  }
+  // Environment() merges oldest first, each event's entries in order: the
+  // value is the last one given, by the newest event that has KEY.
+  for (auto e = events.rbegin(); e != events.rend(); ++e) {
+    for (auto it = (*e)->env.rbegin(); it != (*e)->env.rend(); ++it) {
+      if (it->first == key) return it->second;
+    }
+  }
+  return std::nullopt;
+}
+
 void ExprState::Reset() {
-  for (Node& node : nodes_) {
-    node.value = false;
-    node.event.reset();
+  for (Node& node : nodes_) node.value = false;
+  for (Leaf& leaf : leaves_) {
+    leaf.event = nullptr;
+    leaf.owned.reset();
   }
 }
 

@@ -16,6 +16,13 @@
 // `start on a and b` fires once both `a` and `b` have happened, in any order.
 // When the whole expression is true, Environment() gives the environment of
 // the events that made it true.
+//
+// Each leaf is compiled once, when the state is built: the event name, and
+// per match the key (or position) and the glob's shape: a literal compared
+// in place, a literal prefix before one trailing '*', anything else through
+// fnmatch(3), and a glob holding `$` expanded from the vars first. So offering
+// an event costs a name comparison per leaf and no allocation unless a leaf
+// matches and has to keep the event.
 #ifndef BATON_SUPERVISOR_EXPR_STATE_H_
 #define BATON_SUPERVISOR_EXPR_STATE_H_
 
@@ -23,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "jobs/job.h"
 #include "supervisor/event.h"
@@ -32,6 +40,11 @@ namespace baton::supervisor {
 // Expands `$NAME` and `${NAME}` in TEXT from ENV (the last entry for a key
 // wins); an unknown name expands to "". A `$` not followed by a name is kept.
 std::string ExpandVars(absl::string_view text, const Env& env);
+// The same, with LOOKUP appending the value of a name to OUT (nothing for an
+// unknown one).
+std::string ExpandVarsWith(
+    absl::string_view text,
+    absl::FunctionRef<void(absl::string_view name, std::string* out)> lookup);
 
 // Sets KEY to VALUE in ENV: replaced in place when present, else appended.
 void SetEnv(Env& env, absl::string_view key, absl::string_view value);
@@ -46,10 +59,18 @@ class ExprState {
  public:
   // EXPR may be null: then the state is never true. EXPR must outlive this.
   explicit ExprState(const jobs::EventExpr* expr);
+  ExprState(const ExprState&) = delete;
+  ExprState& operator=(const ExprState&) = delete;
 
   // Offers EVENT to every leaf not yet matched. Returns true when a leaf
-  // matched it (the value may or may not have become true).
+  // matched it (the value may or may not have become true). A matching leaf
+  // keeps a copy of EVENT.
   bool Handle(const Event& event, const Env& vars = {});
+  // The same, except that when EVENT makes the whole expression true the
+  // leaves it matched only point at it (no copy): the caller must Reset()
+  // before EVENT goes away, and the engine always does. While the value is
+  // false, matched events are copied as by Handle().
+  bool HandleBorrowed(const Event& event, const Env& vars = {});
 
   // Whether the expression is true now.
   bool value() const { return !nodes_.empty() && nodes_[0].value; }
@@ -58,23 +79,50 @@ class ExprState {
   // oldest event first, a later event's key overriding an earlier one's, then
   // BATON_EVENTS: the names of those events, space separated.
   Env Environment() const;
+  // The value KEY has in Environment(), without building it; nullopt when
+  // Environment() has no KEY.
+  std::optional<std::string> EnvironmentValue(absl::string_view key) const;
   // The matched events under the true part of the tree, oldest first.
   std::vector<const Event*> Events() const;
+
+  // The distinct event names of the leaves, in leaf order.
+  std::vector<std::string> EventNames() const;
 
   // Forgets every match.
   void Reset();
 
  private:
+  // One match of a leaf, compiled.
+  struct Match {
+    enum class Shape { kLiteral, kPrefix, kFnmatch, kExpand };
+    absl::string_view key;  // empty: positional
+    size_t position = 0;    // positional: the index into the event's env
+    Shape shape = Shape::kLiteral;
+    absl::string_view text;             // kLiteral: the glob; kPrefix: before the '*'
+    const std::string* glob = nullptr;  // kFnmatch, kExpand: the whole glob
+    bool negate = false;
+  };
+  struct Leaf {
+    absl::string_view event_name;
+    std::vector<Match> matches;
+    int node = 0;
+    const Event* event = nullptr;  // what matched it: owned or borrowed
+    std::optional<Event> owned;
+  };
   struct Node {
-    const jobs::EventExpr* expr = nullptr;
+    jobs::EventExpr::Kind kind = jobs::EventExpr::Kind::kEvent;
     int parent = -1;
     int left = -1;
     int right = -1;
+    int leaf = -1;  // index into leaves_ for kEvent
     bool value = false;
-    std::optional<Event> event;  // leaves: the event that matched
   };
+  static bool Matches(const Leaf& leaf, const Event& event, const Env& vars);
+  bool Offer(const Event& event, const Env& vars, bool borrow);
+
   // Pre-order: a parent always comes before its children, the root is [0].
   std::vector<Node> nodes_;
+  std::vector<Leaf> leaves_;  // in node order
 };
 
 }  // namespace baton::supervisor
