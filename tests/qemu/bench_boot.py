@@ -78,7 +78,13 @@ def make_sysroot(d, fx, scenario):
         rel = p[len("/usr/"):] if p.startswith("/usr/") else p.lstrip("/")
         dest = os.path.join(d, "usr", rel) if p.startswith("/usr/") else os.path.join(d, rel)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        if not os.path.exists(dest):
+        if os.path.lexists(dest):
+            continue
+        if os.path.islink(p) and not os.path.isabs(os.readlink(p)):
+            # fsck.ext4 -> e2fsck: kept a link, as on the host (a second copy
+            # would go into the image)
+            os.symlink(os.readlink(p), dest)
+        else:
             try:
                 os.link(os.path.realpath(p), dest)
             except OSError:

@@ -66,9 +66,15 @@ def crypttab_text(fxs):
     return "\n".join(lines) + "\n"
 
 
+IMAGE_BUILD = "bazel build --config=image //supervisor:baton //tools:initctl " \
+              "//tools/mkinitramfs:baton-mkinitramfs"
+
+
 class Bins:
-    """The bazel-built binaries, copied once so a rebuild during the run (other
-    engineers share the tree) can't change them under the tests."""
+    """The binaries the image is made of, as users get them: `--config=image`
+    (.bazelrc: optimized, stripped, static except libc). Copied once so a rebuild
+    during the run (other engineers share the tree) can't change them under the
+    tests."""
 
     def __init__(self, bazel_bin, workdir):
         self.dir = os.path.join(workdir, "bin")
@@ -78,8 +84,7 @@ class Bins:
         for name, rel in src.items():
             p = os.path.join(bazel_bin, rel)
             if not os.path.exists(p):
-                raise Failure(f"{p} not built (bazel build //supervisor:baton //tools:initctl "
-                              f"//tools/mkinitramfs:baton-mkinitramfs)")
+                raise Failure(f"{p} not built ({IMAGE_BUILD})")
             shutil.copy2(p, os.path.join(self.dir, name))
         self.baton = os.path.join(self.dir, "baton")
         self.initctl = os.path.join(self.dir, "initctl")
@@ -91,21 +96,13 @@ def repo_root():
 
 
 def find_bazel_bin():
-    """$BATON_BAZEL_BIN, else bazel-out/k8-fastbuild/bin (what `bazel info bazel-bin`
-    says for the default configuration: the bazel-bin symlink follows the last build's
-    configuration, e.g. asan), else `bazel info bazel-bin`."""
+    """$BATON_BAZEL_BIN, else the image build's output (bazel-out/k8-optimage/bin:
+    `--config=image` is -c opt with platform suffix "image"; the bazel-bin symlink
+    follows whatever configuration was built last)."""
     env = os.environ.get("BATON_BAZEL_BIN")
     if env:
         return env
-    root = repo_root()
-    p = os.path.join(root, "bazel-out", "k8-fastbuild", "bin")
-    if os.path.exists(os.path.join(p, "supervisor", "baton")):
-        return p
-    out = subprocess.run(["bazel", "info", "bazel-bin"], cwd=root, capture_output=True,
-                         text=True)
-    if out.returncode == 0 and out.stdout.strip():
-        return out.stdout.strip()
-    return os.path.join(root, "bazel-bin")
+    return os.path.join(repo_root(), "bazel-out", "k8-optimage", "bin")
 
 
 def mkinitramfs(bins, output, args, modules_dir=None):

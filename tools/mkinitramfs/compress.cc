@@ -61,7 +61,7 @@ Compression DetectCompression(absl::string_view d) {
 
 absl::StatusOr<std::string> Compress(absl::string_view data, Compression c) {
   switch (c) {
-    case Compression::kZstd: return RunFilter({"zstd", "-q", "-10", "-T1", "-c"}, data);
+    case Compression::kZstd: return RunFilter({"zstd", "-q", "-10", "--long=24", "-T1", "-c"}, data);
     case Compression::kGzip: return RunFilter({"gzip", "-9", "-n", "-c"}, data);
     case Compression::kXz:
       return RunFilter({"xz", "--check=crc32", "--lzma2=dict=1MiB", "-T1", "-c"}, data);
