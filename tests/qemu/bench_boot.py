@@ -169,7 +169,8 @@ def boot_once(img, fx, name, timeout=300):
     with VM(k["vmlinuz"], img["initrd"], disks=fixtures.disks(fx), append=img["append"],
             timeout=timeout, console_log=log, name=name) as vm:
         vm.dump = lambda n=60: None
-        pat = re.compile(MARKER + r"|(passphrase[^\n]*: *$)", re.M)
+        # systemd-cryptsetup's prompt ends "(press TAB for no echo) ESC[0m", not ": "
+        pat = re.compile(MARKER + r"|(passphrase for[^\n]*$)", re.M)
         while True:
             m = vm.wait_for(pat, timeout=timeout, partial=True)
             if m.group(1):
