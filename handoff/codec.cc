@@ -46,8 +46,14 @@ absl::StatusOr<std::string> Encode(const Handoff& handoff) {
   Handoff filtered;
   if (HasSecrets(handoff)) {
     filtered = handoff;
-    for (JobInstance& inst : *filtered.mutable_instances()) FilterSecrets(inst.mutable_env());
-    for (Event& event : *filtered.mutable_events()) FilterSecrets(event.mutable_env());
+    for (JobInstance& inst : *filtered.mutable_instances()) {
+      FilterSecrets(inst.mutable_env());
+      FilterPackedSecrets(inst.mutable_packed_env());
+    }
+    for (Event& event : *filtered.mutable_events()) {
+      FilterSecrets(event.mutable_env());
+      FilterPackedSecrets(event.mutable_packed_env());
+    }
     source = &filtered;
   }
   size_t size = source->ByteSizeLong();

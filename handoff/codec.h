@@ -60,8 +60,8 @@ void StampVersion(Handoff* handoff);
 
 // Frames HANDOFF. InvalidArgument when its header is missing (format_version
 // or min_reader_version 0); ResourceExhausted over kMaxPayloadBytes. Secret
-// environment entries (handoff/secrets.h) are removed from the encoding even
-// if the caller forgot to filter them.
+// environment entries (handoff/secrets.h), KeyValue or packed, are removed
+// from the encoding even if the caller forgot to filter them.
 absl::StatusOr<std::string> Encode(const Handoff& handoff);
 
 DecodeResult Decode(absl::string_view bytes);

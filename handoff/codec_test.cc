@@ -9,6 +9,7 @@
 #include "handoff/crc32c.h"
 #include "handoff/golden_v1.h"
 #include "handoff/golden_v2.h"
+#include "handoff/golden_v3.h"
 #include "handoff/version.h"
 
 namespace baton::handoff {
@@ -44,6 +45,8 @@ TEST(CodecTest, RoundTripKeepsEveryField) {
   h.mutable_instances(0)->set_failure("respawning too fast");
   h.mutable_supervisor_log()->set_dropped(9);
   h.mutable_supervisor_log()->set_packed_lines(GoldenV2().supervisor_log().packed_lines());
+  h.mutable_instances(2)->set_packed_env(GoldenV3().instances(1).packed_env());
+  h.mutable_events(0)->set_packed_env(GoldenV3().events(1).packed_env());
   h.mutable_fds(0)->set_dev(0x803);
   h.mutable_fds(0)->set_ino(4242);
   DecodeResult r = Decode(MustEncode(h));

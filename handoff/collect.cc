@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "handoff/codec.h"
+#include "handoff/env_pack.h"
 #include "handoff/log_pack.h"
 #include "handoff/memfd.h"
 #include "handoff/secrets.h"
@@ -47,15 +48,18 @@ JobPhase ToProto(supervisor::Phase p) {
 
 int64_t Nanos(absl::Time t) { return absl::ToUnixNanos(t); }
 
-// Copies ENV into OUT without secrets; returns the keys left out.
-std::vector<std::string> CopyEnv(const Env& env,
-                                 google::protobuf::RepeatedPtrField<KeyValue>* out) {
+// Packs ENV into OUT (a packed_env field) without secrets; returns the keys
+// left out.
+std::vector<std::string> CopyEnv(const Env& env, std::string* out) {
+  std::vector<std::string> left_out;
   for (const auto& [key, value] : env) {
-    KeyValue* kv = out->Add();
-    kv->set_key(key);
-    kv->set_value(value);
+    if (IsSecretKey(key)) {
+      left_out.push_back(key);
+    } else {
+      PackEnvEntry(out, key, value);
+    }
   }
-  return FilterSecrets(out);
+  return left_out;
 }
 
 std::string StreamName(absl::string_view job, absl::string_view instance) {
@@ -127,7 +131,7 @@ Handoff CollectHandoff(const CollectInput& input) {
       in->set_runs(s.runs);
       in->set_failed(s.failed);
       in->set_failure(s.failure);
-      std::vector<std::string> dropped = CopyEnv(s.env, in->mutable_env());
+      std::vector<std::string> dropped = CopyEnv(s.env, in->mutable_packed_env());
       if (!dropped.empty()) {
         h.add_warnings(
             absl::StrCat("instance ", StreamName(s.job, s.instance),
@@ -140,7 +144,7 @@ Handoff CollectHandoff(const CollectInput& input) {
       out->set_seq(e.seq);
       out->set_name(e.name);
       out->set_monotonic_ns(Nanos(e.when));
-      event_secrets += CopyEnv(e.env, out->mutable_env()).size();
+      event_secrets += CopyEnv(e.env, out->mutable_packed_env()).size();
     }
     if (event_secrets > 0) {
       h.add_warnings(absl::StrCat(event_secrets, " secret event environment entries left out"));

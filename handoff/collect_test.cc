@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "handoff/codec.h"
+#include "handoff/env_pack.h"
 #include "handoff/log_pack.h"
 #include "handoff/memfd.h"
 #include "handoff/version.h"
@@ -115,6 +116,15 @@ TEST_F(CollectTest, SecretsNeverEnter) {
   EXPECT_THAT(bytes, Not(HasSubstr("t0k")));
   EXPECT_THAT(bytes, Not(HasSubstr("/etc/key")));
   EXPECT_THAT(bytes, HasSubstr("KEYMAP"));
+  // Format 3: packed environments only.
+  bool keymap = false;
+  for (const JobInstance& inst : h.instances()) {
+    EXPECT_EQ(inst.env_size(), 0);
+    ForEachEnv(inst, [&](absl::string_view key, absl::string_view value) {
+      if (key == "KEYMAP" && value == "de") keymap = true;
+    });
+  }
+  EXPECT_TRUE(keymap);
   bool named = false;
   for (const std::string& w : h.warnings()) {
     if (absl::StrContains(w, "unlock/u1") && absl::StrContains(w, "PASSPHRASE")) named = true;

@@ -70,8 +70,9 @@ TEST_P(DecodeFuzzTest, MutatedGoldensNeverCrash) {
   EXPECT_GT(runs, 4000);
 }
 
-// Every format's golden: format 2's packed log lines meet the damage too.
+// Every format's golden: the packed log lines (2) and environments (3) meet
+// the damage too.
 INSTANTIATE_TEST_SUITE_P(Goldens, DecodeFuzzTest,
-                         ::testing::Values("handoff-v1.bin", "handoff-v2.bin"));
+                         ::testing::Values("handoff-v1.bin", "handoff-v2.bin", "handoff-v3.bin"));
 
 }  // namespace

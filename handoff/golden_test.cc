@@ -11,8 +11,10 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "handoff/codec.h"
+#include "handoff/env_pack.h"
 #include "handoff/golden_v1.h"
 #include "handoff/golden_v2.h"
+#include "handoff/golden_v3.h"
 #include "handoff/log_pack.h"
 
 namespace baton::handoff {
@@ -28,6 +30,13 @@ std::string ReadGolden(const std::string& name) {
 std::vector<std::pair<int64_t, std::string>> Lines(const LogRing& ring) {
   std::vector<std::pair<int64_t, std::string>> out;
   ForEachLogLine(ring, [&](int64_t ns, absl::string_view text) { out.emplace_back(ns, text); });
+  return out;
+}
+
+template <typename Msg>
+std::vector<std::pair<std::string, std::string>> Env(const Msg& msg) {
+  std::vector<std::pair<std::string, std::string>> out;
+  ForEachEnv(msg, [&](absl::string_view k, absl::string_view v) { out.emplace_back(k, v); });
   return out;
 }
 
@@ -55,6 +64,9 @@ TEST(GoldenTest, V1DecodesToKnownValues) {
   EXPECT_EQ(h.instances(0).exits(0).signal(), 9);
   EXPECT_EQ(h.instances(2).failure(), "main exit 4");
   EXPECT_EQ(h.events(1).env(1).value(), "linux_raid_member");
+  // Today's reader sees format 1's environments through ForEachEnv.
+  EXPECT_THAT(Env(h.instances(0)),
+              ElementsAre(Pair("MD_UUID", "9d2e"), Pair("DEVNAME", "/dev/md0")));
   EXPECT_EQ(h.logs(0).dropped(), 3u);
   EXPECT_EQ(h.supervisor_log().lines(1).text(), "switching root to /root");
   // Today's reader sees format 1's lines through ForEachLogLine.
@@ -123,6 +135,50 @@ TEST(GoldenTest, V2PackedLinesAreWhatLogPackWrites) {
   AppendLogLine(&ring, 901000000, "mdmon: monitoring md0");
   AppendLogLine(&ring, 1500000000, "mdmon: md0 clean");
   EXPECT_EQ(ring.packed_lines(), GoldenV2().logs(0).packed_lines());
+}
+
+TEST(GoldenTest, V3DecodesToKnownValues) {
+  std::string bytes = ReadGolden("handoff-v3.bin");
+  ASSERT_FALSE(bytes.empty());
+  DecodeResult r = Decode(bytes);
+  ASSERT_TRUE(r.ok()) << r.stateless_reason;
+  EXPECT_THAT(r.warnings, ::testing::IsEmpty());
+  const Handoff& h = *r.handoff;
+  EXPECT_EQ(h.format_version(), 3u);
+  EXPECT_EQ(h.min_reader_version(), 3u);
+  EXPECT_EQ(h.producer_build(), "baton 0.1.0");
+  ASSERT_EQ(h.timestamps_size(), 7);
+  EXPECT_EQ(h.timestamps(5).name(), "exec");
+  ASSERT_EQ(h.instances_size(), 3);
+  EXPECT_EQ(h.instances(0).pid(), 212);
+  EXPECT_EQ(h.instances(0).env_size(), 0);
+  EXPECT_THAT(Env(h.instances(0)),
+              ElementsAre(Pair("MD_UUID", "9d2e"), Pair("DEVNAME", "/dev/md0")));
+  EXPECT_THAT(Env(h.instances(1)), ElementsAre(Pair("ID_FS_UUID", "5a1c")));
+  EXPECT_THAT(Env(h.instances(2)), ::testing::IsEmpty());
+  EXPECT_THAT(Env(h.events(1)),
+              ElementsAre(Pair("DEVNAME", "/dev/sda1"), Pair("ID_FS_TYPE", "linux_raid_member")));
+  EXPECT_THAT(Lines(h.logs(0)), ElementsAre(Pair(901000000, "mdmon: monitoring md0"),
+                                            Pair(1500000000, "mdmon: md0 clean")));
+  EXPECT_EQ(h.uevents(0).datagram().size(), 105u);
+  EXPECT_EQ(h.fds(1).role(), "log-pipe:mdmon/md0");
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(GoldenV3(), h)) << diff;
+}
+
+TEST(GoldenTest, V3EncodingIsStable) {
+  absl::StatusOr<std::string> bytes = Encode(GoldenV3());
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, ReadGolden("handoff-v3.bin"));
+}
+
+TEST(GoldenTest, V3PackedEnvIsWhatEnvPackWrites) {
+  std::string packed;
+  PackEnvEntry(&packed, "MD_UUID", "9d2e");
+  PackEnvEntry(&packed, "DEVNAME", "/dev/md0");
+  EXPECT_EQ(packed, GoldenV3().instances(0).packed_env());
 }
 
 }  // namespace

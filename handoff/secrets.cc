@@ -1,6 +1,9 @@
 #include "handoff/secrets.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
+#include "handoff/env_pack.h"
 
 namespace baton::handoff {
 
@@ -92,23 +95,43 @@ std::vector<std::string> FilterSecrets(google::protobuf::RepeatedPtrField<KeyVal
   return removed;
 }
 
+std::vector<std::string> FilterPackedSecrets(std::string* packed) {
+  std::vector<std::string> removed;
+  std::string kept;
+  PackedEnvReader reader(*packed);
+  for (EnvEntry e; reader.Next(&e);) {
+    if (IsSecretKey(e.key)) {
+      removed.emplace_back(e.key);
+    } else {
+      PackEnvEntry(&kept, e.key, e.value);
+    }
+  }
+  if (!removed.empty() || reader.damaged()) *packed = std::move(kept);
+  return removed;
+}
+
 namespace {
 
-bool AnySecret(const google::protobuf::RepeatedPtrField<KeyValue>& env) {
-  for (const KeyValue& kv : env) {
+template <typename Msg>
+bool AnySecret(const Msg& msg) {
+  for (const KeyValue& kv : msg.env()) {
     if (IsSecretKey(kv.key())) return true;
   }
-  return false;
+  PackedEnvReader reader(msg.packed_env());
+  for (EnvEntry e; reader.Next(&e);) {
+    if (IsSecretKey(e.key)) return true;
+  }
+  return reader.damaged();
 }
 
 }  // namespace
 
 bool HasSecrets(const Handoff& handoff) {
   for (const JobInstance& inst : handoff.instances()) {
-    if (AnySecret(inst.env())) return true;
+    if (AnySecret(inst)) return true;
   }
   for (const Event& event : handoff.events()) {
-    if (AnySecret(event.env())) return true;
+    if (AnySecret(event)) return true;
   }
   return false;
 }

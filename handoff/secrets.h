@@ -30,7 +30,13 @@ bool IsSecretKey(absl::string_view key);
 // keys removed (names only, never values).
 std::vector<std::string> FilterSecrets(google::protobuf::RepeatedPtrField<KeyValue>* env);
 
-// True when any instance or event environment in HANDOFF holds a secret key.
+// The same for a packed environment (handoff/env_pack.h): PACKED is
+// rewritten without the secret entries, and without any damaged tail (bytes
+// no reader can read are not carried either).
+std::vector<std::string> FilterPackedSecrets(std::string* packed);
+
+// True when any instance or event environment in HANDOFF, either kind, holds
+// a secret key (or a packed one is damaged: it cannot be checked).
 bool HasSecrets(const Handoff& handoff);
 
 }  // namespace baton::handoff

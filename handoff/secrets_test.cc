@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "handoff/env_pack.h"
 
 namespace baton::handoff {
 namespace {
@@ -44,6 +45,42 @@ TEST(SecretsTest, HasSecretsLooksAtInstancesAndEvents) {
   EXPECT_FALSE(HasSecrets(h));
   h.add_events()->add_env()->set_key("MY_TOKEN");
   EXPECT_TRUE(HasSecrets(h));
+}
+
+TEST(SecretsTest, FilterPackedKeepsOrderAndNamesRemovedKeys) {
+  std::string packed;
+  for (const char* k : {"A", "PASSPHRASE", "B", "KEY", "C"}) {
+    PackEnvEntry(&packed, k, std::string("v-") + k);
+  }
+  EXPECT_THAT(FilterPackedSecrets(&packed), ElementsAre("PASSPHRASE", "KEY"));
+  std::string want;
+  for (const char* k : {"A", "B", "C"}) PackEnvEntry(&want, k, std::string("v-") + k);
+  EXPECT_EQ(packed, want);
+  EXPECT_THAT(FilterPackedSecrets(&packed), ::testing::IsEmpty());
+  EXPECT_EQ(packed, want);
+}
+
+TEST(SecretsTest, FilterPackedDropsADamagedTail) {
+  std::string packed;
+  PackEnvEntry(&packed, "A", "1");
+  std::string good = packed;
+  PackEnvEntry(&packed, "LUKS_KEY", "hunter2");
+  packed.resize(packed.size() - 3);  // the secret's value cut off
+  EXPECT_THAT(FilterPackedSecrets(&packed), ::testing::IsEmpty());
+  EXPECT_EQ(packed, good);
+}
+
+TEST(SecretsTest, HasSecretsLooksAtPackedEnvironments) {
+  Handoff h;
+  PackEnvEntry(h.add_instances()->mutable_packed_env(), "DEVNAME", "/dev/sda");
+  EXPECT_FALSE(HasSecrets(h));
+  PackEnvEntry(h.add_events()->mutable_packed_env(), "rd.luks.key", "/k");
+  EXPECT_TRUE(HasSecrets(h));
+  Handoff damaged;
+  damaged.add_instances()->set_packed_env(
+      "\x05"
+      "ab");
+  EXPECT_TRUE(HasSecrets(damaged));
 }
 
 }  // namespace

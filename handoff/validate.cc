@@ -1,11 +1,13 @@
 #include "handoff/validate.h"
 
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "handoff/env_pack.h"
 #include "handoff/log_pack.h"
 #include "handoff/secrets.h"
 
@@ -31,21 +33,58 @@ std::string Name(absl::string_view job, absl::string_view instance) {
   return instance.empty() ? std::string(job) : absl::StrCat(job, "/", instance);
 }
 
-// OWNER() names the environment's owner for a warning; it is only called
-// when something was dropped (building names for every clean environment of
-// a big handoff costs more than checking them).
-template <typename Owner>
-void CleanEnv(RepeatedPtrField<KeyValue>* env, Owner owner, std::vector<std::string>* warnings) {
+// Where MSG's packed environment is damaged (handoff/env_pack.h), if it is.
+template <typename Msg>
+std::optional<size_t> PackedEnvDamage(const Msg& msg) {
+  PackedEnvReader reader(msg.packed_env());
+  for (EnvEntry e; reader.Next(&e);) {
+  }
+  if (!reader.damaged()) return std::nullopt;
+  return reader.offset();
+}
+
+// Drops MSG's packed entries with an empty key; returns how many. Only an
+// environment that has one is rewritten.
+template <typename Msg>
+int DropPackedEmptyKeys(Msg* msg) {
+  PackedEnvReader reader(msg->packed_env());
+  bool any = false;
+  for (EnvEntry e; !any && reader.Next(&e);) any = e.key.empty();
+  if (!any) return 0;
+  int dropped = 0;
+  std::string kept;
+  PackedEnvReader again(msg->packed_env());
+  for (EnvEntry e; again.Next(&e);) {
+    if (e.key.empty()) {
+      ++dropped;
+    } else {
+      PackEnvEntry(&kept, e.key, e.value);
+    }
+  }
+  msg->set_packed_env(std::move(kept));
+  return dropped;
+}
+
+// Cleans MSG's environment, both kinds (its packed one is known to read to
+// the end). OWNER() names the environment's owner for a warning; it is only
+// called when something was dropped (building names for every clean
+// environment of a big handoff costs more than checking them).
+template <typename Msg, typename Owner>
+void CleanEnv(Msg* msg, Owner owner, std::vector<std::string>* warnings) {
+  RepeatedPtrField<KeyValue>* env = msg->mutable_env();
   std::vector<std::string> removed = FilterSecrets(env);
+  std::vector<std::string> packed_removed = FilterPackedSecrets(msg->mutable_packed_env());
+  removed.insert(removed.end(), packed_removed.begin(), packed_removed.end());
   if (!removed.empty()) {
     warnings->push_back(
         absl::StrCat(owner(), ": secret environment dropped: ", absl::StrJoin(removed, ", ")));
   }
   int before = env->size();
   KeepIf(env, [](const KeyValue& kv) { return !kv.key().empty(); });
-  if (env->size() != before) {
-    warnings->push_back(absl::StrCat(owner(), ": ", before - env->size(),
-                                     " environment entries without a key dropped"));
+  int dropped = before - env->size() + DropPackedEmptyKeys(msg);
+  if (dropped > 0) {
+    warnings->push_back(
+        absl::StrCat(owner(), ": ", dropped, " environment entries without a key dropped"));
   }
 }
 
@@ -114,6 +153,11 @@ std::vector<std::string> Sanitize(Handoff* h) {
       w.push_back(absl::StrCat("job ", name, ": duplicate instance skipped"));
       return false;
     }
+    if (std::optional<size_t> at = PackedEnvDamage(inst)) {
+      w.push_back(absl::StrCat("job ", name, ": packed environment damaged at byte ", *at, " of ",
+                               inst.packed_env().size(), ", skipped"));
+      return false;
+    }
     return true;
   });
   for (JobInstance& inst : *h->mutable_instances()) {
@@ -123,18 +167,25 @@ std::vector<std::string> Sanitize(Handoff* h) {
       inst.mutable_exits()->DeleteSubrange(0, extra);
       w.push_back(absl::StrCat(owner(), ": ", extra, " oldest exit records dropped"));
     }
-    CleanEnv(inst.mutable_env(), owner, &w);
+    CleanEnv(&inst, owner, &w);
   }
 
   KeepIf(h->mutable_events(), [&](const Event& event) {
-    if (!event.name().empty()) return true;
-    w.push_back(absl::StrCat("event #", event.seq(), " without a name skipped"));
-    return false;
+    if (event.name().empty()) {
+      w.push_back(absl::StrCat("event #", event.seq(), " without a name skipped"));
+      return false;
+    }
+    if (std::optional<size_t> at = PackedEnvDamage(event)) {
+      w.push_back(absl::StrCat("event #", event.seq(), " ", event.name(),
+                               ": packed environment damaged at byte ", *at, " of ",
+                               event.packed_env().size(), ", skipped"));
+      return false;
+    }
+    return true;
   });
   for (Event& event : *h->mutable_events()) {
     CleanEnv(
-        event.mutable_env(),
-        [&event] { return absl::StrCat("event #", event.seq(), " ", event.name()); }, &w);
+        &event, [&event] { return absl::StrCat("event #", event.seq(), " ", event.name()); }, &w);
   }
 
   KeepIf(h->mutable_logs(), [&](const LogRing& ring) {

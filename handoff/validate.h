@@ -8,7 +8,10 @@
 //    supervisor, never a job) → skipped; a second instance with the same
 //    (job, instance) → skipped; more than kMaxExits exit records → the
 //    oldest dropped; secret env entries (handoff/secrets.h) → dropped, named
-//    in a warning; env entries with an empty key → dropped.
+//    in a warning; env entries with an empty key → dropped; a packed
+//    environment (handoff/env_pack.h) that does not read to the end →
+//    skipped (an instance restored with part of its environment would run
+//    differently).
 //  * events: empty name → skipped; env as for instances.
 //  * log rings: a ring without a job but with an instance name → skipped;
 //    a line over kMaxLogLineBytes → skipped (counted into `dropped`); packed

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "handoff/env_pack.h"
 #include "handoff/log_pack.h"
 
 namespace baton::handoff {
@@ -159,6 +160,51 @@ TEST(ValidateTest, CleanPackedLinesUntouched) {
   std::string before = ring->packed_lines();
   EXPECT_THAT(Sanitize(&h), IsEmpty());
   EXPECT_EQ(h.logs(0).packed_lines(), before);
+}
+
+TEST(ValidateTest, PackedEnvironmentsLoseSecretsAndEmptyKeys) {
+  Handoff h;
+  JobInstance* inst = AddInstance(&h, "unlock", "u1", 300);
+  PackEnvEntry(inst->mutable_packed_env(), "DEVNAME", "/dev/sda");
+  PackEnvEntry(inst->mutable_packed_env(), "PASSPHRASE", "hunter2");
+  PackEnvEntry(inst->mutable_packed_env(), "", "orphan");
+  PackEnvEntry(inst->mutable_packed_env(), "KEYMAP", "de");
+  Event* event = h.add_events();
+  event->set_seq(4);
+  event->set_name("emitted");
+  PackEnvEntry(event->mutable_packed_env(), "API_TOKEN", "t0k");
+  std::vector<std::string> w = Sanitize(&h);
+  std::string want;
+  PackEnvEntry(&want, "DEVNAME", "/dev/sda");
+  PackEnvEntry(&want, "KEYMAP", "de");
+  EXPECT_EQ(h.instances(0).packed_env(), want);
+  EXPECT_EQ(h.events(0).packed_env(), "");
+  EXPECT_THAT(w, Contains("job unlock/u1: secret environment dropped: PASSPHRASE"));
+  EXPECT_THAT(w, Contains("job unlock/u1: 1 environment entries without a key dropped"));
+  EXPECT_THAT(w, Contains("event #4 emitted: secret environment dropped: API_TOKEN"));
+  for (const std::string& line : w) EXPECT_THAT(line, ::testing::Not(HasSubstr("hunter2")));
+}
+
+TEST(ValidateTest, DamagedPackedEnvironmentSkipsItsOwner) {
+  Handoff h;
+  JobInstance* bad = AddInstance(&h, "bad", "", 300);
+  PackEnvEntry(bad->mutable_packed_env(), "A", "1");
+  bad->mutable_packed_env()->append(
+      "\x05"
+      "ab");
+  AddInstance(&h, "good", "", 301);
+  Event* event = h.add_events();
+  event->set_seq(9);
+  event->set_name("cut");
+  event->set_packed_env(
+      "\x03"
+      "AB");
+  std::vector<std::string> w = Sanitize(&h);
+  ASSERT_EQ(h.instances_size(), 1);
+  EXPECT_EQ(h.instances(0).job(), "good");
+  EXPECT_EQ(h.events_size(), 0);
+  EXPECT_THAT(w, Contains("job bad: packed environment damaged at byte 4 of 7, skipped"));
+  EXPECT_THAT(w, Contains("event #9 cut: packed environment damaged at byte 0 of 3, skipped"));
 }
 
 TEST(ValidateTest, BadUeventsFdsAndTimestampsSkipped) {

@@ -25,13 +25,16 @@ namespace baton::handoff {
 //  1  the first release.
 //  2  log lines packed into LogRing.packed_lines (handoff/log_pack.h);
 //     min_reader_version 2, as a format-1 reader would drop every line.
+//  3  environments packed into JobInstance/Event.packed_env
+//     (handoff/env_pack.h); min_reader_version 3, as a format-2 reader would
+//     restore jobs without their environment.
 //
 // The format this build writes.
-inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersion = 3;
 // The oldest reader that understands what this build writes.
-inline constexpr uint32_t kMinReaderVersion = 2;
+inline constexpr uint32_t kMinReaderVersion = 3;
 // The newest format this build reads.
-inline constexpr uint32_t kReaderVersion = 2;
+inline constexpr uint32_t kReaderVersion = 3;
 // This build, as written into producer_build and shown by handoff-status.
 inline constexpr char kProducerBuild[] = "baton 0.1.0";
 

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "handoff/codec.h"
 #include "handoff/collect.h"
+#include "handoff/env_pack.h"
 #include "handoff/log_pack.h"
 #include "handoff/memfd.h"
 
@@ -47,9 +48,13 @@ supervisor::Phase FromProto(handoff::JobPhase p) {
 
 absl::Time AtNanos(int64_t ns) { return absl::FromUnixNanos(ns); }
 
-Env ToEnv(const google::protobuf::RepeatedPtrField<handoff::KeyValue>& kvs) {
+// MSG is a handoff::JobInstance or handoff::Event; both kinds of environment.
+template <typename Msg>
+Env ToEnv(const Msg& msg) {
   Env env;
-  for (const handoff::KeyValue& kv : kvs) env.emplace_back(kv.key(), kv.value());
+  handoff::ForEachEnv(msg, [&env](absl::string_view key, absl::string_view value) {
+    env.emplace_back(std::string(key), std::string(value));
+  });
   return env;
 }
 
@@ -88,7 +93,7 @@ InstanceSnapshot ToSnapshot(const handoff::JobInstance& in) {
   s.runs = in.runs();
   s.failed = in.failed();
   s.failure = in.failure();
-  s.env = ToEnv(in.env());
+  s.env = ToEnv(in);
   s.start_env = s.env;
   return s;
 }
@@ -294,7 +299,7 @@ RestoreResult Restorer::Run() {
   for (const handoff::Event& e : h.events()) {
     supervisor::Event event;
     event.name = e.name();
-    event.env = ToEnv(e.env());
+    event.env = ToEnv(e);
     event.seq = e.seq();
     event.when = AtNanos(e.monotonic_ns());
     events.push_back(std::move(event));
