@@ -255,9 +255,22 @@ control::Response ControlServer::Handle(const control::Request& request,
 
     case Request::kLog: {
       const control::LogRequest& log = request.log();
+      // A job without an instance named: all its streams (one per instance
+      // of an instance job), each line tagged with its instance.
+      const bool whole_job = !log.job().empty() && log.instance().empty();
       if (!log.job().empty() && engine_.FindJob(log.job()) == nullptr &&
-          !ring_.HasStream(log.job(), log.instance())) {
+          !(whole_job ? ring_.HasJob(log.job()) : ring_.HasStream(log.job(), log.instance()))) {
         return Error(UnknownJob(log.job()));
+      }
+      if (whole_job) {
+        for (const LogRing::JobLine& line : ring_.JobLines(log.job(), log.lines())) {
+          control::LogLine* out = response.add_log();
+          out->set_time(absl::ToDoubleSeconds(line.line.since_start));
+          out->set_text(line.line.text);
+          out->set_instance(line.instance);
+        }
+        response.set_log_dropped(ring_.JobDropped(log.job()));
+        break;
       }
       for (const LogLine& line : ring_.Lines(log.job(), log.instance(), log.lines())) {
         control::LogLine* out = response.add_log();

@@ -213,6 +213,43 @@ TEST_F(ControlServerTest, LogReturnsRingLines) {
   EXPECT_EQ(mine.log(0).text(), "hello from baton");
 }
 
+TEST_F(ControlServerTest, LogOfAnInstanceJobShowsEveryInstance) {
+  ring_.Append("greeter", "alice", "hi alice\n");
+  clock_.now += absl::Seconds(1);
+  ring_.Append("greeter", "bob", "hi bob\n");
+  control::Request request;
+  request.mutable_log()->set_job("greeter");
+  control::Response response = Send(request);
+  ASSERT_TRUE(response.ok()) << response.error();
+  ASSERT_EQ(response.log_size(), 2);
+  EXPECT_EQ(response.log(0).instance(), "alice");
+  EXPECT_EQ(response.log(0).text(), "hi alice");
+  EXPECT_EQ(response.log(1).instance(), "bob");
+  request.mutable_log()->set_lines(1);
+  ASSERT_EQ(Send(request).log_size(), 1);
+  EXPECT_EQ(Send(request).log(0).text(), "hi bob");
+
+  // One instance named: that stream only, untagged.
+  request.mutable_log()->set_lines(0);
+  request.mutable_log()->set_instance("alice");
+  response = Send(request);
+  ASSERT_EQ(response.log_size(), 1);
+  EXPECT_EQ(response.log(0).text(), "hi alice");
+  EXPECT_EQ(response.log(0).instance(), "");
+
+  // A job the engine does not know (stage 1's, read in stage 2) is found
+  // through its instance streams.
+  ring_.Append("md-degraded", "/dev/md127", "started\n");
+  control::Request gone;
+  gone.mutable_log()->set_job("md-degraded");
+  response = Send(gone);
+  ASSERT_TRUE(response.ok()) << response.error();
+  ASSERT_EQ(response.log_size(), 1);
+  EXPECT_EQ(response.log(0).instance(), "/dev/md127");
+  gone.mutable_log()->set_job("nosuch");
+  EXPECT_FALSE(Send(gone).ok());
+}
+
 TEST_F(ControlServerTest, HugeLogsAreTruncatedToFit) {
   std::string line(1000, 'x');
   for (int i = 0; i < 900; ++i) ring_.AddLine("ticker", "", line);

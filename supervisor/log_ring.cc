@@ -135,6 +135,33 @@ bool LogRing::HasStream(absl::string_view job, absl::string_view instance) const
   return streams_.count(Key(std::string(job), std::string(instance))) > 0;
 }
 
+std::vector<LogRing::JobLine> LogRing::JobLines(absl::string_view job, size_t max) const {
+  std::vector<JobLine> out;
+  for (auto it = streams_.lower_bound(Key(std::string(job), std::string()));
+       it != streams_.end() && it->first.first == job; ++it) {
+    for (const LogLine& line : it->second.lines) out.push_back({it->first.second, line});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const JobLine& a, const JobLine& b) {
+    return a.line.since_start < b.line.since_start;
+  });
+  if (max != 0 && max < out.size()) out.erase(out.begin(), out.end() - max);
+  return out;
+}
+
+uint64_t LogRing::JobDropped(absl::string_view job) const {
+  uint64_t dropped = 0;
+  for (auto it = streams_.lower_bound(Key(std::string(job), std::string()));
+       it != streams_.end() && it->first.first == job; ++it) {
+    dropped += it->second.dropped;
+  }
+  return dropped;
+}
+
+bool LogRing::HasJob(absl::string_view job) const {
+  auto it = streams_.lower_bound(Key(std::string(job), std::string()));
+  return it != streams_.end() && it->first.first == job;
+}
+
 std::vector<LogRing::StreamSnapshot> LogRing::Export() const {
   std::vector<StreamSnapshot> out;
   for (const auto& [key, stream] : streams_) {

@@ -75,6 +75,22 @@ class LogRing {
   uint64_t Dropped(absl::string_view job, absl::string_view instance) const;
   bool HasStream(absl::string_view job, absl::string_view instance) const;
 
+  // Every stream of one job at once: what `initctl log JOB` shows. An
+  // instance job (`instance $DEVNAME`) has one stream per instance and none
+  // under the instance "", so reading (JOB, "") alone would show nothing.
+  struct JobLine {
+    std::string instance;  // "" for a job without instances
+    LogLine line;
+  };
+  // The last MAX lines (0: all) of all of JOB's streams, merged oldest
+  // first; lines of the same moment keep the order of their streams
+  // (instances sorted by name).
+  std::vector<JobLine> JobLines(absl::string_view job, size_t max = 0) const;
+  // Lines dropped from all of JOB's streams.
+  uint64_t JobDropped(absl::string_view job) const;
+  // True when JOB has a stream (any instance).
+  bool HasJob(absl::string_view job) const;
+
   // The file a stream is appended to ("" without a log directory).
   std::string FilePath(absl::string_view job, absl::string_view instance) const;
 

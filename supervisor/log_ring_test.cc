@@ -52,6 +52,44 @@ TEST_F(LogRingTest, StreamsAreSeparatePerInstance) {
   EXPECT_FALSE(ring.HasStream("greeter", "carol"));
 }
 
+// `initctl log md-incremental` asks for the job, not an instance: the lines
+// of every instance, merged by time (the instance streams were invisible).
+TEST_F(LogRingTest, JobLinesMergeEveryInstanceByTime) {
+  LogRing::Options options;
+  options.max_lines = 2;
+  LogRing ring(kernel_, clock_, clock_.now, options);
+  ring.Append("md-incremental", "/dev/vdb", "b1\n");
+  clock_.now += absl::Seconds(1);
+  ring.Append("md-incremental", "/dev/vda", "a1\n");
+  clock_.now += absl::Seconds(1);
+  ring.Append("md-incremental", "/dev/vdb", "b2\n");
+  ring.Append("md-incremental", "/dev/vda", "a2\n");  // same moment: stream order
+  ring.Append("md-incremental-x", "", "another job\n");
+  ring.Append("md-incremental", "/dev/vda", "partial");
+  ring.AddSupervisorLine("baton's own");
+
+  EXPECT_TRUE(ring.Lines("md-incremental", "").empty());
+  std::vector<std::string> merged;
+  for (const LogRing::JobLine& l : ring.JobLines("md-incremental")) {
+    merged.push_back(l.instance + " " + l.line.text);
+  }
+  EXPECT_EQ(merged, std::vector<std::string>({"/dev/vdb b1", "/dev/vda a1", "/dev/vda a2",
+                                              "/dev/vdb b2"}));
+  std::vector<LogRing::JobLine> last = ring.JobLines("md-incremental", 1);
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].line.text, "b2");
+
+  ring.Append("md-incremental", "/dev/vdb", "b3\n");  // drops b1 (max_lines 2)
+  EXPECT_EQ(ring.JobDropped("md-incremental"), 1u);
+  EXPECT_TRUE(ring.HasJob("md-incremental"));
+  EXPECT_FALSE(ring.HasJob("md"));
+  EXPECT_FALSE(ring.HasJob("nosuch"));
+
+  // A job without instances reads the same as its one stream.
+  ASSERT_EQ(ring.JobLines("md-incremental-x").size(), 1u);
+  EXPECT_EQ(ring.JobLines("md-incremental-x")[0].instance, "");
+}
+
 TEST_F(LogRingTest, LineCountBoundDropsOldest) {
   LogRing::Options options;
   options.max_lines = 3;

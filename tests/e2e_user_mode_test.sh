@@ -70,6 +70,17 @@ if [ -e "$BATON_DEMO_DIR/forbidden" ]; then fail "seccomp let mkdir through"; el
 
 check "initctl log ticker shows ticks" sh -c "'$initctl_bin' --socket '$sock' log ticker | grep -q 'tick [0-9]'"
 test -s "$work/log/ticker.log" && pass "ticker.log on disk" || fail "ticker.log on disk"
+# An instance job's output: one stream per instance, which `initctl log JOB`
+# shows merged (each line after its instance), as well as one instance alone.
+# The task exits at once: its output is read after it was reaped.
+if initctl emit greet NAME=bob; then pass "emit greet NAME=bob"; else fail "emit greet NAME=bob"; fi
+check "greeter instance bob stopped" events_have 'stopped JOB=greeter INSTANCE=bob'
+check "initctl log greeter shows every instance" \
+  sh -c "'$initctl_bin' --socket '$sock' log greeter | grep -q '^\[ *[0-9.]*\] alice: greeted alice\$' &&
+         '$initctl_bin' --socket '$sock' log greeter | grep -q '^\[ *[0-9.]*\] bob: greeted bob\$'"
+check "initctl log greeter bob shows that instance" \
+  sh -c "'$initctl_bin' --socket '$sock' log greeter bob | grep -q '^\[ *[0-9.]*\] greeted bob\$'"
+check "greeter-alice.log on disk" grep -q 'greeted alice$' "$work/log/greeter-alice.log"
 for ev in "starting JOB=hello" "started JOB=ticker" "stopped JOB=hello"; do
   if events_have " $ev( |$)"; then pass "event: $ev"; else fail "event: $ev"; fi
 done

@@ -249,7 +249,9 @@ std::string Format(const control::Request& request, const control::Response& res
         absl::StrAppend(&out, "(", response.log_dropped(), " older lines dropped)\n");
       }
       for (const control::LogLine& line : response.log()) {
-        absl::StrAppend(&out, absl::StrFormat("[%12.6f] %s\n", line.time(), line.text()));
+        // `initctl log JOB` of an instance job: which instance said it.
+        const std::string who = line.instance().empty() ? "" : absl::StrCat(line.instance(), ": ");
+        absl::StrAppend(&out, absl::StrFormat("[%12.6f] %s%s\n", line.time(), who, line.text()));
       }
       break;
     case control::Request::kEvents:

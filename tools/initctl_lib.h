@@ -38,7 +38,8 @@ inline constexpr char kUsage[] =
     "  stop JOB [INSTANCE]       stop a job\n"
     "  restart JOB [INSTANCE]    stop and start again\n"
     "  emit EVENT [KEY=VALUE...] emit an event\n"
-    "  log [JOB [INSTANCE]] [-n N]  a job's output (no JOB: baton's own log)\n"
+    "  log [JOB [INSTANCE]] [-n N]  a job's output, all its instances unless one is\n"
+    "                            named, each line after its instance (no JOB: baton's own)\n"
     "  events [N]                the last N events (default 50)\n"
     "  handoff-status [--json] [--file PATH]\n"
     "                            what crossed from the initramfs to the real root\n";

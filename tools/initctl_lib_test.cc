@@ -134,6 +134,15 @@ TEST(FormatTest, EventsAndLog) {
   l->set_time(0.25);
   l->set_text("tick 1");
   EXPECT_EQ(Format(log, lines), "(2 older lines dropped)\n[    0.250000] tick 1\n");
+
+  // `initctl log JOB` of an instance job: each line after its instance.
+  auto* m = lines.add_log();
+  m->set_time(0.5);
+  m->set_text("mdadm: added /dev/vdb");
+  m->set_instance("/dev/vdb");
+  EXPECT_EQ(Format(log, lines),
+            "(2 older lines dropped)\n[    0.250000] tick 1\n"
+            "[    0.500000] /dev/vdb: mdadm: added /dev/vdb\n");
 }
 
 TEST(MainTest, ExitCodes) {
