@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "supervisor/stage1/cmdline.h"
 #include "supervisor/stage1/lvm_policy.h"
@@ -40,6 +43,37 @@ void Warn(const ToolContext& ctx, const std::string& line) {
   if (!console.ok()) return;
   std::string text = absl::StrCat(ctx.command, ": ", line, "\n");
   (void)ctx.kernel.Write(console->get(), text.data(), text.size());
+}
+
+// /dev/KNAME of a member listed as md/dev-KNAME ("cciss!c0d0": a '/' in the
+// kernel's name).
+std::string MemberDevice(std::string kname) {
+  std::replace(kname.begin(), kname.end(), '!', '/');
+  return absl::StrCat("/dev/", kname);
+}
+
+// The member count of MEMBER's array as MEMBER's superblock says: MD_DEVICES
+// of `mdadm --examine --export MEMBER` (not --detail of an inactive array,
+// whose MD_DEVICES counts only the members present).
+absl::StatusOr<int> MembersFromSuperblock(const ToolContext& ctx, const std::string& member) {
+  const std::vector<std::string> argv = {"mdadm", "--examine", "--export", member};
+  absl::StatusOr<ToolOutput> out = RunToolOutput(ctx, argv);
+  if (!out.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot run ", JoinArgv(argv), ": ", out.status().message()));
+  }
+  if (!Succeeded(out->exit)) {
+    return absl::UnavailableError(
+        absl::StrCat(JoinArgv(argv), " failed (", DescribeExit(out->exit), ")"));
+  }
+  for (absl::string_view line : absl::StrSplit(out->stdout_text, '\n')) {
+    int count = 0;
+    if (absl::ConsumePrefix(&line, "MD_DEVICES=") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &count) && count > 0) {
+      return count;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat(JoinArgv(argv), " printed no MD_DEVICES"));
 }
 
 // An md array as md-add sees it. NAME empty: no array found.
@@ -198,20 +232,40 @@ int MdRunDegraded(const ToolContext& ctx, const Stage1Files& files,
       absl::StartsWith(md_device, "/") ? md_device : absl::StrCat("/dev/", name);
   const std::string md_dir = absl::StrCat(files.sys_block, "/", name, "/md");
 
-  const int raid_disks = ReadSysInt(ctx, absl::StrCat(md_dir, "/raid_disks"));
-  int members = 0;
+  std::vector<std::string> members;  // kernel names: "vda"
   absl::StatusOr<std::vector<std::string>> entries = ctx.kernel.ListDir(md_dir);
   if (entries.ok()) {
     for (const std::string& entry : *entries) {
-      if (absl::StartsWith(entry, "dev-")) ++members;
+      if (absl::StartsWith(entry, "dev-")) members.push_back(entry.substr(4));
     }
   }
+  const int present = static_cast<int>(members.size());
+  int raid_disks = ReadSysInt(ctx, absl::StrCat(md_dir, "/raid_disks"));
+  std::string unknown_why;  // why RAID_DISKS stayed unknown
+  if (raid_disks <= 0 && entries.ok()) {
+    // md/raid_disks reads empty until the array runs, and an array that
+    // waits for md-run-degraded is inactive: its members' superblocks carry
+    // the count.
+    unknown_why = absl::StrCat(md_dir, "/raid_disks is empty while the array is inactive");
+    if (members.empty()) {
+      absl::StrAppend(&unknown_why, ", and it has no members");
+    } else {
+      absl::StatusOr<int> counted = MembersFromSuperblock(ctx, MemberDevice(members.front()));
+      if (counted.ok()) {
+        raid_disks = *counted;
+      } else {
+        absl::StrAppend(&unknown_why, ", and ", counted.status().message());
+      }
+    }
+  } else if (!entries.ok()) {
+    unknown_why = absl::StrCat("no ", md_dir);
+  }
   if (raid_disks > 0 && entries.ok()) {
-    Warn(ctx, absl::StrCat("WARNING: starting ", device, " degraded: ", members, " of ",
+    Warn(ctx, absl::StrCat("WARNING: starting ", device, " degraded: ", present, " of ",
                            raid_disks, raid_disks == 1 ? " member" : " members"));
   } else {
-    Warn(ctx, absl::StrCat("WARNING: starting ", device,
-                           " degraded (its member count is unknown: no ", md_dir, ")"));
+    Warn(ctx, absl::StrCat("WARNING: starting ", device, " degraded (its member count is unknown: ",
+                           unknown_why, ")"));
   }
 
   // Recorded before mdadm runs: a member that arrives while it runs finds the

@@ -41,8 +41,10 @@
 // /dev/md/NAME (a link to it) or md127. Writes a warning to the console and
 // the log, e.g.
 //     baton: WARNING: starting /dev/md127 degraded: 1 of 2 members
-// (raid_disks from /sys/block/md127/md/raid_disks, members = its dev-*
-// entries), records the decision in kMdStartedDegradedDir/md127 (so that
+// (members = the dev-* entries of /sys/block/md127/md; the count from its
+// md/raid_disks, which reads empty while the array is inactive, and that is
+// how md-run-degraded finds it, so then from a member's superblock: MD_DEVICES
+// of `mdadm --examine --export /dev/MEMBER`), records the decision in kMdStartedDegradedDir/md127 (so that
 // md-add puts a late member back), then runs `mdadm --run MDDEV` and logs
 // how many members the running array misses (/sys/block/md127/md/degraded).
 // Exit 0 when it runs.

@@ -15,6 +15,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Argv = std::vector<std::string>;
 
 class AssembleTest : public ::testing::Test {
@@ -233,6 +234,37 @@ TEST_F(MdRunDegradedTest, WarnsOnTheConsoleAndRuns) {
   EXPECT_TRUE(kernel_.ReadFile(std::string(kMdStartedDegradedDir) + "/md127").ok());
 }
 
+// As md-run-degraded finds an array in stage 1: inactive, md/raid_disks
+// empty (the old warning said "no /sys/block/md127/md", which was there).
+TEST_F(MdRunDegradedTest, InactiveArrayCountsFromTheMembersSuperblock) {
+  ASSERT_TRUE(kernel_.WriteFile("/sys/block/md127/md/raid_disks", "\n").ok());
+  kernel_.set_spawn_hook([this](pid_t pid, const sys::SpawnRequest& req) {
+    if (req.argv.size() > 1 && req.argv[1] == "--examine") {
+      std::string text = "MD_LEVEL=raid1\nMD_DEVICES=2\nMD_UUID=28f7a0d3:a0d65797:93716bd4:14f87f72\n";
+      EXPECT_TRUE(kernel_.Write(req.stdout_fd, text.data(), text.size()).ok());
+    }
+    kernel_.Exit(pid, 0);
+  });
+  EXPECT_EQ(MdRunDegraded(ctx_, files_, "/dev/md127"), 0);
+  EXPECT_THAT(Spawned(),
+              ElementsAre(Argv{"/sbin/mdadm", "--examine", "--export", "/dev/vdb"},
+                          Argv{"/sbin/mdadm", "--run", "/dev/md127"}));
+  EXPECT_EQ(kernel_.terminal_output("/dev/console"),
+            "baton: md-run-degraded: WARNING: starting /dev/md127 degraded: 1 of 2 members\n");
+}
+
+TEST_F(MdRunDegradedTest, InactiveArrayWithoutACountSaysWhy) {
+  ASSERT_TRUE(kernel_.WriteFile("/sys/block/md127/md/raid_disks", "\n").ok());
+  exit_statuses_ = {1, 0};  // --examine fails, --run works
+  EXPECT_EQ(MdRunDegraded(ctx_, files_, "/dev/md127"), 0);
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("WARNING: starting /dev/md127 degraded (its member count is unknown: "
+                        "/sys/block/md127/md/raid_disks is empty while the array is inactive, "
+                        "and mdadm --examine --export /dev/vdb failed (exit status 1))"));
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"), Not(HasSubstr("no /sys/block")));
+  EXPECT_THAT(Spawned().back(), ElementsAre("/sbin/mdadm", "--run", "/dev/md127"));
+}
+
 TEST_F(MdRunDegradedTest, FollowsTheMdLink) {
   ASSERT_TRUE(kernel_.MkdirAll("/dev/md").ok());
   ASSERT_TRUE(kernel_.Symlink("../md127", "/dev/md/root").ok());
@@ -247,7 +279,8 @@ TEST_F(MdRunDegradedTest, UnknownArrayStillRunsWithAWarning) {
   EXPECT_EQ(MdRunDegraded(ctx_, files_, "md5"), 0);
   EXPECT_THAT(Spawned(), ElementsAre(Argv{"/sbin/mdadm", "--run", "/dev/md5"}));
   EXPECT_THAT(kernel_.terminal_output("/dev/console"),
-              HasSubstr("WARNING: starting /dev/md5 degraded (its member count is unknown"));
+              HasSubstr("WARNING: starting /dev/md5 degraded (its member count is unknown: "
+                        "no /sys/block/md5/md)"));
 }
 
 TEST_F(MdRunDegradedTest, FailureIsReported) {

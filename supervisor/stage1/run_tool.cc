@@ -51,6 +51,23 @@ absl::StatusOr<sys::ChildExit> RunTool(const ToolContext& ctx, std::vector<std::
   return ctx.kernel.Wait(pid);
 }
 
+absl::StatusOr<ToolOutput> RunToolOutput(const ToolContext& ctx, std::vector<std::string> argv) {
+  ASSIGN_OR_RETURN(sys::UniqueFd sink, ctx.kernel.MemfdCreate("baton-tool-output"));
+  ToolContext capture = ctx;
+  capture.stdout_fd = sink.get();
+  ToolOutput out;
+  ASSIGN_OR_RETURN(out.exit, RunTool(capture, std::move(argv)));
+  char buf[4096];
+  while (out.stdout_text.size() < kMaxToolOutput) {
+    ASSIGN_OR_RETURN(size_t n, ctx.kernel.PRead(sink.get(), buf, sizeof(buf),
+                                                out.stdout_text.size()));
+    if (n == 0) break;
+    out.stdout_text.append(buf, n);
+  }
+  if (out.stdout_text.size() > kMaxToolOutput) out.stdout_text.resize(kMaxToolOutput);
+  return out;
+}
+
 std::string ReadConfig(const ToolContext& ctx, const std::string& path, bool* exists) {
   if (exists != nullptr) *exists = false;
   absl::StatusOr<std::string> text = ctx.kernel.ReadFile(path);

@@ -56,6 +56,17 @@ absl::StatusOr<std::string> FindTool(const ToolContext& ctx, absl::string_view t
 absl::StatusOr<sys::ChildExit> RunTool(const ToolContext& ctx, std::vector<std::string> argv,
                                        int stdin_fd = -1);
 
+// RunTool, with the tool's standard output captured (into a memfd, so a
+// tool that writes much never blocks on a pipe nobody reads; at most
+// kMaxToolOutput bytes are kept) instead of inherited. Its stderr still goes
+// to CTX.stderr_fd. For tools whose output is data (mdadm --examine --export).
+inline constexpr size_t kMaxToolOutput = 64 * 1024;
+struct ToolOutput {
+  sys::ChildExit exit;
+  std::string stdout_text;
+};
+absl::StatusOr<ToolOutput> RunToolOutput(const ToolContext& ctx, std::vector<std::string> argv);
+
 // Where the subcommands read their inputs (tests point them into a fake tree).
 struct Stage1Files {
   std::string cmdline = "/proc/cmdline";

@@ -39,6 +39,31 @@ TEST(RunToolTest, FindsToolOnPathAndWaitsForIt) {
   EXPECT_FALSE(reaped->has_value());
 }
 
+TEST(RunToolTest, OutputIsCapturedAndStderrInherited) {
+  sys::FakeKernel kernel;
+  ASSERT_TRUE(kernel.MkdirAll("/sbin").ok());
+  ASSERT_TRUE(kernel.WriteFile("/sbin/mdadm", "").ok());
+  const std::string big(kMaxToolOutput + 100, 'x');
+  kernel.set_spawn_hook([&](pid_t pid, const sys::SpawnRequest& req) {
+    std::string text = req.argv.back() == "big" ? big : "MD_LEVEL=raid1\nMD_DEVICES=2\n";
+    EXPECT_TRUE(kernel.Write(req.stdout_fd, text.data(), text.size()).ok());
+    kernel.Exit(pid, 0);
+  });
+  ToolContext ctx(kernel);
+  ctx.stderr_fd = 7;
+  auto out = RunToolOutput(ctx, {"mdadm", "--examine", "--export", "/dev/vda"});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->exit.exit_status, 0);
+  EXPECT_EQ(out->stdout_text, "MD_LEVEL=raid1\nMD_DEVICES=2\n");
+  ASSERT_EQ(kernel.spawned().size(), 1u);
+  EXPECT_NE(kernel.spawned()[0].stdout_fd, 1);
+  EXPECT_EQ(kernel.spawned()[0].stderr_fd, 7);
+
+  auto capped = RunToolOutput(ctx, {"mdadm", "big"});
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_EQ(capped->stdout_text.size(), kMaxToolOutput);
+}
+
 TEST(RunToolTest, MissingToolIsNamed) {
   sys::FakeKernel kernel;
   ToolContext ctx(kernel);
