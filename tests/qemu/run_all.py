@@ -1,5 +1,6 @@
-"""Runs the QEMU scenarios with baton's own image: stage 1's (tests/qemu/scenarios.py),
-then the switch's (tests/qemu/handoff_scenarios.py, issue 4).
+"""Runs the QEMU scenarios with baton's own image: stage 1's (tests/qemu/scenarios.py,
+then tests/qemu/log_scenarios.py: stage-1 job output), then the switch's
+(tests/qemu/handoff_scenarios.py, issue 4).
 
     python3 -m tests.qemu.run_all [--only NAME...] [--list] [--keep]
 
@@ -27,11 +28,13 @@ import time
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from tests.qemu import fixtures, handoff_scenarios, scenarios  # noqa: E402
+from tests.qemu import fixtures, handoff_scenarios, log_scenarios, scenarios  # noqa: E402
 from tests.qemu.scenarios import Failure  # noqa: E402
 
-# Stage-1 scenarios, then issue 4's switch scenarios (they make their own fixtures).
-SCENARIOS = list(scenarios.SCENARIOS) + list(handoff_scenarios.SCENARIOS)
+# Stage-1 scenarios (boot, then stage-1 job output), then issue 4's switch
+# scenarios (they make their own fixtures).
+SCENARIOS = (list(scenarios.SCENARIOS) + list(log_scenarios.SCENARIOS)
+             + list(handoff_scenarios.SCENARIOS))
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 LOG_DIR = os.environ.get("BATON_TEST_LOGS", "/tmp/baton-qemu-logs")
