@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "supervisor/expr_index.h"
 #include "supervisor/expr_state.h"
 
 namespace baton::supervisor {
@@ -64,6 +65,9 @@ std::string DescribeExit(absl::string_view process, const sys::ChildExit& e) {
 struct Engine::JobEntry {
   std::shared_ptr<const jobs::JobConfig> config;
   std::unique_ptr<ExprState> start_on;  // one for the job: it creates instances
+  // The job's instances by name (owned by Impl::instances_), so that an
+  // event finds an already started one without a walk of the ordered map.
+  absl::flat_hash_map<std::string, Instance*> instances;
 };
 
 // One instance. Plain data apart from the expression state, so that it can be
@@ -185,8 +189,10 @@ class Engine::Impl {
   std::deque<Event> events_;
   std::deque<Key> steps_;
   uint64_t next_seq_ = 1;
-  // Event name -> the jobs whose `start on` names it, in job-name order.
-  absl::flat_hash_map<std::string, std::vector<JobEntry*>> start_index_;
+  // The jobs' `start on` states, added in job-name order; start_jobs_[id]
+  // is the job of the state with that id.
+  ExprIndex start_index_;
+  std::vector<JobEntry*> start_jobs_;
   bool start_index_dirty_ = true;
   // Event name -> the instances whose `stop on` names it.
   absl::flat_hash_map<std::string, std::set<Key, KeyLess>> stop_index_;
@@ -205,6 +211,9 @@ void Engine::Impl::SetStopOn(Instance& in, const jobs::EventExpr* expr) {
 
 void Engine::Impl::Forget(InstanceMap::iterator it) {
   for (const std::string& name : it->second->stop_on_events) stop_index_[name].erase(it->first);
+  if (auto entry = jobs_.find(it->first.first); entry != jobs_.end()) {
+    entry->second.instances.erase(it->first.second);
+  }
   instances_.erase(it);
 }
 
@@ -214,11 +223,11 @@ void Engine::Impl::WaitFor(Instance& in, uint64_t seq) {
 }
 
 void Engine::Impl::RebuildStartIndex() {
-  start_index_.clear();
+  start_index_.Clear();
+  start_jobs_.clear();
   for (auto& [job, entry] : jobs_) {
-    for (const std::string& name : entry.start_on->EventNames()) {
-      start_index_[name].push_back(&entry);
-    }
+    start_index_.Add(*entry.start_on, entry.config->env);
+    start_jobs_.push_back(&entry);
   }
   start_index_dirty_ = false;
 }
@@ -340,6 +349,7 @@ Engine::Instance* Engine::Impl::StartInstance(JobEntry& entry, absl::string_view
     in->config = entry.config;
     in->job = config.name;
     in->name = std::string(name);
+    entry.instances[in->name] = in.get();
     it = instances_.emplace(Key(config.name, name), std::move(in)).first;
   }
   Instance& in = *it->second;
@@ -507,24 +517,23 @@ void Engine::Impl::Dispatch(const Event& event) {
   }
   // Then `start on`, which may create instances.
   if (start_index_dirty_) RebuildStartIndex();
-  if (auto starters = start_index_.find(event.name); starters != start_index_.end()) {
-    for (JobEntry* entry : starters->second) {
-      ExprState& start_on = *entry->start_on;
-      if (!start_on.HandleBorrowed(event, entry->config->env) || !start_on.value()) continue;
-      // An instance that already has goal start is left alone: its name is
-      // all that is worked out, not the environment.
-      const jobs::JobConfig& config = *entry->config;
-      std::string name = InstanceName(config, start_on);
-      auto it = instances_.find(KeyRef(config.name, name));
-      if (it != instances_.end() && it->second->goal == Goal::kStart) {
-        start_on.Reset();
-        continue;
-      }
-      Env env = start_on.Environment();
+  start_index_.Offer(event, [&](size_t id) {
+    JobEntry& entry = *start_jobs_[id];
+    ExprState& start_on = *entry.start_on;
+    if (!start_on.value()) return;
+    // An instance that already has goal start is left alone: its name is
+    // all that is worked out, not the environment.
+    const jobs::JobConfig& config = *entry.config;
+    std::string name = InstanceName(config, start_on);
+    auto it = entry.instances.find(name);
+    if (it != entry.instances.end() && it->second->goal == Goal::kStart) {
       start_on.Reset();
-      StartInstance(*entry, name, std::move(env));
+      return;
     }
-  }
+    Env env = start_on.Environment();
+    start_on.Reset();
+    StartInstance(entry, name, std::move(env));
+  });
   // Last, the instance that emitted EVENT goes on (after the jobs the event
   // started or stopped have taken their first step).
   if (auto waiting = waiters_.find(event.seq); waiting != waiters_.end()) {
@@ -794,6 +803,7 @@ absl::Status Engine::Impl::Adopt(const InstanceSnapshot& s) {
   std::sort(in->respawn_times.begin(), in->respawn_times.end());
   in->runs = s.runs;
   Instance& ref = *in;
+  entry->second.instances[ref.name] = &ref;
   instances_.emplace(key, std::move(in));
   SetStopOn(ref, ref.config->stop_on.get());
   if (ref.state != State::kWaiting || ref.goal == Goal::kStart) Queue(ref);

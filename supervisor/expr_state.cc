@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
@@ -34,6 +35,34 @@ bool GlobMatches(absl::string_view glob, absl::string_view value) {
 }
 
 }  // namespace
+
+GlobTest::GlobTest(absl::string_view glob) : glob_(glob) {
+  size_t special = glob.find_first_of("*?[\\");
+  if (glob.find('$') != absl::string_view::npos) {
+    shape_ = Shape::kExpand;
+  } else if (special == absl::string_view::npos) {
+    shape_ = Shape::kLiteral;
+  } else if (special + 1 == glob.size() && glob[special] == '*') {
+    shape_ = Shape::kPrefix;
+  } else {
+    shape_ = Shape::kFnmatch;
+  }
+}
+
+bool GlobTest::Matches(absl::string_view value, const Env& vars) const {
+  switch (shape_) {
+    case Shape::kLiteral:
+      return value == glob_;
+    case Shape::kPrefix:
+      return value.size() + 1 >= glob_.size() &&
+             value.compare(0, glob_.size() - 1, absl::string_view(glob_).substr(0, glob_.size() - 1)) == 0;
+    case Shape::kFnmatch:
+      return fnmatch(glob_.c_str(), std::string(value).c_str(), 0) == 0;
+    case Shape::kExpand:
+      break;
+  }
+  return GlobMatches(ExpandVars(glob_, vars), value);
+}
 
 std::string ExpandVarsWith(
     absl::string_view text,
@@ -131,27 +160,13 @@ ExprState::ExprState(const jobs::EventExpr* expr) {
     nodes_[index].leaf = static_cast<int>(leaves_.size());
     Leaf& leaf = leaves_.emplace_back();
     leaf.node = index;
+    leaf.expr = p.expr;
     leaf.event_name = p.expr->event;
     size_t position = 0;
     for (const jobs::EventMatch& m : p.expr->matches) {
-      Match& c = leaf.matches.emplace_back();
-      c.key = m.key;
+      Match c{m.key, 0, GlobTest(m.glob), m.negate};
       if (m.key.empty()) c.position = position++;
-      c.negate = m.negate;
-      c.glob = &m.glob;
-      absl::string_view glob = m.glob;
-      size_t special = glob.find_first_of("*?[\\");
-      if (glob.find('$') != absl::string_view::npos) {
-        c.shape = Match::Shape::kExpand;
-      } else if (special == absl::string_view::npos) {
-        c.shape = Match::Shape::kLiteral;
-        c.text = glob;
-      } else if (special + 1 == glob.size() && glob[special] == '*') {
-        c.shape = Match::Shape::kPrefix;
-        c.text = glob.substr(0, special);
-      } else {
-        c.shape = Match::Shape::kFnmatch;
-      }
+      leaf.matches.push_back(std::move(c));
     }
   }
 }
@@ -169,37 +184,42 @@ bool ExprState::Matches(const Leaf& leaf, const Event& event, const Env& vars) {
       if (it == event.env.end()) return false;
       value = it->second;
     }
-    bool ok;
-    switch (m.shape) {
-      case Match::Shape::kLiteral:
-        ok = value == m.text;
-        break;
-      case Match::Shape::kPrefix:
-        ok = absl::StartsWith(value, m.text);
-        break;
-      case Match::Shape::kFnmatch:
-        ok = fnmatch(m.glob->c_str(), std::string(value).c_str(), 0) == 0;
-        break;
-      case Match::Shape::kExpand:
-      default:
-        ok = GlobMatches(ExpandVars(*m.glob, vars), value);
-        break;
-    }
+    bool ok = m.test.Matches(value, vars);
     if (ok == m.negate) return false;
   }
   return true;
 }
 
+bool ExprState::LeafMatches(size_t i, const Event& event, const Env& vars) const {
+  return Matches(leaves_[i], event, vars);
+}
+
 bool ExprState::Offer(const Event& event, const Env& vars, bool borrow) {
-  bool matched = false;
-  for (Leaf& leaf : leaves_) {
-    Node& node = nodes_[leaf.node];
-    if (node.value || !Matches(leaf, event, vars)) continue;
-    node.value = true;
-    leaf.event = &event;
-    matched = true;
+  absl::InlinedVector<uint32_t, 4> matched;
+  for (size_t i = 0; i < leaves_.size(); ++i) {
+    if (!leaf_value(i) && Matches(leaves_[i], event, vars)) matched.push_back(i);
   }
-  if (!matched) return false;
+  if (matched.empty()) return false;
+  Matched(matched, event, borrow);
+  return true;
+}
+
+void ExprState::Matched(absl::Span<const uint32_t> leaves, const Event& event, bool borrow) {
+  for (uint32_t i : leaves) {
+    nodes_[leaves_[i].node].value = true;
+    leaves_[i].event = &event;
+  }
+  Update();
+  if (borrow && value()) return;
+  // The matched leaves keep the event past this call.
+  for (uint32_t i : leaves) {
+    Leaf& leaf = leaves_[i];
+    leaf.owned = event;
+    leaf.event = &*leaf.owned;
+  }
+}
+
+void ExprState::Update() {
   // Children come after their parent: update from the last node back.
   for (int i = static_cast<int>(nodes_.size()) - 1; i >= 0; --i) {
     Node& node = nodes_[i];
@@ -208,14 +228,6 @@ bool ExprState::Offer(const Event& event, const Env& vars, bool borrow) {
     bool r = node.right >= 0 && nodes_[node.right].value;
     node.value = node.kind == jobs::EventExpr::Kind::kAnd ? (l && r) : (l || r);
   }
-  if (borrow && value()) return true;
-  // The matched leaves keep the event past this call.
-  for (Leaf& leaf : leaves_) {
-    if (leaf.event != &event) continue;
-    leaf.owned = event;
-    leaf.event = &*leaf.owned;
-  }
-  return true;
 }
 
 bool ExprState::Handle(const Event& event, const Env& vars) { return Offer(event, vars, false); }
@@ -235,9 +247,15 @@ std::vector<std::string> ExprState::EventNames() const {
 }
 
 std::vector<const Event*> ExprState::Events() const {
-  std::vector<const Event*> events;
+  EventList events;
+  CollectEvents(&events);
+  return std::vector<const Event*>(events.begin(), events.end());
+}
+
+void ExprState::CollectEvents(EventList* out) const {
+  EventList& events = *out;
   // A node counts only when it and all its ancestors are true.
-  std::vector<bool> live(nodes_.size(), false);
+  absl::InlinedVector<bool, 16> live(nodes_.size(), false);
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& node = nodes_[i];
     live[i] = node.value && (node.parent < 0 || live[node.parent]);
@@ -248,9 +266,9 @@ std::vector<const Event*> ExprState::Events() const {
     });
     if (!seen) events.push_back(&e);
   }
+  if (events.size() < 2) return;
   std::stable_sort(events.begin(), events.end(),
                    [](const Event* a, const Event* b) { return a->seq < b->seq; });
-  return events;
 }
 
 Env ExprState::Environment() const {
@@ -265,7 +283,8 @@ Env ExprState::Environment() const {
 }
 
 std::optional<std::string> ExprState::EnvironmentValue(absl::string_view key) const {
-  std::vector<const Event*> events = Events();
+  EventList events;
+  CollectEvents(&events);
   if (key == "BATON_EVENTS" && !events.empty()) {
     std::vector<absl::string_view> names;
     for (const Event* e : events) names.push_back(e->name);

@@ -30,8 +30,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "jobs/job.h"
 #include "supervisor/event.h"
 
@@ -54,6 +56,23 @@ void MergeEnv(Env& env, const Env& add);
 // True when EVENT satisfies LEAF (an EventExpr of kind kEvent), with `$VAR`s in
 // its globs expanded from VARS.
 bool LeafMatches(const jobs::EventExpr& leaf, const Event& event, const Env& vars);
+
+// One glob of a match, compiled: how a value is tested against it.
+class GlobTest {
+ public:
+  explicit GlobTest(absl::string_view glob);
+  // fnmatch(GLOB, VALUE) == 0, with `$VAR`s in the glob expanded from VARS
+  // first; literals and literal prefixes are compared in place.
+  bool Matches(absl::string_view value, const Env& vars) const;
+  // Whether the glob holds a `$` (so the result depends on the vars).
+  bool uses_vars() const { return shape_ == Shape::kExpand; }
+  const std::string& glob() const { return glob_; }
+
+ private:
+  enum class Shape { kLiteral, kPrefix, kFnmatch, kExpand };
+  Shape shape_ = Shape::kLiteral;
+  std::string glob_;
+};
 
 class ExprState {
  public:
@@ -91,18 +110,32 @@ class ExprState {
   // Forgets every match.
   void Reset();
 
+  // --- for indexes that offer an event to many states (expr_index.h) ------
+  // The leaves (kEvent nodes), in pre-order.
+  size_t leaf_count() const { return leaves_.size(); }
+  const jobs::EventExpr& leaf_expr(size_t i) const { return *leaves_[i].expr; }
+  // Whether leaf I has matched since the last Reset().
+  bool leaf_value(size_t i) const { return nodes_[leaves_[i].node].value; }
+  // Where leaf_value(I) is kept: valid as long as this state is, so that an
+  // index reads it with one load.
+  const bool* leaf_value_address(size_t i) const { return &nodes_[leaves_[i].node].value; }
+  // Whether EVENT satisfies leaf I (name and matches), `$VAR`s from VARS.
+  bool LeafMatches(size_t i, const Event& event, const Env& vars) const;
+  // Records that EVENT matched LEAVES (ascending, none matched before) and
+  // updates the tree: what Handle (BORROW false) or HandleBorrowed (BORROW
+  // true) do once they have found the matching leaves.
+  void Matched(absl::Span<const uint32_t> leaves, const Event& event, bool borrow);
+
  private:
   // One match of a leaf, compiled.
   struct Match {
-    enum class Shape { kLiteral, kPrefix, kFnmatch, kExpand };
     absl::string_view key;  // empty: positional
     size_t position = 0;    // positional: the index into the event's env
-    Shape shape = Shape::kLiteral;
-    absl::string_view text;             // kLiteral: the glob; kPrefix: before the '*'
-    const std::string* glob = nullptr;  // kFnmatch, kExpand: the whole glob
+    GlobTest test;
     bool negate = false;
   };
   struct Leaf {
+    const jobs::EventExpr* expr = nullptr;
     absl::string_view event_name;
     std::vector<Match> matches;
     int node = 0;
@@ -117,8 +150,11 @@ class ExprState {
     int leaf = -1;  // index into leaves_ for kEvent
     bool value = false;
   };
+  using EventList = absl::InlinedVector<const Event*, 4>;
+  void CollectEvents(EventList* out) const;  // what Events() returns
   static bool Matches(const Leaf& leaf, const Event& event, const Env& vars);
   bool Offer(const Event& event, const Env& vars, bool borrow);
+  void Update();  // the value of every and/or node, from the leaves up
 
   // Pre-order: a parent always comes before its children, the root is [0].
   std::vector<Node> nodes_;
