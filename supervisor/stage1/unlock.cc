@@ -132,10 +132,9 @@ int UnlockWithPassphrase(const ToolContext& ctx, const LuksDecision& d,
       ctx.Log(absl::StrCat("unlocked ", d.device, " as ", d.name, " with a passphrase"));
       return 0;
     }
-    if (exit->signal == 0 && exit->exit_status == kCryptsetupWrongKey) {
-      (void)console.Say("No key available with this passphrase.");
-      continue;
-    }
+    // cryptsetup has said "No key available with this passphrase." on its
+    // stderr (the console); saying it again would print it twice.
+    if (exit->signal == 0 && exit->exit_status == kCryptsetupWrongKey) continue;
     ctx.Log(absl::StrCat("cannot unlock ", what, ": cryptsetup open failed (",
                          DescribeExit(*exit), ")"));
     return 1;

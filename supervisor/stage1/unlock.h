@@ -18,8 +18,8 @@
 //        cryptsetup open --type luks DEV NAME --key-file=- [OPTIONS]
 //      through a pipe on its stdin, written and closed before cryptsetup
 //      starts (so it reads the whole passphrase, then end of file). Exit
-//      status 2 (no key slot opened) → "No key available with this
-//      passphrase." and ask again, up to `tries` times (crypttab tries=,
+//      status 2 (no key slot opened; cryptsetup says so on the console,
+//      its stderr) → ask again, up to `tries` times (crypttab tries=,
 //      0 = no limit; default 3). Any other failure is reported with its exit
 //      status and ends the unlock (retyping would not help). End of input on
 //      the console ends it too.

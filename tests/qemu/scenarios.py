@@ -266,6 +266,33 @@ def _luks_pass_steps(ctx):
     ctx.type(ctx.fx["passphrase"])
 
 
+PROMPT_FOR = r"Please enter passphrase for disk (\S+) \(([^)]*)\): *$"
+
+
+def _two_prompts_steps(ctx):
+    # Both LUKS members of luks2x-raid-lvm appear at once and, with no crypttab, each
+    # unlock job asks for a passphrase. The console lock must keep them apart: the
+    # first device's retry after a wrong passphrase comes before the second device is
+    # asked at all.
+    first = ctx.wait(PROMPT_FOR, partial=True).group(1)
+    ctx.type("not-the-passphrase")
+    again = ctx.wait(PROMPT_FOR, timeout=60, partial=True).group(1)
+    if again != first:
+        raise Failure(f"asked for {again} while {first}'s retry was due: prompts interleaved")
+    ctx.type(ctx.fx["passphrase"])
+    second = ctx.wait(PROMPT_FOR, timeout=60, partial=True).group(1)
+    if second == first:
+        raise Failure(f"asked for {first} again after its right passphrase")
+    ctx.type(ctx.fx["passphrase"])
+    ctx.prompted = [first, again, second]
+
+
+def _check_prompts(ctx, out):
+    asked = re.findall(r"Please enter passphrase for disk (\S+) \(", out)
+    if asked != ctx.prompted:
+        raise Failure(f"prompts on the console {asked}, expected exactly {ctx.prompted}")
+
+
 def _hotplug_root_steps(ctx):
     ctx.wait_started()
     ctx.hotplug_at = ctx.hotplug(0, delay=5.0)
@@ -373,6 +400,9 @@ SCENARIOS = [
              forbid=[r"Please enter passphrase"]),
     Scenario("luks2x-raid-lvm", "luks2x-raid-lvm", image="crypttab",
              expect=[CLEAN_MD, ROOT_EXT4], forbid=[r"Please enter passphrase"]),
+    Scenario("luks2x-two-prompts", "luks2x-raid-lvm", steps=_two_prompts_steps,
+             post=_check_prompts, expect=[CLEAN_MD, ROOT_EXT4],
+             doc="two LUKS devices prompting at once: one prompt at a time"),
     Scenario("hotplug-root", "plain", disks=[], steps=_hotplug_root_steps,
              post=_check_after_hotplug, expect=[ROOT_EXT4]),
     Scenario("hotplug-raid1", "raid1", disks=[], steps=_hotplug_raid_steps,
