@@ -234,7 +234,12 @@ void UeventBridge::AddLink(const std::string& link, const std::string& node) {
   absl::StatusOr<sys::FileInfo> st = kernel_.Stat(link);
   if (st.ok()) {
     if (st->type != sys::FileInfo::Type::kSymlink) {
-      Log(absl::StrCat("uevent: not replacing ", link, ": not a symlink"));
+      // libdevmapper (cryptsetup, lvm) makes /dev/mapper/NAME a node of the
+      // device itself: that is what the link would point at, nothing to say.
+      absl::StatusOr<sys::FileInfo> dev = kernel_.Stat(node);
+      const bool same = st->type == sys::FileInfo::Type::kBlockDevice && dev.ok() &&
+                        dev->type == sys::FileInfo::Type::kBlockDevice && dev->rdev == st->rdev;
+      if (!same) Log(absl::StrCat("uevent: not replacing ", link, ": not a symlink"));
       return;
     }
     absl::StatusOr<std::string> current = kernel_.ReadLink(link);

@@ -382,6 +382,28 @@ TEST_F(UeventBridgeTest, DeviceMapperNamesAndLinks) {
   EXPECT_EQ(Link("/dev/mapper/cryptroot"), "../dm-0");
 }
 
+// cryptsetup and lvm (libdevmapper) may have made /dev/mapper/NAME a node of
+// the device already: it stays, quietly; a node of another device is named.
+TEST_F(UeventBridgeTest, DeviceMapperNodeMadeByLibdevmapperStays) {
+  const std::string dm = "/devices/virtual/block/dm-0";
+  ASSERT_TRUE(kernel_.MkdirAll("/sys" + dm + "/dm").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/name", "cryptroot\n").ok());
+  ASSERT_TRUE(kernel_.Mknod("/dev/dm-0", S_IFBLK | 0600, makedev(253, 0)).ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/dev/mapper").ok());
+  ASSERT_TRUE(kernel_.Mknod("/dev/mapper/cryptroot", S_IFBLK | 0600, makedev(253, 0)).ok());
+  bridge_->OnDatagram(Datagram(
+      "add", dm, {"SUBSYSTEM=block", "MAJOR=253", "MINOR=0", "DEVNAME=dm-0", "DEVTYPE=disk"}, 1));
+  EXPECT_THAT(log_, Not(Contains(HasSubstr("not replacing"))));
+  EXPECT_EQ(Link("/dev/disk/by-id/dm-name-cryptroot"), "../../dm-0");
+
+  ASSERT_TRUE(kernel_.Unlink("/dev/mapper/cryptroot").ok());
+  ASSERT_TRUE(kernel_.Mknod("/dev/mapper/cryptroot", S_IFBLK | 0600, makedev(253, 7)).ok());
+  bridge_->OnDatagram(Datagram(
+      "change", dm, {"SUBSYSTEM=block", "MAJOR=253", "MINOR=0", "DEVNAME=dm-0", "DEVTYPE=disk"},
+      2));
+  EXPECT_THAT(log_, Contains(HasSubstr("not replacing /dev/mapper/cryptroot: not a symlink")));
+}
+
 TEST_F(UeventBridgeTest, SuspendedDeviceMapperIsNotProbed) {
   const std::string dm = "/devices/virtual/block/dm-1";
   ASSERT_TRUE(kernel_.MkdirAll("/sys" + dm + "/dm").ok());
