@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "google/protobuf/util/json_util.h"
+#include "absl/strings/string_view.h"
 #include "handoff/log_pack.h"
 
 namespace baton::handoff {
@@ -44,6 +44,44 @@ std::string TypeText(FdType type) {
     default:
       return "unchecked";
   }
+}
+
+// A JSON string literal. Escapes as protobuf's JSON printer does: quote,
+// backslash, control characters (short forms where JSON has them), DEL, and
+// '<' '>' as \u003c \u003e; other bytes pass through.
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// An enum value by name; a value the enum does not know as its number.
+std::string JsonEnum(bool known, const std::string& name, int value) {
+  return known ? JsonString(name) : absl::StrCat(value);
+}
+
+// Appends "NAME":VALUE (VALUE already JSON) to OUT, a comma first unless FIRST.
+void JsonField(std::string* out, absl::string_view name, absl::string_view value,
+               bool first = false) {
+  absl::StrAppend(out, first ? "" : ",", "\"", name, "\":", value);
 }
 
 }  // namespace
@@ -170,13 +208,68 @@ std::string FormatText(const StatusReport& report) {
 }
 
 std::string FormatJson(const StatusReport& report) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(ToProto(report), &json, options);
-  if (!status.ok()) return absl::StrCat("{\"error\":\"", status.ToString(), "\"}");
-  return json;
+  // Written by hand, not with util::MessageToJsonString: the image links
+  // protobuf-lite (no reflection). Same output as that with
+  // always_print_primitive_fields and preserve_proto_field_names: fields in
+  // number order, 64-bit integers as strings, enums by name (status_test
+  // compares the two).
+  HandoffStatus s = ToProto(report);
+  std::string out = "{";
+  JsonField(&out, "stateless", s.stateless() ? "true" : "false", true);
+  JsonField(&out, "stateless_reason", JsonString(s.stateless_reason()));
+  JsonField(&out, "producer_build", JsonString(s.producer_build()));
+  JsonField(&out, "producer_format_version", absl::StrCat(s.producer_format_version()));
+  JsonField(&out, "producer_min_reader_version", absl::StrCat(s.producer_min_reader_version()));
+  JsonField(&out, "reader_build", JsonString(s.reader_build()));
+  JsonField(&out, "reader_version", absl::StrCat(s.reader_version()));
+  std::string phases = "[";
+  for (const HandoffStatus::Phase& p : s.phases()) {
+    if (phases.size() > 1) phases += ",";
+    phases += "{";
+    JsonField(&phases, "from", JsonString(p.from()), true);
+    JsonField(&phases, "to", JsonString(p.to()));
+    JsonField(&phases, "duration_ns", JsonString(absl::StrCat(p.duration_ns())));
+    phases += "}";
+  }
+  JsonField(&out, "phases", phases + "]");
+  std::string jobs = "[";
+  for (const HandoffStatus::Job& j : s.jobs()) {
+    if (jobs.size() > 1) jobs += ",";
+    jobs += "{";
+    JsonField(&jobs, "job", JsonString(j.job()), true);
+    JsonField(&jobs, "instance", JsonString(j.instance()));
+    JsonField(&jobs, "state", JsonEnum(JobState_IsValid(j.state()), JobState_Name(j.state()),
+                                       j.state()));
+    JsonField(&jobs, "pid", absl::StrCat(j.pid()));
+    JsonField(&jobs, "outcome", JsonString(j.outcome()));
+    jobs += "}";
+  }
+  JsonField(&out, "jobs", jobs + "]");
+  JsonField(&out, "log_lines", JsonString(absl::StrCat(s.log_lines())));
+  JsonField(&out, "log_lines_dropped", JsonString(absl::StrCat(s.log_lines_dropped())));
+  JsonField(&out, "events", JsonString(absl::StrCat(s.events())));
+  JsonField(&out, "uevents_queued", JsonString(absl::StrCat(s.uevents_queued())));
+  JsonField(&out, "uevents_replayed", JsonString(absl::StrCat(s.uevents_replayed())));
+  std::string fds = "[";
+  for (const FdEntry& fd : s.fds()) {
+    if (fds.size() > 1) fds += ",";
+    fds += "{";
+    JsonField(&fds, "index", absl::StrCat(fd.index()), true);
+    JsonField(&fds, "role", JsonString(fd.role()));
+    JsonField(&fds, "type", JsonEnum(FdType_IsValid(fd.type()), FdType_Name(fd.type()),
+                                     fd.type()));
+    JsonField(&fds, "dev", JsonString(absl::StrCat(fd.dev())));
+    JsonField(&fds, "ino", JsonString(absl::StrCat(fd.ino())));
+    fds += "}";
+  }
+  JsonField(&out, "fds", fds + "]");
+  std::string warnings = "[";
+  for (const std::string& w : s.warnings()) {
+    if (warnings.size() > 1) warnings += ",";
+    warnings += JsonString(w);
+  }
+  JsonField(&out, "warnings", warnings + "]");
+  return out + "}";
 }
 
 }  // namespace baton::handoff

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "handoff/golden_v1.h"
 
@@ -103,6 +104,29 @@ TEST(StatusTest, JsonIsTheSameReport) {
   EXPECT_THAT(json, HasSubstr("\"state\":\"JOB_STATE_RUNNING\""));
   EXPECT_THAT(json, HasSubstr("\"uevents_replayed\":\"1\""));  // uint64 as a string
   EXPECT_THAT(json, HasSubstr("\"role\":\"uevent-socket\""));
+}
+
+// FormatJson is written by hand (the image links protobuf-lite); the tests
+// link full protobuf, whose JSON printer it must match byte for byte.
+std::string ReflectionJson(const StatusReport& report) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(ToProto(report), &json, options).ok());
+  return json;
+}
+
+TEST(StatusTest, JsonMatchesProtobufsPrinter) {
+  StatusReport report = GoldenReport();
+  EXPECT_EQ(FormatJson(report), ReflectionJson(report));
+  report.warnings.push_back("quote \" backslash \\ tab \t nl \n <tag> \x01 \x7f é");
+  report.handoff->mutable_instances(0)->set_state(static_cast<JobState>(42));
+  report.handoff->mutable_fds(0)->set_type(static_cast<FdType>(9));
+  EXPECT_EQ(FormatJson(report), ReflectionJson(report));
+  DecodeResult none;
+  none.stateless_reason = "no handoff";
+  EXPECT_EQ(FormatJson(ReportFromDecode(none)), ReflectionJson(ReportFromDecode(none)));
 }
 
 }  // namespace
