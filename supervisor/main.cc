@@ -1,23 +1,33 @@
 // The `baton` binary: see supervisor/baton_main.h.
+#include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "supervisor/baton_main.h"
+#include "supervisor/personality.h"
 #include "supervisor/stage1/commands.h"
 #include "supervisor/stage1/modprobe.h"
 #include "sys/linux_kernel.h"
+#include "tools/initctl_lib.h"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
   baton::sys::LinuxKernel kernel;
-  // The initramfs links /sbin/modprobe to baton: the kernel's
-  // request_module() lands here (supervisor/stage1/modprobe.h).
-  const std::string self = argv[0];
-  if (self == "modprobe" || absl::EndsWith(self, "/modprobe")) {
-    return baton::stage1::RunModprobe(argc, argv);
+  // The initramfs links /sbin/modprobe and /sbin/initctl to /init
+  // (supervisor/personality.h): the kernel's request_module() and initctl
+  // land here.
+  switch (baton::supervisor::PersonalityOf(argc > 0 ? argv[0] : nullptr)) {
+    case baton::supervisor::Personality::kModprobe:
+      return baton::stage1::RunModprobe(argc, argv);
+    case baton::supervisor::Personality::kInitctl: {
+      std::vector<std::string> args(argv + 1, argv + argc);
+      const char* env_socket = std::getenv("BATON_SOCKET");
+      return baton::initctl::Main(kernel, args, env_socket != nullptr ? env_socket : "", 1, 2);
+    }
+    case baton::supervisor::Personality::kSupervisor:
+      break;
   }
   // The subcommands that stage-1 job files call (supervisor/stage1/commands.h);
   // never as PID 1, which must not exit.

@@ -109,7 +109,7 @@ def mkinitramfs(bins, output, args, modules_dir=None):
     """Runs baton-mkinitramfs; returns (seconds, size). Raises Failure with its stderr."""
     k = kernel.ensure()
     cmd = [bins.mkinitramfs, "-o", output, "--modules-dir", modules_dir or k["modules_dir"],
-           "--init", bins.baton, "--initctl", bins.initctl,
+           "--init", bins.baton,  # /sbin/initctl: a link to /init (multi-call)
            "--jobs", os.path.join(repo_root(), "jobs", "stage1")] + list(args)
     # For experiments only (e.g. "--include /bin/busybox:/sbin/modprobe"): extra words
     # for every image, split on spaces.

@@ -29,7 +29,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
                                              const char* source_date_epoch) {
   CommandLine cl;
   ImageOptions& o = cl.image;
-  bool have_init = false, have_initctl = false;
+  bool have_init = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string opt = args[i], value;
     bool inline_value = false;
@@ -80,7 +80,6 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       have_init = true;
     } else if (opt == "--initctl") {
       ASSIGN_OR_RETURN(o.initctl_path, next());
-      have_initctl = true;
     } else if (opt == "--sysroot") {
       ASSIGN_OR_RETURN(o.sysroot, next());
       while (o.sysroot.size() > 1 && o.sysroot.back() == '/') o.sysroot.pop_back();
@@ -103,7 +102,6 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
           "no supervisor binary at ", o.init_path, "; pass --init PATH"));
     }
   }
-  if (!have_initctl && IsFile(self_dir + "/initctl")) o.initctl_path = self_dir + "/initctl";
   if (source_date_epoch != nullptr && *source_date_epoch != '\0' &&
       !absl::SimpleAtoi(source_date_epoch, &o.mtime)) {
     return absl::InvalidArgumentError(

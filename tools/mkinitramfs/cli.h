@@ -27,8 +27,8 @@ struct CommandLine {
 extern const char kUsage[];
 
 // ARGS excludes argv[0]. SELF_DIR (the directory of this program) gives the
-// default --init (SELF_DIR/baton) and --initctl (SELF_DIR/initctl) when those
-// files exist. SOURCE_DATE_EPOCH is taken from SOURCE_DATE_EPOCH (may be null).
+// default --init (SELF_DIR/baton) when it exists; without --initctl,
+// /sbin/initctl is a link to /init. SOURCE_DATE_EPOCH is taken from SOURCE_DATE_EPOCH (may be null).
 absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args,
                                              const std::string& self_dir,
                                              const char* source_date_epoch);

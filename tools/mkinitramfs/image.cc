@@ -330,7 +330,11 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
   // The kernel's request_module() runs /sbin/modprobe (md_mod, dm_mod,
   // crypto templates…); baton answers it through libkmod.
   RETURN_IF_ERROR(files->Add("/sbin/modprobe", FileSpec::Symlink("/init")));
-  if (!o.initctl_path.empty()) {
+  // initctl is a personality of the supervisor (supervisor/personality.h):
+  // a link, not a second binary, unless --initctl names one.
+  if (o.initctl_path.empty()) {
+    RETURN_IF_ERROR(files->Add("/sbin/initctl", FileSpec::Symlink("/init")));
+  } else {
     if (!Exists(o.initctl_path)) {
       return absl::NotFoundError(absl::StrCat("initctl binary \"", o.initctl_path,
                                               "\" not found (--initctl PATH)"));

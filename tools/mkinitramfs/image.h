@@ -4,7 +4,8 @@
 //
 // Contents:
 //   /init                 the supervisor (--init), with its libraries
-//   /sbin/initctl         (--initctl)
+//   /sbin/initctl         a link to /init (baton's initctl personality), or
+//                         the --initctl binary
 //   /etc/baton/jobs/*.conf  job files with stage initramfs|both from --jobs
 //                         dirs; any diagnostic aborts the build
 //   /bin/busybox + links  the rescue shell (sh, mount, ls, cat, …)
@@ -46,7 +47,7 @@ struct ImageOptions {
   std::vector<std::string> job_dirs;
   std::vector<std::pair<std::string, std::string>> includes;  // host, image
   std::string init_path;     // required
-  std::string initctl_path;  // optional
+  std::string initctl_path;  // empty: /sbin/initctl -> /init
   std::string sysroot;
   std::vector<std::string> extra_modules;
   // Where tools are looked for, inside the sysroot.

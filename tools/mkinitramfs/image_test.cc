@@ -61,7 +61,6 @@ class ImageTest : public ::testing::Test {
     o_.modules_dir = mods;
     o_.sysfs = tmp_ + "/sys";
     o_.init_path = tmp_ + "/baton";
-    o_.initctl_path = tmp_ + "/initctl";
     o_.job_dirs = {tmp_ + "/jobs"};
     o_.output = tmp_ + "/out/initrd.img";
     o_.scratch_dir = tmp_ + "/scratch";
@@ -91,7 +90,10 @@ TEST_F(ImageTest, HostOnlyContents) {
   EXPECT_EQ(f.Find("/sbin/modprobe")->data, "/init");
   ASSERT_NE(f.Find("/etc/initrd-release"), nullptr);
   EXPECT_NE(f.Find("/etc/initrd-release")->data.find("ID=baton-initrd"), std::string::npos);
-  EXPECT_NE(f.Find("/sbin/initctl"), nullptr);
+  // One multi-call binary: initctl is /init under another name.
+  ASSERT_NE(f.Find("/sbin/initctl"), nullptr);
+  EXPECT_EQ(f.Find("/sbin/initctl")->kind, FileSpec::Kind::kSymlink);
+  EXPECT_EQ(f.Find("/sbin/initctl")->data, "/init");
   const FileSpec* console = f.Find("/dev/console");
   ASSERT_NE(console, nullptr);
   EXPECT_EQ(console->kind, FileSpec::Kind::kCharDevice);
@@ -124,6 +126,19 @@ TEST_F(ImageTest, HostOnlyContents) {
   for (const auto& [path, spec] : f.entries()) {
     EXPECT_EQ(path.find("udev"), std::string::npos) << path;
   }
+}
+
+TEST_F(ImageTest, InitctlBinaryOnlyWhenNamed) {
+  o_.initctl_path = tmp_ + "/initctl";
+  FileSet f;
+  absl::Status st = Collect(&f);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_NE(f.Find("/sbin/initctl"), nullptr);
+  EXPECT_EQ(f.Find("/sbin/initctl")->kind, FileSpec::Kind::kHostFile);
+  EXPECT_EQ(f.Find("/sbin/initctl")->source, tmp_ + "/initctl");
+  o_.initctl_path = tmp_ + "/no-such-initctl";
+  FileSet g;
+  EXPECT_EQ(Collect(&g).code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(ImageTest, GenericTakesTheWholeStack) {
