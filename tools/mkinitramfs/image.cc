@@ -130,7 +130,7 @@ absl::Status AddTool(const ImageOptions& o, LibraryResolver* libs,
 
 absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
                       LibraryResolver* libs, FileSet* files) {
-  std::vector<std::string> tools = {"blkid"};
+  std::vector<std::string> tools = {"busybox", "blkid"};
   bool ext = o.generic;
   for (const std::string& t : stack.root_fs_types) ext |= absl::StartsWith(t, "ext");
   if (o.generic || stack.raid) tools.push_back("mdadm");
@@ -141,18 +141,7 @@ absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
     tools.push_back("fsck.ext4");
   }
   for (const std::string& t : tools) RETURN_IF_ERROR(AddTool(o, libs, t, files));
-  std::string busybox;
-  struct stat st;
-  if (!o.dynamic_busybox.empty() &&
-      ::stat((o.sysroot + o.dynamic_busybox).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    busybox = "/usr/bin/busybox";
-    const std::string host = o.sysroot + o.dynamic_busybox;
-    RETURN_IF_ERROR(files->Add(busybox, FileSpec::HostFile(host, 0755)));
-    RETURN_IF_ERROR(libs->AddDependencies(host, busybox, files));
-  } else {
-    ASSIGN_OR_RETURN(busybox, FindTool(o, "busybox"));
-    RETURN_IF_ERROR(libs->AddWithDependencies(busybox, files));
-  }
+  ASSIGN_OR_RETURN(std::string busybox, FindTool(o, "busybox"));
   for (const char* applet : kBusyboxApplets) {
     std::string link = absl::StrCat("/bin/", applet);
     if (files->Contains(link)) continue;

@@ -46,12 +46,6 @@ struct ImageOptions {
   Compression compression = Compression::kZstd;
   std::vector<std::string> job_dirs;
   std::vector<std::pair<std::string, std::string>> includes;  // host, image
-  // A dynamic busybox for the rescue shell, looked for first (inside the
-  // sysroot) and placed at /usr/bin/busybox: Debian's `busybox` is 0.46 MiB
-  // compressed against busybox-static's 1.0, and libc is in the image anyway.
-  // tools/setup unpacks it here because it conflicts with busybox-static.
-  // Empty, or not there: `busybox` from tool_dirs.
-  std::string dynamic_busybox = "/usr/lib/x86_64-linux-gnu/baton/busybox";
   std::string init_path;     // required
   std::string initctl_path;  // empty: /sbin/initctl -> /init
   std::string sysroot;

@@ -128,19 +128,6 @@ TEST_F(ImageTest, HostOnlyContents) {
   }
 }
 
-TEST_F(ImageTest, DynamicBusyboxPreferred) {
-  FileSet before;
-  ASSERT_TRUE(Collect(&before).ok());
-  EXPECT_EQ(before.Find("/usr/bin/busybox")->source, root_ + "/usr/bin/busybox");
-  Write(root_ + o_.dynamic_busybox, "#!/bin/sh\n", 0755);
-  FileSet f;
-  absl::Status st = Collect(&f);
-  ASSERT_TRUE(st.ok()) << st;
-  ASSERT_NE(f.Find("/usr/bin/busybox"), nullptr);
-  EXPECT_EQ(f.Find("/usr/bin/busybox")->source, root_ + o_.dynamic_busybox);
-  EXPECT_EQ(f.Find("/bin/sh")->data, "/usr/bin/busybox");
-}
-
 TEST_F(ImageTest, InitctlBinaryOnlyWhenNamed) {
   o_.initctl_path = tmp_ + "/initctl";
   FileSet f;
