@@ -150,12 +150,36 @@ class Executor {
             [&](const Umount& s) { return kernel_.Umount(s.path, s.flags); },
             [&](const MoveMountRoot& s) { return kernel_.Mount(s.from, s.to, "", MS_MOVE, ""); },
             [&](const Chroot& s) { return kernel_.Chroot(s.path); },
-            [&](const CleanOldRoot&) -> absl::Status {
+            [&](const CleanOldRoot& s) -> absl::Status {
               if (!old_root_.valid()) {
                 return absl::FailedPreconditionError("no fd on the old root was opened");
               }
               ASSIGN_OR_RETURN(sys::FileInfo new_root, kernel_.Stat("/"));
-              CleanOldRootFd(kernel_, old_root_.get(), plan_.pid1, new_root.dev, report_);
+              if (!s.in_background) {
+                CleanOldRootFd(kernel_, old_root_.get(), plan_.pid1, new_root.dev, report_);
+              } else if (CheckOldRoot(kernel_, old_root_.get(), plan_.pid1, new_root.dev,
+                                      report_)) {
+                // The refusals above are the parent's (they reach the log);
+                // the deletion is the child's, which says how it went.
+                ASSIGN_OR_RETURN(report_->cleaner_pid,
+                                 kernel_.RunInIdleChild([&, dev = new_root.dev]() {
+                                   const size_t first = report_->warnings.size();
+                                   CleanOldRootFd(kernel_, old_root_.get(), plan_.pid1, dev,
+                                                  report_);
+                                   std::string line = absl::StrCat(
+                                       "baton: old root emptied in the background: ",
+                                       report_->removed, " entries removed");
+                                   if (report_->warnings.size() > first) {
+                                     absl::StrAppend(&line, " (",
+                                                     report_->warnings.size() - first,
+                                                     " warnings; first: ",
+                                                     report_->warnings[first], ")");
+                                   }
+                                   line += "\n";
+                                   (void)kernel_.Write(2, line.data(), line.size());
+                                   return 0;
+                                 }));
+              }
               old_root_.reset();
               return absl::OkStatus();
             },
@@ -200,7 +224,10 @@ std::string FormatStep(const SwitchStep& step) {
             return absl::StrCat("move-mount-root ", s.from, " ", s.to);
           },
           [](const Chroot& s) { return "chroot " + s.path; },
-          [](const CleanOldRoot&) { return std::string("clean-old-root"); },
+          [](const CleanOldRoot& s) {
+            return std::string(s.in_background ? "clean-old-root in-background"
+                                               : "clean-old-root");
+          },
       },
       step);
 }
@@ -269,7 +296,7 @@ absl::StatusOr<SwitchPlan> PlanSwitch(sys::Kernel& kernel, const SwitchOptions& 
   plan.steps.push_back(Chdir{new_root});
 
   std::vector<SwitchStep> move_and_chroot = {MoveMountRoot{".", "/"}, Chroot{"."}, Chdir{"/"}};
-  if (options.pid1) move_and_chroot.push_back(CleanOldRoot{});
+  if (options.pid1) move_and_chroot.push_back(CleanOldRoot{options.clean_in_background});
   if (plan.pivot) {
     plan.steps.push_back(PivotRoot{".", "."});
     plan.steps.push_back(Umount{".", MNT_DETACH});
@@ -287,30 +314,38 @@ absl::Status ExecuteSwitch(sys::Kernel& kernel, const SwitchPlan& plan,
   return executor.Run();
 }
 
-void CleanOldRootFd(sys::Kernel& kernel, int old_root_fd, bool pid1, uint64_t new_root_dev,
-                    SwitchReport* report) {
+bool CheckOldRoot(sys::Kernel& kernel, int old_root_fd, bool pid1, uint64_t new_root_dev,
+                  SwitchReport* report, uint64_t* old_root_dev) {
   if (!pid1) {
     report->warnings.push_back("clean-old-root: not PID 1; old root left alone");
-    return;
+    return false;
   }
   absl::StatusOr<sys::FileInfo> info = kernel.StatFd(old_root_fd);
   if (!info.ok()) {
     report->warnings.push_back(
         absl::StrCat("clean-old-root: ", info.status().message(), "; old root left alone"));
-    return;
+    return false;
   }
   if (!IsTemporaryFs(info->fs_magic)) {
     report->warnings.push_back(absl::StrFormat(
         "clean-old-root: old root is not tmpfs/ramfs (f_type 0x%x); left alone", info->fs_magic));
-    return;
+    return false;
   }
   if (info->dev == new_root_dev) {
     report->warnings.push_back(
         "clean-old-root: old root is on the device of "
         "the new root; left alone");
-    return;
+    return false;
   }
-  Cleaner cleaner{kernel, info->dev, report};
+  if (old_root_dev != nullptr) *old_root_dev = info->dev;
+  return true;
+}
+
+void CleanOldRootFd(sys::Kernel& kernel, int old_root_fd, bool pid1, uint64_t new_root_dev,
+                    SwitchReport* report) {
+  uint64_t dev = 0;
+  if (!CheckOldRoot(kernel, old_root_fd, pid1, new_root_dev, report, &dev)) return;
+  Cleaner cleaner{kernel, dev, report};
   cleaner.RemoveChildren(old_root_fd, "/");
   if (cleaner.errors > kMaxCleanWarnings) {
     report->warnings.push_back(absl::StrCat("clean-old-root: ", cleaner.errors - kMaxCleanWarnings,

@@ -73,7 +73,7 @@ TEST(PlanSwitchTest, InitramfsRootMovesAndChrootsAndCleans) {
               ElementsAre("make-private /", "open-old-root /", "move-mount /dev /root/dev",
                           "move-mount /proc /root/proc", "move-mount /sys /root/sys",
                           "move-mount /run /root/run", "chdir /root", "move-mount-root . /",
-                          "chroot .", "chdir /", "clean-old-root"));
+                          "chroot .", "chdir /", "clean-old-root in-background"));
   EXPECT_THAT(plan->fallback, IsEmpty());
   EXPECT_THAT(plan->warnings, IsEmpty());
   EXPECT_THAT(k.calls(), IsEmpty()) << "planning changes nothing";
@@ -99,7 +99,7 @@ TEST(PlanSwitchTest, PivotableRootPivotsWithFallback) {
                           "move-mount /run /root/run", "chdir /root", "pivot-root . .",
                           "umount . MNT_DETACH", "chdir /"));
   EXPECT_THAT(FormatSteps(plan->fallback),
-              ElementsAre("move-mount-root . /", "chroot .", "chdir /", "clean-old-root"));
+              ElementsAre("move-mount-root . /", "chroot .", "chdir /", "clean-old-root in-background"));
 }
 
 TEST(PlanSwitchTest, MissingTargetOnNewRootIsDetachedWithWarning) {
@@ -111,7 +111,7 @@ TEST(PlanSwitchTest, MissingTargetOnNewRootIsDetachedWithWarning) {
               ElementsAre("make-private /", "open-old-root /", "move-mount /dev /root/dev",
                           "move-mount /proc /root/proc", "move-mount /sys /root/sys",
                           "detach-mount /run (/root/run missing on the new root)", "chdir /root",
-                          "move-mount-root . /", "chroot .", "chdir /", "clean-old-root"));
+                          "move-mount-root . /", "chroot .", "chdir /", "clean-old-root in-background"));
   EXPECT_THAT(plan->warnings, ElementsAre("/run: /root/run missing on the new root; detaching it"));
 
   SwitchReport report;
@@ -136,7 +136,7 @@ TEST(PlanSwitchTest, UnmountedApiMountIsSkippedAndAlreadyMountedTargetDetached) 
       FormatSteps(plan->steps),
       ElementsAre("make-private /", "open-old-root /", "move-mount /proc /root/proc",
                   "detach-mount /sys (/root/sys already mounted on the new root)", "chdir /root",
-                  "move-mount-root . /", "chroot .", "chdir /", "clean-old-root"));
+                  "move-mount-root . /", "chroot .", "chdir /", "clean-old-root in-background"));
   EXPECT_THAT(plan->notes, ElementsAre("/dev not mounted; skipped",
                                        "/sys: /root/sys already mounted on the new root; "
                                        "detaching ours",
@@ -276,7 +276,7 @@ TEST(ExecuteSwitchTest, PivotRootEinvalFallsBackToMoveAndChroot) {
   EXPECT_THAT(steps, ElementsAre("make-private /", "open-old-root /", "move-mount /dev /root/dev",
                                  "move-mount /proc /root/proc", "move-mount /sys /root/sys",
                                  "move-mount /run /root/run", "chdir /root", "pivot-root . .",
-                                 "move-mount-root . /", "chroot .", "chdir /", "clean-old-root"));
+                                 "move-mount-root . /", "chroot .", "chdir /", "clean-old-root in-background"));
   EXPECT_FALSE(report.steps[7].status.ok());
   EXPECT_EQ(*k.ReadFile("/sbin/init"), "real init");
 }
@@ -413,6 +413,58 @@ TEST(FormatStepTest, EveryKind) {
   EXPECT_EQ(FormatStep(MoveMountRoot{".", "/"}), "move-mount-root . /");
   EXPECT_EQ(FormatStep(Chroot{"."}), "chroot .");
   EXPECT_EQ(FormatStep(CleanOldRoot{}), "clean-old-root");
+  EXPECT_EQ(FormatStep(CleanOldRoot{true}), "clean-old-root in-background");
+}
+
+// A kernel whose idle child never runs: what PID 1 itself does before the
+// exec when the old root is emptied in the background.
+class NoChildKernel : public sys::FakeKernel {
+ public:
+  absl::StatusOr<pid_t> RunInIdleChild(const std::function<int()>& body) override {
+    ++children;
+    return 4242;
+  }
+  int children = 0;
+};
+
+TEST(CleanOldRootTest, InBackgroundLeavesTheDeletingToTheChild) {
+  NoChildKernel k;
+  Seed(k, "rootfs");
+  absl::StatusOr<SwitchPlan> plan = PlanSwitch(k, SwitchOptions{});
+  ASSERT_TRUE(plan.ok());
+  SwitchReport report;
+  StepClock clock;
+  ASSERT_TRUE(ExecuteSwitch(k, *plan, clock.fn(), &report).ok());
+  EXPECT_EQ(k.children, 1);
+  EXPECT_EQ(report.cleaner_pid, 4242);
+  EXPECT_EQ(report.removed, 0);
+  EXPECT_THAT(k.calls(), ::testing::Each(::testing::Not(HasSubstr("unlinkat"))));
+}
+
+TEST(CleanOldRootTest, InBackgroundRefusalsAreThePid1s) {
+  NoChildKernel k;
+  Seed(k, "ext4");  // the old root is no tmpfs: no child at all
+  SwitchOptions options;
+  absl::StatusOr<SwitchPlan> plan = PlanSwitch(k, options);
+  ASSERT_TRUE(plan.ok());
+  SwitchPlan forced = *plan;
+  forced.steps = {OpenOldRoot{"/"}, CleanOldRoot{true}};
+  SwitchReport report;
+  StepClock clock;
+  ASSERT_TRUE(ExecuteSwitch(k, forced, clock.fn(), &report).ok());
+  EXPECT_EQ(k.children, 0);
+  EXPECT_EQ(report.cleaner_pid, 0);
+  EXPECT_THAT(report.warnings, ::testing::Contains(HasSubstr("not tmpfs/ramfs")));
+}
+
+TEST(PlanSwitchTest, CleaningBeforeTheExecOnRequest) {
+  sys::FakeKernel k;
+  Seed(k, "rootfs");
+  SwitchOptions options;
+  options.clean_in_background = false;
+  absl::StatusOr<SwitchPlan> plan = PlanSwitch(k, options);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(FormatStep(plan->steps.back()), "clean-old-root");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +96,17 @@ class Kernel {
   // a tool they ran; PID 1's event loop uses ReapOne instead.
   virtual absl::StatusOr<ChildExit> Wait(pid_t pid) {
     return absl::UnimplementedError("wait");
+  }
+  // Runs BODY in a forked child at SCHED_IDLE priority (it only gets a CPU
+  // that nothing else wants) which then _exits with BODY's value; returns the
+  // child's pid, for the caller's reaper. BODY runs in a copy of this
+  // process: what it changes in memory stays in the child. For background
+  // chores of PID 1 that must not delay it (emptying the old rootfs after
+  // the switch). The default, for fakes, runs BODY here, at once, and
+  // returns 0.
+  virtual absl::StatusOr<pid_t> RunInIdleChild(const std::function<int()>& body) {
+    (void)body();
+    return 0;
   }
   // Replaces this process. Returns only on failure.
   virtual absl::Status Execve(const std::string& path, const std::vector<std::string>& argv,

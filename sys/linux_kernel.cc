@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
@@ -291,6 +292,16 @@ absl::StatusOr<std::optional<ChildExit>> LinuxKernel::ReapOne() {
   }
   if (info.si_pid == 0) return std::optional<ChildExit>();
   return std::optional<ChildExit>(ExitFromSiginfo(info));
+}
+
+absl::StatusOr<pid_t> LinuxKernel::RunInIdleChild(const std::function<int()>& body) {
+  pid_t pid = fork();
+  if (pid < 0) return ErrnoStatus(errno, "fork");
+  if (pid > 0) return pid;
+  // The child: idle priority first, so that it never competes with PID 1.
+  struct sched_param param = {};
+  (void)sched_setscheduler(0, SCHED_IDLE, &param);
+  _exit(body());
 }
 
 absl::StatusOr<ChildExit> LinuxKernel::Wait(pid_t pid) {

@@ -45,6 +45,7 @@ class LinuxKernel : public Kernel {
   absl::Status Kill(pid_t pid, int sig) override;
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
   absl::StatusOr<ChildExit> Wait(pid_t pid) override;
+  absl::StatusOr<pid_t> RunInIdleChild(const std::function<int()>& body) override;
   pid_t GetPid() override;
   uid_t GetUid() override;
   absl::Status SetChildSubreaper() override;
