@@ -5,8 +5,16 @@
 // across execve, and CLOCK_REALTIME) and appends a handoff::Timestamp.
 // Names in use (proto/handoff.proto): "stage1-start", "root-step:<what>"
 // (one per root-stack step: "root-step:md0", "root-step:luks-<uuid>"…),
-// "root-device-ready", "root-mounted", "switch-start", "exec",
-// "stage2-ready". Marks keep the order they were made in; a name may repeat.
+// "root-device-ready", "root-mounted", "switch-start" (uevent queue paused),
+// "switch-planned" (init= resolved on the new root, the switch planned),
+// "root-switched" (mounts moved, chrooted; the old rootfs is emptied later,
+// in the background), "exec" (the handoff collected; then it is encoded,
+// sealed and execve'd), then stage 2's: "stage2-start" (first thing in the
+// new process), "jobs-loaded", "control-listening", "stage2-ready" (state
+// restored, adopted children watched, control socket listening: what
+// `initctl handoff-status` can already answer), "devices-replayed" (udevd
+// started, queued uevents replayed), "startup" (the event emitted). Marks
+// keep the order they were made in; a name may repeat.
 //
 // The clock is injectable so that tests are deterministic. Stage 2 restores
 // stage 1's marks (Restore) and appends its own.

@@ -108,6 +108,17 @@ jobs::LoadResult LoadAndLint(std::vector<std::pair<std::string, std::string>> so
   return result;
 }
 
+// Marks NAME and, when the handoff was accepted, adds it to what
+// `initctl handoff-status` shows (the restore copied the marks up to
+// "stage2-ready"; later ones come one by one).
+void AppendMark(handoff::BootTimeline& timeline, absl::string_view name,
+                stage2::RestoreResult* restored) {
+  timeline.Mark(name);
+  if (restored->report.handoff) {
+    *restored->report.handoff->add_timestamps() = timeline.marks().back();
+  }
+}
+
 int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   const bool user_mode = options.mode == Options::Mode::kUser;
   // Stage 2's first mark, as early as the process can make it: stage 1's
@@ -151,6 +162,7 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     engine.AddJob(std::move(job));
   }
   logger.Info(absl::StrCat(job_count, " jobs loaded"));
+  if (options.stage2()) timeline.Mark("jobs-loaded");
 
   Loop loop(kernel, engine, clock, logger);
   absl::Status ready = loop.Init();
@@ -178,6 +190,7 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   } else {
     logger.Info(absl::StrCat("control socket at ", options.socket_path));
   }
+  if (options.stage2()) timeline.Mark("control-listening");
 
   if (stage1) {  // emits `initramfs`; never returns
     stage1->Run(
@@ -219,7 +232,9 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     // The replay reaches udevd; stage 2 runs no bridge of its own on stage
     // 1's socket, so it is closed rather than left to fill up.
     restored->uevent_socket.reset();
+    AppendMark(timeline, "devices-replayed", restored.get());
   }
+  if (restored) AppendMark(timeline, "startup", restored.get());
   engine.Emit("startup");
   engine.RunQueue();
   absl::Status ran = loop.Run();

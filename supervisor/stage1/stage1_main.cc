@@ -106,7 +106,9 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
   absl::StatusOr<supervisor::SwitchPlan> plan = supervisor::PlanSwitch(kernel, options);
   if (!plan.ok()) return plan.status();
   supervisor::SwitchReport report;
+  if (context.timeline != nullptr) context.timeline->Mark("switch-planned");
   absl::Status switched = supervisor::ExecuteSwitch(kernel, *plan, context.now, &report);
+  if (context.timeline != nullptr) context.timeline->Mark("root-switched");
   for (const std::string& warning : report.warnings) log(warning);
   if (!switched.ok()) return switched;
 

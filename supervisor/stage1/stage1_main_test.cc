@@ -196,7 +196,7 @@ TEST_F(SwitchAndExecTest, BatonGetsTheHandoffFd) {
   std::vector<std::string> marks;
   for (const handoff::Timestamp& t : d.handoff->timestamps()) marks.push_back(t.name());
   EXPECT_THAT(marks, ElementsAre("stage1-start", "root-device-ready", "root-mounted",
-                                 "switch-start", "exec"));
+                                 "switch-start", "switch-planned", "root-switched", "exec"));
   ASSERT_EQ(d.handoff->uevents_size(), 1);
   EXPECT_TRUE(absl::StartsWith(d.handoff->uevents(0).datagram(), "add@/devices/virtual/block/loop7"));
   ASSERT_EQ(d.handoff->fds_size(), 1);
