@@ -1,10 +1,12 @@
 #include "supervisor/exec_ladder.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -96,6 +98,32 @@ void ResolveInits(sys::Kernel& kernel, const std::string& root, LadderOptions* o
   options->init_resolved = init.ok() ? *init : options->init;
   absl::StatusOr<std::string> sbin_init = ResolveOnRoot(kernel, root, "/sbin/init");
   options->sbin_init_resolved = sbin_init.ok() ? *sbin_init : "/sbin/init";
+}
+
+std::vector<std::string> ReadaheadForExec(sys::Kernel& kernel, const std::string& root,
+                                          const std::string& init_resolved) {
+  std::vector<std::string> asked;
+  std::string base = root;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  auto ahead = [&](const std::string& path) {
+    const std::string full = base + path;
+    if (std::find(asked.begin(), asked.end(), full) != asked.end()) return;
+    if (kernel.Readahead(full).ok()) asked.push_back(full);
+  };
+  ahead(init_resolved);
+  if (!IsBaton(init_resolved)) return asked;
+  absl::StatusOr<std::string> maps = kernel.ReadFile("/proc/self/maps");
+  if (!maps.ok()) return asked;
+  for (absl::string_view line : absl::StrSplit(*maps, '\n')) {
+    // "ADDR PERMS OFFSET DEV INODE PATH": shared objects only, not our own
+    // binary (stage 1's /init) nor [vdso] and the like.
+    size_t slash = line.find('/');
+    if (slash == absl::string_view::npos) continue;
+    absl::string_view path = line.substr(slash);
+    if (!absl::StrContains(path, ".so")) continue;
+    ahead(std::string(path));
+  }
+  return asked;
 }
 
 bool IsBaton(absl::string_view resolved_path) { return Basename(resolved_path) == "baton"; }

@@ -84,6 +84,17 @@ absl::StatusOr<std::string> ResolveOnRoot(sys::Kernel& kernel, const std::string
 // a path that does not resolve is left as given.
 void ResolveInits(sys::Kernel& kernel, const std::string& root, LadderOptions* options);
 
+// Starts reading, in the background, what the exec of INIT (resolved,
+// relative to ROOT) will read from a disk whose page cache is cold: INIT
+// itself and, when it is baton (the same build as us), the shared objects
+// this process has mapped (/proc/self/maps: the dynamic loader, libc) where
+// ROOT has the same path. Kernel::Readahead (POSIX_FADV_WILLNEED) returns at
+// once; the switch, collecting and encoding the handoff run while the disk
+// reads. Returns the paths asked for (under ROOT); errors are ignored: a
+// missing file only means nothing to read ahead.
+std::vector<std::string> ReadaheadForExec(sys::Kernel& kernel, const std::string& root,
+                                          const std::string& init_resolved);
+
 // Basename of the resolved PATH is "baton".
 bool IsBaton(absl::string_view resolved_path);
 // Basename of the resolved PATH is "systemd".

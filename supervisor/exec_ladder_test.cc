@@ -56,6 +56,27 @@ TEST(ResolveOnRootTest, FollowsRelativeAndAbsoluteLinksUnderTheRoot) {
   EXPECT_EQ(*ResolveOnRoot(k, "/root", "/"), "/");
 }
 
+TEST(ReadaheadForExecTest, BatonAndTheLibrariesWeHaveMappedWhereTheRootHasThem) {
+  sys::FakeKernel k;
+  SeedRoot(k, "baton");
+  ASSERT_TRUE(k.MkdirAll("/root/usr/lib/x86_64-linux-gnu").ok());
+  ASSERT_TRUE(k.WriteFile("/root/usr/lib/x86_64-linux-gnu/libc.so.6", "elf").ok());
+  ASSERT_TRUE(k.MkdirAll("/proc/self").ok());
+  ASSERT_TRUE(k.WriteFile("/proc/self/maps",
+                          "55d0-55d1 r--p 00000000 00:02 5 /init\n"
+                          "7f00-7f01 r--p 00000000 00:02 9 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+                          "7f01-7f02 r-xp 00001000 00:02 9 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+                          "7f10-7f11 r--p 00000000 00:02 7 /lib64/ld-linux-x86-64.so.2\n"
+                          "7ffd-7ffe r-xp 00000000 00:00 0 [vdso]\n")
+                  .ok());
+  EXPECT_THAT(ReadaheadForExec(k, "/root/", "/usr/sbin/baton"),
+              ElementsAre("/root/usr/sbin/baton", "/root/usr/lib/x86_64-linux-gnu/libc.so.6"));
+  // A foreign init: only its binary.
+  EXPECT_THAT(ReadaheadForExec(k, "/root", "/usr/lib/systemd/systemd"),
+              ElementsAre("/root/usr/lib/systemd/systemd"));
+  EXPECT_THAT(ReadaheadForExec(k, "/root", "/sbin/missing"), ::testing::IsEmpty());
+}
+
 TEST(ResolveOnRootTest, LinkLoopIsEloop) {
   sys::FakeKernel k;
   SeedRoot(k, "");

@@ -108,6 +108,15 @@ class Kernel {
     (void)body();
     return 0;
   }
+  // Asks the kernel to read PATH into the page cache in the background
+  // (open + posix_fadvise(POSIX_FADV_WILLNEED)); returns at once, with the
+  // file's size. For a binary about to be executed from a cold disk. The
+  // default, for fakes: the size, nothing read.
+  virtual absl::StatusOr<uint64_t> Readahead(const std::string& path) {
+    absl::StatusOr<FileInfo> info = Stat(path);
+    if (!info.ok()) return info.status();
+    return info->size;
+  }
   // Replaces this process. Returns only on failure.
   virtual absl::Status Execve(const std::string& path, const std::vector<std::string>& argv,
                               const std::vector<std::string>& env) = 0;

@@ -304,6 +304,17 @@ absl::StatusOr<pid_t> LinuxKernel::RunInIdleChild(const std::function<int()>& bo
   _exit(body());
 }
 
+absl::StatusOr<uint64_t> LinuxKernel::Readahead(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "open " + path);
+  struct stat st;
+  uint64_t size = ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  int err = ::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+  ::close(fd);
+  if (err != 0) return ErrnoStatus(err, "posix_fadvise " + path);
+  return size;
+}
+
 absl::StatusOr<ChildExit> LinuxKernel::Wait(pid_t pid) {
   siginfo_t info;
   std::memset(&info, 0, sizeof(info));

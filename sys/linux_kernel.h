@@ -46,6 +46,7 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
   absl::StatusOr<ChildExit> Wait(pid_t pid) override;
   absl::StatusOr<pid_t> RunInIdleChild(const std::function<int()>& body) override;
+  absl::StatusOr<uint64_t> Readahead(const std::string& path) override;
   pid_t GetPid() override;
   uid_t GetUid() override;
   absl::Status SetChildSubreaper() override;

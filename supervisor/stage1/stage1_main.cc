@@ -99,6 +99,9 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
   const bool baton = supervisor::IsBaton(init_resolved);
   // The init= that is baton is our own binary on the real root.
   if (baton) ladder.self_path = init_resolved;
+  // The real root's page cache is cold: the disk reads what the exec will
+  // need while the switch and the handoff run.
+  (void)supervisor::ReadaheadForExec(kernel, request.new_root, init_resolved);
 
   supervisor::SwitchOptions options;
   options.new_root = request.new_root;
