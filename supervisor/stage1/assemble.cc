@@ -131,7 +131,7 @@ MdArray FindMdArray(const ToolContext& ctx, const Stage1Files& files, const std:
   return array;
 }
 
-// Runs ARGV; true when it exited 0. A failure is logged.
+// Runs ARGV; true when it exited 0. A failure is logged, naming the command.
 bool RunMdadm(const ToolContext& ctx, const std::vector<std::string>& argv) {
   absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
   if (!exit.ok()) {
@@ -197,14 +197,7 @@ int MdAdd(const ToolContext& ctx, const Stage1Files& files, const Env& member) {
   }
   if (array.wants_late_member()) return AddLateMember(ctx, array, d.member);
 
-  std::vector<std::string> argv = {"mdadm", "--incremental", d.member};
-  absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
-  if (!exit.ok()) {
-    ctx.Log(absl::StrCat("cannot add ", d.member, ": ", exit.status().message()));
-    return 1;
-  }
-  if (!Succeeded(*exit)) {
-    ctx.Log(absl::StrCat(JoinArgv(argv), " failed (", DescribeExit(*exit), ")"));
+  if (!RunMdadm(ctx, {"mdadm", "--incremental", d.member})) {
     // md-run-degraded may have started the array while mdadm ran; then
     // --incremental refuses this member ("not adding ... to active array").
     array = FindMdArray(ctx, files, d.array_uuid, kname);
@@ -280,16 +273,7 @@ int MdRunDegraded(const ToolContext& ctx, const Stage1Files& files,
     ctx.Log(absl::StrCat("cannot record ", record, " (", why, "): ", recorded.message()));
   }
 
-  std::vector<std::string> argv = {"mdadm", "--run", device};
-  absl::StatusOr<sys::ChildExit> exit = RunTool(ctx, argv);
-  if (!exit.ok()) {
-    ctx.Log(absl::StrCat("cannot start ", device, ": ", exit.status().message()));
-    return 1;
-  }
-  if (!Succeeded(*exit)) {
-    ctx.Log(absl::StrCat(JoinArgv(argv), " failed (", DescribeExit(*exit), ")"));
-    return 1;
-  }
+  if (!RunMdadm(ctx, {"mdadm", "--run", device})) return 1;
   const int missing = ReadSysInt(ctx, absl::StrCat(md_dir, "/degraded"));
   if (missing >= 0) {
     ctx.Log(absl::StrCat(device, " is running with ", missing,
