@@ -110,6 +110,21 @@
 // Examples: "mount /dev /root/dev MS_MOVE", "pivot_root . .",
 // "umount . MNT_DETACH", "chroot .", "execve /sbin/init".
 //
+// DEVICE-MAPPER. A table of devices by name: DmCreate gives each the dev_t
+// 253:N (N from 0; EBUSY when the name or a non-empty uuid is taken, as the
+// kernel says), DmLoadTable keeps the targets as the inactive table (ENXIO
+// for no such device; EINVAL for no targets, targets that are not contiguous
+// from sector 0, or a type other than linear, striped, crypt, error, zero),
+// DmResume makes it live, DmRemove drops the device (EBUSY after
+// SetDmOpen(name, true)), DmStatus reports it. dm_devices() shows every
+// device with its live and inactive tables, for tests to compare exactly;
+// DmTableText renders one as `dmsetup table` does. Log lines never carry
+// params (a crypt table holds a key):
+//   dm_create NAME UUID     dm_load NAME TYPE[,TYPE…] [ro]
+//   dm_resume NAME          dm_remove NAME
+// Injection names: dm_create dm_load dm_resume dm_remove dm_status (the
+// device name is the main argument).
+//
 // Not implemented (UnimplementedError): epoll, signalfd, timerfd and unix
 // sockets; the event loop is tested against LinuxKernel.
 #ifndef BATON_SYS_FAKE_KERNEL_H_
@@ -254,6 +269,32 @@ class FakeKernel : public Kernel {
   absl::Status SealMemfd(int fd) override;
   absl::Status Reboot(int cmd) override;
 
+  // --- device-mapper (see DEVICE-MAPPER) -------------------------------------
+  struct DmDeviceRecord {
+    std::string uuid;
+    dev_t dev = 0;
+    std::vector<DmTarget> table;  // live; empty until the first resume
+    bool read_only = false;       // of the live table
+    bool has_inactive = false;
+    std::vector<DmTarget> inactive;
+    bool inactive_read_only = false;
+    bool suspended = true;
+    bool open = false;
+  };
+  const std::map<std::string, DmDeviceRecord>& dm_devices() const { return dm_devices_; }
+  // Seeds a device as if made earlier (live TABLE, resumed); returns its dev.
+  dev_t AddDmDevice(const std::string& name, const std::string& uuid,
+                    const std::vector<DmTarget>& table, bool read_only = false);
+  void SetDmOpen(const std::string& name, bool open);
+  // "START LENGTH TYPE PARAMS" lines, each ending in '\n'.
+  static std::string DmTableText(const std::vector<DmTarget>& table);
+  absl::StatusOr<dev_t> DmCreate(const std::string& name, const std::string& uuid) override;
+  absl::Status DmLoadTable(const std::string& name, const std::vector<DmTarget>& targets,
+                           bool read_only) override;
+  absl::Status DmResume(const std::string& name) override;
+  absl::Status DmRemove(const std::string& name) override;
+  absl::StatusOr<std::optional<DmInfo>> DmStatus(const std::string& name) override;
+
  private:
   struct Node;
   struct MountRec;
@@ -327,6 +368,9 @@ class FakeKernel : public Kernel {
   bool kill_terminates_ = false;
   bool child_subreaper_ = false;
   bool initial_root_ = true;
+  // device-mapper
+  std::map<std::string, DmDeviceRecord> dm_devices_;
+  unsigned next_dm_minor_ = 0;
 };
 
 }  // namespace baton::sys

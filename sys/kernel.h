@@ -77,6 +77,27 @@ struct MountEntry {
   bool shared = false;
 };
 
+// --- device-mapper ----------------------------------------------------------
+// One line of a device-mapper table: LENGTH sectors from START handled by the
+// target TYPE ("linear", "striped", "crypt" …) with PARAMS, as `dmsetup
+// table` prints it ("253:0 2048" for linear). PARAMS may hold a key (crypt):
+// it is never logged, and the ioctl buffer is wiped after use.
+struct DmTarget {
+  uint64_t start = 0;   // in 512-byte sectors
+  uint64_t length = 0;  // in 512-byte sectors
+  std::string type;
+  std::string params;
+};
+
+// What DM_DEV_STATUS says about a device.
+struct DmInfo {
+  dev_t dev = 0;
+  std::string uuid;
+  bool active = false;     // a live table (DM_ACTIVE_PRESENT_FLAG)
+  bool suspended = false;  // DM_SUSPEND_FLAG
+  bool read_only = false;  // DM_READONLY_FLAG
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
@@ -222,6 +243,38 @@ class Kernel {
   // Seals a memfd against any further change (F_SEAL_SEAL|SHRINK|GROW|WRITE).
   virtual absl::Status SealMemfd(int fd) = 0;
   virtual absl::Status Reboot(int cmd) = 0;
+
+  // --- device-mapper (ioctls on /dev/mapper/control, linux/dm-ioctl.h) -----
+  // The control node exists once dm_mod is loaded. NAME is at most 127
+  // bytes and holds no '/'; UUID at most 128 bytes. Every error names the
+  // device ("device-mapper create vg-root: Device or resource busy …").
+  // The defaults, for kernels without device-mapper, are UnimplementedError.
+  //
+  // DM_DEV_CREATE: a new device with no table; returns its dev_t.
+  virtual absl::StatusOr<dev_t> DmCreate(const std::string& name, const std::string& uuid) {
+    return absl::UnimplementedError("device-mapper create");
+  }
+  // DM_TABLE_LOAD: TARGETS (in order, contiguous from sector 0) become the
+  // device's inactive table; READ_ONLY makes the device read-only once the
+  // table is live. DM_SECURE_DATA_FLAG is always set (the kernel wipes its
+  // copy of the buffer).
+  virtual absl::Status DmLoadTable(const std::string& name, const std::vector<DmTarget>& targets,
+                                   bool read_only) {
+    return absl::UnimplementedError("device-mapper load");
+  }
+  // DM_DEV_SUSPEND without DM_SUSPEND_FLAG: the loaded table goes live and
+  // the device resumes (the kernel then sends a "change" uevent).
+  virtual absl::Status DmResume(const std::string& name) {
+    return absl::UnimplementedError("device-mapper resume");
+  }
+  // DM_DEV_REMOVE. Fails with EBUSY while the device is open.
+  virtual absl::Status DmRemove(const std::string& name) {
+    return absl::UnimplementedError("device-mapper remove");
+  }
+  // DM_DEV_STATUS: the device called NAME, or nullopt when there is none.
+  virtual absl::StatusOr<std::optional<DmInfo>> DmStatus(const std::string& name) {
+    return absl::UnimplementedError("device-mapper status");
+  }
 };
 
 }  // namespace baton::sys

@@ -110,6 +110,15 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<UniqueFd> MemfdCreate(const std::string& name) override;
   absl::Status SealMemfd(int fd) override;
   absl::Status Reboot(int cmd) override;
+
+  // device-mapper: each call opens /dev/mapper/control O_RDWR|O_CLOEXEC for
+  // one ioctl (a missing node says "is dm_mod loaded?").
+  absl::StatusOr<dev_t> DmCreate(const std::string& name, const std::string& uuid) override;
+  absl::Status DmLoadTable(const std::string& name, const std::vector<DmTarget>& targets,
+                           bool read_only) override;
+  absl::Status DmResume(const std::string& name) override;
+  absl::Status DmRemove(const std::string& name) override;
+  absl::StatusOr<std::optional<DmInfo>> DmStatus(const std::string& name) override;
 };
 
 // Parses the text of /proc/self/mountinfo (exposed for tests).
