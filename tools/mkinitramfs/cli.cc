@@ -12,7 +12,7 @@ const char kUsage[] =
     "usage: baton-mkinitramfs -o IMAGE [--kver VER] [--modules-dir DIR] [--generic]\n"
     "           [--with-udevd] [--compress zstd|gzip|xz|lz4|none] [--jobs DIR]...\n"
     "           [--include HOSTPATH[:IMAGEPATH]]... [--init PATH] [--initctl PATH]\n"
-    "           [--sysroot DIR] [--extra-module NAME]...\n"
+    "           [--sysroot DIR] [--extra-module NAME]... [--storage-tools all|native]\n"
     "       baton-mkinitramfs --list IMAGE\n";
 
 namespace {
@@ -62,6 +62,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     } else if (opt == "--compress") {
       ASSIGN_OR_RETURN(std::string c, next());
       ASSIGN_OR_RETURN(o.compression, ParseCompression(c));
+    } else if (opt == "--storage-tools") {
+      ASSIGN_OR_RETURN(std::string t, next());
+      ASSIGN_OR_RETURN(o.storage_tools, ParseStorageTools(t));
     } else if (opt == "--jobs") {
       ASSIGN_OR_RETURN(std::string d, next());
       o.job_dirs.push_back(d);

@@ -18,7 +18,8 @@ TEST(CliTest, FullCommandLine) {
       {"-o", "/tmp/i.img", "--kver", "6.1.0", "--modules-dir=/m", "--generic",
        "--with-udevd", "--compress", "xz", "--jobs", "/j1", "--jobs=/j2", "--include",
        "/a:/b", "--include", "/c", "--init", "/x/baton", "--initctl", "/x/initctl",
-       "--sysroot", "/sr/", "--extra-module", "raid1", "--extra-module", "dm_crypt"},
+       "--sysroot", "/sr/", "--extra-module", "raid1", "--extra-module", "dm_crypt",
+       "--storage-tools", "native"},
       "/nowhere", "1700000000");
   ASSERT_TRUE(cl.ok()) << cl.status();
   const ImageOptions& o = cl->image;
@@ -35,6 +36,7 @@ TEST(CliTest, FullCommandLine) {
   EXPECT_EQ(o.sysroot, "/sr");
   EXPECT_THAT(o.extra_modules, ElementsAre("raid1", "dm_crypt"));
   EXPECT_EQ(o.mtime, 1700000000u);
+  EXPECT_EQ(o.storage_tools, StorageTools::kNative);
 }
 
 TEST(CliTest, Defaults) {
@@ -47,6 +49,7 @@ TEST(CliTest, Defaults) {
   EXPECT_EQ(cl->image.compression, Compression::kZstd);
   EXPECT_EQ(cl->image.mtime, 0u);
   EXPECT_FALSE(cl->image.generic);
+  EXPECT_EQ(cl->image.storage_tools, StorageTools::kAll);
 }
 
 TEST(CliTest, Errors) {
@@ -56,6 +59,11 @@ TEST(CliTest, Errors) {
               HasSubstr("--init"));
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x", "--compress", "bz2"}, "/", nullptr).ok());
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x", "--bogus"}, "/", nullptr).ok());
+  EXPECT_THAT(std::string(ParseCommandLine({"-o", "i", "--init", "/x", "--storage-tools",
+                                            "some"}, "/", nullptr)
+                              .status()
+                              .message()),
+              HasSubstr("all|native"));
   EXPECT_FALSE(ParseCommandLine({"-o"}, "/", nullptr).ok());
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x"}, "/", "yesterday").ok());
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x", "--include", "a:rel"}, "/", nullptr).ok());

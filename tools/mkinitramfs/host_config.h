@@ -4,6 +4,7 @@
 #ifndef BATON_TOOLS_MKINITRAMFS_HOST_CONFIG_H_
 #define BATON_TOOLS_MKINITRAMFS_HOST_CONFIG_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,15 @@ struct HostStack {
   bool crypt = false;  // crypttab has at least one entry
   bool raid = false;   // mdadm.conf has an ARRAY line
   bool lvm = false;    // "/" or "/usr" is an LV (see ReadHostStack)
+  // The md personalities the arrays need ("raid1", "raid456", "raid10",
+  // "raid0", "linear"), from mdadm.conf's ARRAY level= and, on the running
+  // host (empty sysroot), SYSFS/block/md*/md/level. Empty when any array's
+  // level is unknown: then every personality goes in.
+  std::set<std::string> raid_levels;
+  // The LVM segment types of the root's volume groups ("striped", "thin",
+  // "mirror"…) from SYSROOT/etc/lvm/backup/VG (lvm writes it after every
+  // change). Empty when a backup is missing: then every target goes in.
+  std::set<std::string> lvm_segment_types;
   // Key files named in crypttab's third column; "none", "-", empty and
   // devices (/dev/…) are left out.
   std::vector<std::string> key_files;
@@ -30,6 +40,17 @@ struct HostStack {
 // device in SYSFS whose dm/uuid starts with "LVM-".
 absl::StatusOr<HostStack> ReadHostStack(const std::string& sysroot,
                                         const std::string& sysfs = "/sys");
+
+// "raid5", "5", "mirror"… -> the md module for that level ("raid456",
+// "raid1"…), or "" when unknown.
+std::string RaidModuleForLevel(absl::string_view level);
+
+// The segment types (`type = "…"`) in an LVM text metadata backup.
+std::set<std::string> LvmSegmentTypes(absl::string_view backup);
+
+// The volume group of an LV device path: /dev/VG/LV or /dev/mapper/VG-LV
+// ("--" is a "-" in a name); "" when DEVICE names neither.
+std::string VolumeGroupOf(absl::string_view device);
 
 // Parses fstab text: the (device, type) of the "/" and "/usr" entries.
 std::vector<std::pair<std::string, std::string>> RootEntries(absl::string_view fstab);

@@ -36,6 +36,47 @@ TEST(HostConfigTest, StackedRoot) {
   EXPECT_TRUE(s->raid);
   EXPECT_TRUE(s->lvm);
   EXPECT_THAT(s->key_files, ElementsAre("/etc/keys/data.key"));
+  // No level= and no /etc/lvm/backup: unknown, so everything goes in.
+  EXPECT_THAT(s->raid_levels, IsEmpty());
+  EXPECT_THAT(s->lvm_segment_types, IsEmpty());
+}
+
+TEST(HostConfigTest, RaidLevelsAndLvmSegmentTypes) {
+  std::string r = Root("levels");
+  std::ofstream(r + "/etc/fstab") << "/dev/mapper/vg--a-root / ext4 defaults 0 1\n";
+  std::ofstream(r + "/etc/mdadm/mdadm.conf")
+      << "ARRAY /dev/md0 level=raid1 metadata=1.2 UUID=x\nARRAY /dev/md1 level=5 UUID=y\n";
+  fs::create_directories(r + "/etc/lvm/backup");
+  std::ofstream(r + "/etc/lvm/backup/vg-a")
+      << "vg-a {\n\tlogical_volumes {\n\t\troot {\n\t\t\tsegment1 {\n"
+         "\t\t\t\ttype = \"striped\"\n\t\t\t}\n\t\t\tsegment2 {\n"
+         "\t\t\t\ttype = \"thin\"\n\t\t\t}\n\t\t}\n\t}\n}\n";
+  absl::StatusOr<HostStack> s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok());
+  EXPECT_THAT(s->raid_levels, ElementsAre("raid1", "raid456"));
+  EXPECT_TRUE(s->lvm);
+  EXPECT_THAT(s->lvm_segment_types, ElementsAre("striped", "thin"));
+  // One array without level=: unknown again (a sysroot: the running host's
+  // arrays are not asked).
+  std::ofstream(r + "/etc/mdadm/mdadm.conf", std::ios::app) << "ARRAY /dev/md2 UUID=z\n";
+  s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok());
+  EXPECT_THAT(s->raid_levels, IsEmpty());
+}
+
+TEST(HostConfigTest, Helpers) {
+  EXPECT_EQ(RaidModuleForLevel("raid6"), "raid456");
+  EXPECT_EQ(RaidModuleForLevel("mirror"), "raid1");
+  EXPECT_EQ(RaidModuleForLevel("10"), "raid10");
+  EXPECT_EQ(RaidModuleForLevel("linear"), "linear");
+  EXPECT_EQ(RaidModuleForLevel("multipath"), "");
+  EXPECT_EQ(VolumeGroupOf("/dev/mapper/vg0-root"), "vg0");
+  EXPECT_EQ(VolumeGroupOf("/dev/mapper/my--vg-my--lv"), "my-vg");
+  EXPECT_EQ(VolumeGroupOf("/dev/vg0/usr"), "vg0");
+  EXPECT_EQ(VolumeGroupOf("/dev/md/root"), "");
+  EXPECT_EQ(VolumeGroupOf("UUID=1"), "");
+  EXPECT_THAT(LvmSegmentTypes("id = \"x\"\ntype = \"raid5_ls\"\n  type=\"mirror\"\ntypes = 1\n"),
+              ElementsAre("mirror", "raid5_ls"));
 }
 
 TEST(HostConfigTest, PlainRoot) {

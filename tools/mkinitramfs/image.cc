@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "jobs/load_dir.h"
 #include "sys/status_macros.h"
+#include "tools/mkinitramfs/busybox.h"
 #include "tools/mkinitramfs/host_config.h"
 #include "tools/mkinitramfs/library_resolver.h"
 #include "tools/mkinitramfs/module_lists.h"
@@ -52,14 +54,6 @@ const char kStage1MdadmConf[] =
 namespace {
 
 namespace fs = std::filesystem;
-
-// The rescue shell's applets, linked to /bin/busybox.
-constexpr const char* kBusyboxApplets[] = {
-    "sh", "ash", "mount", "umount", "ls", "cat", "echo", "mkdir", "ln", "cp", "mv",
-    "rm", "sleep", "dmesg", "ps", "kill", "grep", "sed", "vi", "less", "head",
-    "tail", "poweroff", "reboot", "switch_root", "chroot", "stat", "find", "lsmod",
-    "insmod", "mknod", "uname", "sync", "true", "false", "test", "[",
-};
 
 // udev rules a boot needs, when present.
 constexpr const char* kUdevRules[] = {
@@ -121,6 +115,15 @@ absl::Status AddJobs(const ImageOptions& o, FileSet* files) {
   return absl::OkStatus();
 }
 
+// --storage-tools native leaves lvm and cryptsetup out of host-only images:
+// baton lvm-activate / luks-unlock activate natively when the tool is absent.
+bool NeedsCryptsetup(const ImageOptions& o, const HostStack& stack) {
+  return o.generic || (stack.crypt && o.storage_tools == StorageTools::kAll);
+}
+bool NeedsLvmTool(const ImageOptions& o, const HostStack& stack) {
+  return o.generic || (stack.lvm && o.storage_tools == StorageTools::kAll);
+}
+
 // Adds the tool NAME (and what it needs) at the path it has on the host.
 absl::Status AddTool(const ImageOptions& o, LibraryResolver* libs,
                      const std::string& name, FileSet* files) {
@@ -134,20 +137,24 @@ absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
   bool ext = o.generic;
   for (const std::string& t : stack.root_fs_types) ext |= absl::StartsWith(t, "ext");
   if (o.generic || stack.raid) tools.push_back("mdadm");
-  if (o.generic || stack.crypt) tools.push_back("cryptsetup");
-  if (o.generic || stack.lvm) tools.push_back("lvm");
+  if (NeedsCryptsetup(o, stack)) tools.push_back("cryptsetup");
+  if (NeedsLvmTool(o, stack)) tools.push_back("lvm");
   if (ext) {
     tools.push_back("e2fsck");
     tools.push_back("fsck.ext4");
   }
   for (const std::string& t : tools) RETURN_IF_ERROR(AddTool(o, libs, t, files));
-  ASSIGN_OR_RETURN(std::string busybox, FindTool(o, "busybox"));
-  for (const char* applet : kBusyboxApplets) {
-    std::string link = absl::StrCat("/bin/", applet);
-    if (files->Contains(link)) continue;
-    RETURN_IF_ERROR(files->Add(link, FileSpec::Symlink(busybox)));
-  }
   return absl::OkStatus();
+}
+
+// Links for busybox's applets (busybox.h), last: whatever else the image
+// holds under a name an applet has wins.
+absl::Status AddBusyboxLinks(const ImageOptions& o, FileSet* files,
+                             std::vector<std::string>* warnings) {
+  ASSIGN_OR_RETURN(std::string busybox, FindTool(o, "busybox"));
+  ASSIGN_OR_RETURN(std::vector<std::string> applets,
+                   BusyboxAppletPaths(o.sysroot + busybox, warnings));
+  return AddAppletLinks(busybox, applets, files).status();
 }
 
 absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* files) {
@@ -166,7 +173,7 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* 
     }
     RETURN_IF_ERROR(files->Add(key, FileSpec::HostFile(host, 0600)));
   }
-  if (o.generic || stack.lvm) {
+  if (NeedsLvmTool(o, stack)) {
     std::string host = o.sysroot + "/etc/lvm/lvm.conf";
     // Without udevd the host's lvm.conf would wait for udev; stage 1 gets
     // its own unless udevd comes along.
@@ -178,6 +185,32 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* 
   }
   return absl::OkStatus();
 }
+
+}  // namespace
+
+std::vector<std::string> LvmModules(const std::set<std::string>& segment_types) {
+  std::vector<std::string> out = {"dm_mod"};
+  bool unknown = segment_types.empty();
+  for (const std::string& t : segment_types) {
+    if (absl::StartsWith(t, "raid")) {
+      out.push_back("dm_raid");
+      continue;
+    }
+    bool found = false;
+    for (const LvmSegmentModule& m : kLvmSegmentModules) {
+      if (t != m.type) continue;
+      found = true;
+      if (*m.module != '\0') out.push_back(m.module);
+    }
+    unknown |= !found;
+  }
+  if (unknown) out.assign(std::begin(kLvmModules), std::end(kLvmModules));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
 
 absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* files,
                         std::vector<std::string>* warnings) {
@@ -213,8 +246,16 @@ absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* 
       }
       for (const std::string& t : stack.root_fs_types) names.push_back("fs-" + t);
       if (stack.crypt) names.insert(names.end(), std::begin(kCryptModules), std::end(kCryptModules));
-      if (stack.lvm) names.insert(names.end(), std::begin(kLvmModules), std::end(kLvmModules));
-      if (stack.raid) names.insert(names.end(), std::begin(kRaidModules), std::end(kRaidModules));
+      if (stack.lvm) {
+        std::vector<std::string> lvm = LvmModules(stack.lvm_segment_types);
+        names.insert(names.end(), lvm.begin(), lvm.end());
+      }
+      if (stack.raid && stack.raid_levels.empty()) {
+        names.insert(names.end(), std::begin(kRaidModules), std::end(kRaidModules));
+      } else if (stack.raid) {
+        names.push_back("md_mod");
+        names.insert(names.end(), stack.raid_levels.begin(), stack.raid_levels.end());
+      }
     }
     for (const std::string& n : names) RETURN_IF_ERROR(r->Add(n).status());
     for (const std::string& n : o.extra_modules) {
@@ -300,6 +341,13 @@ absl::Status AddInclude(const std::string& host, const std::string& image, FileS
 
 }  // namespace
 
+absl::StatusOr<StorageTools> ParseStorageTools(absl::string_view name) {
+  if (name == "all") return StorageTools::kAll;
+  if (name == "native") return StorageTools::kNative;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown --storage-tools \"", name, "\" (all|native)"));
+}
+
 absl::StatusOr<std::string> FindTool(const ImageOptions& o, const std::string& name) {
   for (const std::string& d : o.tool_dirs) {
     std::string p = absl::StrCat(d, "/", name);
@@ -349,6 +397,7 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
   for (const auto& [host, image] : o.includes) {
     RETURN_IF_ERROR(AddInclude(host, image, files));
   }
+  RETURN_IF_ERROR(AddBusyboxLinks(o, files, warnings));
   return absl::OkStatus();
 }
 

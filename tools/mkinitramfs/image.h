@@ -8,10 +8,12 @@
 //                         the --initctl binary
 //   /etc/baton/jobs/*.conf  job files with stage initramfs|both from --jobs
 //                         dirs; any diagnostic aborts the build
-//   /bin/busybox + links  the rescue shell (sh, mount, ls, cat, …)
+//   busybox               the rescue shell
 //   mdadm, cryptsetup, lvm, blkid, e2fsck, fsck.ext4: in --generic all are
 //                         required; host-only takes what the host's stack
-//                         needs (host_config.h) plus blkid
+//                         needs (host_config.h) plus blkid; lvm and
+//                         cryptsetup not with --storage-tools native
+//   links for every busybox applet (busybox.h), unless the name is taken
 //   /etc/fstab, crypttab, mdadm/mdadm.conf, crypttab key files (mode 0600)
 //   /etc/lvm/lvm.conf     a stage-1 one with udev off when lvm is in and
 //                         there is no udevd; the host's with --with-udevd
@@ -26,16 +28,27 @@
 #define BATON_TOOLS_MKINITRAMFS_IMAGE_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "tools/mkinitramfs/compress.h"
 #include "tools/mkinitramfs/cpio.h"
 #include "tools/mkinitramfs/file_set.h"
 
 namespace baton::mkinitramfs {
+
+// Which storage tools a host-only image carries (--storage-tools).
+enum class StorageTools {
+  kAll,     // mdadm, cryptsetup, lvm as the root stack needs them
+  kNative,  // no lvm, no cryptsetup: baton activates LVs and unlocks LUKS
+            // itself; mdadm stays
+};
+
+absl::StatusOr<StorageTools> ParseStorageTools(absl::string_view name);
 
 struct ImageOptions {
   std::string output;
@@ -43,6 +56,7 @@ struct ImageOptions {
   std::string modules_dir;  // default: SYSROOT/lib/modules/KVER
   bool generic = false;
   bool with_udevd = false;
+  StorageTools storage_tools = StorageTools::kAll;  // --generic: always all
   Compression compression = Compression::kZstd;
   std::vector<std::string> job_dirs;
   std::vector<std::pair<std::string, std::string>> includes;  // host, image
@@ -76,6 +90,11 @@ absl::StatusOr<std::string> FindTool(const ImageOptions& options,
 // per line. Non-fatal problems (missing firmware) go to WARNINGS.
 absl::Status CollectFiles(const ImageOptions& options, FileSet* files,
                           std::vector<std::string>* warnings);
+
+// The device-mapper modules for LVs of SEGMENT_TYPES (module_lists.h):
+// dm_mod plus each type's target; every common target when SEGMENT_TYPES is
+// empty or has a type not in kLvmSegmentModules.
+std::vector<std::string> LvmModules(const std::set<std::string>& segment_types);
 
 // Reads the host files of FILES into cpio entries.
 absl::StatusOr<std::vector<CpioEntry>> ToCpioEntries(const FileSet& files);

@@ -37,6 +37,13 @@ class ImageTest : public ::testing::Test {
       Write(root_ + t, "#!/bin/sh\n", 0755);
     }
     fs::create_symlink("e2fsck", root_ + "/usr/sbin/fsck.ext4");
+    // A busybox that lists its applets like Debian's (some collide with the
+    // real tools and with links to /init).
+    Write(root_ + "/usr/bin/busybox",
+          "#!/bin/sh\n[ \"$1\" = --list-full ] || exit 1\n"
+          "printf 'bin/sh\\nbin/ls\\nbin/mount\\nsbin/blkid\\nsbin/modprobe\\n"
+          "sbin/e2fsck\\nsbin/init\\nusr/bin/xzcat\\n[\\n'\n",
+          0755);
     Write(root_ + "/etc/fstab", "/dev/vda1 / ext4 defaults 0 1\n");
     std::string mods = tmp_ + "/modules/6.1.0-test";
     WriteFakeModule(mods + "/kernel/fs/ext4/ext4.ko",
@@ -46,7 +53,13 @@ class ImageTest : public ::testing::Test {
                     {"name=virtio_blk", "depends=", "alias=virtio:d00000002v*"});
     WriteFakeModule(mods + "/kernel/sound/snd_hda.ko",
                     {"name=snd_hda", "depends=", "alias=pci:v00008086d00002668*"});
-    WriteFakeModule(mods + "/kernel/drivers/md/raid1.ko", {"name=raid1", "depends="});
+    WriteFakeModule(mods + "/kernel/drivers/md/raid1.ko", {"name=raid1", "depends=md_mod"});
+    WriteFakeModule(mods + "/kernel/drivers/md/raid456.ko",
+                    {"name=raid456", "depends=md_mod"});
+    WriteFakeModule(mods + "/kernel/drivers/md/md_mod.ko", {"name=md_mod", "depends="});
+    WriteFakeModule(mods + "/kernel/drivers/md/dm_mod.ko", {"name=dm_mod", "depends="});
+    WriteFakeModule(mods + "/kernel/drivers/md/dm_thin_pool.ko",
+                    {"name=dm_thin_pool", "depends=dm_mod"});
     Write(tmp_ + "/sys/bus/virtio/devices/virtio0/modalias", "virtio:d00000002v00001AF4\n");
     Write(tmp_ + "/sys/bus/pci/devices/0000:00:1b.0/modalias",
           "pci:v00008086d00002668sv0sd0bc04sc03i00\n");
@@ -107,6 +120,17 @@ TEST_F(ImageTest, HostOnlyContents) {
   // Tools for an ext4 root with no RAID, LUKS or LVM.
   EXPECT_NE(f.Find("/usr/bin/busybox"), nullptr);
   EXPECT_EQ(f.Find("/bin/sh")->data, "/usr/bin/busybox");
+  // Every applet busybox --list-full names, where it says, except where the
+  // image already has that name (real tools, links to /init) and init.
+  EXPECT_EQ(f.Find("/bin/ls")->data, "/usr/bin/busybox");
+  EXPECT_EQ(f.Find("/bin/[")->data, "/usr/bin/busybox");
+  EXPECT_EQ(f.Find("/usr/bin/xzcat")->data, "/usr/bin/busybox");
+  EXPECT_EQ(f.Find("/sbin/blkid"), nullptr);
+  EXPECT_EQ(f.Find("/usr/sbin/blkid")->kind, FileSpec::Kind::kHostFile);
+  EXPECT_EQ(f.Find("/sbin/e2fsck"), nullptr);
+  EXPECT_EQ(f.Find("/sbin/modprobe")->data, "/init");
+  EXPECT_EQ(f.Find("/sbin/init"), nullptr);
+  EXPECT_TRUE(warnings_.empty()) << warnings_[0];
   EXPECT_NE(f.Find("/usr/sbin/e2fsck"), nullptr);
   EXPECT_EQ(f.Find("/usr/sbin/fsck.ext4")->kind, FileSpec::Kind::kSymlink);
   EXPECT_EQ(f.Find("/usr/sbin/mdadm"), nullptr);
@@ -173,6 +197,69 @@ TEST_F(ImageTest, HostOnlyNeedsMdadmOnlyForRaid) {
   FileSet g;
   absl::Status st = Collect(&g);
   EXPECT_THAT(std::string(st.message()), HasSubstr("mdadm"));
+}
+
+TEST_F(ImageTest, StorageToolsNativeLeavesLvmAndCryptsetupOut) {
+  Write(root_ + "/etc/fstab", "/dev/vg0/root / ext4 defaults 0 1\n");
+  Write(root_ + "/etc/crypttab", "pv UUID=1 none luks\n");
+  Write(root_ + "/etc/mdadm/mdadm.conf", "ARRAY /dev/md0 UUID=1\n");
+  FileSet all;
+  ASSERT_TRUE(Collect(&all).ok());
+  EXPECT_NE(all.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_NE(all.Find("/usr/sbin/cryptsetup"), nullptr);
+  EXPECT_NE(all.Find("/etc/lvm/lvm.conf"), nullptr);
+  o_.storage_tools = StorageTools::kNative;
+  FileSet native;
+  ASSERT_TRUE(Collect(&native).ok());
+  EXPECT_EQ(native.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_EQ(native.Find("/usr/sbin/cryptsetup"), nullptr);
+  EXPECT_EQ(native.Find("/etc/lvm/lvm.conf"), nullptr);
+  EXPECT_NE(native.Find("/usr/sbin/mdadm"), nullptr);
+  EXPECT_NE(native.Find("/etc/crypttab"), nullptr);
+  EXPECT_NE(native.Find("/lib/modules/6.1.0-test/kernel/drivers/md/dm_mod.ko"), nullptr);
+  // --generic takes them anyway.
+  o_.generic = true;
+  FileSet generic;
+  ASSERT_TRUE(Collect(&generic).ok());
+  EXPECT_NE(generic.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_NE(generic.Find("/usr/sbin/cryptsetup"), nullptr);
+}
+
+TEST_F(ImageTest, HostOnlyTakesTheStacksLevelsAndTargets) {
+  const std::string m = "/lib/modules/6.1.0-test/kernel/drivers/md/";
+  Write(root_ + "/etc/fstab", "/dev/vg0/root / ext4 defaults 0 1\n");
+  Write(root_ + "/etc/mdadm/mdadm.conf", "ARRAY /dev/md0 UUID=1\n");
+  // Unknown level and segment types: every personality and target.
+  FileSet unknown;
+  ASSERT_TRUE(Collect(&unknown).ok());
+  EXPECT_NE(unknown.Find(m + "raid1.ko"), nullptr);
+  EXPECT_NE(unknown.Find(m + "raid456.ko"), nullptr);
+  EXPECT_NE(unknown.Find(m + "dm_thin_pool.ko"), nullptr);
+  // level=raid1 and a linear LV: only what they use.
+  Write(root_ + "/etc/mdadm/mdadm.conf", "ARRAY /dev/md0 level=raid1 UUID=1\n");
+  Write(o_.modules_dir + "/modules.order",
+        "kernel/drivers/md/raid456.ko\nkernel/drivers/md/raid1.ko\n");
+  Write(root_ + "/etc/lvm/backup/vg0", "vg0 {\n segment1 {\n  type = \"striped\"\n }\n}\n");
+  FileSet known;
+  ASSERT_TRUE(Collect(&known).ok());
+  EXPECT_NE(known.Find(m + "raid1.ko"), nullptr);
+  EXPECT_NE(known.Find(m + "md_mod.ko"), nullptr);
+  EXPECT_NE(known.Find(m + "dm_mod.ko"), nullptr);
+  EXPECT_EQ(known.Find(m + "raid456.ko"), nullptr);
+  EXPECT_EQ(known.Find(m + "dm_thin_pool.ko"), nullptr);
+  const FileSpec* order = known.Find("/lib/modules/6.1.0-test/modules.order");
+  ASSERT_NE(order, nullptr);
+  EXPECT_THAT(order->data, HasSubstr("kernel/drivers/md/raid1.ko\n"));
+  EXPECT_THAT(order->data, ::testing::Not(HasSubstr("raid456")));
+}
+
+TEST(LvmModulesTest, ByType) {
+  EXPECT_THAT(LvmModules({"striped"}), ::testing::ElementsAre("dm_mod"));
+  EXPECT_THAT(LvmModules({"striped", "thin", "thin-pool", "raid1"}),
+              ::testing::ElementsAre("dm_mod", "dm_raid", "dm_thin_pool"));
+  // Unknown or a type not in the table: every common target.
+  EXPECT_THAT(LvmModules({}), ::testing::Contains("dm_snapshot"));
+  EXPECT_THAT(LvmModules({"striped", "vdo"}), ::testing::Contains("dm_snapshot"));
 }
 
 TEST_F(ImageTest, BadJobFileGivesFileLineCol) {

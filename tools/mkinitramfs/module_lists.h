@@ -80,9 +80,29 @@ inline constexpr const char* kCryptModules[] = {
     "dm_crypt", "xts", "ecb", "cbc", "aes_generic", "aesni_intel",
     "sha256_generic", "sha256_ssse3", "algif_skcipher", "af_alg",
 };
+// LVM with segment types unknown (no /etc/lvm/backup for the root's VG):
+// every target an LV commonly uses.
 inline constexpr const char* kLvmModules[] = {
     "dm_mod", "dm_snapshot", "dm_mirror", "dm_thin_pool", "dm_raid",
 };
+// LVM segment type (as in /etc/lvm/backup) -> the device-mapper target
+// module activating it; "" for targets built into dm_mod (linear, striped).
+// "raid*" types (raid1, raid5_ls, raid10_near…) are dm_raid. A type not
+// listed means "unknown": kLvmModules.
+struct LvmSegmentModule {
+  const char* type;
+  const char* module;
+};
+inline constexpr LvmSegmentModule kLvmSegmentModules[] = {
+    {"striped", ""},           {"linear", ""},
+    {"error", ""},             {"zero", ""},
+    {"mirror", "dm_mirror"},   {"snapshot", "dm_snapshot"},
+    {"thin", "dm_thin_pool"},  {"thin-pool", "dm_thin_pool"},
+    {"cache", "dm_cache"},     {"cache-pool", "dm_cache"},
+    {"writecache", "dm_writecache"}, {"integrity", "dm_integrity"},
+};
+// md with the arrays' levels unknown (no level= in mdadm.conf, no running
+// array): every personality.
 inline constexpr const char* kRaidModules[] = {
     "md_mod", "raid0", "raid1", "raid10", "raid456", "linear",
 };

@@ -285,13 +285,38 @@ absl::Status ModuleResolver::AddToImage(const std::string& image_dir,
     RETURN_IF_ERROR(files->Add(absl::StrCat(image_dir, "/", name),
                                FileSpec::Data(std::move(data))));
   }
-  for (const char* f : {"modules.builtin", "modules.builtin.modinfo", "modules.order"}) {
+  for (const char* f : {"modules.builtin", "modules.builtin.modinfo"}) {
     std::string host = absl::StrCat(modules_dir_, "/", f);
     if (FileExists(host)) {
       RETURN_IF_ERROR(files->Add(absl::StrCat(image_dir, "/", f), FileSpec::HostFile(host)));
     }
   }
+  std::string order_path = modules_dir_ + "/modules.order";
+  if (FileExists(order_path)) {
+    RETURN_IF_ERROR(files->Add(absl::StrCat(image_dir, "/modules.order"),
+                               FileSpec::Data(ImageModulesOrder(ReadFileOrEmpty(order_path)))));
+  }
   return absl::OkStatus();
+}
+
+std::string ModuleResolver::ImageModulesOrder(absl::string_view host_order) const {
+  std::set<std::string> want;
+  for (const auto& [name, rel] : selected_) want.insert(rel);
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(host_order, '\n')) {
+    std::string rel(absl::StripAsciiWhitespace(line));
+    // Kernels list "kernel/fs/ext4/ext4.ko"; the file may be compressed.
+    for (const char* ext : {"", ".xz", ".zst", ".gz"}) {
+      auto it = want.find(rel + ext);
+      if (it == want.end()) continue;
+      absl::StrAppend(&out, *it, "\n");
+      want.erase(it);
+      break;
+    }
+  }
+  // Modules the host's list does not name (out-of-tree, updates/) last.
+  for (const std::string& rel : want) absl::StrAppend(&out, rel, "\n");
+  return out;
 }
 
 std::vector<std::string> DeviceModaliases(const std::string& sysfs) {

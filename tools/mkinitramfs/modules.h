@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "tools/mkinitramfs/file_set.h"
 #include "tools/mkinitramfs/module_db.h"
 
@@ -73,14 +74,19 @@ class ModuleResolver {
 
   // Adds the selected modules under IMAGE_DIR (e.g. "/lib/modules/6.1.0"),
   // their firmware from FIRMWARE_DIR into /lib/firmware, index files built
-  // for exactly these modules, and modules.builtin, modules.builtin.modinfo
-  // and modules.order copied from the host. Missing firmware is appended to
-  // WARNINGS.
+  // for exactly these modules, modules.builtin and modules.builtin.modinfo
+  // copied from the host, and modules.order (ImageModulesOrder). Missing
+  // firmware is appended to WARNINGS.
   absl::Status AddToImage(const std::string& image_dir,
                           const std::string& firmware_dir, FileSet* files,
                           std::vector<std::string>* warnings) const;
 
   const std::string& modules_dir() const { return modules_dir_; }
+
+  // HOST_ORDER (the kernel's modules.order) reduced to the selected
+  // modules, in its order; selected modules it does not list come last,
+  // sorted. What the image's modules.order holds.
+  std::string ImageModulesOrder(absl::string_view host_order) const;
 
  private:
   ModuleResolver(std::string modules_dir, std::string kmod_dir, kmod_ctx* ctx)

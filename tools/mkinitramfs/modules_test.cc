@@ -39,7 +39,9 @@ class ModulesTest : public ::testing::Test {
                     {"name=virtio_ring", "depends=virtio"});
     WriteFakeModule(dir_ + "/kernel/sound/snd.ko", {"name=snd", "depends="});
     std::ofstream(dir_ + "/modules.builtin") << "kernel/fs/fat/vfat.ko\n";
-    std::ofstream(dir_ + "/modules.order") << "kernel/fs/ext4/ext4.ko\n";
+    std::ofstream(dir_ + "/modules.order")
+        << "kernel/sound/snd.ko\nkernel/drivers/virtio/virtio_ring.ko\nkernel/fs/ext4/ext4.ko\n"
+           "kernel/drivers/virtio/virtio.ko\n";
     fs::create_directories(tmp_ + "/firmware/vblk");
     std::ofstream(tmp_ + "/firmware/vblk/fw.bin") << "FW";
     options_.scratch_dir = tmp_ + "/scratch";
@@ -137,7 +139,13 @@ TEST_F(ModulesTest, DirectoryAndImage) {
   EXPECT_THAT(dep->data, HasSubstr("kernel/fs/mbcache.ko:"));
   EXPECT_NE(files.Find("/lib/modules/6.1.0-test/modules.alias.bin"), nullptr);
   EXPECT_NE(files.Find("/lib/modules/6.1.0-test/modules.builtin"), nullptr);
-  EXPECT_NE(files.Find("/lib/modules/6.1.0-test/modules.order"), nullptr);
+  // modules.order: only the image's modules, in the kernel's order, then the
+  // ones it does not list (virtio_blk, mbcache here) sorted.
+  const FileSpec* order = files.Find("/lib/modules/6.1.0-test/modules.order");
+  ASSERT_NE(order, nullptr);
+  EXPECT_EQ(order->data,
+            "kernel/drivers/virtio/virtio_ring.ko\nkernel/drivers/virtio/virtio.ko\n"
+            "kernel/drivers/block/virtio_blk.ko\nkernel/fs/mbcache.ko\n");
 }
 
 TEST_F(ModulesTest, PathFilter) {
