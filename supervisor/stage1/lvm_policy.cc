@@ -34,6 +34,9 @@ LvmDecision DecideLvm(const BootOptions& options, const Env& pv) {
   }
 
   d.action = LvmDecision::Action::kActivate;
+  d.filtered = filtered;
+  d.vgs = vgs;
+  d.lvs = lvs;
   if (!lvs.empty()) {
     std::vector<std::string> argv = {"lvm", "lvchange", "-ay", "--sysinit"};
     argv.insert(argv.end(), lvs.begin(), lvs.end());

@@ -31,6 +31,12 @@ struct LvmDecision {
   std::string reason;  // for the log
   std::string vg;      // LVM_VG_NAME when known
   std::vector<std::vector<std::string>> commands;  // argv lists, in order
+  // The same choice for baton's native activation (no lvm tool, lvm_native.h):
+  // with FILTERED, only LVs of a VG in VGS or named VG/LV in LVS (both
+  // narrowed to the PV's VG when known, as the commands are).
+  bool filtered = false;
+  std::vector<std::string> vgs;
+  std::vector<std::string> lvs;
 };
 
 LvmDecision DecideLvm(const BootOptions& options, const Env& pv);

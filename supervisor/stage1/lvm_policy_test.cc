@@ -63,5 +63,18 @@ TEST(LvmPolicyTest, UnlistedVgIsSkipped) {
   EXPECT_EQ(DecideLvm(ParseCmdline("rd.lvm.lv=vg0/root"), PvIn("vg")).action, Action::kSkip);
 }
 
+TEST(LvmPolicyTest, NativeFiltersFollowTheCommands) {
+  LvmDecision none = DecideLvm(ParseCmdline(""), kPv);
+  EXPECT_FALSE(none.filtered);
+  LvmDecision d = DecideLvm(ParseCmdline("rd.lvm.vg=data rd.lvm.lv=vg0/root"), kPv);
+  EXPECT_TRUE(d.filtered);
+  EXPECT_THAT(d.vgs, ElementsAre("data"));
+  EXPECT_THAT(d.lvs, ElementsAre("vg0/root"));
+  LvmDecision known = DecideLvm(ParseCmdline("rd.lvm.vg=data rd.lvm.lv=vg0/root"), PvIn("vg0"));
+  EXPECT_TRUE(known.filtered);
+  EXPECT_THAT(known.vgs, IsEmpty());
+  EXPECT_THAT(known.lvs, ElementsAre("vg0/root"));
+}
+
 }  // namespace
 }  // namespace baton::stage1
