@@ -154,10 +154,33 @@ class Images:
             args += ["--include", f"{tab}:/etc/crypttab"]
             for fx_name in KEYFILE_FIXTURES:
                 args += ["--include", f"{self.fxs[fx_name]['keyfile']}:{key_path(fx_name)}"]
+        elif name == "dynbusybox":
+            args = ["--sysroot", dynbusybox_sysroot(self.dir)]
         elif name != "generic":
             raise Failure(f"unknown image configuration {name}")
         secs, size = mkinitramfs(self.bins, out, args)
         return out, secs, size
+
+
+def dynbusybox_sysroot(workdir):
+    """The host-only plain sysroot of `tools/bench boot` (bench_boot.make_sysroot) with
+    Debian's dynamic busybox, which runs no applet without a link: the image must link
+    them all. Raises Failure when that busybox cannot be had or is not dynamic."""
+    from . import bench_boot  # bench_boot imports this module
+    try:
+        bb = bench_boot.dynamic_busybox()
+    except (OSError, subprocess.CalledProcessError, RuntimeError) as e:
+        raise Failure(f"Debian's dynamic busybox: cannot fetch it: {e}")
+    with open(bb, "rb") as f:
+        if b"/lib64/ld-linux-x86-64.so.2" not in f.read(4096):
+            raise Failure(f"{bb} is not dynamically linked")
+    d = os.path.join(workdir, "sysroot-dynbusybox")
+    if not os.path.exists(d):
+        bench_boot.make_sysroot(d, {}, "plain", busybox="dynamic")
+    with open(os.path.join(d, "usr", "bin", "busybox"), "rb") as f:
+        if b"/lib64/ld-linux-x86-64.so.2" not in f.read(4096):
+            raise Failure("the sysroot's busybox is not the dynamic one")
+    return d
 
 
 # --- scenarios ---------------------------------------------------------------------
@@ -357,6 +380,25 @@ def _break_steps(ctx):
     ctx.type("exit")
 
 
+# Applets by name in the rescue shell of an image whose busybox is Debian's dynamic one
+# (no FEATURE_SH_STANDALONE: each works only through its link in the image). tr and
+# wc (in /usr/bin) were not in the image's old fixed list of links.
+DYNBB_SHELL = ("ls -1 /etc/baton/jobs; cat /etc/initrd-release; mkdir -p /tmp/bbm && "
+               "mount -t tmpfs bbtest /tmp/bbm && grep bbtest /proc/mounts && "
+               "umount /tmp/bbm; echo abc | tr a-c x-z; echo BB-WC-$(echo abcd | wc -c); "
+               "echo BB-$((40+2))")
+DYNBB_EXPECT = [r"^md-incremental\.conf\r?$", r"^ID=baton-initrd\r?$",
+                r"^bbtest /tmp/bbm tmpfs ", r"^xyz\r?$", r"^BB-WC-5\r?$",
+                r"^BB-42"]
+
+
+def _dynbusybox_steps(ctx):
+    ctx.wait(PROMPT, timeout=MARKER_TIMEOUT, partial=True)
+    ctx.type(DYNBB_SHELL)
+    ctx.wait(r"^BB-42", timeout=30)
+    ctx.type("exit")
+
+
 CLEAN_MD = r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 0"
 ROOT_EXT4 = r"^BATON-ROOT-MOUNT \S+ / ext4"
 
@@ -414,6 +456,12 @@ SCENARIOS = [
                    steps=_rescue_steps),
     Scenario("break-premount", "plain", "root=LABEL=batonroot break=premount",
              steps=_break_steps, expect=[ROOT_EXT4]),
+    Scenario("dynbusybox-premount", "plain", "root=LABEL=batonroot break=premount",
+             image="dynbusybox", steps=_dynbusybox_steps,
+             expect=DYNBB_EXPECT + [ROOT_EXT4],
+             forbid=[r"(^|\s)(-?/bin/)?(sh|ash): \S+: not found"],
+             doc="host-only image with Debian's dynamic busybox: applets by name at "
+                 "break=premount, then the boot goes on"),
     Scenario("usr-split", "usr-split",
              expect=[r"^BATON-USR-MOUNTED yes", r"^BATON-USR-CONTENT usr-ok"]),
 ]
