@@ -23,6 +23,7 @@
 //        disk/by-partuuid/ID_PART_ENTRY_UUID, disk/by-partlabel/ID_PART_ENTRY_NAME
 //        disk/by-id/virtio-SERIAL[-partN] (sysfs `serial` of the virtio disk)
 //        disk/by-id/dm-name-NAME, disk/by-id/dm-uuid-UUID, mapper/NAME
+//        VG/LV for an LVM volume (DM_UUID LVM-<64 chars>, name VG-LV), as lvm's rules
 //        disk/by-id/md-uuid-MD_UUID
 //     A link already pointing elsewhere is replaced (the newest device
 //     wins); a file that is not a symlink is left alone. On `remove` (and on

@@ -4,6 +4,8 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -26,6 +28,37 @@ std::string Dirname(absl::string_view path) {
 std::string Basename(absl::string_view path) {
   size_t slash = path.rfind('/');
   return std::string(slash == absl::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// For an LVM logical volume's own device (DM_UUID "LVM-" and the VG and LV
+// ids, 64 characters, no suffix such as "-real" or "-cow"), the VG and LV of
+// its dm name "VG-LV" (each '-' inside a name doubled), for lvm's
+// /dev/VG/LV link; nullopt for any other device and for LVs that lvm keeps
+// hidden (names holding a reserved part: _tdata, _rimage, …).
+std::optional<std::pair<std::string, std::string>> LvmVgLv(absl::string_view name,
+                                                           absl::string_view uuid) {
+  if (!absl::StartsWith(uuid, "LVM-") || uuid.size() != 4 + 64) return std::nullopt;
+  std::string vg, lv;
+  std::string* part = &vg;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '-') {
+      part->push_back(name[i]);
+    } else if (i + 1 < name.size() && name[i + 1] == '-') {
+      part->push_back('-');
+      ++i;
+    } else if (part == &vg) {
+      part = &lv;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (vg.empty() || lv.empty()) return std::nullopt;
+  for (absl::string_view reserved : {"_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_imeta",
+                                     "_iorig", "_mimage", "_mlog", "_pmspare", "_rimage", "_rmeta",
+                                     "_tdata", "_tmeta", "_vdata", "_vorigin", "_wcorig"}) {
+    if (absl::StrContains(lv, reserved)) return std::nullopt;
+  }
+  return std::make_pair(vg, lv);
 }
 
 // Length of the valid UTF-8 multi-byte sequence at S[I], or 0.
@@ -209,6 +242,10 @@ std::vector<std::string> UeventBridge::WantedLinks(
   }
   if (std::string uuid = Get(props, "DM_UUID"); !uuid.empty()) {
     add(disk + "by-id/dm-uuid-" + EncodeDevnodeName(uuid));
+    if (auto vg_lv = LvmVgLv(Get(props, "DM_NAME"), uuid)) {
+      add(absl::StrCat(options_.dev_root, "/", EncodeDevnodeName(vg_lv->first), "/",
+                       EncodeDevnodeName(vg_lv->second)));
+    }
   }
   if (std::string uuid = Get(props, "MD_UUID");
       !uuid.empty() && absl::StartsWith(Basename(event.devpath), "md")) {

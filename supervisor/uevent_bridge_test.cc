@@ -382,6 +382,42 @@ TEST_F(UeventBridgeTest, DeviceMapperNamesAndLinks) {
   EXPECT_EQ(Link("/dev/mapper/cryptroot"), "../dm-0");
 }
 
+// An LVM volume gets lvm's /dev/VG/LV too (dashes in names doubled in the dm
+// name); a sub-volume (uuid suffix, or a reserved name) does not.
+TEST_F(UeventBridgeTest, LvmVolumesGetVgLvLinks) {
+  const std::string uuid64 = "LVM-" + std::string(32, 'a') + std::string(32, 'b');
+  struct Case {
+    std::string name, uuid, link;
+  };
+  const std::vector<Case> cases = {
+      {"vg0-root", uuid64, "/dev/vg0/root"},
+      {"my--vg-str----ipe", uuid64, "/dev/my-vg/str--ipe"},
+      {"vg0-pool_tdata", uuid64, ""},
+      {"vg0-snap-cow", uuid64 + "-cow", ""},
+      {"vg0-a-b", uuid64, ""},
+      {"cryptroot", "CRYPT-LUKS2-abc-cryptroot", ""},
+  };
+  int minor = 10;
+  for (const Case& c : cases) {
+    const std::string kname = absl::StrCat("dm-", minor);
+    const std::string dm = "/devices/virtual/block/" + kname;
+    ASSERT_TRUE(kernel_.MkdirAll("/sys" + dm + "/dm").ok());
+    ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/name", c.name + "\n").ok());
+    ASSERT_TRUE(kernel_.WriteFile("/sys" + dm + "/dm/uuid", c.uuid + "\n").ok());
+    ASSERT_TRUE(kernel_.Mknod("/dev/" + kname, S_IFBLK | 0600, makedev(253, minor)).ok());
+    bridge_->OnDatagram(Datagram("add", dm,
+                                 {"SUBSYSTEM=block", "MAJOR=253", absl::StrCat("MINOR=", minor),
+                                  "DEVNAME=" + kname, "DEVTYPE=disk"},
+                                 minor));
+    if (!c.link.empty()) EXPECT_EQ(Link(c.link), "../" + kname) << c.name;
+    ++minor;
+  }
+  absl::StatusOr<std::vector<std::string>> vg0 = kernel_.ListDir("/dev/vg0");
+  ASSERT_TRUE(vg0.ok());
+  EXPECT_THAT(*vg0, ElementsAre("root"));
+  EXPECT_FALSE(kernel_.Stat("/dev/cryptroot").ok());
+}
+
 // cryptsetup and lvm (libdevmapper) may have made /dev/mapper/NAME a node of
 // the device already: it stays, quietly; a node of another device is named.
 TEST_F(UeventBridgeTest, DeviceMapperNodeMadeByLibdevmapperStays) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "supervisor/stage1/cmdline.h"
+#include "supervisor/stage1/lvm_native.h"
 #include "supervisor/stage1/lvm_policy.h"
 #include "supervisor/stage1/md_policy.h"
 #include "supervisor/stage1/mdadm_conf.h"
@@ -291,6 +292,18 @@ int LvmActivate(const ToolContext& ctx, const Stage1Files& files, const Env& pv)
   if (d.action == LvmDecision::Action::kSkip) {
     ctx.Log(absl::StrCat("not activating volumes on ", devname, ": ", d.reason));
     return 0;
+  }
+  if (absl::StatusOr<std::string> lvm = FindTool(ctx, "lvm"); !lvm.ok()) {
+    // No lvm tool in the image (--storage-tools native): baton makes the
+    // linear and striped volumes itself.
+    LvmNativeRequest request;
+    request.devname = devname;
+    request.filtered = d.filtered;
+    request.vgs = d.vgs;
+    request.lvs = d.lvs;
+    const bool ok = ActivateLvmNative(
+        ctx.kernel, [&ctx](const std::string& line) { ctx.Log(line); }, request);
+    return ok ? 0 : 1;
   }
   std::vector<std::vector<std::string>> commands = d.commands;
   commands.push_back({"lvm", "vgmknodes"});

@@ -59,6 +59,13 @@
 // An activation may fail while a volume group still misses physical volumes
 // (they appear one by one, and each PV runs this again): a non-zero lvm exit
 // is logged, not an error of the job. Exit 1 only when lvm could not be run.
+// Without an lvm tool on the path (an image built with --storage-tools
+// native) baton activates the VG's linear and striped LVs itself
+// (ActivateLvmNative, lvm_native.h: the same rd.lvm.vg=/rd.lvm.lv= filter,
+// other PVs found through /sys/class/block, dm devices named as lvm names
+// them; the uevent bridge then makes /dev/mapper/VG-LV and /dev/VG/LV).
+// Exit 1 there when DEVNAME could not be read or a device not made; LVs
+// that wait for PVs, or need lvm (thin, raid, …), are logged.
 #ifndef BATON_SUPERVISOR_STAGE1_ASSEMBLE_H_
 #define BATON_SUPERVISOR_STAGE1_ASSEMBLE_H_
 

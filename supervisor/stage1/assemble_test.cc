@@ -1,6 +1,12 @@
 #include "supervisor/stage1/assemble.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include <deque>
 #include <string>
@@ -321,11 +327,53 @@ TEST_F(AssembleTest, LvmPartialVolumeGroupIsLoggedNotFatal) {
   EXPECT_THAT(Log(), HasSubstr("activation incomplete for /dev/dm-0"));
 }
 
-TEST_F(AssembleTest, LvmMissingIsAFailure) {
+TEST_F(AssembleTest, WithoutLvmAnUnreadablePvIsAFailure) {
   ASSERT_TRUE(kernel_.Unlink("/sbin/lvm").ok());
   Env pv = {{"DEVNAME", "/dev/dm-0"}, {"ID_FS_TYPE", "LVM2_member"}};
   EXPECT_EQ(LvmActivate(ctx_, files_, pv), 1);
-  EXPECT_THAT(Log(), HasSubstr("lvm not found in"));
+  EXPECT_THAT(Log(), HasSubstr("cannot read the LVM physical volume"));
+  EXPECT_THAT(Log(), HasSubstr("/dev/dm-0"));
+  EXPECT_TRUE(kernel_.spawned().empty());
+}
+
+std::string LvmTestData(const std::string& name) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* ws = std::getenv("TEST_WORKSPACE");
+  std::string dir = srcdir != nullptr ? std::string(srcdir) + "/" + (ws != nullptr ? ws : "baton") +
+                                            "/supervisor/stage1/testdata/lvm/"
+                                      : "supervisor/stage1/testdata/lvm/";
+  std::ifstream in(dir + name, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The golden two-PV VG of lvm_native_test.cc; lvm_native_test checks every
+// table, this only that LvmActivate takes the native path with the policy.
+TEST_F(AssembleTest, WithoutLvmActivatesNativelyWithThePolicy) {
+  ASSERT_TRUE(kernel_.Unlink("/sbin/lvm").ok());
+  SetCmdline("root=/dev/vg0/root rd.lvm.lv=vg0/root rd.lvm.lv=vg0/ro");
+  ASSERT_TRUE(kernel_.MkdirAll("/dev").ok());
+  const std::vector<std::pair<std::string, std::string>> disks = {{"vdb", "vg0_pv0.bin"},
+                                                                  {"vdc", "vg0_pv1.bin"}};
+  unsigned minor = 16;
+  for (const auto& [kname, file] : disks) {
+    std::string bytes = LvmTestData(file);
+    ASSERT_FALSE(bytes.empty()) << file;
+    ASSERT_TRUE(kernel_.Mknod("/dev/" + kname, S_IFBLK | 0600, makedev(252, minor)).ok());
+    ASSERT_TRUE(kernel_.WriteFile("/dev/" + kname, bytes).ok());
+    ASSERT_TRUE(kernel_.MkdirAll("/sys/class/block/" + kname).ok());
+    ASSERT_TRUE(kernel_.WriteFile("/sys/class/block/" + kname + "/size", "131072\n").ok());
+    minor += 16;
+  }
+  Env pv = {{"DEVNAME", "/dev/vdc"}, {"ID_FS_TYPE", "LVM2_member"}};
+  EXPECT_EQ(LvmActivate(ctx_, files_, pv), 0);
+  EXPECT_TRUE(kernel_.spawned().empty());
+  ASSERT_EQ(kernel_.dm_devices().size(), 2u);
+  EXPECT_EQ(sys::FakeKernel::DmTableText(kernel_.dm_devices().at("vg0-root").table),
+            "0 20480 linear 252:16 2048\n20480 6144 linear 252:32 10240\n");
+  EXPECT_TRUE(kernel_.dm_devices().at("vg0-ro").read_only);
+  EXPECT_THAT(Log(), HasSubstr("activated vg0/root as /dev/mapper/vg0-root"));
 }
 
 }  // namespace
