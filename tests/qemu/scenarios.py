@@ -156,6 +156,9 @@ class Images:
                 args += ["--include", f"{self.fxs[fx_name]['keyfile']}:{key_path(fx_name)}"]
         elif name == "dynbusybox":
             args = ["--sysroot", dynbusybox_sysroot(self.dir)]
+        elif name == "lvm-native":
+            args = ["--sysroot", lvm_native_sysroot(self.dir, self.fxs["lvm"]),
+                    "--storage-tools", "native"]
         elif name != "generic":
             raise Failure(f"unknown image configuration {name}")
         secs, size = mkinitramfs(self.bins, out, args)
@@ -181,6 +184,31 @@ def dynbusybox_sysroot(workdir):
         if b"/lib64/ld-linux-x86-64.so.2" not in f.read(4096):
             raise Failure("the sysroot's busybox is not the dynamic one")
     return d
+
+
+def lvm_native_sysroot(workdir, fx):
+    """A host-only sysroot whose root is the lvm fixture's LV (fstab /dev/VG/LV and
+    /etc/lvm/backup/VG, as a host has them), for an image built with
+    --storage-tools native: no lvm tool, baton activates the LV itself."""
+    from . import bench_boot  # bench_boot imports this module
+    d = os.path.join(workdir, "sysroot-lvm-native")
+    if not os.path.exists(d):
+        bench_boot.make_sysroot(d, {}, "plain", busybox="static")
+        etc = os.path.join(d, "etc")
+        with open(os.path.join(etc, "fstab"), "w") as f:
+            f.write(f"/dev/{fx['vg']}/{fx['lv']} / ext4 defaults 0 1\n")
+        os.makedirs(os.path.join(etc, "lvm", "backup"), exist_ok=True)
+        with open(os.path.join(etc, "lvm", "backup", fx["vg"]), "w") as f:
+            f.write(bench_boot.LVM_BACKUP.format(vg=fx["vg"], lv=fx["lv"], pv="vda"))
+    return d
+
+
+def image_listing(bins, image):
+    """The paths in IMAGE, from `baton-mkinitramfs --list`."""
+    r = subprocess.run([bins.mkinitramfs, "--list", image], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failure(f"baton-mkinitramfs --list {image}: {(r.stderr or r.stdout).strip()}")
+    return r.stdout.splitlines()
 
 
 # --- scenarios ---------------------------------------------------------------------
@@ -403,6 +431,21 @@ CLEAN_MD = r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 0"
 ROOT_EXT4 = r"^BATON-ROOT-MOUNT \S+ / ext4"
 
 
+class NoLvmToolScenario(Scenario):
+    """Boots an image that must carry no lvm tool (nor libdevmapper): checked with
+    `baton-mkinitramfs --list` before the boot, so the LV can only be baton's own."""
+
+    def run(self, images, fxs, log_path):
+        listing = image_listing(images.bins, images.get(self.image))
+        bad = [l for l in listing
+               if re.search(r"(^|/)(lvm|lvm2|dmsetup|vgchange)(\s|$)|libdevmapper", l)]
+        if bad:
+            raise Failure(f"image {self.image} carries {', '.join(bad[:5])}")
+        if not any(re.search(r"(^|/)init(\s|$)", l) for l in listing):
+            raise Failure(f"--list of image {self.image} shows no /init: {listing[:5]}")
+        return super().run(images, fxs, log_path)
+
+
 class RescueScenario(Scenario):
     """No marker: the rescue shell is the end."""
 
@@ -438,6 +481,12 @@ SCENARIOS = [
              forbid=[r"Please enter passphrase"]),
     Scenario("luks-pass", "luks-pass", steps=_luks_pass_steps, expect=[ROOT_EXT4]),
     Scenario("lvm", "lvm", expect=[r"^BATON-ROOT-MOUNT /dev/(mapper/vgbaton-root|vgbaton/root|dm-\d+) / ext4"]),
+    NoLvmToolScenario("lvm-native", "lvm", lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']}",
+                      image="lvm-native",
+                      expect=[r"^BATON-ROOT-MOUNT /dev/(vgbaton/root|mapper/vgbaton-root|dm-\d+) "
+                              r"/ ext4"],
+                      doc="host-only image built with --storage-tools native (no lvm): "
+                          "baton activates the LV itself, root=/dev/VG/LV"),
     Scenario("raid-luks-lvm", "raid-luks-lvm", image="crypttab", expect=[CLEAN_MD, ROOT_EXT4],
              forbid=[r"Please enter passphrase"]),
     Scenario("luks2x-raid-lvm", "luks2x-raid-lvm", image="crypttab",
