@@ -1,6 +1,7 @@
 #include "supervisor/stage1/unlock.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,8 @@
 #include "supervisor/stage1/cmdline.h"
 #include "supervisor/stage1/console_prompt.h"
 #include "supervisor/stage1/crypttab.h"
+#include "supervisor/stage1/luks_keyslot.h"
+#include "supervisor/stage1/luks_open.h"
 #include "supervisor/stage1/luks_policy.h"
 #include "sys/status_macros.h"
 
@@ -31,8 +34,29 @@ std::vector<std::string> OpenArgv(const LuksDecision& d) {
   return argv;
 }
 
-// Tries the key file; true when the device is open.
-bool UnlockWithKeyFile(const ToolContext& ctx, const LuksDecision& d) {
+// The key file through the native unlock; true when the device is open.
+bool NativeWithKeyFile(const ToolContext& ctx, const LuksDecision& d, const NativeLuks& native) {
+  const std::string what = absl::StrCat(d.device, " (", d.name, ")");
+  absl::StatusOr<luks::SecretBytes> key =
+      ReadKeyFile(ctx.kernel, d.key_file, d.keyfile_size, d.keyfile_offset.value_or(0));
+  if (!key.ok()) {
+    ctx.Log(absl::StrCat(what, ": ", key.status().message(), "; asking for the passphrase"));
+    return false;
+  }
+  std::string slot;
+  absl::Status st = native.Open(key->data(), key->size(), &slot);
+  if (st.ok()) {
+    ctx.Log(absl::StrCat("unlocked ", d.device, " as ", d.name, " with key file ", d.key_file,
+                         " (key slot ", slot, ", natively)"));
+    return true;
+  }
+  ctx.Log(absl::StrCat(what, ": key file ", d.key_file, " did not open it (", st.message(),
+                       "); asking for the passphrase"));
+  return false;
+}
+
+// Tries the key file (NATIVE: without cryptsetup); true when the device is open.
+bool UnlockWithKeyFile(const ToolContext& ctx, const LuksDecision& d, const NativeLuks* native) {
   const std::string what = absl::StrCat(d.device, " (", d.name, ")");
   if (!d.key_device.empty()) {
     ctx.Log(absl::StrCat(what, ": key file ", d.key_file, " lives on ", d.key_device,
@@ -44,6 +68,7 @@ bool UnlockWithKeyFile(const ToolContext& ctx, const LuksDecision& d) {
                          " is missing; asking for the passphrase"));
     return false;
   }
+  if (native != nullptr) return NativeWithKeyFile(ctx, d, *native);
   std::vector<std::string> argv = OpenArgv(d);
   argv.push_back("--key-file");
   argv.push_back(d.key_file);
@@ -86,8 +111,8 @@ absl::StatusOr<sys::ChildExit> OpenWithSecret(const ToolContext& ctx, const Luks
   return RunTool(ctx, argv, pipe.first.get());
 }
 
-int UnlockWithPassphrase(const ToolContext& ctx, const LuksDecision& d,
-                         const std::string& mapping) {
+int UnlockWithPassphrase(const ToolContext& ctx, const LuksDecision& d, const std::string& mapping,
+                         const NativeLuks* native) {
   const std::string what = absl::StrCat(d.device, " (", d.name, ")");
   absl::StatusOr<std::unique_ptr<ConsoleSession>> session = ConsoleSession::Open(ctx);
   if (!session.ok()) {
@@ -120,6 +145,23 @@ int UnlockWithPassphrase(const ToolContext& ctx, const LuksDecision& d,
     if (secret.empty()) {
       (void)console.Say("Empty passphrase.");
       continue;
+    }
+    if (native != nullptr) {
+      std::string slot;
+      absl::Status st = native->Open(secret.data(), secret.size(), &slot);
+      secret.Wipe();
+      if (st.ok()) {
+        (void)console.Say(absl::StrCat("Unlocked ", ShortName(d.device), " as ", d.name, "."));
+        ctx.Log(absl::StrCat("unlocked ", d.device, " as ", d.name,
+                             " with a passphrase (key slot ", slot, ", natively)"));
+        return 0;
+      }
+      if (absl::IsPermissionDenied(st)) {  // no key slot opened: ask again
+        (void)console.Say(luks::kNoKeyMessage);
+        continue;
+      }
+      ctx.Log(absl::StrCat("cannot unlock ", what, ": ", st.message()));
+      return 1;
     }
     absl::StatusOr<sys::ChildExit> exit = OpenWithSecret(ctx, d, secret);
     secret.Wipe();
@@ -173,8 +215,30 @@ int LuksUnlock(const ToolContext& ctx, const Stage1Files& files, const Env& devi
     return 0;
   }
   ctx.Log(absl::StrCat("unlocking ", d.device, " as ", d.name, " (", d.reason, ")"));
-  if (d.action == LuksDecision::Action::kUnlockWithKeyFile && UnlockWithKeyFile(ctx, d)) return 0;
-  return UnlockWithPassphrase(ctx, d, mapping);
+  // Without cryptsetup on the system, the header is read and parsed here,
+  // once, and each key is tried natively (luks_open.h).
+  std::optional<NativeLuks> native;
+  if (!FindTool(ctx, "cryptsetup").ok()) {
+    LuksOpenRequest request;
+    request.device = d.device;
+    request.name = d.name;
+    request.header = d.header;
+    request.allow_discards = d.discard;
+    request.read_only = d.read_only;
+    absl::StatusOr<NativeLuks> loaded = NativeLuks::Load(ctx.kernel, request);
+    if (!loaded.ok()) {
+      ctx.Log(absl::StrCat("cannot unlock ", d.device, " (", d.name, ") without cryptsetup: ",
+                           loaded.status().message()));
+      return 1;
+    }
+    native = std::move(*loaded);
+    if (!native->header().note.empty()) ctx.Log(native->header().note);
+  }
+  const NativeLuks* opener = native ? &*native : nullptr;
+  if (d.action == LuksDecision::Action::kUnlockWithKeyFile && UnlockWithKeyFile(ctx, d, opener)) {
+    return 0;
+  }
+  return UnlockWithPassphrase(ctx, d, mapping, opener);
 }
 
 }  // namespace baton::stage1

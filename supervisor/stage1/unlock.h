@@ -26,12 +26,30 @@
 //   OPTIONS: --header PATH (crypttab header=), --allow-discards (discard),
 //   --readonly (readonly).
 //
+// Without cryptsetup on ToolContext::path (an image built with
+// --storage-tools native), steps 3 and 4 open the device natively
+// (luks_open.h): the header (the device's, or crypttab header='s file) is
+// read and parsed once before either; a header that is not LUKS, is
+// damaged or uses what the native code does not support (integrity,
+// reencryption, token-only key slots, ciphers other than aes xts/cbc) ends
+// the unlock at once with a message saying so (and that the cryptsetup tool
+// is needed), since no key could help. The key file's bytes (keyfile-offset,
+// keyfile-size as cryptsetup reads them) or the typed passphrase go through
+// the key slots (LUKS2: by priority); the right key makes the dm-crypt device
+// NAME (uuid CRYPT-LUKS<n>-<uuid>-NAME, read-only for readonly, discards for
+// discard). A wrong one is "No key available with this passphrase.", said on
+// the console by baton, and counts as cryptsetup's exit status 2 does; any
+// other failure (a read error, device-mapper refusing the table) ends the
+// unlock. The log says "(key slot N, natively)" on success.
+//
 // Exit status: 0 unlocked, skipped or already open; 1 failed (the message
 // says why: tries used up, cryptsetup's exit status, no console); 2 usage.
 //
 // The passphrase exists only in a SecretBuffer and the pipe; it is never in
 // argv, env, a log line or an error message, and the buffer is wiped after
-// each try.
+// each try. Natively, the key file's bytes, every derived key and the
+// volume key live in wiped buffers (luks_secret.h), and the dm table
+// holding the key in hex is wiped after the load and never logged.
 #ifndef BATON_SUPERVISOR_STAGE1_UNLOCK_H_
 #define BATON_SUPERVISOR_STAGE1_UNLOCK_H_
 

@@ -1,6 +1,8 @@
 #include "supervisor/stage1/unlock.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <deque>
 #include <string>
@@ -9,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "supervisor/stage1/luks_testdata.h"
 #include "sys/fake_kernel.h"
 
 namespace baton::stage1 {
@@ -214,6 +217,173 @@ TEST_F(UnlockTest, DiscardAndReadOnlyOptions) {
   EXPECT_THAT(kernel_.spawned()[0].argv,
               ElementsAre("/sbin/cryptsetup", "open", "--type", "luks", "/dev/vda", "data",
                           "--allow-discards", "--readonly", "--key-file=-"));
+}
+
+// --- without cryptsetup: the native unlock (luks_open.h) ---------------------
+// /dev/vda is a 4 MiB block device (254:0) holding a golden header from
+// testdata/luks/; /sbin/cryptsetup is not there.
+
+class NativeUnlockTest : public UnlockTest {
+ protected:
+  NativeUnlockTest() { EXPECT_TRUE(kernel_.Unlink("/sbin/cryptsetup").ok()); }
+
+  void Disk(const std::string& golden) {
+    std::string img = luks::testing::TestData(golden);
+    ASSERT_FALSE(img.empty()) << golden;
+    img.resize(4 << 20, '\0');
+    ASSERT_TRUE(kernel_.Mknod("/dev/vda", S_IFBLK | 0600, makedev(254, 0)).ok());
+    ASSERT_TRUE(kernel_.WriteFile("/dev/vda", img).ok());
+    ASSERT_TRUE(kernel_.MkdirAll("/sys/dev/block/254:0").ok());
+    ASSERT_TRUE(kernel_.WriteFile("/sys/dev/block/254:0/size", "8192\n").ok());
+  }
+  std::string Table(const std::string& name) {
+    auto it = kernel_.dm_devices().find(name);
+    if (it == kernel_.dm_devices().end()) return "<none>";
+    return sys::FakeKernel::DmTableText(it->second.table);
+  }
+  std::string DmUuid(const std::string& name) { return kernel_.dm_devices().at(name).uuid; }
+};
+
+TEST_F(NativeUnlockTest, PassphraseAfterAWrongOneMakesTheCryptDevice) {
+  Disk("luks2-pbkdf2.img");
+  kernel_.AddTerminal("/dev/console", "wrong pass 1\ncorrect horse\n");
+  EXPECT_EQ(Run(), 0);
+  EXPECT_TRUE(kernel_.spawned().empty());
+  EXPECT_EQ(Table(kMapping),
+            absl::StrCat("0 6144 crypt aes-xts-plain64 ", luks::testing::kKey512Hex,
+                         " 0 254:0 2048 1 sector_size:4096\n"));
+  EXPECT_EQ(DmUuid(kMapping), absl::StrCat("CRYPT-LUKS2-11111111222233334444555555555555-",
+                                           kMapping));
+  EXPECT_FALSE(kernel_.dm_devices().at(kMapping).read_only);
+  const std::string prompt =
+      absl::StrCat("Please enter passphrase for disk vda (", kMapping, "): ");
+  EXPECT_EQ(Console(), absl::StrCat(prompt, "\nNo key available with this passphrase.\n", prompt,
+                                    "\nUnlocked vda as ", kMapping, ".\n"));
+  EXPECT_THAT(Log(), HasSubstr(absl::StrCat("unlocked /dev/vda as ", kMapping,
+                                            " with a passphrase (key slot 0, natively)")));
+  EXPECT_THAT(kernel_.calls(), testing::Contains("flock /run/baton/console.lock LOCK_EX"));
+  ExpectSecretNowhere("wrong pass");
+  ExpectSecretNowhere("correct horse");
+  ExpectSecretNowhere(luks::testing::kKey512Hex);
+  ExpectSecretNowhere(std::string(luks::testing::kKey512Hex).substr(0, 16));
+}
+
+TEST_F(NativeUnlockTest, WrongPassphrasesMakeNoDevice) {
+  Disk("luks2-argon2id.img");
+  kernel_.AddTerminal("/dev/console", "sesame1\nsesame2\nsesame3\nsesame4\n");
+  EXPECT_EQ(Run(), 1);
+  EXPECT_TRUE(kernel_.dm_devices().empty());
+  EXPECT_THAT(Log(), HasSubstr("no valid passphrase after 3 tries"));
+  const std::string console = Console();
+  size_t n = 0;
+  for (size_t at = 0; (at = console.find("No key available", at)) != std::string::npos; ++at) ++n;
+  EXPECT_EQ(n, 3u);
+  EXPECT_THAT(console, HasSubstr("Giving up on vda."));
+  ExpectSecretNowhere("sesame");
+}
+
+TEST_F(NativeUnlockTest, KeyFileWithSizeAndOffsetLuks1ReadOnlyDiscard) {
+  Disk("luks1-cbc-essiv.img");
+  // The passphrase sits at byte 3 of the key file, 13 bytes long, then junk.
+  ASSERT_TRUE(kernel_.WriteFile("/etc/crypttab",
+                                absl::StrCat("cryptroot UUID=", kUuid,
+                                             " /etc/keys/root.key "
+                                             "luks,keyfile-size=13,keyfile-offset=3,discard,"
+                                             "readonly\n"))
+                  .ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/etc/keys").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/etc/keys/root.key", "xyzcorrect horse\nmore", 0400).ok());
+  EXPECT_EQ(Run(), 0);
+  EXPECT_EQ(Table("cryptroot"), absl::StrCat("0 4096 crypt aes-cbc-essiv:sha256 ",
+                                             luks::testing::kKey256bHex,
+                                             " 0 254:0 4096 1 allow_discards\n"));
+  EXPECT_EQ(DmUuid("cryptroot"), "CRYPT-LUKS1-11111111222233334444888888888888-cryptroot");
+  EXPECT_TRUE(kernel_.dm_devices().at("cryptroot").read_only);
+  EXPECT_THAT(Log(), HasSubstr("unlocked /dev/vda as cryptroot with key file /etc/keys/root.key "
+                               "(key slot 0, natively)"));
+  EXPECT_EQ(Console(), "");
+  ExpectSecretNowhere(luks::testing::kKey256bHex);
+}
+
+TEST_F(NativeUnlockTest, WrongKeyFileFallsBackToThePassphrase) {
+  Disk("luks1-xts-sha1.img");
+  ASSERT_TRUE(kernel_.WriteFile("/etc/crypttab",
+                                absl::StrCat("cryptroot UUID=", kUuid, " /root.key luks\n"))
+                  .ok());
+  ASSERT_TRUE(kernel_.WriteFile("/root.key", "correct horse\n").ok());  // the newline counts
+  kernel_.AddTerminal("/dev/console", "correct horse\n");
+  EXPECT_EQ(Run(), 0);
+  EXPECT_THAT(Log(), HasSubstr("key file /root.key did not open it (No key available with this "
+                               "passphrase.); asking for the passphrase"));
+  EXPECT_THAT(Table("cryptroot"), HasSubstr(" 0 254:0 4096\n"));
+}
+
+TEST_F(NativeUnlockTest, CorruptHeaderIsAClearError) {
+  std::string img = luks::testing::TestData("luks2-pbkdf2.img");
+  img[4096 + 10] ^= 1;
+  img[16384 + 4096 + 10] ^= 1;
+  img.resize(4 << 20, '\0');
+  ASSERT_TRUE(kernel_.Mknod("/dev/vda", S_IFBLK | 0600, makedev(254, 0)).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/dev/vda", img).ok());
+  kernel_.AddTerminal("/dev/console", "correct horse\n");
+  EXPECT_EQ(Run(), 1);
+  EXPECT_THAT(Log(), HasSubstr(absl::StrCat(
+                         "cannot unlock /dev/vda (", kMapping,
+                         ") without cryptsetup: /dev/vda: primary LUKS2 header at byte 0: "
+                         "checksum mismatch")));
+  EXPECT_EQ(Console(), "");  // nothing asked: no passphrase could help
+  EXPECT_TRUE(kernel_.dm_devices().empty());
+}
+
+TEST_F(NativeUnlockTest, UnsupportedSaysTheToolIsNeeded) {
+  std::string img = luks::testing::TestData("luks2-pbkdf2.img");
+  std::string json = luks::testing::Json(img);
+  json.replace(json.find(R"("tokens":{})"), 11,
+               R"("tokens":{"0":{"type":"systemd-fido2","keyslots":["0"]}})");
+  img = luks::testing::WithJson(img, json);
+  img.resize(4 << 20, '\0');
+  ASSERT_TRUE(kernel_.Mknod("/dev/vda", S_IFBLK | 0600, makedev(254, 0)).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/dev/vda", img).ok());
+  kernel_.AddTerminal("/dev/console", "correct horse\n");
+  EXPECT_EQ(Run(), 1);
+  EXPECT_THAT(Log(), HasSubstr("every key slot is bound to a token (systemd-fido2); the "
+                               "cryptsetup tool is needed (an image built with --storage-tools "
+                               "all)"));
+}
+
+TEST_F(NativeUnlockTest, DmFailureNamesTheDeviceNotTheKey) {
+  Disk("luks2-pbkdf2.img");
+  kernel_.AddTerminal("/dev/console", "correct horse\n");
+  kernel_.FailNext("dm_load", EINVAL);
+  EXPECT_EQ(Run(), 1);
+  EXPECT_THAT(Log(), HasSubstr(absl::StrCat("cannot unlock /dev/vda (", kMapping, "): ")));
+  EXPECT_TRUE(kernel_.dm_devices().empty());  // the half-made device is removed
+  ExpectSecretNowhere(luks::testing::kKey512Hex);
+  ExpectSecretNowhere("correct horse");
+}
+
+TEST_F(NativeUnlockTest, NotLuks) {
+  ASSERT_TRUE(kernel_.Mknod("/dev/vda", S_IFBLK | 0600, makedev(254, 0)).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/dev/vda", std::string(8192, '\0')).ok());
+  kernel_.AddTerminal("/dev/console", "pw\n");
+  EXPECT_EQ(Run(), 1);
+  EXPECT_THAT(Log(), HasSubstr("without cryptsetup: /dev/vda is not a LUKS device (no LUKS magic)"));
+}
+
+TEST_F(NativeUnlockTest, DetachedHeaderFile) {
+  // The data device is all zeros; the header is a file named by header=.
+  ASSERT_TRUE(kernel_.Mknod("/dev/vda", S_IFBLK | 0600, makedev(254, 0)).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/dev/vda", std::string(4 << 20, '\0')).ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/dev/block/254:0").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/dev/block/254:0/size", "8192\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/etc/hdr.img", luks::testing::TestData("luks2-pbkdf2.img")).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/etc/crypttab",
+                                absl::StrCat("cryptroot UUID=", kUuid,
+                                             " none luks,header=/etc/hdr.img\n"))
+                  .ok());
+  kernel_.AddTerminal("/dev/console", "correct horse\n");
+  EXPECT_EQ(Run(), 0);
+  EXPECT_THAT(Table("cryptroot"), HasSubstr(" 0 254:0 2048 1 sector_size:4096\n"));
 }
 
 TEST(PassphrasePromptTest, NamesDiskAndMapping) {
