@@ -159,6 +159,9 @@ class Images:
         elif name == "lvm-native":
             args = ["--sysroot", lvm_native_sysroot(self.dir, self.fxs["lvm"]),
                     "--storage-tools", "native"]
+        elif name in LUKS_NATIVE_IMAGES:
+            args = ["--sysroot", luks_native_sysroot(self.dir, name, self.fxs),
+                    "--storage-tools", "native"]
         elif name != "generic":
             raise Failure(f"unknown image configuration {name}")
         secs, size = mkinitramfs(self.bins, out, args)
@@ -200,6 +203,44 @@ def lvm_native_sysroot(workdir, fx):
         os.makedirs(os.path.join(etc, "lvm", "backup"), exist_ok=True)
         with open(os.path.join(etc, "lvm", "backup", fx["vg"]), "w") as f:
             f.write(bench_boot.LVM_BACKUP.format(vg=fx["vg"], lv=fx["lv"], pv="vda"))
+    return d
+
+
+LUKS_NATIVE_IMAGES = {  # image -> fixture; host-only, --storage-tools native
+    "luks-native-keyfile": "luks-keyfile",
+    "luks-native-pass": "luks-pass",
+    "stack-native": "raid-luks-lvm",
+}
+
+
+def luks_native_sysroot(workdir, image, fxs):
+    """A host-only sysroot for a LUKS fixture, for an image built with
+    --storage-tools native (no cryptsetup: baton luks-unlock opens LUKS itself).
+    luks-native-keyfile: crypttab with the key file; luks-native-pass: crypttab with
+    none (the passphrase is asked); stack-native: bench_boot's RAID1 -> LUKS -> LVM
+    sysroot (key file, mdadm.conf, LVM backup), so no lvm tool either."""
+    from . import bench_boot  # bench_boot imports this module
+    fx = fxs[LUKS_NATIVE_IMAGES[image]]
+    d = os.path.join(workdir, f"sysroot-{image}")
+    if os.path.exists(d):
+        return d
+    if image == "stack-native":
+        bench_boot.make_sysroot(d, fx, "stacked", busybox="static")
+        return d
+    bench_boot.make_sysroot(d, {}, "plain", busybox="static")
+    etc = os.path.join(d, "etc")
+    with open(os.path.join(etc, "fstab"), "w") as f:
+        f.write(f"/dev/mapper/{fx['luks_name']} / ext4 defaults 0 1\n")
+    key = "none"
+    if image == "luks-native-keyfile":
+        os.makedirs(os.path.join(etc, "keys"), exist_ok=True)
+        shutil.copyfile(fx["keyfile"], os.path.join(etc, "keys", "root.key"))
+        os.chmod(os.path.join(etc, "keys", "root.key"), 0o600)
+        key = f"/etc/keys/root.key luks,keyfile-size={fx['keyfile_size']}"
+    else:
+        key = "none luks"
+    with open(os.path.join(etc, "crypttab"), "w") as f:
+        f.write(f"{fx['luks_name']} UUID={fx['luks_uuids'][0]} {key}\n")
     return d
 
 
@@ -446,6 +487,31 @@ class NoLvmToolScenario(Scenario):
         return super().run(images, fxs, log_path)
 
 
+class NoCryptsetupScenario(Scenario):
+    """Boots an image that must carry no cryptsetup (nor libcryptsetup, nor lvm when
+    NO_LVM): checked with `baton-mkinitramfs --list` before the boot, so the LUKS
+    device can only be opened by baton's native unlock (its log says "natively")."""
+
+    def __init__(self, *args, no_lvm=False, **kw):
+        super().__init__(*args, **kw)
+        self.no_lvm = no_lvm
+
+    def run(self, images, fxs, log_path):
+        image = images.get(self.image)
+        listing = image_listing(images.bins, image)
+        rx = r"(^|/)(cryptsetup)(\s|$)|libcryptsetup|libargon2\.so|libcrypto\.so"
+        if self.no_lvm:
+            rx += r"|(^|/)(lvm|lvm2|dmsetup)(\s|$)|libdevmapper"
+        bad = [l for l in listing if re.search(rx, l)]
+        if bad:
+            raise Failure(f"image {self.image} carries {', '.join(bad[:5])}")
+        if not any(re.search(r"(^|/)init(\s|$)", l) for l in listing):
+            raise Failure(f"--list of image {self.image} shows no /init: {listing[:5]}")
+        print(f"{self.name}: image {os.path.getsize(image) / 2**20:.2f} MiB, no cryptsetup",
+              flush=True)
+        return super().run(images, fxs, log_path)
+
+
 class RescueScenario(Scenario):
     """No marker: the rescue shell is the end."""
 
@@ -489,6 +555,23 @@ SCENARIOS = [
                           "baton activates the LV itself, root=/dev/VG/LV"),
     Scenario("raid-luks-lvm", "raid-luks-lvm", image="crypttab", expect=[CLEAN_MD, ROOT_EXT4],
              forbid=[r"Please enter passphrase"]),
+    NoCryptsetupScenario("luks-keyfile-native", "luks-keyfile", image="luks-native-keyfile",
+                         expect=[ROOT_EXT4, r"unlocked \S+ as root with key file .*natively"],
+                         forbid=[r"Please enter passphrase"],
+                         doc="host-only image built with --storage-tools native: no "
+                             "cryptsetup, baton opens LUKS2 with the crypttab key file"),
+    NoCryptsetupScenario("luks-pass-native", "luks-pass", image="luks-native-pass",
+                         steps=_luks_pass_steps,
+                         expect=[ROOT_EXT4, r"No key available with this passphrase",
+                                 r"unlocked \S+ as root with a passphrase .*natively"],
+                         doc="no cryptsetup: a wrong passphrase, then the right one"),
+    NoCryptsetupScenario("raid-luks-lvm-native", "raid-luks-lvm", image="stack-native",
+                         no_lvm=True,
+                         expect=[CLEAN_MD, ROOT_EXT4, r"unlocked \S+ as stack with key file"
+                                 r" .*natively"],
+                         forbid=[r"Please enter passphrase"],
+                         doc="RAID1 -> LUKS2 -> LVM, host-only --storage-tools native: "
+                             "neither cryptsetup nor lvm in the image"),
     Scenario("luks2x-raid-lvm", "luks2x-raid-lvm", image="crypttab",
              expect=[CLEAN_MD, ROOT_EXT4], forbid=[r"Please enter passphrase"]),
     Scenario("luks2x-two-prompts", "luks2x-raid-lvm", steps=_two_prompts_steps,
