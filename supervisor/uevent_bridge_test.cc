@@ -409,7 +409,9 @@ TEST_F(UeventBridgeTest, LvmVolumesGetVgLvLinks) {
                                  {"SUBSYSTEM=block", "MAJOR=253", absl::StrCat("MINOR=", minor),
                                   "DEVNAME=" + kname, "DEVTYPE=disk"},
                                  minor));
-    if (!c.link.empty()) EXPECT_EQ(Link(c.link), "../" + kname) << c.name;
+    if (!c.link.empty()) {
+      EXPECT_EQ(Link(c.link), "../" + kname) << c.name;
+    }
     ++minor;
   }
   absl::StatusOr<std::vector<std::string>> vg0 = kernel_.ListDir("/dev/vg0");
