@@ -472,6 +472,26 @@ CLEAN_MD = r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 0"
 ROOT_EXT4 = r"^BATON-ROOT-MOUNT \S+ / ext4"
 
 
+# lvm-native: at break=premount (the root LV found, not yet mounted) the job's log file
+# and the /dev/VG/LV link the uevent bridge made; anchored on the log's timestamp and
+# the link's arrow so that the echo of the typed line cannot match.
+LVM_NATIVE_SHELL = ("cat /run/baton/log/lvm-activate-*.log; ls -l /dev/vgbaton/; "
+                    "echo LVM-$((40+2))")
+LVM_NATIVE_EXPECT = [
+    r"^\[ *[0-9]+\.[0-9]+\] baton: lvm-activate: activated vgbaton/root as "
+    r"/dev/mapper/vgbaton-root \(253:\d+, linear\)$",
+    r" root -> \.\./dm-\d+",
+    r"^LVM-42",
+]
+
+
+def _lvm_native_steps(ctx):
+    ctx.wait(PROMPT, timeout=MARKER_TIMEOUT, partial=True)
+    ctx.type(LVM_NATIVE_SHELL)
+    ctx.wait(r"^LVM-42", timeout=60)
+    ctx.type("exit")
+
+
 class NoLvmToolScenario(Scenario):
     """Boots an image that must carry no lvm tool (nor libdevmapper): checked with
     `baton-mkinitramfs --list` before the boot, so the LV can only be baton's own."""
@@ -547,10 +567,13 @@ SCENARIOS = [
              forbid=[r"Please enter passphrase"]),
     Scenario("luks-pass", "luks-pass", steps=_luks_pass_steps, expect=[ROOT_EXT4]),
     Scenario("lvm", "lvm", expect=[r"^BATON-ROOT-MOUNT /dev/(mapper/vgbaton-root|vgbaton/root|dm-\d+) / ext4"]),
-    NoLvmToolScenario("lvm-native", "lvm", lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']}",
-                      image="lvm-native",
-                      expect=[r"^BATON-ROOT-MOUNT /dev/(vgbaton/root|mapper/vgbaton-root|dm-\d+) "
-                              r"/ ext4"],
+    NoLvmToolScenario("lvm-native", "lvm",
+                      lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']} break=premount",
+                      image="lvm-native", steps=_lvm_native_steps,
+                      expect=LVM_NATIVE_EXPECT + [
+                          r"^BATON-ROOT-MOUNT /dev/(vgbaton/root|mapper/vgbaton-root|dm-\d+) "
+                          r"/ ext4"],
+                      forbid=[r"needs the lvm tool", r"cannot activate"],
                       doc="host-only image built with --storage-tools native (no lvm): "
                           "baton activates the LV itself, root=/dev/VG/LV"),
     Scenario("raid-luks-lvm", "raid-luks-lvm", image="crypttab", expect=[CLEAN_MD, ROOT_EXT4],
