@@ -14,6 +14,12 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+// A string literal with its embedded NULs (not the terminating one).
+template <size_t N>
+std::string Bytes(const char (&s)[N]) {
+  return std::string(s, N - 1);
+}
+
 std::string TmpFile(const std::string& name, const std::string& text, int mode) {
   std::string p = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
   std::ofstream(p, std::ios::binary) << text;
@@ -34,13 +40,13 @@ TEST(ParseBusyboxListTest, RejectsPathsLeavingTheTree) {
 }
 
 TEST(AppletNamesInBinaryTest, ReadsTheTable) {
-  std::string bin("\x7f" "ELF junk\0more\0", 14);
-  bin += std::string("[\0[[\0ash\0ls\0mount\0\0", 21);
+  std::string bin = Bytes("\x7f" "ELF junk\0more\0");
+  bin += Bytes("[\0[[\0ash\0ls\0mount\0\0");
   bin += "trailing";
   EXPECT_THAT(AppletNamesInBinary(bin), ElementsAre("[", "[[", "ash", "ls", "mount"));
   EXPECT_TRUE(AppletNamesInBinary("no table here").empty());
   // Unterminated: not a table.
-  EXPECT_TRUE(AppletNamesInBinary(std::string("[\0[[\0ls", 7)).empty());
+  EXPECT_TRUE(AppletNamesInBinary(Bytes("[\0[[\0ls")).empty());
 }
 
 TEST(BusyboxAppletPathsTest, RunsListFull) {
@@ -59,7 +65,7 @@ TEST(BusyboxAppletPathsTest, FallsBackToTheTableWithAWarning) {
   // Fails when run, but carries the table (a script is text: the shell stops
   // at "exit 3" before the bytes after it).
   std::string bb = TmpFile("bb-table",
-                           std::string("#!/bin/sh\nexit 3\n[\0[[\0ash\0cat\0\0", 31), 0755);
+                           Bytes("#!/bin/sh\nexit 3\n[\0[[\0ash\0cat\0\0"), 0755);
   std::vector<std::string> warnings;
   auto paths = BusyboxAppletPaths(bb, &warnings);
   ASSERT_TRUE(paths.ok()) << paths.status();

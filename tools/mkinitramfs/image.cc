@@ -478,15 +478,26 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& dat
 
 absl::StatusOr<BuildReport> BuildImage(const ImageOptions& o) {
   auto start = std::chrono::steady_clock::now();
+  auto last = start;
   BuildReport report;
+  auto phase = [&](const char* name) {
+    auto now = std::chrono::steady_clock::now();
+    report.phases.emplace_back(name, std::chrono::duration<double>(now - last).count());
+    last = now;
+  };
   FileSet files;
   RETURN_IF_ERROR(CollectFiles(o, &files, &report.warnings));
+  phase("collect");
   ASSIGN_OR_RETURN(std::vector<CpioEntry> entries, ToCpioEntries(files));
+  phase("read");
   ASSIGN_OR_RETURN(std::string cpio, WriteCpio(std::move(entries), o.mtime));
+  phase("cpio");
   report.uncompressed_bytes = cpio.size();
   ASSIGN_OR_RETURN(std::string packed, Compress(cpio, o.compression));
+  phase(CompressionName(o.compression));
   report.compressed_bytes = packed.size();
   RETURN_IF_ERROR(WriteFileAtomically(o.output, packed, 0600));
+  phase("write");
   report.files = files.size();
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -78,6 +78,10 @@ struct BuildReport {
   uint64_t uncompressed_bytes = 0;
   uint64_t compressed_bytes = 0;
   double seconds = 0;
+  // Where the seconds went, in order: collect (ELF resolution, module
+  // selection, configs), read (host files into memory), cpio, compress
+  // (named after the compressor), write.
+  std::vector<std::pair<std::string, double>> phases;
   std::vector<std::string> warnings;
 };
 

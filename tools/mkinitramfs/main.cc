@@ -51,11 +51,15 @@ int main(int argc, char** argv) {
   for (const std::string& w : r->warnings) {
     std::fprintf(stderr, "baton-mkinitramfs: warning: %s\n", w.c_str());
   }
+  std::string phases;
+  for (const auto& [name, secs] : r->phases) {
+    absl::StrAppendFormat(&phases, "%s%s %.2f", phases.empty() ? "" : ", ", name, secs);
+  }
   std::printf("%s",
-              absl::StrFormat("%s: %d files, %.1f MB uncompressed, %.2f MB %s, %.2f s\n",
+              absl::StrFormat("%s: %d files, %.1f MB uncompressed, %.2f MB %s, %.2f s (%s)\n",
                               cl->image.output, r->files, r->uncompressed_bytes / 1e6,
                               r->compressed_bytes / 1e6,
-                              CompressionName(cl->image.compression), r->seconds)
+                              CompressionName(cl->image.compression), r->seconds, phases)
                   .c_str());
   return 0;
 }
