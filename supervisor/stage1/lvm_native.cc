@@ -23,6 +23,9 @@ constexpr char kLabelType[] = "LVM2 001";
 constexpr char kMdaMagic[] = " LVM2 x[5A%r0N*>";
 constexpr size_t kMdaHeaderSize = 512;
 constexpr uint32_t kRawLocnIgnored = 0x1;
+// lvm's own metadata areas are 1 MiB by default; a text far larger is damage
+// (and would be read into memory whole).
+constexpr uint64_t kMaxMetadataText = 16 << 20;
 
 uint32_t Le32(absl::string_view b, size_t at) {
   uint32_t v = 0;
@@ -159,6 +162,10 @@ absl::StatusOr<std::optional<std::string>> ReadLvmMetadataText(const LvmReadAt& 
   const uint64_t size = Le64(header, 32);
   if (start != area.offset) return Damaged(device, where + ": header names another start");
   if (size <= kMdaHeaderSize) return Damaged(device, where + ": too small");
+  if (area.size != 0 && size != area.size) {
+    return Damaged(device, absl::StrCat(where, ": header says ", size, " bytes, the label ",
+                                        area.size));
+  }
   const uint64_t offset = Le64(header, 40);
   const uint64_t length = Le64(header, 48);
   const uint32_t checksum = Le32(header, 56);
@@ -168,6 +175,10 @@ absl::StatusOr<std::optional<std::string>> ReadLvmMetadataText(const LvmReadAt& 
       length > size - kMdaHeaderSize) {
     return Damaged(device, absl::StrCat(where, ": metadata location ", offset, "+", length,
                                         " outside the area"));
+  }
+  if (length > kMaxMetadataText) {
+    return Damaged(device, absl::StrCat(where, ": metadata text of ", length,
+                                        " bytes (more than ", kMaxMetadataText, ")"));
   }
   // The circular buffer: what runs past the end continues after the header.
   const uint64_t first = std::min(length, size - offset);

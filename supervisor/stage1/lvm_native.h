@@ -17,7 +17,8 @@
 //    first raw_locn locates the current metadata text, relative to start,
 //    in the circular buffer that follows the header: text running past the
 //    area's end continues right after the header. flags bit 0 (IGNORED):
-//    this copy is not used (pvchange --metadataignore).
+//    this copy is not used (pvchange --metadataignore). The header's start
+//    and size must match the label's area; a text over 16 MiB is refused.
 //  * checksums: LVM's calc_crc, a reflected CRC-32 (polynomial 0xEDB88320)
 //    started at 0xf597a6cf, with no final inversion. All three (label,
 //    area header, metadata text) are verified; a mismatch is an error

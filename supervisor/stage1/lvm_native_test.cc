@@ -196,6 +196,14 @@ TEST(LvmMetadataAreaTest, HeaderChecksAndIgnoredCopies) {
               HasSubstr("header checksum mismatch"));
   EXPECT_THAT(ReadLvmMetadataText(ReaderOf(pv0), {8192, 1044480}, "d").status().message(),
               HasSubstr("bad magic"));
+  EXPECT_THAT(ReadLvmMetadataText(ReaderOf(pv0), {4096, 4096}, "d").status().message(),
+              HasSubstr("header says 1044480 bytes, the label 4096"));
+  // A location past the area, checksummed as if lvm had written it.
+  std::string far = pv0;
+  PutLe64(far, 4096 + 40, 1044480);
+  PutLe32(far, 4096, LvmCrc(kLvmCrcInitial, absl::string_view(far).substr(4096 + 4, 508)));
+  EXPECT_THAT(ReadLvmMetadataText(ReaderOf(far), {4096, 1044480}, "d").status().message(),
+              HasSubstr("outside the area"));
   std::string ignored = pv0;
   PutLe32(ignored, 4096 + 60, 1);
   PutLe32(ignored, 4096,
