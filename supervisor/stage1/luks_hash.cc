@@ -60,43 +60,32 @@ constexpr uint64_t kK512[80] = {
     0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc, 0x431d67c49c100d4c,
     0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817};
 
-void Sha1Block(uint32_t* h, const uint8_t* p) {
-  uint32_t w[80];
+// The block functions leave their message schedule in W (80 words), which
+// the caller wipes: once per hash, or once per PBKDF2 run, not per block.
+void Sha1Block(uint32_t* h, const uint8_t* p, uint32_t* w) {
   for (int i = 0; i < 16; ++i) w[i] = Be32(p + 4 * i);
   for (int i = 16; i < 80; ++i) w[i] = Rotl32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-  for (int i = 0; i < 80; ++i) {
-    uint32_t f, k;
-    if (i < 20) {
-      f = (b & c) | (~b & d);
-      k = 0x5a827999;
-    } else if (i < 40) {
-      f = b ^ c ^ d;
-      k = 0x6ed9eba1;
-    } else if (i < 60) {
-      f = (b & c) | (b & d) | (c & d);
-      k = 0x8f1bbcdc;
-    } else {
-      f = b ^ c ^ d;
-      k = 0xca62c1d6;
-    }
-    uint32_t t = Rotl32(a, 5) + f + e + k + w[i];
+  auto step = [&](uint32_t f, uint32_t k, uint32_t wi) {
+    const uint32_t t = Rotl32(a, 5) + f + e + k + wi;
     e = d;
     d = c;
     c = Rotl32(b, 30);
     b = a;
     a = t;
-  }
+  };
+  for (int i = 0; i < 20; ++i) step((b & c) | (~b & d), 0x5a827999, w[i]);
+  for (int i = 20; i < 40; ++i) step(b ^ c ^ d, 0x6ed9eba1, w[i]);
+  for (int i = 40; i < 60; ++i) step((b & c) | (b & d) | (c & d), 0x8f1bbcdc, w[i]);
+  for (int i = 60; i < 80; ++i) step(b ^ c ^ d, 0xca62c1d6, w[i]);
   h[0] += a;
   h[1] += b;
   h[2] += c;
   h[3] += d;
   h[4] += e;
-  WipeBytes(w, sizeof(w));
 }
 
-void Sha256Block(uint32_t* h, const uint8_t* p) {
-  uint32_t w[64];
+void Sha256Block(uint32_t* h, const uint8_t* p, uint32_t* w) {
   for (int i = 0; i < 16; ++i) w[i] = Be32(p + 4 * i);
   for (int i = 16; i < 64; ++i) {
     uint32_t s0 = Rotr32(w[i - 15], 7) ^ Rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
@@ -128,11 +117,9 @@ void Sha256Block(uint32_t* h, const uint8_t* p) {
   h[5] += f;
   h[6] += g;
   h[7] += hh;
-  WipeBytes(w, sizeof(w));
 }
 
-void Sha512Block(uint64_t* h, const uint8_t* p) {
-  uint64_t w[80];
+void Sha512Block(uint64_t* h, const uint8_t* p, uint64_t* w) {
   for (int i = 0; i < 16; ++i) w[i] = Be64(p + 8 * i);
   for (int i = 16; i < 80; ++i) {
     uint64_t s0 = Rotr64(w[i - 15], 1) ^ Rotr64(w[i - 15], 8) ^ (w[i - 15] >> 7);
@@ -164,7 +151,6 @@ void Sha512Block(uint64_t* h, const uint8_t* p) {
   h[5] += f;
   h[6] += g;
   h[7] += hh;
-  WipeBytes(w, sizeof(w));
 }
 
 }  // namespace
@@ -235,15 +221,20 @@ Hasher::~Hasher() {
 }
 
 void Hasher::Compress(const uint8_t* block) {
+  uint32_t w32[80];
+  uint64_t w64[80];
   switch (alg_) {
     case HashAlg::kSha1:
-      Sha1Block(h32_, block);
+      Sha1Block(h32_, block, w32);
+      WipeBytes(w32, sizeof(w32));
       break;
     case HashAlg::kSha256:
-      Sha256Block(h32_, block);
+      Sha256Block(h32_, block, w32);
+      WipeBytes(w32, sizeof(w32));
       break;
     case HashAlg::kSha512:
-      Sha512Block(h64_, block);
+      Sha512Block(h64_, block, w64);
+      WipeBytes(w64, sizeof(w64));
       break;
   }
 }
@@ -330,10 +321,89 @@ void Hmac::Compute(const void* data, size_t len, uint8_t* out) const {
   WipeBytes(inner_digest, sizeof(inner_digest));
 }
 
+// One HMAC of a message of exactly DigestSize bytes, from the precomputed
+// inner/outer states, straight on the compression function: the block
+// (message, 0x80, zeros, the bit length of key block + message) is laid out
+// once and only its first DigestSize bytes change per call. PBKDF2 makes
+// millions of these.
+class Pbkdf2Round {
+ public:
+  explicit Pbkdf2Round(const Hmac& hmac) : alg_(hmac.Inner().alg()) {
+    const Hasher inner = hmac.Inner();
+    const Hasher outer = hmac.Outer();
+    memcpy(in32_, inner.h32_, sizeof(in32_));
+    memcpy(out32_, outer.h32_, sizeof(out32_));
+    memcpy(in64_, inner.h64_, sizeof(in64_));
+    memcpy(out64_, outer.h64_, sizeof(out64_));
+    const size_t bs = HashBlockSize(alg_);
+    const size_t dlen = DigestSize(alg_);
+    memset(block_, 0, sizeof(block_));
+    block_[dlen] = 0x80;
+    PutBe64(block_ + bs - 8, uint64_t{bs + dlen} * 8);
+  }
+  ~Pbkdf2Round() {
+    WipeBytes(in32_, sizeof(in32_));
+    WipeBytes(out32_, sizeof(out32_));
+    WipeBytes(in64_, sizeof(in64_));
+    WipeBytes(out64_, sizeof(out64_));
+    WipeBytes(block_, sizeof(block_));
+    WipeBytes(w32_, sizeof(w32_));
+    WipeBytes(w64_, sizeof(w64_));
+    WipeBytes(t32_, sizeof(t32_));
+    WipeBytes(t64_, sizeof(t64_));
+  }
+
+  // U = HMAC(key, U), in place (DigestSize bytes).
+  void Apply(uint8_t* u) {
+    const size_t dlen = DigestSize(alg_);
+    memcpy(block_, u, dlen);
+    Half(in32_, in64_, u);
+    memcpy(block_, u, dlen);
+    Half(out32_, out64_, u);
+  }
+
+ private:
+  void Half(const uint32_t* s32, const uint64_t* s64, uint8_t* out) {
+    switch (alg_) {
+      case HashAlg::kSha1: {
+        uint32_t* h = t32_;
+        memcpy(h, s32, 5 * sizeof(uint32_t));
+        Sha1Block(h, block_, w32_);
+        for (int i = 0; i < 5; ++i) PutBe32(out + 4 * i, h[i]);
+        break;
+      }
+      case HashAlg::kSha256: {
+        uint32_t* h = t32_;
+        memcpy(h, s32, 8 * sizeof(uint32_t));
+        Sha256Block(h, block_, w32_);
+        for (int i = 0; i < 8; ++i) PutBe32(out + 4 * i, h[i]);
+        break;
+      }
+      case HashAlg::kSha512: {
+        uint64_t* h = t64_;
+        memcpy(h, s64, 8 * sizeof(uint64_t));
+        Sha512Block(h, block_, w64_);
+        for (int i = 0; i < 8; ++i) PutBe64(out + 8 * i, h[i]);
+        break;
+      }
+    }
+  }
+
+  HashAlg alg_;
+  uint32_t in32_[8], out32_[8];
+  uint64_t in64_[8], out64_[8];
+  uint8_t block_[kMaxHashBlockSize];
+  uint32_t w32_[80];  // message schedules and working states, wiped once at the end
+  uint64_t w64_[80];
+  uint32_t t32_[8];
+  uint64_t t64_[8];
+};
+
 void Pbkdf2(HashAlg alg, const void* password, size_t password_len, const void* salt,
             size_t salt_len, uint32_t iterations, uint8_t* out, size_t out_len) {
   if (iterations == 0) iterations = 1;
   const Hmac hmac(alg, password, password_len);
+  Pbkdf2Round round(hmac);
   const size_t dlen = DigestSize(alg);
   uint8_t u[kMaxDigestSize];
   uint8_t t[kMaxDigestSize];
@@ -349,7 +419,7 @@ void Pbkdf2(HashAlg alg, const void* password, size_t password_len, const void* 
     o.Final(u);
     memcpy(t, u, dlen);
     for (uint32_t i = 1; i < iterations; ++i) {
-      hmac.Compute(u, dlen, u);
+      round.Apply(u);
       for (size_t j = 0; j < dlen; ++j) t[j] ^= u[j];
     }
     const size_t take = std::min(out_len, dlen);

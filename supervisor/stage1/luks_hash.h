@@ -43,6 +43,7 @@ class Hasher {
   void Final(uint8_t* out);
 
  private:
+  friend class Pbkdf2Round;  // PBKDF2's inner loop runs on the raw states
   void Compress(const uint8_t* block);
 
   HashAlg alg_;
