@@ -246,6 +246,9 @@ absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* 
       }
       for (const std::string& t : stack.root_fs_types) names.push_back("fs-" + t);
       if (stack.crypt) names.insert(names.end(), std::begin(kCryptModules), std::end(kCryptModules));
+      if (NeedsCryptsetup(o, stack)) {
+        names.insert(names.end(), std::begin(kCryptsetupModules), std::end(kCryptsetupModules));
+      }
       if (stack.lvm) {
         std::vector<std::string> lvm = LvmModules(stack.lvm_segment_types);
         names.insert(names.end(), lvm.begin(), lvm.end());

@@ -58,6 +58,8 @@ class ImageTest : public ::testing::Test {
                     {"name=raid456", "depends=md_mod"});
     WriteFakeModule(mods + "/kernel/drivers/md/md_mod.ko", {"name=md_mod", "depends="});
     WriteFakeModule(mods + "/kernel/drivers/md/dm_mod.ko", {"name=dm_mod", "depends="});
+    WriteFakeModule(mods + "/kernel/drivers/md/dm_crypt.ko", {"name=dm_crypt", "depends=dm_mod"});
+    WriteFakeModule(mods + "/kernel/crypto/af_alg.ko", {"name=af_alg", "depends="});
     WriteFakeModule(mods + "/kernel/drivers/md/dm_thin_pool.ko",
                     {"name=dm_thin_pool", "depends=dm_mod"});
     Write(tmp_ + "/sys/bus/virtio/devices/virtio0/modalias", "virtio:d00000002v00001AF4\n");
@@ -208,6 +210,7 @@ TEST_F(ImageTest, StorageToolsNativeLeavesLvmAndCryptsetupOut) {
   EXPECT_NE(all.Find("/usr/sbin/lvm"), nullptr);
   EXPECT_NE(all.Find("/usr/sbin/cryptsetup"), nullptr);
   EXPECT_NE(all.Find("/etc/lvm/lvm.conf"), nullptr);
+  EXPECT_NE(all.Find("/lib/modules/6.1.0-test/kernel/crypto/af_alg.ko"), nullptr);
   o_.storage_tools = StorageTools::kNative;
   FileSet native;
   ASSERT_TRUE(Collect(&native).ok());
@@ -217,6 +220,9 @@ TEST_F(ImageTest, StorageToolsNativeLeavesLvmAndCryptsetupOut) {
   EXPECT_NE(native.Find("/usr/sbin/mdadm"), nullptr);
   EXPECT_NE(native.Find("/etc/crypttab"), nullptr);
   EXPECT_NE(native.Find("/lib/modules/6.1.0-test/kernel/drivers/md/dm_mod.ko"), nullptr);
+  EXPECT_NE(native.Find("/lib/modules/6.1.0-test/kernel/drivers/md/dm_crypt.ko"), nullptr);
+  // AF_ALG is cryptsetup's; the native unlock decrypts key slots itself.
+  EXPECT_EQ(native.Find("/lib/modules/6.1.0-test/kernel/crypto/af_alg.ko"), nullptr);
   // --generic takes them anyway.
   o_.generic = true;
   FileSet generic;

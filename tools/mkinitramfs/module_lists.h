@@ -78,8 +78,11 @@ inline constexpr const char* kHostDeviceDirs[] = {
 // The root stack's needs (host-only; host_config.h decides which apply).
 inline constexpr const char* kCryptModules[] = {
     "dm_crypt", "xts", "ecb", "cbc", "aes_generic", "aesni_intel",
-    "sha256_generic", "sha256_ssse3", "algif_skcipher", "af_alg",
+    "sha256_generic", "sha256_ssse3",
 };
+// cryptsetup decrypts key slots through the kernel's crypto API (AF_ALG);
+// baton's native unlock does it in software. Only with cryptsetup.
+inline constexpr const char* kCryptsetupModules[] = {"algif_skcipher", "af_alg"};
 // LVM with segment types unknown (no /etc/lvm/backup for the root's VG):
 // every target an LV commonly uses.
 inline constexpr const char* kLvmModules[] = {
