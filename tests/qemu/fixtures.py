@@ -57,7 +57,7 @@ PASSPHRASE = "baton-test-passphrase"
 KEYFILE_SIZE = 64
 ROOT_LABEL = "batonroot"
 USR_LABEL = "batonusr"
-NAMES = ["plain", "raid1", "luks-keyfile", "luks-pass", "lvm", "raid-luks-lvm",
+NAMES = ["plain", "raid1", "luks-keyfile", "luks-pass", "lvm", "lvm-striped", "raid-luks-lvm",
          "luks2x-raid-lvm", "usr-split"]
 _NS = uuidlib.UUID("6b61746f-6e00-4000-8000-000000000000")
 
@@ -253,6 +253,13 @@ def vm_plan(name):
         body = _lvm("$D0", "vgbaton", "root")
         d.update(vg="vgbaton", lv="root")
         return 1, 64, body, "/dev/vgbaton/root", ["lvm vgchange -an vgbaton"], d
+    if name == "lvm-striped":
+        # one LV striped over two PVs (64 KiB chunks): each PV alone is not enough
+        body = ["lvm pvcreate -ff -y $D0 $D1", "lvm vgcreate -s 1M vgstripe $D0 $D1",
+                "lvm lvcreate -y -Zn -i 2 -I 64k -n root -l 100%FREE vgstripe",
+                "lvm vgmknodes vgstripe"]
+        d.update(vg="vgstripe", lv="root")
+        return 2, 48, body, "/dev/vgstripe/root", ["lvm vgchange -an vgstripe"], d
     if name == "raid-luks-lvm":
         body = _md(["$D0", "$D1"], u("md"))
         body += _luks("/dev/md0", u("luks"), "stack")

@@ -156,9 +156,9 @@ class Images:
                 args += ["--include", f"{self.fxs[fx_name]['keyfile']}:{key_path(fx_name)}"]
         elif name == "dynbusybox":
             args = ["--sysroot", dynbusybox_sysroot(self.dir)]
-        elif name == "lvm-native":
-            args = ["--sysroot", lvm_native_sysroot(self.dir, self.fxs["lvm"]),
-                    "--storage-tools", "native"]
+        elif name in LVM_NATIVE_IMAGES:
+            fx = self.fxs[LVM_NATIVE_IMAGES[name]]
+            args = ["--sysroot", lvm_native_sysroot(self.dir, fx), "--storage-tools", "native"]
         elif name in LUKS_NATIVE_IMAGES:
             args = ["--sysroot", luks_native_sysroot(self.dir, name, self.fxs),
                     "--storage-tools", "native"]
@@ -189,12 +189,16 @@ def dynbusybox_sysroot(workdir):
     return d
 
 
+# host-only images without the lvm tool -> the fixture whose LV is their root
+LVM_NATIVE_IMAGES = {"lvm-native": "lvm", "lvm-striped-native": "lvm-striped"}
+
+
 def lvm_native_sysroot(workdir, fx):
     """A host-only sysroot whose root is the lvm fixture's LV (fstab /dev/VG/LV and
     /etc/lvm/backup/VG, as a host has them), for an image built with
     --storage-tools native: no lvm tool, baton activates the LV itself."""
     from . import bench_boot  # bench_boot imports this module
-    d = os.path.join(workdir, "sysroot-lvm-native")
+    d = os.path.join(workdir, f"sysroot-{fx['name']}-native")
     if not os.path.exists(d):
         bench_boot.make_sysroot(d, {}, "plain", busybox="static")
         etc = os.path.join(d, "etc")
@@ -475,11 +479,21 @@ ROOT_EXT4 = r"^BATON-ROOT-MOUNT \S+ / ext4"
 # lvm-native: at break=premount (the root LV found, not yet mounted) the job's log file
 # and the /dev/VG/LV link the uevent bridge made; anchored on the log's timestamp and
 # the link's arrow so that the echo of the typed line cannot match.
-LVM_NATIVE_SHELL = ("cat /run/baton/log/lvm-activate-*.log; ls -l /dev/vgbaton/; "
+LVM_NATIVE_SHELL = ("cat /run/baton/log/lvm-activate-*.log; ls -l /dev/vg*/; "
                     "echo LVM-$((40+2))")
 LVM_NATIVE_EXPECT = [
     r"^\[ *[0-9]+\.[0-9]+\] baton: lvm-activate: activated vgbaton/root as "
     r"/dev/mapper/vgbaton-root \(253:\d+, linear\)$",
+    r" root -> \.\./dm-\d+",
+    r"^LVM-42",
+]
+
+
+# lvm-striped-native: each PV's lvm-activate run; the one that sees both makes the
+# striped device (which of vda/vdb comes second is up to the kernel).
+LVM_STRIPED_EXPECT = [
+    r"^\[ *[0-9]+\.[0-9]+\] baton: lvm-activate: activated vgstripe/root as "
+    r"/dev/mapper/vgstripe-root \(253:\d+, striped\)$",
     r" root -> \.\./dm-\d+",
     r"^LVM-42",
 ]
@@ -588,6 +602,15 @@ SCENARIOS = [
                          expect=[ROOT_EXT4, r"No key available with this passphrase",
                                  r"unlocked \S+ as root with a passphrase .*natively"],
                          doc="no cryptsetup: a wrong passphrase, then the right one"),
+    NoLvmToolScenario("lvm-striped-native", "lvm-striped",
+                      lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']} break=premount",
+                      image="lvm-striped-native", steps=_lvm_native_steps,
+                      expect=LVM_STRIPED_EXPECT + [
+                          r"^BATON-ROOT-MOUNT /dev/(vgstripe/root|mapper/vgstripe-root|dm-\d+)"
+                          r" / ext4"],
+                      forbid=[r"needs the lvm tool", r"cannot activate"],
+                      doc="an LV striped over two PVs, host-only --storage-tools native: "
+                          "baton's striped table reads the ext4 lvm wrote (fsck, mount)"),
     NoCryptsetupScenario("raid-luks-lvm-native", "raid-luks-lvm", image="stack-native",
                          no_lvm=True,
                          expect=[CLEAN_MD, ROOT_EXT4, r"unlocked \S+ as stack with key file"
