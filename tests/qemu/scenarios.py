@@ -506,6 +506,14 @@ def _lvm_native_steps(ctx):
     ctx.type("exit")
 
 
+def _lvm_striped_late_steps(ctx):
+    # vda's run finds vgstripe short of vdb and waits; vdb, hot-added later, runs the
+    # job again and that run makes the device
+    ctx.wait_started()
+    ctx.hotplug(1, delay=10.0)
+    _lvm_native_steps(ctx)
+
+
 class NoLvmToolScenario(Scenario):
     """Boots an image that must carry no lvm tool (nor libdevmapper): checked with
     `baton-mkinitramfs --list` before the boot, so the LV can only be baton's own."""
@@ -611,6 +619,17 @@ SCENARIOS = [
                       forbid=[r"needs the lvm tool", r"cannot activate"],
                       doc="an LV striped over two PVs, host-only --storage-tools native: "
                           "baton's striped table reads the ext4 lvm wrote (fsck, mount)"),
+    NoLvmToolScenario("lvm-striped-late-native", "lvm-striped",
+                      lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']} break=premount",
+                      image="lvm-striped-native", disks=[0], steps=_lvm_striped_late_steps,
+                      expect=LVM_STRIPED_EXPECT + [
+                          r"^\[ *[0-9]+\.[0-9]+\] baton: lvm-activate: vgstripe/root waits "
+                          r"for PV \S+$",
+                          r"^BATON-ROOT-MOUNT /dev/(vgstripe/root|mapper/vgstripe-root|dm-\d+)"
+                          r" / ext4"],
+                      forbid=[r"needs the lvm tool", r"cannot activate"],
+                      doc="the striped LV's second PV hot-added 10 s after baton starts: the "
+                          "first PV's run waits, the second's activates"),
     NoCryptsetupScenario("raid-luks-lvm-native", "raid-luks-lvm", image="stack-native",
                          no_lvm=True,
                          expect=[CLEAN_MD, ROOT_EXT4, r"unlocked \S+ as stack with key file"
