@@ -2,6 +2,7 @@
 alternately (A B C A B C …) on the same fixtures in one run.
 
     python3 -m tests.qemu.bench_boot [--rounds N] [--no-dracut] [--only plain|raid-luks-lvm]
+        [--storage-tools all|native]
 
 Scenarios: `plain` (ext4, root=LABEL=) and `raid-luks-lvm` (RAID1 → LUKS2 → LVM → ext4).
 Clock: the /proc/uptime the real root's /sbin/init prints (BATON-ROOT-INIT uptime=),
@@ -162,13 +163,14 @@ def make_sysroot(d, fx, scenario, busybox="dynamic"):
         f.write(fstab)
 
 
-def build_baton(bins, work, fx, scenario, builds=3):
+def build_baton(bins, work, fx, scenario, builds=3, storage_tools="all"):
     sysroot = os.path.join(work, f"sysroot-{scenario}")
     make_sysroot(sysroot, fx, scenario)
     out = os.path.join(work, f"baton-{scenario}.img")
     times = []
     for _ in range(builds):
-        secs, size = scenarios.mkinitramfs(bins, out, ["--sysroot", sysroot])
+        secs, size = scenarios.mkinitramfs(bins, out, ["--sysroot", sysroot,
+                                                       "--storage-tools", storage_tools])
         times.append(secs)
     return {"initrd": out, "size": size, "build": statistics.median(times),
             "append": "root=LABEL=batonroot quiet"}
@@ -247,6 +249,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-dracut", action="store_true")
     ap.add_argument("--only", choices=SCENARIOS, action="append")
+    ap.add_argument("--storage-tools", choices=["all", "native"], default="all",
+                    help="baton-mkinitramfs --storage-tools for baton's images")
     a = ap.parse_args(argv)
     # A TERM (e.g. a timeout around us) unwinds through the VMs' close(): no QEMU
     # is left running.
@@ -263,7 +267,8 @@ def main(argv=None):
         images = {}  # (scenario, kind) -> img dict or None
         notes = {}
         for sc in todo:
-            images[(sc, "baton")] = build_baton(bins, work, fxs[sc], sc)
+            images[(sc, "baton")] = build_baton(bins, work, fxs[sc], sc,
+                                                storage_tools=a.storage_tools)
             fl = floor.build(sc, fxs[sc])
             images[(sc, "floor")] = {"initrd": fl["initrd"], "size": fl["size"],
                                      "append": fl["append"], "build": None}
