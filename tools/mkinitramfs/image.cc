@@ -133,7 +133,11 @@ absl::Status AddTool(const ImageOptions& o, LibraryResolver* libs,
 
 absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
                       LibraryResolver* libs, FileSet* files) {
-  std::vector<std::string> tools = {"busybox", "blkid"};
+  // Stage 1 probes with libblkid itself; the blkid tool is for a rescue
+  // shell on an unknown machine (--generic). Host-only images get busybox's
+  // blkid applet instead.
+  std::vector<std::string> tools = {"busybox"};
+  if (o.generic) tools.push_back("blkid");
   bool ext = o.generic;
   for (const std::string& t : stack.root_fs_types) ext |= absl::StartsWith(t, "ext");
   if (o.generic || stack.raid) tools.push_back("mdadm");

@@ -11,7 +11,7 @@
 //   busybox               the rescue shell
 //   mdadm, cryptsetup, lvm, blkid, e2fsck, fsck.ext4: in --generic all are
 //                         required; host-only takes what the host's stack
-//                         needs (host_config.h) plus blkid; lvm and
+//                         needs (host_config.h) (blkid: busybox's); lvm and
 //                         cryptsetup not with --storage-tools native
 //   links for every busybox applet (busybox.h), unless the name is taken
 //   /etc/fstab, crypttab, mdadm/mdadm.conf, crypttab key files (mode 0600)
