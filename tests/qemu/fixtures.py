@@ -12,8 +12,8 @@ CLI:  python3 -m tests.qemu.fixtures [--json] [--force] [--prune] NAME...   (or 
 build_many(names) builds all missing builder-made fixtures in ONE builder boot (disks
 are found by serial in the guest): 6 fixtures took one ~105 s builder boot.
 
-Names (the API): plain, raid1, luks-keyfile, luks-pass, lvm, raid-luks-lvm,
-luks2x-raid-lvm, usr-split.
+Names (the API): plain, raid1, luks-keyfile, luks-pass, luks-argon2, lvm, lvm-striped,
+raid-luks-lvm, luks2x-raid-lvm, usr-split.
 
 Every fixture's root filesystem is ext4 LABEL=batonroot with a fixed UUID, holding the
 small real root of rootfs.real_root(): /sbin/init prints
@@ -25,7 +25,10 @@ made on the host entirely (GPT with sgdisk, fs dd'd in at 1 MiB). The others nee
 which the host kernel lacks: a builder VM (busybox + mdadm + cryptsetup + lvm + modules)
 boots with the blank disks and the ext4 image attached, runs a generated script that
 creates the stack and copies the ext4 image onto its top with dd, then `poweroff -f`.
-LUKS uses pbkdf2 with 1000 iterations (fast unlock under TCG).
+LUKS uses pbkdf2 with 1000 iterations (fast unlock under TCG), except luks-argon2: a
+LUKS2 argon2id root as `cryptsetup luksFormat` makes it on Debian 12 (aes-xts-plain64,
+sha256, argon2id for both slots) but at a cost TCG can pay: 64 MiB, 4 passes, 1 thread
+(ARGON2_PBKDF; the scenario guests have 1 GiB).
 
 Cache: $BATON_CACHE/fixtures/<name>-<hash>/ where the hash covers the guest script,
 the parameters, the root content, the kernel and the tool package versions. The
@@ -57,7 +60,7 @@ PASSPHRASE = "baton-test-passphrase"
 KEYFILE_SIZE = 64
 ROOT_LABEL = "batonroot"
 USR_LABEL = "batonusr"
-NAMES = ["plain", "raid1", "luks-keyfile", "luks-pass", "lvm", "lvm-striped", "raid-luks-lvm",
+NAMES = ["plain", "raid1", "luks-keyfile", "luks-pass", "luks-argon2", "lvm", "lvm-striped", "raid-luks-lvm",
          "luks2x-raid-lvm", "usr-split"]
 _NS = uuidlib.UUID("6b61746f-6e00-4000-8000-000000000000")
 
@@ -189,8 +192,11 @@ def run_builder(script, disks, files, log_path, timeout=600):
             vm.wait_exit(60)
 
 
-LUKS_FMT = ("cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 "
-            "--pbkdf-force-iterations 1000")
+PBKDF2_PBKDF = "--pbkdf pbkdf2 --pbkdf-force-iterations 1000"
+# argon2id at a fixed cost (no benchmark): 64 MiB, 4 passes (cryptsetup's minimum), 1 lane
+ARGON2_PBKDF = ("--pbkdf argon2id --pbkdf-memory 65536 --pbkdf-parallel 1 "
+                "--pbkdf-force-iterations 4")
+LUKS_FMT = f"cryptsetup luksFormat --batch-mode --type luks2 {PBKDF2_PBKDF}"
 SH_PRELUDE = """set -x
 wait_dev() { n=0; while [ ! -b "$1" ]; do n=$((n+1)); [ $n -gt 100 ] && return 1; sleep 0.1; done; }
 # /dev node of the virtio disk whose serial is $1 (waits up to 10 s for it).
@@ -205,17 +211,19 @@ by_serial() {
   return 1
 }
 """
-def _luks(dev, uuid, name, passphrase=True, keyfile=True):
-    """Shell lines: luksFormat `dev` (passphrase first slot, keyfile slot), open as name."""
+def _luks(dev, uuid, name, passphrase=True, keyfile=True, pbkdf=PBKDF2_PBKDF):
+    """Shell lines: luksFormat `dev` (passphrase first slot, keyfile slot), open as name.
+    pbkdf: the key slots' cost options."""
+    fmt = f"cryptsetup luksFormat --batch-mode --type luks2 {pbkdf}"
     lines = []
     if passphrase:
-        lines.append(f"printf %s '{PASSPHRASE}' | {LUKS_FMT} --uuid {uuid} --key-file - {dev}")
+        lines.append(f"printf %s '{PASSPHRASE}' | {fmt} --uuid {uuid} --key-file - {dev}")
         if keyfile:
             lines.append(f"printf %s '{PASSPHRASE}' | cryptsetup luksAddKey --batch-mode "
-                         f"--pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file - "
+                         f"{pbkdf} --key-file - "
                          f"--new-keyfile-size {KEYFILE_SIZE} {dev} \"$KEY\"")
     else:
-        lines.append(f"{LUKS_FMT} --uuid {uuid} --key-file \"$KEY\" --keyfile-size {KEYFILE_SIZE} {dev}")
+        lines.append(f"{fmt} --uuid {uuid} --key-file \"$KEY\" --keyfile-size {KEYFILE_SIZE} {dev}")
     lines.append(f"cryptsetup open --key-file \"$KEY\" --keyfile-size {KEYFILE_SIZE} {dev} {name}")
     return lines
 
@@ -248,6 +256,12 @@ def vm_plan(name):
         d.update(luks_uuids=[u("luks")], luks_name="root")
         if name == "luks-pass":
             d.update(passphrase=PASSPHRASE)
+        return 1, 64, body, "/dev/mapper/root", ["cryptsetup close root"], d
+    if name == "luks-argon2":
+        # passphrase slot 0, key file slot 1, both argon2id; the dump shows the cost
+        body = _luks("$D0", u("luks"), "root", pbkdf=ARGON2_PBKDF)
+        body.append("cryptsetup luksDump $D0 | grep -E 'PBKDF|Memory|Time cost|Threads|Cipher:'")
+        d.update(luks_uuids=[u("luks")], luks_name="root", passphrase=PASSPHRASE)
         return 1, 64, body, "/dev/mapper/root", ["cryptsetup close root"], d
     if name == "lvm":
         body = _lvm("$D0", "vgbaton", "root")

@@ -21,8 +21,10 @@ Everything a scenario checks is printed by the guest: the fixture root's /sbin/i
 usr-split's /usr lines) or a shell the scenario types into.
 """
 
+import json
 import os
 import re
+import struct
 import shutil
 import subprocess
 import tempfile
@@ -214,6 +216,8 @@ LUKS_NATIVE_IMAGES = {  # image -> fixture; host-only, --storage-tools native
     "luks-native-keyfile": "luks-keyfile",
     "luks-native-pass": "luks-pass",
     "stack-native": "raid-luks-lvm",
+    "luks-argon2-native": "luks-argon2",
+    "luks2x-native-pass": "luks2x-raid-lvm",
 }
 
 
@@ -221,8 +225,10 @@ def luks_native_sysroot(workdir, image, fxs):
     """A host-only sysroot for a LUKS fixture, for an image built with
     --storage-tools native (no cryptsetup: baton luks-unlock opens LUKS itself).
     luks-native-keyfile: crypttab with the key file; luks-native-pass: crypttab with
-    none (the passphrase is asked); stack-native: bench_boot's RAID1 -> LUKS -> LVM
-    sysroot (key file, mdadm.conf, LVM backup), so no lvm tool either."""
+    none (the passphrase is asked), as luks-argon2-native; stack-native: bench_boot's
+    RAID1 -> LUKS -> LVM sysroot (key file, mdadm.conf, LVM backup), so no lvm tool
+    either; luks2x-native-pass: two LUKS members (crypttab `none`, both asked) under
+    RAID1 -> LVM, no lvm tool either."""
     from . import bench_boot  # bench_boot imports this module
     fx = fxs[LUKS_NATIVE_IMAGES[image]]
     d = os.path.join(workdir, f"sysroot-{image}")
@@ -233,6 +239,21 @@ def luks_native_sysroot(workdir, image, fxs):
         return d
     bench_boot.make_sysroot(d, {}, "plain", busybox="static")
     etc = os.path.join(d, "etc")
+    if image == "luks2x-native-pass":
+        with open(os.path.join(etc, "fstab"), "w") as f:
+            f.write(f"/dev/{fx['vg']}/{fx['lv']} / ext4 defaults 0 1\n")
+        with open(os.path.join(etc, "crypttab"), "w") as f:
+            for name, uuid in zip(fx["luks_names"], fx["luks_uuids"]):
+                f.write(f"{name} UUID={uuid} none luks\n")
+        os.makedirs(os.path.join(etc, "mdadm"), exist_ok=True)
+        with open(os.path.join(etc, "mdadm", "mdadm.conf"), "w") as f:
+            f.write(f"ARRAY /dev/md/root level=raid1 metadata=1.2 "
+                    f"UUID={fx['md_uuid_mdadm']}\n")
+        os.makedirs(os.path.join(etc, "lvm", "backup"), exist_ok=True)
+        with open(os.path.join(etc, "lvm", "backup", fx["vg"]), "w") as f:
+            f.write(bench_boot.LVM_BACKUP.format(vg=fx["vg"], lv=fx["lv"], pv="PV")
+                    .replace("/dev/mapper/PV", "/dev/md/root"))
+        return d
     with open(os.path.join(etc, "fstab"), "w") as f:
         f.write(f"/dev/mapper/{fx['luks_name']} / ext4 defaults 0 1\n")
     key = "none"
@@ -357,9 +378,49 @@ def _why(err, out):
 def _luks_pass_steps(ctx):
     ctx.wait(r"passphrase", partial=True)
     ctx.type("not-the-passphrase")
+    ctx.t_wrong = time.monotonic() - ctx.vm.start
     # the second prompt, after cryptsetup refused the first one
     ctx.wait(r"passphrase[^\n]*:\s*$", timeout=60, partial=True)
     ctx.type(ctx.fx["passphrase"])
+    ctx.t_right = time.monotonic() - ctx.vm.start
+
+
+def luks2_kdfs(path):
+    """{key slot: kdf dict} from the LUKS2 header at the start of disk image PATH."""
+    with open(path, "rb") as f:
+        hdr = f.read(4096)
+        if hdr[:6] != b"LUKS\xba\xbe" or struct.unpack(">H", hdr[6:8])[0] != 2:
+            raise Failure(f"{path}: no LUKS2 header")
+        size = struct.unpack(">Q", hdr[8:16])[0]
+        area = f.read(size - 4096)
+    meta = json.loads(area.split(b"\0", 1)[0])
+    return {k: v["kdf"] for k, v in meta["keyslots"].items()}
+
+
+def _argon2_steps(ctx):
+    # the fixture must be what it claims: every key slot argon2id
+    kdfs = luks2_kdfs(ctx.fx["disks"][0]["path"])
+    bad = {k: v.get("type") for k, v in kdfs.items() if v.get("type") != "argon2id"}
+    if len(kdfs) != 2 or bad:
+        raise Failure(f"fixture {ctx.fx['name']}: key slots {kdfs}, expected 2 argon2id")
+    ctx.kdfs = kdfs
+    _luks_pass_steps(ctx)
+
+
+def _unlock_times(ctx, out):
+    """Prints how long the guest took (host time of the console lines) to refuse the
+    wrong passphrase (every key slot tried) and to open with the right one (slot 0)."""
+    refused = next((t for t, l in ctx.vm.lines
+                    if t > ctx.t_wrong and "No key available with this passphrase" in l), None)
+    opened = next((t for t, l in ctx.vm.lines
+                   if t > ctx.t_right and re.search(r"Unlocked \S+ as ", l)), None)
+    if refused is None or opened is None:
+        raise Failure("no 'No key available' / 'Unlocked' console line after the passphrases")
+    kdf = ctx.kdfs["0"]
+    print(f"unlock times ({kdf['type']} {kdf['memory']} KiB x{kdf['time']}, "
+          f"{len(ctx.kdfs)} slots): wrong passphrase refused "
+          f"{refused - ctx.t_wrong:.2f} s, right one opened {opened - ctx.t_right:.2f} s "
+          f"after typing", flush=True)
 
 
 PROMPT_FOR = r"Please enter passphrase for disk (\S+) \(([^)]*)\): *$"
@@ -642,6 +703,27 @@ SCENARIOS = [
     Scenario("luks2x-two-prompts", "luks2x-raid-lvm", steps=_two_prompts_steps,
              post=_check_prompts, expect=[CLEAN_MD, ROOT_EXT4],
              doc="two LUKS devices prompting at once: one prompt at a time"),
+    NoCryptsetupScenario("luks2x-two-prompts-native", "luks2x-raid-lvm",
+                         image="luks2x-native-pass", no_lvm=True, steps=_two_prompts_steps,
+                         post=_check_prompts,
+                         expect=[CLEAN_MD, ROOT_EXT4] + [
+                             rf"unlocked \S+ as crypt{i} with a passphrase .*natively"
+                             for i in (0, 1)],
+                         doc="luks2x-two-prompts on a host-only --storage-tools native image "
+                             "(crypttab `none` for both): neither cryptsetup nor lvm"),
+    Scenario("luks-argon2", "luks-argon2", steps=_argon2_steps, post=_unlock_times,
+             expect=[ROOT_EXT4, r"No key available with this passphrase",
+                     r"unlocked \S+ as \S+ with a passphrase\r?$"],
+             forbid=[r"natively"],
+             doc="LUKS2 argon2id key slots (Debian's default kdf), generic image: "
+                 "cryptsetup opens it after a wrong passphrase"),
+    NoCryptsetupScenario("luks-argon2-native", "luks-argon2", image="luks-argon2-native",
+                         steps=_argon2_steps, post=_unlock_times,
+                         expect=[ROOT_EXT4, r"No key available with this passphrase",
+                                 r"unlocked \S+ as root with a passphrase \(key slot 0, "
+                                 r"natively\)"],
+                         doc="the same argon2id root, host-only --storage-tools native: "
+                             "baton derives the argon2id key itself"),
     Scenario("hotplug-root", "plain", disks=[], steps=_hotplug_root_steps,
              post=_check_after_hotplug, expect=[ROOT_EXT4]),
     Scenario("hotplug-raid1", "raid1", disks=[], steps=_hotplug_raid_steps,
