@@ -12,7 +12,7 @@ const char kUsage[] =
     "usage: baton-mkinitramfs -o IMAGE [--kver VER] [--modules-dir DIR] [--generic]\n"
     "           [--with-udevd] [--compress zstd|gzip|xz|lz4|none] [--jobs DIR]...\n"
     "           [--include HOSTPATH[:IMAGEPATH]]... [--init PATH] [--initctl PATH]\n"
-    "           [--sysroot DIR] [--extra-module NAME]... [--storage-tools all|native]\n"
+    "           [--sysroot DIR] [--extra-module NAME]... [--storage-tools auto|all|native]\n"
     "       baton-mkinitramfs --list IMAGE\n";
 
 namespace {

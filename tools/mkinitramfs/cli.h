@@ -3,7 +3,7 @@
 //   baton-mkinitramfs -o IMAGE [--kver VER] [--modules-dir DIR] [--generic]
 //       [--with-udevd] [--compress zstd|gzip|xz|lz4|none] [--jobs DIR]…
 //       [--include HOSTPATH[:IMAGEPATH]]… [--init PATH] [--initctl PATH]
-//       [--sysroot DIR] [--extra-module NAME]…
+//       [--sysroot DIR] [--extra-module NAME]… [--storage-tools auto|all|native]
 //   baton-mkinitramfs --list IMAGE
 //
 // Options take their value as the next word or after '='.

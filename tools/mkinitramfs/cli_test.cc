@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -49,7 +50,7 @@ TEST(CliTest, Defaults) {
   EXPECT_EQ(cl->image.compression, Compression::kZstd);
   EXPECT_EQ(cl->image.mtime, 0u);
   EXPECT_FALSE(cl->image.generic);
-  EXPECT_EQ(cl->image.storage_tools, StorageTools::kAll);
+  EXPECT_EQ(cl->image.storage_tools, StorageTools::kAuto);
 }
 
 TEST(CliTest, Errors) {
@@ -63,10 +64,21 @@ TEST(CliTest, Errors) {
                                             "some"}, "/", nullptr)
                               .status()
                               .message()),
-              HasSubstr("all|native"));
+              HasSubstr("auto|all|native"));
   EXPECT_FALSE(ParseCommandLine({"-o"}, "/", nullptr).ok());
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x"}, "/", "yesterday").ok());
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x", "--include", "a:rel"}, "/", nullptr).ok());
+}
+
+TEST(CliTest, StorageToolsValues) {
+  for (const auto& [word, want] : {std::pair<const char*, StorageTools>{"auto", StorageTools::kAuto},
+                                   {"all", StorageTools::kAll},
+                                   {"native", StorageTools::kNative}}) {
+    absl::StatusOr<CommandLine> cl = ParseCommandLine(
+        {"-o", "i", "--init", "/x", absl::StrCat("--storage-tools=", word)}, "/", nullptr);
+    ASSERT_TRUE(cl.ok()) << cl.status();
+    EXPECT_EQ(cl->image.storage_tools, want) << word;
+  }
 }
 
 TEST(CliTest, List) {

@@ -181,6 +181,10 @@ absl::StatusOr<HostStack> ReadHostStack(const std::string& sysroot,
   }
   if (by_id && sysroot.empty() && HostHasLvmDevice(sysfs)) s.lvm = true;
   if (s.lvm) {
+    s.lvm_every_vg = by_id || vgs.count("");
+    for (const std::string& vg : vgs) {
+      if (!vg.empty()) s.lvm_vgs.insert(vg);
+    }
     // A UUID=/LABEL= root's VG is not named: every backup counts.
     std::vector<std::string> backups;
     if (by_id || vgs.count("")) {

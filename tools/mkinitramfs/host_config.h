@@ -28,6 +28,10 @@ struct HostStack {
   // "mirror"…) from SYSROOT/etc/lvm/backup/VG (lvm writes it after every
   // change). Empty when a backup is missing: then every target goes in.
   std::set<std::string> lvm_segment_types;
+  // The VGs of an LV root named /dev/VG/LV or /dev/mapper/VG-LV; with
+  // LVM_EVERY_VG (a UUID=/LABEL= root on an LV) every VG counts.
+  std::set<std::string> lvm_vgs;
+  bool lvm_every_vg = false;
   // Key files named in crypttab's third column; "none", "-", empty and
   // devices (/dev/…) are left out.
   std::vector<std::string> key_files;

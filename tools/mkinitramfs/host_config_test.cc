@@ -39,6 +39,8 @@ TEST(HostConfigTest, StackedRoot) {
   // No level= and no /etc/lvm/backup: unknown, so everything goes in.
   EXPECT_THAT(s->raid_levels, IsEmpty());
   EXPECT_THAT(s->lvm_segment_types, IsEmpty());
+  EXPECT_THAT(s->lvm_vgs, ElementsAre("vg0"));
+  EXPECT_FALSE(s->lvm_every_vg);
 }
 
 TEST(HostConfigTest, RaidLevelsAndLvmSegmentTypes) {
@@ -56,6 +58,7 @@ TEST(HostConfigTest, RaidLevelsAndLvmSegmentTypes) {
   EXPECT_THAT(s->raid_levels, ElementsAre("raid1", "raid456"));
   EXPECT_TRUE(s->lvm);
   EXPECT_THAT(s->lvm_segment_types, ElementsAre("striped", "thin"));
+  EXPECT_THAT(s->lvm_vgs, ElementsAre("vg-a"));
   // One array without level=: unknown again (a sysroot: the running host's
   // arrays are not asked).
   std::ofstream(r + "/etc/mdadm/mdadm.conf", std::ios::app) << "ARRAY /dev/md2 UUID=z\n";
@@ -104,6 +107,19 @@ TEST(HostConfigTest, CryptMapperNameIsNotLvm) {
   ASSERT_TRUE(s.ok());
   EXPECT_THAT(s->root_fs_types, ElementsAre("btrfs", "ext4"));
   EXPECT_TRUE(s->lvm);  // from /dev/vg/usr
+  EXPECT_THAT(s->lvm_vgs, ElementsAre("vg"));
+  EXPECT_FALSE(s->lvm_every_vg);
+}
+
+TEST(HostConfigTest, LvmRootWithoutAVgNameCountsEveryVg) {
+  // A dm name with dashes but no single one: an LV, its VG not recoverable.
+  std::string r = Root("lvm-unnamed");
+  std::ofstream(r + "/etc/fstab") << "/dev/mapper/a--b / ext4 defaults 0 1\n";
+  absl::StatusOr<HostStack> s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->lvm);
+  EXPECT_TRUE(s->lvm_every_vg);
+  EXPECT_THAT(s->lvm_vgs, IsEmpty());
 }
 
 }  // namespace

@@ -20,12 +20,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "jobs/load_dir.h"
+#include "sys/linux_kernel.h"
 #include "sys/status_macros.h"
 #include "tools/mkinitramfs/busybox.h"
 #include "tools/mkinitramfs/host_config.h"
 #include "tools/mkinitramfs/library_resolver.h"
 #include "tools/mkinitramfs/module_lists.h"
 #include "tools/mkinitramfs/modules.h"
+#include "tools/mkinitramfs/storage_tools.h"
 
 namespace baton::mkinitramfs {
 
@@ -115,13 +117,27 @@ absl::Status AddJobs(const ImageOptions& o, FileSet* files) {
   return absl::OkStatus();
 }
 
-// --storage-tools native leaves lvm and cryptsetup out of host-only images:
-// baton lvm-activate / luks-unlock activate natively when the tool is absent.
-bool NeedsCryptsetup(const ImageOptions& o, const HostStack& stack) {
-  return o.generic || (stack.crypt && o.storage_tools == StorageTools::kAll);
-}
-bool NeedsLvmTool(const ImageOptions& o, const HostStack& stack) {
-  return o.generic || (stack.lvm && o.storage_tools == StorageTools::kAll);
+// Which of lvm and cryptsetup go in: all of them for --generic; host-only as
+// --storage-tools says (auto: storage_tools.h).
+StorageToolChoice ChooseTools(const ImageOptions& o, const HostStack& stack) {
+  StorageToolChoice c;
+  if (o.generic) {
+    c.cryptsetup = c.lvm = true;
+    return c;
+  }
+  switch (o.storage_tools) {
+    case StorageTools::kAll:
+      c.cryptsetup = stack.crypt;
+      c.lvm = stack.lvm;
+      return c;
+    case StorageTools::kNative:
+      return c;
+    case StorageTools::kAuto:
+      break;
+  }
+  sys::LinuxKernel linux_kernel;
+  return ChooseStorageTools(o.kernel != nullptr ? *o.kernel : linux_kernel, o.sysroot, o.sysfs,
+                            stack);
 }
 
 // Adds the tool NAME (and what it needs) at the path it has on the host.
@@ -132,7 +148,7 @@ absl::Status AddTool(const ImageOptions& o, LibraryResolver* libs,
 }
 
 absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
-                      LibraryResolver* libs, FileSet* files) {
+                      const StorageToolChoice& choice, LibraryResolver* libs, FileSet* files) {
   // Stage 1 probes with libblkid itself; the blkid tool is for a rescue
   // shell on an unknown machine (--generic). Host-only images get busybox's
   // blkid applet instead.
@@ -141,8 +157,8 @@ absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
   bool ext = o.generic;
   for (const std::string& t : stack.root_fs_types) ext |= absl::StartsWith(t, "ext");
   if (o.generic || stack.raid) tools.push_back("mdadm");
-  if (NeedsCryptsetup(o, stack)) tools.push_back("cryptsetup");
-  if (NeedsLvmTool(o, stack)) tools.push_back("lvm");
+  if (choice.cryptsetup) tools.push_back("cryptsetup");
+  if (choice.lvm) tools.push_back("lvm");
   if (ext) {
     tools.push_back("e2fsck");
     tools.push_back("fsck.ext4");
@@ -161,7 +177,8 @@ absl::Status AddBusyboxLinks(const ImageOptions& o, FileSet* files,
   return AddAppletLinks(busybox, applets, files).status();
 }
 
-absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* files) {
+absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack,
+                        const StorageToolChoice& choice, FileSet* files) {
   for (const char* f : {"/etc/fstab", "/etc/crypttab", "/etc/mdadm/mdadm.conf"}) {
     std::string host = o.sysroot + f;
     if (Exists(host)) RETURN_IF_ERROR(files->Add(f, FileSpec::HostFile(host, 0644)));
@@ -177,7 +194,7 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack, FileSet* 
     }
     RETURN_IF_ERROR(files->Add(key, FileSpec::HostFile(host, 0600)));
   }
-  if (NeedsLvmTool(o, stack)) {
+  if (choice.lvm) {
     std::string host = o.sysroot + "/etc/lvm/lvm.conf";
     // Without udevd the host's lvm.conf would wait for udev; stage 1 gets
     // its own unless udevd comes along.
@@ -216,7 +233,8 @@ std::vector<std::string> LvmModules(const std::set<std::string>& segment_types) 
 
 namespace {
 
-absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* files,
+absl::Status AddModules(const ImageOptions& o, const HostStack& stack,
+                        const StorageToolChoice& choice, FileSet* files,
                         std::vector<std::string>* warnings) {
   std::string kver = o.kver;
   if (kver.empty() && !o.modules_dir.empty()) {
@@ -250,7 +268,7 @@ absl::Status AddModules(const ImageOptions& o, const HostStack& stack, FileSet* 
       }
       for (const std::string& t : stack.root_fs_types) names.push_back("fs-" + t);
       if (stack.crypt) names.insert(names.end(), std::begin(kCryptModules), std::end(kCryptModules));
-      if (NeedsCryptsetup(o, stack)) {
+      if (choice.cryptsetup) {
         names.insert(names.end(), std::begin(kCryptsetupModules), std::end(kCryptsetupModules));
       }
       if (stack.lvm) {
@@ -351,8 +369,9 @@ absl::Status AddInclude(const std::string& host, const std::string& image, FileS
 absl::StatusOr<StorageTools> ParseStorageTools(absl::string_view name) {
   if (name == "all") return StorageTools::kAll;
   if (name == "native") return StorageTools::kNative;
+  if (name == "auto") return StorageTools::kAuto;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown --storage-tools \"", name, "\" (all|native)"));
+      absl::StrCat("unknown --storage-tools \"", name, "\" (auto|all|native)"));
 }
 
 absl::StatusOr<std::string> FindTool(const ImageOptions& o, const std::string& name) {
@@ -366,7 +385,7 @@ absl::StatusOr<std::string> FindTool(const ImageOptions& o, const std::string& n
 }
 
 absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
-                          std::vector<std::string>* warnings) {
+                          std::vector<std::string>* warnings, std::vector<std::string>* notes) {
   if (o.init_path.empty() || !Exists(o.init_path)) {
     return absl::NotFoundError(absl::StrCat("supervisor binary \"", o.init_path,
                                             "\" not found (--init PATH)"));
@@ -397,9 +416,11 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
     RETURN_IF_ERROR(files->Add("/sbin/initctl", FileSpec::HostFile(o.initctl_path, 0755)));
     RETURN_IF_ERROR(libs.AddDependencies(o.initctl_path, "/sbin/initctl", files));
   }
-  RETURN_IF_ERROR(AddTools(o, stack, &libs, files));
-  RETURN_IF_ERROR(AddConfigs(o, stack, files));
-  RETURN_IF_ERROR(AddModules(o, stack, files, warnings));
+  StorageToolChoice choice = ChooseTools(o, stack);
+  if (notes != nullptr) notes->insert(notes->end(), choice.notes.begin(), choice.notes.end());
+  RETURN_IF_ERROR(AddTools(o, stack, choice, &libs, files));
+  RETURN_IF_ERROR(AddConfigs(o, stack, choice, files));
+  RETURN_IF_ERROR(AddModules(o, stack, choice, files, warnings));
   if (o.with_udevd) RETURN_IF_ERROR(AddUdevd(o, &libs, files));
   for (const auto& [host, image] : o.includes) {
     RETURN_IF_ERROR(AddInclude(host, image, files));
@@ -493,7 +514,7 @@ absl::StatusOr<BuildReport> BuildImage(const ImageOptions& o) {
     last = now;
   };
   FileSet files;
-  RETURN_IF_ERROR(CollectFiles(o, &files, &report.warnings));
+  RETURN_IF_ERROR(CollectFiles(o, &files, &report.warnings, &report.notes));
   phase("collect");
   ASSIGN_OR_RETURN(std::vector<CpioEntry> entries, ToCpioEntries(files));
   phase("read");

@@ -12,7 +12,9 @@
 //   mdadm, cryptsetup, lvm, blkid, e2fsck, fsck.ext4: in --generic all are
 //                         required; host-only takes what the host's stack
 //                         needs (host_config.h) (blkid: busybox's); lvm and
-//                         cryptsetup not with --storage-tools native
+//                         cryptsetup not with --storage-tools native, and
+//                         with auto (the default) only when the stack needs
+//                         them (storage_tools.h)
 //   links for every busybox applet (busybox.h), unless the name is taken
 //   /etc/fstab, crypttab, mdadm/mdadm.conf, crypttab key files (mode 0600)
 //   /etc/lvm/lvm.conf     a stage-1 one with udev off when lvm is in and
@@ -38,11 +40,14 @@
 #include "tools/mkinitramfs/compress.h"
 #include "tools/mkinitramfs/cpio.h"
 #include "tools/mkinitramfs/file_set.h"
+#include "sys/kernel.h"
 
 namespace baton::mkinitramfs {
 
 // Which storage tools a host-only image carries (--storage-tools).
 enum class StorageTools {
+  kAuto,    // lvm / cryptsetup only when the stack needs more than baton's
+            // native activation handles (storage_tools.h)
   kAll,     // mdadm, cryptsetup, lvm as the root stack needs them
   kNative,  // no lvm, no cryptsetup: baton activates LVs and unlocks LUKS
             // itself; mdadm stays
@@ -56,7 +61,7 @@ struct ImageOptions {
   std::string modules_dir;  // default: SYSROOT/lib/modules/KVER
   bool generic = false;
   bool with_udevd = false;
-  StorageTools storage_tools = StorageTools::kAll;  // --generic: always all
+  StorageTools storage_tools = StorageTools::kAuto;  // --generic: always all
   Compression compression = Compression::kZstd;
   std::vector<std::string> job_dirs;
   std::vector<std::pair<std::string, std::string>> includes;  // host, image
@@ -68,6 +73,9 @@ struct ImageOptions {
   std::vector<std::string> tool_dirs = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
   std::string firmware_dir = "/lib/firmware";  // inside the sysroot
   std::string sysfs = "/sys";                  // host-only device walk
+  // --storage-tools auto reads crypttab, LVM backups, LUKS headers and PVs
+  // through it; null: the real system (tests pass a FakeKernel).
+  sys::Kernel* kernel = nullptr;
   // Scratch space for generated module indexes; default: a temp dir.
   std::string scratch_dir;
   uint32_t mtime = 0;  // SOURCE_DATE_EPOCH
@@ -83,6 +91,8 @@ struct BuildReport {
   // (named after the compressor), write.
   std::vector<std::pair<std::string, double>> phases;
   std::vector<std::string> warnings;
+  // --storage-tools auto: one line per storage tool, kept or left out and why.
+  std::vector<std::string> notes;
 };
 
 // "binary NAME not found in /usr/sbin:/usr/bin:…" unless found.
@@ -92,8 +102,10 @@ absl::StatusOr<std::string> FindTool(const ImageOptions& options,
 // Everything the image holds. Errors name what is missing (a binary, a key
 // file, a module) or carry the job diagnostics, one "file:line:col: message"
 // per line. Non-fatal problems (missing firmware) go to WARNINGS.
+// NOTES (may be null) gets BuildReport::notes.
 absl::Status CollectFiles(const ImageOptions& options, FileSet* files,
-                          std::vector<std::string>* warnings);
+                          std::vector<std::string>* warnings,
+                          std::vector<std::string>* notes = nullptr);
 
 // The device-mapper modules for LVs of SEGMENT_TYPES (module_lists.h):
 // dm_mod plus each type's target; every common target when SEGMENT_TYPES is

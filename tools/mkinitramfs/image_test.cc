@@ -209,6 +209,7 @@ TEST_F(ImageTest, StorageToolsNativeLeavesLvmAndCryptsetupOut) {
   Write(root_ + "/etc/fstab", "/dev/vg0/root / ext4 defaults 0 1\n");
   Write(root_ + "/etc/crypttab", "pv UUID=1 none luks\n");
   Write(root_ + "/etc/mdadm/mdadm.conf", "ARRAY /dev/md0 UUID=1\n");
+  o_.storage_tools = StorageTools::kAll;
   FileSet all;
   ASSERT_TRUE(Collect(&all).ok());
   EXPECT_NE(all.Find("/usr/sbin/lvm"), nullptr);
@@ -233,6 +234,49 @@ TEST_F(ImageTest, StorageToolsNativeLeavesLvmAndCryptsetupOut) {
   ASSERT_TRUE(Collect(&generic).ok());
   EXPECT_NE(generic.Find("/usr/sbin/lvm"), nullptr);
   EXPECT_NE(generic.Find("/usr/sbin/cryptsetup"), nullptr);
+}
+
+TEST_F(ImageTest, StorageToolsAutoIsTheDefault) {
+  EXPECT_EQ(ImageOptions().storage_tools, StorageTools::kAuto);
+  Write(root_ + "/etc/fstab", "/dev/vg0/root / ext4 defaults 0 1\n");
+  Write(root_ + "/etc/crypttab", "pv UUID=1 none luks\n");
+  Write(root_ + "/etc/mdadm/mdadm.conf", "ARRAY /dev/md0 level=raid1 UUID=1\n");
+  auto backup = [](const std::string& type) {
+    return "vg0 {\n logical_volumes {\n  root {\n   status = [\"VISIBLE\"]\n"
+           "   segment1 {\n    type = \"" + type + "\"\n   }\n  }\n }\n}\n";
+  };
+  Write(root_ + "/etc/lvm/backup/vg0", backup("striped"));
+  FileSet f;
+  std::vector<std::string> notes;
+  absl::Status st = CollectFiles(o_, &f, &warnings_, &notes);
+  ASSERT_TRUE(st.ok()) << st;
+  // A linear LV: baton activates it. The LUKS header is on the guest's
+  // disk, not readable for a sysroot: cryptsetup stays.
+  EXPECT_EQ(f.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_EQ(f.Find("/etc/lvm/lvm.conf"), nullptr);
+  EXPECT_NE(f.Find("/usr/sbin/cryptsetup"), nullptr);
+  EXPECT_NE(f.Find("/lib/modules/6.1.0-test/kernel/crypto/af_alg.ko"), nullptr);
+  EXPECT_NE(f.Find("/usr/sbin/mdadm"), nullptr);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_THAT(notes[0], HasSubstr("lvm left out: VG vg0"));
+  EXPECT_THAT(notes[1], HasSubstr("cryptsetup kept: crypttab line 1 (pv)"));
+  // A thin LV needs the tool.
+  Write(root_ + "/etc/lvm/backup/vg0", backup("thin"));
+  FileSet thin;
+  notes.clear();
+  ASSERT_TRUE(CollectFiles(o_, &thin, &warnings_, &notes).ok());
+  EXPECT_NE(thin.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_NE(thin.Find("/etc/lvm/lvm.conf"), nullptr);
+  EXPECT_THAT(notes[0], HasSubstr("lvm kept: VG vg0 (" + root_ +
+                                  "/etc/lvm/backup/vg0): LV root has segment type thin"));
+  // --storage-tools all / native print nothing and decide alone.
+  o_.storage_tools = StorageTools::kNative;
+  FileSet native;
+  notes.clear();
+  ASSERT_TRUE(CollectFiles(o_, &native, &warnings_, &notes).ok());
+  EXPECT_EQ(native.Find("/usr/sbin/lvm"), nullptr);
+  EXPECT_EQ(native.Find("/usr/sbin/cryptsetup"), nullptr);
+  EXPECT_THAT(notes, ::testing::IsEmpty());
 }
 
 TEST_F(ImageTest, HostOnlyTakesTheStacksLevelsAndTargets) {

@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "baton-mkinitramfs: %s\n", std::string(r.status().message()).c_str());
     return 1;
   }
+  for (const std::string& n : r->notes) {
+    std::printf("baton-mkinitramfs: %s\n", n.c_str());
+  }
   for (const std::string& w : r->warnings) {
     std::fprintf(stderr, "baton-mkinitramfs: warning: %s\n", w.c_str());
   }
