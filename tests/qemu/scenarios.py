@@ -107,8 +107,10 @@ def find_bazel_bin():
     return os.path.join(repo_root(), "bazel-out", "k8-optimage", "bin")
 
 
-def mkinitramfs(bins, output, args, modules_dir=None):
-    """Runs baton-mkinitramfs; returns (seconds, size). Raises Failure with its stderr."""
+def mkinitramfs(bins, output, args, modules_dir=None, notes=None):
+    """Runs baton-mkinitramfs; returns (seconds, size). Raises Failure with its stderr.
+    NOTES (a list), when given, gets the lines saying which storage tools went in and
+    why (--storage-tools auto)."""
     k = kernel.ensure()
     cmd = [bins.mkinitramfs, "-o", output, "--modules-dir", modules_dir or k["modules_dir"],
            "--init", bins.baton,  # /sbin/initctl: a link to /init (multi-call)
@@ -123,6 +125,9 @@ def mkinitramfs(bins, output, args, modules_dir=None):
     if r.returncode != 0 or not os.path.exists(output):
         raise Failure(f"baton-mkinitramfs failed (exit {r.returncode}): "
                       f"{(r.stderr or r.stdout).strip()[-2000:]}\n  command: {' '.join(cmd)}")
+    if notes is not None:
+        notes += [line[len("baton-mkinitramfs: "):] for line in r.stdout.splitlines()
+                  if line.startswith("baton-mkinitramfs: ")]
     return took, os.path.getsize(output)
 
 
@@ -160,7 +165,9 @@ class Images:
             args = ["--sysroot", dynbusybox_sysroot(self.dir)]
         elif name in LVM_NATIVE_IMAGES:
             fx = self.fxs[LVM_NATIVE_IMAGES[name]]
-            args = ["--sysroot", lvm_native_sysroot(self.dir, fx), "--storage-tools", "native"]
+            # --storage-tools auto (the default): the sysroot's /etc/lvm/backup shows a
+            # linear LV, so the lvm tool is left out (NoLvmToolScenario checks)
+            args = ["--sysroot", lvm_native_sysroot(self.dir, fx)]
         elif name in LUKS_NATIVE_IMAGES:
             args = ["--sysroot", luks_native_sysroot(self.dir, name, self.fxs),
                     "--storage-tools", "native"]
@@ -197,8 +204,9 @@ LVM_NATIVE_IMAGES = {"lvm-native": "lvm", "lvm-striped-native": "lvm-striped"}
 
 def lvm_native_sysroot(workdir, fx):
     """A host-only sysroot whose root is the lvm fixture's LV (fstab /dev/VG/LV and
-    /etc/lvm/backup/VG, as a host has them), for an image built with
-    --storage-tools native: no lvm tool, baton activates the LV itself."""
+    /etc/lvm/backup/VG, as a host has them), for an image built with the default
+    --storage-tools auto, which the backup's linear LV lets leave the lvm tool out:
+    baton activates the LV itself."""
     from . import bench_boot  # bench_boot imports this module
     d = os.path.join(workdir, f"sysroot-{fx['name']}-native")
     if not os.path.exists(d):
@@ -657,8 +665,9 @@ SCENARIOS = [
                           r"^BATON-ROOT-MOUNT /dev/(vgbaton/root|mapper/vgbaton-root|dm-\d+) "
                           r"/ ext4"],
                       forbid=[r"needs the lvm tool", r"cannot activate"],
-                      doc="host-only image built with --storage-tools native (no lvm): "
-                          "baton activates the LV itself, root=/dev/VG/LV"),
+                      doc="host-only image built with the default --storage-tools auto, which "
+                          "leaves lvm out (the backup's LV is linear): baton activates the "
+                          "LV itself, root=/dev/VG/LV"),
     Scenario("raid-luks-lvm", "raid-luks-lvm", image="crypttab", expect=[CLEAN_MD, ROOT_EXT4],
              forbid=[r"Please enter passphrase"]),
     NoCryptsetupScenario("luks-keyfile-native", "luks-keyfile", image="luks-native-keyfile",
@@ -678,7 +687,7 @@ SCENARIOS = [
                           r"^BATON-ROOT-MOUNT /dev/(vgstripe/root|mapper/vgstripe-root|dm-\d+)"
                           r" / ext4"],
                       forbid=[r"needs the lvm tool", r"cannot activate"],
-                      doc="an LV striped over two PVs, host-only --storage-tools native: "
+                      doc="an LV striped over two PVs, host-only --storage-tools auto (no lvm): "
                           "baton's striped table reads the ext4 lvm wrote (fsck, mount)"),
     NoLvmToolScenario("lvm-striped-late-native", "lvm-striped",
                       lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']} break=premount",
