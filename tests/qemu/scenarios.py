@@ -225,6 +225,7 @@ LUKS_NATIVE_IMAGES = {  # image -> fixture; host-only, --storage-tools native
     "luks-native-pass": "luks-pass",
     "stack-native": "raid-luks-lvm",
     "luks-argon2-native": "luks-argon2",
+    "luks-argon2-native-keyfile": "luks-argon2",
     "luks2x-native-pass": "luks2x-raid-lvm",
 }
 
@@ -232,7 +233,8 @@ LUKS_NATIVE_IMAGES = {  # image -> fixture; host-only, --storage-tools native
 def luks_native_sysroot(workdir, image, fxs):
     """A host-only sysroot for a LUKS fixture, for an image built with
     --storage-tools native (no cryptsetup: baton luks-unlock opens LUKS itself).
-    luks-native-keyfile: crypttab with the key file; luks-native-pass: crypttab with
+    luks-native-keyfile, luks-argon2-native-keyfile: crypttab with the key file;
+    luks-native-pass: crypttab with
     none (the passphrase is asked), as luks-argon2-native; stack-native: bench_boot's
     RAID1 -> LUKS -> LVM sysroot (key file, mdadm.conf, LVM backup), so no lvm tool
     either; luks2x-native-pass: two LUKS members (crypttab `none`, both asked) under
@@ -265,7 +267,7 @@ def luks_native_sysroot(workdir, image, fxs):
     with open(os.path.join(etc, "fstab"), "w") as f:
         f.write(f"/dev/mapper/{fx['luks_name']} / ext4 defaults 0 1\n")
     key = "none"
-    if image == "luks-native-keyfile":
+    if image.endswith("-keyfile"):
         os.makedirs(os.path.join(etc, "keys"), exist_ok=True)
         shutil.copyfile(fx["keyfile"], os.path.join(etc, "keys", "root.key"))
         os.chmod(os.path.join(etc, "keys", "root.key"), 0o600)
@@ -733,6 +735,13 @@ SCENARIOS = [
                                  r"natively\)"],
                          doc="the same argon2id root, host-only --storage-tools native: "
                              "baton derives the argon2id key itself"),
+    NoCryptsetupScenario("luks-argon2-keyfile-native", "luks-argon2",
+                         image="luks-argon2-native-keyfile",
+                         expect=[ROOT_EXT4, r"unlocked \S+ as root with key file \S+ "
+                                 r"\(key slot 1, natively\)"],
+                         forbid=[r"Please enter passphrase"],
+                         doc="the argon2id root with the crypttab key file: slot 0 (the "
+                             "passphrase's) refuses it, slot 1 opens"),
     Scenario("hotplug-root", "plain", disks=[], steps=_hotplug_root_steps,
              post=_check_after_hotplug, expect=[ROOT_EXT4]),
     Scenario("hotplug-raid1", "raid1", disks=[], steps=_hotplug_raid_steps,
