@@ -10,7 +10,8 @@
 // "root-switched" (mounts moved, chrooted; the old rootfs is emptied later,
 // in the background), "exec" (the handoff collected; then it is encoded,
 // sealed and execve'd), then stage 2's: "stage2-start" (first thing in the
-// new process), "jobs-loaded", "control-listening", "stage2-ready" (state
+// new process), "jobs-read" (the job files read), "jobs-loaded" (parsed),
+// "control-listening", "handoff-decoded", "stage2-ready" (state
 // restored, adopted children watched, control socket listening: what
 // `initctl handoff-status` can already answer), "devices-replayed" (udevd
 // started, queued uevents replayed), "startup" (the event emitted). Marks

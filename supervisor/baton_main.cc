@@ -142,6 +142,7 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
 
   std::vector<jobs::Diagnostic> read_diags;
   auto sources = ReadJobSources(kernel, {options.jobs_dir}, &read_diags);
+  if (options.stage2()) timeline.Mark("jobs-read");
   jobs::LoadResult loaded = LoadAndLint(std::move(sources), std::move(read_diags));
   for (const jobs::Diagnostic& diag : loaded.diagnostics) {
     logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));

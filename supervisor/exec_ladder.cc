@@ -17,6 +17,8 @@ namespace baton::supervisor {
 namespace {
 
 constexpr int kMaxLinks = 40;  // the kernel's MAXSYMLINKS
+// Where stage 2 (baton_main's default --jobs) reads its job files.
+constexpr char kJobsDirOnRoot[] = "/etc/baton/jobs";
 
 absl::string_view Basename(absl::string_view path) {
   size_t slash = path.rfind('/');
@@ -113,15 +115,26 @@ std::vector<std::string> ReadaheadForExec(sys::Kernel& kernel, const std::string
   ahead(init_resolved);
   if (!IsBaton(init_resolved)) return asked;
   absl::StatusOr<std::string> maps = kernel.ReadFile("/proc/self/maps");
-  if (!maps.ok()) return asked;
-  for (absl::string_view line : absl::StrSplit(*maps, '\n')) {
-    // "ADDR PERMS OFFSET DEV INODE PATH": shared objects only, not our own
-    // binary (stage 1's /init) nor [vdso] and the like.
-    size_t slash = line.find('/');
-    if (slash == absl::string_view::npos) continue;
-    absl::string_view path = line.substr(slash);
-    if (!absl::StrContains(path, ".so")) continue;
-    ahead(std::string(path));
+  if (maps.ok()) {
+    for (absl::string_view line : absl::StrSplit(*maps, '\n')) {
+      // "ADDR PERMS OFFSET DEV INODE PATH": shared objects only, not our own
+      // binary (stage 1's /init) nor [vdso] and the like.
+      size_t slash = line.find('/');
+      if (slash == absl::string_view::npos) continue;
+      absl::string_view path = line.substr(slash);
+      if (!absl::StrContains(path, ".so")) continue;
+      ahead(std::string(path));
+    }
+  }
+  // Stage 2 reads its job files before anything else: their directory is
+  // looked up now (the lookup itself reads the cold metadata, which stage 2
+  // then finds cached) and their contents are read in the background.
+  absl::StatusOr<std::string> jobs = ResolveOnRoot(kernel, root, kJobsDirOnRoot);
+  if (!jobs.ok()) return asked;
+  absl::StatusOr<std::vector<std::string>> names = kernel.ListDir(base + *jobs);
+  if (!names.ok()) return asked;
+  for (const std::string& name : *names) {
+    if (absl::EndsWith(name, ".conf")) ahead(absl::StrCat(*jobs, "/", name));
   }
   return asked;
 }

@@ -88,7 +88,9 @@ void ResolveInits(sys::Kernel& kernel, const std::string& root, LadderOptions* o
 // relative to ROOT) will read from a disk whose page cache is cold: INIT
 // itself and, when it is baton (the same build as us), the shared objects
 // this process has mapped (/proc/self/maps: the dynamic loader, libc) where
-// ROOT has the same path. Kernel::Readahead (POSIX_FADV_WILLNEED) returns at
+// ROOT has the same path, then ROOT's /etc/baton/jobs/*.conf (the directory
+// is resolved and listed now, synchronously: that reads its cold metadata
+// once, for stage 2 too). Kernel::Readahead (POSIX_FADV_WILLNEED) returns at
 // once; the switch, collecting and encoding the handoff run while the disk
 // reads. Returns the paths asked for (under ROOT); errors are ignored: a
 // missing file only means nothing to read ahead.

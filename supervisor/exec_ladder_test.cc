@@ -71,6 +71,18 @@ TEST(ReadaheadForExecTest, BatonAndTheLibrariesWeHaveMappedWhereTheRootHasThem) 
                   .ok());
   EXPECT_THAT(ReadaheadForExec(k, "/root/", "/usr/sbin/baton"),
               ElementsAre("/root/usr/sbin/baton", "/root/usr/lib/x86_64-linux-gnu/libc.so.6"));
+  // Stage 2's job files too, through a symlinked /etc/baton on the root;
+  // only *.conf.
+  ASSERT_TRUE(k.MkdirAll("/root/usr/lib/etc-baton/jobs").ok());
+  ASSERT_TRUE(k.WriteFile("/root/usr/lib/etc-baton/jobs/a.conf", "exec true").ok());
+  ASSERT_TRUE(k.WriteFile("/root/usr/lib/etc-baton/jobs/b.conf", "exec true").ok());
+  ASSERT_TRUE(k.WriteFile("/root/usr/lib/etc-baton/jobs/notes.txt", "x").ok());
+  ASSERT_TRUE(k.MkdirAll("/root/etc").ok());
+  ASSERT_TRUE(k.Symlink("../usr/lib/etc-baton", "/root/etc/baton").ok());
+  EXPECT_THAT(ReadaheadForExec(k, "/root", "/usr/sbin/baton"),
+              ElementsAre("/root/usr/sbin/baton", "/root/usr/lib/x86_64-linux-gnu/libc.so.6",
+                          "/root/usr/lib/etc-baton/jobs/a.conf",
+                          "/root/usr/lib/etc-baton/jobs/b.conf"));
   // A foreign init: only its binary.
   EXPECT_THAT(ReadaheadForExec(k, "/root", "/usr/lib/systemd/systemd"),
               ElementsAre("/root/usr/lib/systemd/systemd"));

@@ -283,6 +283,7 @@ RestoreResult Restorer::Run() {
     for (const std::string& w : decoded.warnings) Warn(w);
     return std::move(result_);
   }
+  if (in_.timeline != nullptr) in_.timeline->Mark("handoff-decoded");
   result_.report = handoff::ReportFromDecode(decoded);
   for (const std::string& w : decoded.warnings) Log(w);
   const handoff::Handoff& h = *decoded.handoff;

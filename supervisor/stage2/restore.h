@@ -10,8 +10,9 @@
 //     why, the reason is logged, every listed fd gets CLOEXEC back and is
 //     closed (PrepareHandoff only lists fds it really carried), and stage 2
 //     starts clean. Never a panic.
-//  2. Otherwise, with the decoded handoff (items handoff/validate.h refused
-//     are already out, each named in a warning):
+//  2. Otherwise, Mark("handoff-decoded") and, with the decoded handoff
+//     (items handoff/validate.h refused are already out, each named in a
+//     warning):
 //     a. timestamps go in front of the timeline's; the ring's start moves to
 //        stage 1's start ("stage1-start", else the first mark), so carried
 //        and new log lines share one time scale;
@@ -40,7 +41,8 @@
 //        warned about; a matching fd with an unknown role is closed.
 //     f. Mark("stage2-ready"); the report's timestamps get stage 2's own
 //        marks after the carried ones (those made before the restore, such
-//        as baton_main's "stage2-start", then "stage2-ready").
+//        as baton_main's "stage2-start", then "handoff-decoded" and
+//        "stage2-ready").
 //  The handoff memfd is closed in every case.
 //
 // The StatusReport (handoff/status.h) is what `initctl handoff-status`

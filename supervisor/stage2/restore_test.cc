@@ -246,7 +246,8 @@ TEST_F(RestoreTest, RoundTripAdoptsProcessesAndLogsContinue) {
   std::vector<std::string> marks;
   for (const handoff::Timestamp& t : timeline2_.marks()) marks.push_back(t.name());
   EXPECT_THAT(marks,
-              ElementsAre("stage1-start", "root-mounted", "switch-start", "exec", "stage2-ready"));
+              ElementsAre("stage1-start", "root-mounted", "switch-start", "exec", "handoff-decoded",
+                          "stage2-ready"));
   ASSERT_EQ(result.uevents.size(), 1u);
 }
 
@@ -273,7 +274,8 @@ TEST_F(RestoreTest, GoneProcessIsRestartedAndReported) {
   EXPECT_THAT(text, HasSubstr(absl::StrCat("reader:   ", handoff::kProducerBuild)));
   EXPECT_THAT(text, HasSubstr("stage1-start -> root-mounted"));
   EXPECT_THAT(text, HasSubstr("switch-start -> exec"));
-  EXPECT_THAT(text, HasSubstr("exec -> stage2-ready"));
+  EXPECT_THAT(text, HasSubstr("exec -> handoff-decoded"));
+  EXPECT_THAT(text, HasSubstr("handoff-decoded -> stage2-ready"));
   EXPECT_THAT(text, HasSubstr("adopted"));
   EXPECT_THAT(text, HasSubstr("restarted"));
   EXPECT_THAT(text, HasSubstr("uevents: 1 queued, 0 replayed"));
@@ -417,7 +419,7 @@ TEST_F(RestoreTest, StageTwoMarksMadeBeforeTheRestoreAreReported) {
     reported.push_back(t.name());
   }
   EXPECT_THAT(reported, ElementsAre("stage1-start", "root-mounted", "switch-start", "exec",
-                                    "stage2-start", "stage2-ready"));
+                                    "stage2-start", "handoff-decoded", "stage2-ready"));
   EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("exec -> stage2-start"));
 }
 
