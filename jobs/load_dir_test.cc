@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/runfiles.h"
 
 namespace baton::jobs {
 namespace {
@@ -55,12 +56,7 @@ TEST_F(LoadJobDirTest, MissingDirectoryIsADiagnostic) {
 }
 
 TEST(LoadJobDirExamplesTest, ExamplesLoadCleanly) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* ws = std::getenv("TEST_WORKSPACE");
-  const std::string dir =
-      srcdir != nullptr
-          ? std::string(srcdir) + "/" + (ws ? ws : "baton") + "/jobs/examples"
-          : "jobs/examples";
+  const std::string dir = baton::runfiles::RunfilePath("jobs/examples");
   LoadResult r = LoadJobDir(dir);
   for (const Diagnostic& d : r.diagnostics) ADD_FAILURE() << d.ToString();
   EXPECT_EQ(r.jobs.size(), 6u);

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "jobs/expr.h"
+#include "tests/runfiles.h"
 
 namespace baton::jobs {
 namespace {
@@ -424,15 +425,7 @@ TEST(ParseJobRobustnessTest, EveryPrefixAndByteFlipParsesOrFails) {
 }
 
 // The sample jobs under jobs/examples, found through the test's runfiles.
-std::string ExamplesDir() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* ws = std::getenv("TEST_WORKSPACE");
-  if (srcdir != nullptr) {
-    return std::string(srcdir) + "/" + (ws != nullptr ? ws : "baton") +
-           "/jobs/examples";
-  }
-  return "jobs/examples";
-}
+std::string ExamplesDir() { return baton::runfiles::RunfilePath("jobs/examples"); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

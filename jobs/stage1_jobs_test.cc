@@ -1,7 +1,6 @@
 // The stock stage-1 jobs (jobs/stage1/*.conf) parse without diagnostics and
 // say what the stage-1 design needs: both stages, tasks, one instance per
 // device, the `baton` subcommand that carries the policy.
-#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -9,18 +8,12 @@
 #include "jobs/expr.h"
 #include "jobs/load_dir.h"
 #include "jobs/parser.h"
+#include "tests/runfiles.h"
 
 namespace baton::jobs {
 namespace {
 
-std::string Stage1Dir() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* ws = std::getenv("TEST_WORKSPACE");
-  if (srcdir != nullptr) {
-    return std::string(srcdir) + "/" + (ws != nullptr ? ws : "baton") + "/jobs/stage1";
-  }
-  return "jobs/stage1";
-}
+std::string Stage1Dir() { return baton::runfiles::RunfilePath("jobs/stage1"); }
 
 TEST(Stage1JobsTest, ParseWithoutDiagnosticsAndSayWhatTheyDo) {
   LoadResult r = LoadJobDir(Stage1Dir());

@@ -4,9 +4,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <deque>
 #include <string>
@@ -15,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sys/fake_kernel.h"
+#include "tests/runfiles.h"
 
 namespace baton::stage1 {
 namespace {
@@ -337,15 +335,7 @@ TEST_F(AssembleTest, WithoutLvmAnUnreadablePvIsAFailure) {
 }
 
 std::string LvmTestData(const std::string& name) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* ws = std::getenv("TEST_WORKSPACE");
-  std::string dir = srcdir != nullptr ? std::string(srcdir) + "/" + (ws != nullptr ? ws : "baton") +
-                                            "/supervisor/stage1/testdata/lvm/"
-                                      : "supervisor/stage1/testdata/lvm/";
-  std::ifstream in(dir + name, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return baton::runfiles::ReadRunfile("supervisor/stage1/testdata/lvm/" + name);
 }
 
 // The golden two-PV VG of lvm_native_test.cc; lvm_native_test checks every

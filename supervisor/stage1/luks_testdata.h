@@ -5,15 +5,13 @@
 #define BATON_SUPERVISOR_STAGE1_LUKS_TESTDATA_H_
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "supervisor/stage1/luks_hash.h"
+#include "tests/runfiles.h"
 
 namespace baton::stage1::luks::testing {
 
@@ -28,16 +26,7 @@ inline constexpr char kKey256bHex[] =
     "b0f9a3d4d130398e5368add4e85d5efc9b66918e59777719bda8cf7aaad3e93a";
 
 inline std::string TestData(const std::string& name) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* ws = std::getenv("TEST_WORKSPACE");
-  const std::string dir = srcdir != nullptr
-                              ? absl::StrCat(srcdir, "/", ws != nullptr ? ws : "baton",
-                                             "/supervisor/stage1/testdata/luks/")
-                              : "supervisor/stage1/testdata/luks/";
-  std::ifstream in(dir + name, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return baton::runfiles::ReadRunfile("supervisor/stage1/testdata/luks/" + name);
 }
 
 inline uint64_t Be64At(const std::string& b, size_t at) {

@@ -27,16 +27,14 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sys/fake_kernel.h"
+#include "tests/runfiles.h"
 
 namespace baton::stage1 {
 namespace {
@@ -48,17 +46,9 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 std::string TestData(const std::string& name) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* ws = std::getenv("TEST_WORKSPACE");
-  std::string dir = srcdir != nullptr
-                        ? absl::StrCat(srcdir, "/", ws != nullptr ? ws : "baton",
-                                       "/supervisor/stage1/testdata/lvm/")
-                        : "supervisor/stage1/testdata/lvm/";
-  std::ifstream in(dir + name, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  EXPECT_FALSE(s.str().empty()) << dir + name;
-  return s.str();
+  std::string data = baton::runfiles::ReadRunfile("supervisor/stage1/testdata/lvm/" + name);
+  EXPECT_FALSE(data.empty()) << name;
+  return data;
 }
 
 uint64_t Le64(const std::string& b, size_t at) {

@@ -3,14 +3,12 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sys/fake_kernel.h"
+#include "tests/runfiles.h"
 
 namespace baton::mkinitramfs {
 namespace {
@@ -20,17 +18,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 std::string TestData(const std::string& rel) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* ws = std::getenv("TEST_WORKSPACE");
-  std::string path = srcdir != nullptr
-                         ? absl::StrCat(srcdir, "/", ws != nullptr ? ws : "baton",
-                                        "/supervisor/stage1/testdata/", rel)
-                         : "supervisor/stage1/testdata/" + rel;
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  EXPECT_FALSE(ss.str().empty()) << path;
-  return ss.str();
+  std::string data = baton::runfiles::ReadRunfile("supervisor/stage1/testdata/" + rel);
+  EXPECT_FALSE(data.empty()) << rel;
+  return data;
 }
 
 // A backup as vgcfgbackup writes it, with one LV per (name, status, type).
