@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "supervisor/stage1/byte_order.h"
 #include "supervisor/stage1/luks_secret.h"
 
 namespace baton::stage1::luks {
@@ -11,20 +12,6 @@ namespace {
 inline uint32_t Rotl32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
 inline uint32_t Rotr32(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 inline uint64_t Rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
-inline uint32_t Be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-inline uint64_t Be64(const uint8_t* p) { return (uint64_t{Be32(p)} << 32) | Be32(p + 4); }
-inline void PutBe32(uint8_t* p, uint32_t v) {
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-inline void PutBe64(uint8_t* p, uint64_t v) {
-  PutBe32(p, v >> 32);
-  PutBe32(p + 4, static_cast<uint32_t>(v));
-}
 
 constexpr uint32_t kK256[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
@@ -63,7 +50,7 @@ constexpr uint64_t kK512[80] = {
 // The block functions leave their message schedule in W (80 words), which
 // the caller wipes: once per hash, or once per PBKDF2 run, not per block.
 void Sha1Block(uint32_t* h, const uint8_t* p, uint32_t* w) {
-  for (int i = 0; i < 16; ++i) w[i] = Be32(p + 4 * i);
+  for (int i = 0; i < 16; ++i) w[i] = LoadBe32(p + 4 * i);
   for (int i = 16; i < 80; ++i) w[i] = Rotl32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
   uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
   auto step = [&](uint32_t f, uint32_t k, uint32_t wi) {
@@ -86,7 +73,7 @@ void Sha1Block(uint32_t* h, const uint8_t* p, uint32_t* w) {
 }
 
 void Sha256Block(uint32_t* h, const uint8_t* p, uint32_t* w) {
-  for (int i = 0; i < 16; ++i) w[i] = Be32(p + 4 * i);
+  for (int i = 0; i < 16; ++i) w[i] = LoadBe32(p + 4 * i);
   for (int i = 16; i < 64; ++i) {
     uint32_t s0 = Rotr32(w[i - 15], 7) ^ Rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
     uint32_t s1 = Rotr32(w[i - 2], 17) ^ Rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -120,7 +107,7 @@ void Sha256Block(uint32_t* h, const uint8_t* p, uint32_t* w) {
 }
 
 void Sha512Block(uint64_t* h, const uint8_t* p, uint64_t* w) {
-  for (int i = 0; i < 16; ++i) w[i] = Be64(p + 8 * i);
+  for (int i = 0; i < 16; ++i) w[i] = LoadBe64(p + 8 * i);
   for (int i = 16; i < 80; ++i) {
     uint64_t s0 = Rotr64(w[i - 15], 1) ^ Rotr64(w[i - 15], 8) ^ (w[i - 15] >> 7);
     uint64_t s1 = Rotr64(w[i - 2], 19) ^ Rotr64(w[i - 2], 61) ^ (w[i - 2] >> 6);
@@ -273,13 +260,13 @@ void Hasher::Final(uint8_t* out) {
     buf_len_ = 0;
   }
   memset(buf_ + buf_len_, 0, bs - buf_len_);
-  PutBe64(buf_ + bs - 8, bits);  // the high 64 bits of SHA-512's length stay 0
+  StoreBe64(buf_ + bs - 8, bits);  // the high 64 bits of SHA-512's length stay 0
   Compress(buf_);
   if (alg_ == HashAlg::kSha512) {
-    for (int i = 0; i < 8; ++i) PutBe64(out + 8 * i, h64_[i]);
+    for (int i = 0; i < 8; ++i) StoreBe64(out + 8 * i, h64_[i]);
   } else {
     const int words = alg_ == HashAlg::kSha1 ? 5 : 8;
-    for (int i = 0; i < words; ++i) PutBe32(out + 4 * i, h32_[i]);
+    for (int i = 0; i < words; ++i) StoreBe32(out + 4 * i, h32_[i]);
   }
   WipeBytes(h32_, sizeof(h32_));
   WipeBytes(h64_, sizeof(h64_));
@@ -339,7 +326,7 @@ class Pbkdf2Round {
     const size_t dlen = DigestSize(alg_);
     memset(block_, 0, sizeof(block_));
     block_[dlen] = 0x80;
-    PutBe64(block_ + bs - 8, uint64_t{bs + dlen} * 8);
+    StoreBe64(block_ + bs - 8, uint64_t{bs + dlen} * 8);
   }
   ~Pbkdf2Round() {
     WipeBytes(in32_, sizeof(in32_));
@@ -369,21 +356,21 @@ class Pbkdf2Round {
         uint32_t* h = t32_;
         memcpy(h, s32, 5 * sizeof(uint32_t));
         Sha1Block(h, block_, w32_);
-        for (int i = 0; i < 5; ++i) PutBe32(out + 4 * i, h[i]);
+        for (int i = 0; i < 5; ++i) StoreBe32(out + 4 * i, h[i]);
         break;
       }
       case HashAlg::kSha256: {
         uint32_t* h = t32_;
         memcpy(h, s32, 8 * sizeof(uint32_t));
         Sha256Block(h, block_, w32_);
-        for (int i = 0; i < 8; ++i) PutBe32(out + 4 * i, h[i]);
+        for (int i = 0; i < 8; ++i) StoreBe32(out + 4 * i, h[i]);
         break;
       }
       case HashAlg::kSha512: {
         uint64_t* h = t64_;
         memcpy(h, s64, 8 * sizeof(uint64_t));
         Sha512Block(h, block_, w64_);
-        for (int i = 0; i < 8; ++i) PutBe64(out + 8 * i, h[i]);
+        for (int i = 0; i < 8; ++i) StoreBe64(out + 8 * i, h[i]);
         break;
       }
     }
@@ -409,7 +396,7 @@ void Pbkdf2(HashAlg alg, const void* password, size_t password_len, const void* 
   uint8_t t[kMaxDigestSize];
   for (uint32_t block = 1; out_len > 0; ++block) {
     uint8_t counter[4];
-    PutBe32(counter, block);
+    StoreBe32(counter, block);
     Hasher h = hmac.Inner();
     h.Update(salt, salt_len);
     h.Update(counter, 4);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "supervisor/stage1/byte_order.h"
 #include "supervisor/stage1/luks_json.h"
 #include "sys/status_macros.h"
 
@@ -26,16 +27,6 @@ constexpr uint64_t kMaxAfBytes = 16 * 1024 * 1024;
 
 const char kToolNeeded[] = "; the cryptsetup tool is needed (an image built with --storage-tools all)";
 
-uint16_t Be16(absl::string_view s, size_t at) {
-  return static_cast<uint16_t>((uint8_t(s[at]) << 8) | uint8_t(s[at + 1]));
-}
-uint32_t Be32(absl::string_view s, size_t at) {
-  return (uint32_t{uint8_t(s[at])} << 24) | (uint32_t{uint8_t(s[at + 1])} << 16) |
-         (uint32_t{uint8_t(s[at + 2])} << 8) | uint8_t(s[at + 3]);
-}
-uint64_t Be64(absl::string_view s, size_t at) {
-  return (uint64_t{Be32(s, at)} << 32) | Be32(s, at + 4);
-}
 // A NUL-terminated string in a fixed field of LEN bytes.
 std::string CString(absl::string_view s, size_t at, size_t len) {
   absl::string_view field = s.substr(at, len);
@@ -66,8 +57,8 @@ absl::StatusOr<LuksHeader> ParseLuks1(absl::string_view b, absl::string_view wha
   const std::string cipher_name = CString(b, 8, 32);
   const std::string cipher_mode = CString(b, 40, 32);
   const std::string hash_spec = CString(b, 72, 32);
-  const uint32_t payload_offset = Be32(b, 104);
-  const uint32_t key_bytes = Be32(b, 108);
+  const uint32_t payload_offset = LoadBe32(b, 104);
+  const uint32_t key_bytes = LoadBe32(b, 108);
   h.uuid = CString(b, 168, 40);
 
   absl::StatusOr<CipherSpec> cipher = ParseCipher(cipher_name, cipher_mode);
@@ -81,14 +72,14 @@ absl::StatusOr<LuksHeader> ParseLuks1(absl::string_view b, absl::string_view wha
   h.digest.hash = *hash;
   h.digest.digest = std::string(b.substr(112, 20));
   h.digest.salt = std::string(b.substr(132, 32));
-  h.digest.iterations = Be32(b, 164);
+  h.digest.iterations = LoadBe32(b, 164);
   h.segment.offset = uint64_t{payload_offset} * kSector;
   h.segment.cipher = *cipher;
   h.segment.sector_size = kSector;
 
   for (int i = 0; i < 8; ++i) {
     const size_t at = 208 + 48 * i;
-    const uint32_t active = Be32(b, at);
+    const uint32_t active = LoadBe32(b, at);
     if (active == kLuks1SlotDisabled) continue;
     if (active != kLuks1SlotActive) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -98,12 +89,12 @@ absl::StatusOr<LuksHeader> ParseLuks1(absl::string_view b, absl::string_view wha
     ks.id = absl::StrCat(i);
     ks.kdf = LuksKeyslot::Kdf::kPbkdf2;
     ks.pbkdf2_hash = *hash;
-    ks.iterations = Be32(b, at + 4);
+    ks.iterations = LoadBe32(b, at + 4);
     ks.salt = std::string(b.substr(at + 8, 32));
-    ks.stripes = Be32(b, at + 44);
+    ks.stripes = LoadBe32(b, at + 44);
     ks.volume_key_size = key_bytes;
     ks.af_hash = *hash;
-    ks.area_offset = uint64_t{Be32(b, at + 40)} * kSector;
+    ks.area_offset = uint64_t{LoadBe32(b, at + 40)} * kSector;
     ks.area_cipher = *cipher;
     ks.area_key_size = key_bytes;
     if (ks.stripes == 0 || uint64_t{key_bytes} * ks.stripes > kMaxAfBytes) {
@@ -138,20 +129,20 @@ absl::StatusOr<Luks2Copy> CheckLuks2Copy(absl::string_view b, uint64_t off,
   }
   absl::string_view h = b.substr(off);
   if (h.substr(0, 6) != magic) return absl::InvalidArgumentError(absl::StrCat(name, ": no magic"));
-  if (Be16(h, 6) != 2) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": version ", Be16(h, 6), ", not 2"));
+  if (LoadBe16(h, 6) != 2) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": version ", LoadBe16(h, 6), ", not 2"));
   }
   Luks2Copy copy;
-  copy.hdr_size = Be64(h, 8);
-  copy.seqid = Be64(h, 16);
+  copy.hdr_size = LoadBe64(h, 8);
+  copy.seqid = LoadBe64(h, 16);
   if (!ValidHdrSize(copy.hdr_size)) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": bad hdr_size ", copy.hdr_size));
   }
   if (copy.hdr_size > h.size()) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": cut short"));
   }
-  if (Be64(h, 256) != off) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": hdr_offset ", Be64(h, 256)));
+  if (LoadBe64(h, 256) != off) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": hdr_offset ", LoadBe64(h, 256)));
   }
   const std::string alg_name = CString(h, 72, 32);
   std::optional<HashAlg> alg = HashByName(alg_name);
@@ -525,10 +516,10 @@ absl::StatusOr<uint64_t> LuksMetadataSize(absl::string_view start, absl::string_
   if (start.size() < 8 || start.substr(0, 6) != kMagic1) {
     return absl::InvalidArgumentError(absl::StrCat(what, " is not a LUKS device (no LUKS magic)"));
   }
-  const uint16_t version = Be16(start, 6);
+  const uint16_t version = LoadBe16(start, 6);
   if (version == 1) return kLuks1HeaderSize;
   if (version != 2) return Unsupported(what, absl::StrCat("LUKS version ", version));
-  if (start.size() >= 16 && ValidHdrSize(Be64(start, 8))) return 2 * Be64(start, 8);
+  if (start.size() >= 16 && ValidHdrSize(LoadBe64(start, 8))) return 2 * LoadBe64(start, 8);
   // A damaged hdr_size: read as far as the last place a secondary can be.
   return kLuks2MaxHdrSize + kLuks2BinaryHeaderSize;
 }
@@ -537,7 +528,7 @@ absl::StatusOr<LuksHeader> ParseLuksHeader(absl::string_view bytes, absl::string
   if (bytes.size() < 8 || bytes.substr(0, 6) != kMagic1) {
     return absl::InvalidArgumentError(absl::StrCat(what, " is not a LUKS device (no LUKS magic)"));
   }
-  const uint16_t version = Be16(bytes, 6);
+  const uint16_t version = LoadBe16(bytes, 6);
   if (version == 1) return ParseLuks1(bytes, what);
   if (version == 2) return ParseLuks2(bytes, what);
   return Unsupported(what, absl::StrCat("LUKS version ", version));

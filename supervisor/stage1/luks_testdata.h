@@ -10,6 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "supervisor/stage1/byte_order.h"
 #include "supervisor/stage1/luks_hash.h"
 #include "tests/runfiles.h"
 
@@ -29,15 +30,9 @@ inline std::string TestData(const std::string& name) {
   return baton::runfiles::ReadRunfile("supervisor/stage1/testdata/luks/" + name);
 }
 
-inline uint64_t Be64At(const std::string& b, size_t at) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(b[at + i]);
-  return v;
-}
-
 // Recomputes the sha256 checksum of the LUKS2 header copy at OFF.
 inline void FixChecksum(std::string& img, size_t off) {
-  const uint64_t hdr_size = Be64At(img, off + 8);
+  const uint64_t hdr_size = LoadBe64(img, off + 8);
   memset(&img[off + 448], 0, 64);
   uint8_t sum[kMaxDigestSize];
   Hash(HashAlg::kSha256, img.data() + off, hdr_size, sum);
@@ -46,14 +41,14 @@ inline void FixChecksum(std::string& img, size_t off) {
 
 // The JSON metadata of both header copies of IMG.
 inline std::string Json(const std::string& img) {
-  const uint64_t hdr_size = Be64At(img, 8);
+  const uint64_t hdr_size = LoadBe64(img, 8);
   std::string json = img.substr(4096, hdr_size - 4096);
   return json.substr(0, json.find('\0'));
 }
 
 // IMG with JSON as the metadata of both copies, checksums fixed.
 inline std::string WithJson(std::string img, const std::string& json) {
-  const uint64_t hdr_size = Be64At(img, 8);
+  const uint64_t hdr_size = LoadBe64(img, 8);
   for (size_t off : {size_t{0}, static_cast<size_t>(hdr_size)}) {
     std::string area(hdr_size - 4096, '\0');
     memcpy(area.data(), json.data(), std::min(json.size(), area.size()));

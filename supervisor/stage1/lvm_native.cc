@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "supervisor/stage1/byte_order.h"
 #include "sys/status_macros.h"
 
 namespace baton::stage1 {
@@ -27,18 +28,6 @@ constexpr uint32_t kRawLocnIgnored = 0x1;
 // (and would be read into memory whole).
 constexpr uint64_t kMaxMetadataText = 16 << 20;
 
-uint32_t Le32(absl::string_view b, size_t at) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(b[at + i]);
-  return v;
-}
-
-uint64_t Le64(absl::string_view b, size_t at) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(b[at + i]);
-  return v;
-}
-
 absl::Status Damaged(absl::string_view device, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(device, ": LVM ", what));
 }
@@ -48,14 +37,14 @@ absl::StatusOr<LvmLabel> ParseLabelSector(absl::string_view sector, uint64_t ind
                                           absl::string_view device) {
   LvmLabel label;
   label.sector = index;
-  if (Le64(sector, 8) != index) return Damaged(device, "label: sector number does not match");
-  if (LvmCrc(kLvmCrcInitial, sector.substr(20)) != Le32(sector, 16)) {
+  if (LoadLe64(sector, 8) != index) return Damaged(device, "label: sector number does not match");
+  if (LvmCrc(kLvmCrcInitial, sector.substr(20)) != LoadLe32(sector, 16)) {
     return Damaged(device, "label: checksum mismatch");
   }
   if (sector.substr(24, 8) != kLabelType) {
     return Damaged(device, absl::StrCat("label: type is not '", kLabelType, "'"));
   }
-  size_t at = Le32(sector, 20);
+  size_t at = LoadLe32(sector, 20);
   if (at < 32 || at + 32 + 8 > kSector) return Damaged(device, "label: bad pv_header offset");
   label.pv_uuid = std::string(sector.substr(at, 32));
   for (char c : label.pv_uuid) {
@@ -63,12 +52,12 @@ absl::StatusOr<LvmLabel> ParseLabelSector(absl::string_view sector, uint64_t ind
       return Damaged(device, "label: malformed PV uuid");
     }
   }
-  label.device_size = Le64(sector, at + 32);
+  label.device_size = LoadLe64(sector, at + 32);
   at += 40;
   for (std::vector<LvmDiskArea>* list : {&label.data_areas, &label.metadata_areas}) {
     while (true) {
       if (at + 16 > kSector) return Damaged(device, "label: area list runs off the sector");
-      LvmDiskArea area{Le64(sector, at), Le64(sector, at + 8)};
+      LvmDiskArea area{LoadLe64(sector, at), LoadLe64(sector, at + 8)};
       at += 16;
       if (area.offset == 0) break;
       list->push_back(area);
@@ -152,24 +141,24 @@ absl::StatusOr<std::optional<std::string>> ReadLvmMetadataText(const LvmReadAt& 
   ASSIGN_OR_RETURN(std::string header, read(area.offset, kMdaHeaderSize));
   if (header.size() < kMdaHeaderSize) return Damaged(device, where + ": short read");
   if (header.substr(4, 16) != kMdaMagic) return Damaged(device, where + ": bad magic");
-  if (LvmCrc(kLvmCrcInitial, absl::string_view(header).substr(4)) != Le32(header, 0)) {
+  if (LvmCrc(kLvmCrcInitial, absl::string_view(header).substr(4)) != LoadLe32(header, 0)) {
     return Damaged(device, where + ": header checksum mismatch");
   }
-  if (Le32(header, 20) != 1) {
-    return Damaged(device, absl::StrCat(where, ": version ", Le32(header, 20), " (not 1)"));
+  if (LoadLe32(header, 20) != 1) {
+    return Damaged(device, absl::StrCat(where, ": version ", LoadLe32(header, 20), " (not 1)"));
   }
-  const uint64_t start = Le64(header, 24);
-  const uint64_t size = Le64(header, 32);
+  const uint64_t start = LoadLe64(header, 24);
+  const uint64_t size = LoadLe64(header, 32);
   if (start != area.offset) return Damaged(device, where + ": header names another start");
   if (size <= kMdaHeaderSize) return Damaged(device, where + ": too small");
   if (area.size != 0 && size != area.size) {
     return Damaged(device, absl::StrCat(where, ": header says ", size, " bytes, the label ",
                                         area.size));
   }
-  const uint64_t offset = Le64(header, 40);
-  const uint64_t length = Le64(header, 48);
-  const uint32_t checksum = Le32(header, 56);
-  const uint32_t flags = Le32(header, 60);
+  const uint64_t offset = LoadLe64(header, 40);
+  const uint64_t length = LoadLe64(header, 48);
+  const uint32_t checksum = LoadLe32(header, 56);
+  const uint32_t flags = LoadLe32(header, 60);
   if (offset == 0 || (flags & kRawLocnIgnored) != 0) return std::optional<std::string>();
   if (offset < kMdaHeaderSize || offset >= size || length == 0 ||
       length > size - kMdaHeaderSize) {
@@ -221,7 +210,7 @@ bool HasMdSuperblockAtEnd(const LvmReadAt& read, uint64_t size) {
   if (size >= 16 * 1024) offsets.push_back(((size / kSector - 16) & ~uint64_t{7}) * kSector);  // 1.0
   for (uint64_t off : offsets) {
     absl::StatusOr<std::string> b = read(off, 4);
-    if (b.ok() && b->size() == 4 && Le32(*b, 0) == kMdMagic) return true;
+    if (b.ok() && b->size() == 4 && LoadLe32(*b, 0) == kMdMagic) return true;
   }
   return false;
 }
