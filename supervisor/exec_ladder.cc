@@ -1,9 +1,15 @@
 #include "supervisor/exec_ladder.h"
 
+#include <elf.h>
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <deque>
+#include <map>
 #include <set>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -54,7 +60,255 @@ std::vector<std::string> InitArgv(const std::string& path, const std::string& re
   return argv;
 }
 
+// --- checking a binary before its execve -------------------------------------
+
+using Ehdr = std::conditional_t<sizeof(void*) == 8, Elf64_Ehdr, Elf32_Ehdr>;
+using Phdr = std::conditional_t<sizeof(void*) == 8, Elf64_Phdr, Elf32_Phdr>;
+
+constexpr size_t kHeadBytes = 4096;    // one pread: ELF header (+ program headers), "#!" line
+constexpr size_t kScriptLine = 256;    // the kernel's BINPRM_BUF_SIZE
+constexpr int kMaxInterpreters = 4;    // the kernel's BINPRM_MAX_RECURSION
+constexpr uint64_t kMaxInterpName = 4096;
+constexpr unsigned char kOwnElfData =
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+
+std::string MachineName(uint16_t machine) {
+  switch (machine) {
+    case EM_X86_64: return "x86-64";
+    case EM_386: return "i386";
+    case EM_AARCH64: return "AArch64";
+    case EM_ARM: return "ARM";
+    case EM_RISCV: return "RISC-V";
+    case EM_PPC64: return "PowerPC64";
+    case EM_PPC: return "PowerPC";
+    case EM_S390: return "S/390";
+    case EM_MIPS: return "MIPS";
+    case EM_LOONGARCH: return "LoongArch";
+    default: return absl::StrCat("e_machine ", machine);
+  }
+}
+
+std::string ClassName(unsigned char elf_class) {
+  switch (elf_class) {
+    case ELFCLASS64: return "64-bit";
+    case ELFCLASS32: return "32-bit";
+    default: return absl::StrCat("class ", int{elf_class});
+  }
+}
+
+std::string TypeName(sys::FileInfo::Type type) {
+  switch (type) {
+    case sys::FileInfo::Type::kDirectory: return "a directory";
+    case sys::FileInfo::Type::kSymlink: return "a symlink";
+    case sys::FileInfo::Type::kBlockDevice: return "a block device";
+    case sys::FileInfo::Type::kCharDevice: return "a character device";
+    default: return "not a file";
+  }
+}
+
+// Up to LEN bytes at OFFSET (fewer at the end of the file).
+absl::StatusOr<std::string> ReadAt(sys::Kernel& kernel, int fd, uint64_t offset, size_t len) {
+  std::string out(len, '\0');
+  size_t got = 0;
+  while (got < len) {
+    ASSIGN_OR_RETURN(size_t n, kernel.PRead(fd, &out[got], len - got, offset + got));
+    if (n == 0) break;
+    got += n;
+  }
+  out.resize(got);
+  return out;
+}
+
+// "" when END (an offset + length that may have overflowed: END < START) lies
+// inside a file of SIZE bytes; else "WHAT ends at END, file is SIZE bytes
+// (truncated?)".
+std::string PastEnd(const std::string& what, uint64_t start, uint64_t end, uint64_t size) {
+  if (end >= start && end <= size) return "";
+  if (end < start) return absl::StrCat(what, " lies beyond the end of the file (", size, " bytes)");
+  return absl::StrCat(what, " ends at ", end, ", file is ", size, " bytes (truncated?)");
+}
+
+class Checker {
+ public:
+  Checker(sys::Kernel& kernel, const std::string& root) : kernel_(kernel), root_(root) {}
+
+  // What is wrong with PATH ("" when nothing is). When PATH could not be
+  // looked at (missing, unreadable), *UNREADABLE says why and "" is returned.
+  std::string Problem(const std::string& path, int depth, absl::Status* unreadable) {
+    *unreadable = absl::OkStatus();
+    absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel_, root_, path);
+    if (!resolved.ok()) return Unreadable(resolved.status(), unreadable);
+    const std::string full = OnRoot(root_, *resolved);
+    const std::string name = *resolved == path ? path : absl::StrCat(path, " (-> ", *resolved, ")");
+    absl::StatusOr<sys::FileInfo> info = kernel_.Stat(full);
+    if (!info.ok()) return Unreadable(info.status(), unreadable);
+    if (info->type != sys::FileInfo::Type::kRegular) {
+      return absl::StrCat(name, ": not a regular file (", TypeName(info->type), ")");
+    }
+    if ((info->mode & 0111) == 0) {
+      return absl::StrCat(name, absl::StrFormat(": not executable (mode %04o)", info->mode));
+    }
+    absl::StatusOr<sys::UniqueFd> fd = kernel_.Open(full, O_RDONLY);
+    if (!fd.ok()) return Unreadable(fd.status(), unreadable);
+    absl::StatusOr<std::string> head = ReadAt(kernel_, fd->get(), 0, kHeadBytes);
+    if (!head.ok()) return Unreadable(head.status(), unreadable);
+    std::string problem;
+    if (absl::StartsWith(*head, "\x7f" "ELF")) {
+      problem = Elf(fd->get(), info->size, *head, depth);
+    } else if (absl::StartsWith(*head, "#!")) {
+      problem = Script(*head, depth);
+    }
+    return problem.empty() ? problem : absl::StrCat(name, ": ", problem);
+  }
+
+ private:
+  static std::string Unreadable(absl::Status why, absl::Status* unreadable) {
+    *unreadable = std::move(why);
+    return "";
+  }
+
+  // The interpreter NAME (of a PT_INTERP or "#!"), which must be there.
+  std::string Interpreter(const std::string& kind, const std::string& name, int depth) {
+    if (depth >= kMaxInterpreters) {
+      return absl::StrCat(kind, " ", name, ": interpreters nested more than ", kMaxInterpreters,
+                          " deep");
+    }
+    absl::Status unreadable;
+    std::string problem = Problem(name, depth + 1, &unreadable);
+    if (absl::IsNotFound(unreadable)) {
+      return absl::StrCat(kind, " ", name, " is missing on the new root");
+    }
+    if (!unreadable.ok()) return absl::StrCat(kind, " ", name, ": ", unreadable.message());
+    if (!problem.empty()) return absl::StrCat(kind, " ", problem);
+    return "";
+  }
+
+  std::string Elf(int fd, uint64_t size, const std::string& head, int depth) {
+    if (head.size() < sizeof(Ehdr)) {
+      return absl::StrCat("ELF header cut short: file is ", size, " bytes (truncated?)");
+    }
+    Ehdr eh;
+    std::memcpy(&eh, head.data(), sizeof(eh));
+    if (eh.e_ident[EI_CLASS] != kOwnElfClass) {
+      return absl::StrCat(ClassName(eh.e_ident[EI_CLASS]), " ELF; this system runs ",
+                          ClassName(kOwnElfClass), " binaries");
+    }
+    if (eh.e_ident[EI_DATA] != kOwnElfData) {
+      return absl::StrCat("ELF byte order ", int{eh.e_ident[EI_DATA]}, " is not this system's");
+    }
+    if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+      return absl::StrCat("ELF type ", eh.e_type, " is not an executable (ET_EXEC or ET_DYN)");
+    }
+    if (kOwnElfMachine != 0 && eh.e_machine != kOwnElfMachine) {
+      return absl::StrCat(MachineName(eh.e_machine), " ELF; this system runs ",
+                          MachineName(kOwnElfMachine), " binaries");
+    }
+    if (eh.e_phentsize != sizeof(Phdr)) {
+      return absl::StrCat("program header entries of ", eh.e_phentsize, " bytes, not ",
+                          sizeof(Phdr));
+    }
+    if (eh.e_phnum == 0) return "no program headers";
+    const uint64_t table_size = uint64_t{eh.e_phnum} * sizeof(Phdr);
+    std::string past = PastEnd("program header table", eh.e_phoff, eh.e_phoff + table_size, size);
+    if (!past.empty()) return past;
+    std::string table;
+    if (eh.e_phoff + table_size <= head.size()) {
+      table = head.substr(eh.e_phoff, table_size);
+    } else {
+      absl::StatusOr<std::string> read = ReadAt(kernel_, fd, eh.e_phoff, table_size);
+      if (!read.ok()) return absl::StrCat("program headers: ", read.status().message());
+      table = *std::move(read);
+      if (table.size() < table_size) return "program headers cut short (file shrank?)";
+    }
+    int loads = 0;
+    const Phdr* interp = nullptr;
+    Phdr interp_copy;
+    for (int i = 0; i < eh.e_phnum; ++i) {
+      Phdr ph;
+      std::memcpy(&ph, table.data() + i * sizeof(Phdr), sizeof(ph));
+      if (ph.p_type == PT_LOAD) {
+        ++loads;
+        past = PastEnd(absl::StrCat("PT_LOAD segment ", i), ph.p_offset,
+                       uint64_t{ph.p_offset} + ph.p_filesz, size);
+        if (!past.empty()) return past;
+      } else if (ph.p_type == PT_INTERP && interp == nullptr) {
+        interp_copy = ph;
+        interp = &interp_copy;
+      }
+    }
+    if (loads == 0) return "no PT_LOAD segment";
+    if (interp == nullptr) return "";  // static
+    if (interp->p_filesz < 2 || interp->p_filesz > kMaxInterpName) {
+      return absl::StrCat("PT_INTERP of ", interp->p_filesz, " bytes");
+    }
+    past = PastEnd("PT_INTERP", interp->p_offset, uint64_t{interp->p_offset} + interp->p_filesz,
+                   size);
+    if (!past.empty()) return past;
+    absl::StatusOr<std::string> name = ReadAt(kernel_, fd, interp->p_offset, interp->p_filesz);
+    if (!name.ok()) return absl::StrCat("PT_INTERP: ", name.status().message());
+    if (name->size() != interp->p_filesz || name->back() != '\0') {
+      return "PT_INTERP is not NUL-terminated";
+    }
+    name->resize(std::strlen(name->c_str()));
+    if (name->empty()) return "PT_INTERP names no file";
+    return Interpreter("its interpreter", *name, depth);
+  }
+
+  std::string Script(const std::string& head, int depth) {
+    absl::string_view line = absl::string_view(head).substr(2, kScriptLine - 2);
+    line = line.substr(0, line.find('\n'));
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    line = line.substr(0, line.find_first_of(absl::string_view(" \t\0", 3)));
+    if (line.empty()) return "#! names no interpreter";
+    return Interpreter("#! interpreter", std::string(line), depth);
+  }
+
+  sys::Kernel& kernel_;
+  const std::string& root_;
+};
+
+// The rung that carries the handoff.
+bool CarriesHandoff(const ExecCandidate& rung) {
+  return std::any_of(rung.argv.begin(), rung.argv.end(),
+                     [](const std::string& a) { return absl::StartsWith(a, "--handoff-fd="); });
+}
+
 }  // namespace
+
+const unsigned char kOwnElfClass = sizeof(void*) == 8 ? ELFCLASS64 : ELFCLASS32;
+const uint16_t kOwnElfMachine =
+#if defined(__x86_64__)
+    EM_X86_64;
+#elif defined(__i386__)
+    EM_386;
+#elif defined(__aarch64__)
+    EM_AARCH64;
+#elif defined(__arm__)
+    EM_ARM;
+#elif defined(__riscv)
+    EM_RISCV;
+#elif defined(__powerpc64__)
+    EM_PPC64;
+#elif defined(__powerpc__)
+    EM_PPC;
+#elif defined(__s390__)
+    EM_S390;
+#elif defined(__mips__)
+    EM_MIPS;
+#elif defined(__loongarch__)
+    EM_LOONGARCH;
+#else
+    0;
+#endif
+
+absl::Status CheckExecutable(sys::Kernel& kernel, const std::string& root,
+                             const std::string& path) {
+  Checker checker(kernel, root);
+  absl::Status unreadable;  // left to execve, whose errno says it
+  std::string problem = checker.Problem(path, 0, &unreadable);
+  if (problem.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(problem);
+}
 
 absl::StatusOr<std::string> ResolveOnRoot(sys::Kernel& kernel, const std::string& root,
                                           const std::string& path) {
@@ -184,21 +438,46 @@ std::vector<ExecCandidate> BuildLadder(const LadderOptions& options) {
 }
 
 absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& ladder,
-                       const std::function<void(absl::string_view)>& log) {
+                       const std::function<void(absl::string_view)>& log,
+                       const std::string& root) {
   if (ladder.empty()) return absl::FailedPreconditionError("nothing to exec");
   std::vector<std::string> attempts;
+  std::map<std::string, absl::Status> checked;  // path -> CheckExecutable
+  std::string stateless_reason;                 // replaces --stateless-reason= when set
+  auto then = [&](size_t i) {
+    return i + 1 < ladder.size()
+               ? absl::StrCat("; trying ", ladder[i + 1].path, " (", ladder[i + 1].description, ")")
+               : std::string("; nothing left to try");
+  };
   for (size_t i = 0; i < ladder.size(); ++i) {
     const ExecCandidate& rung = ladder[i];
-    absl::Status status = kernel.Execve(rung.path, rung.argv, rung.env);
+    auto check = checked.find(rung.path);
+    if (check == checked.end()) {
+      check = checked.emplace(rung.path, CheckExecutable(kernel, root, rung.path)).first;
+    }
+    if (!check->second.ok()) {
+      const std::string what(check->second.message());
+      attempts.push_back(absl::StrCat("skipped ", rung.path, ": ", what));
+      log(absl::StrCat("not executing ", rung.path, " (", rung.description, "): ", what, then(i)));
+      if (CarriesHandoff(rung)) {
+        stateless_reason =
+            absl::StrCat("the stage-2 binary was not executed with the handoff: ", what);
+      }
+      continue;
+    }
+    std::vector<std::string> argv = rung.argv;
+    if (!stateless_reason.empty()) {
+      for (std::string& arg : argv) {
+        if (absl::StartsWith(arg, "--stateless-reason=")) {
+          arg = absl::StrCat("--stateless-reason=", stateless_reason);
+        }
+      }
+    }
+    absl::Status status = kernel.Execve(rung.path, argv, rung.env);
     if (status.ok()) return status;  // only a fake returns
     const std::string reason = Reason(status);
     attempts.push_back(absl::StrCat("exec ", rung.path, ": ", reason));
-    if (i + 1 < ladder.size()) {
-      log(absl::StrCat("exec ", rung.path, " failed: ", reason, "; trying ", ladder[i + 1].path,
-                       " (", ladder[i + 1].description, ")"));
-    } else {
-      log(absl::StrCat("exec ", rung.path, " failed: ", reason, "; nothing left to try"));
-    }
+    log(absl::StrCat("exec ", rung.path, " failed: ", reason, then(i)));
   }
   return absl::InternalError(absl::StrCat("every exec failed: ", absl::StrJoin(attempts, "; ")));
 }

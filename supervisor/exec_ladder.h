@@ -26,9 +26,17 @@
 // last component of the result is compared with "baton". A binary renamed to
 // something else counts as foreign; a copy of another init named "baton"
 // counts as baton. No file is opened or read for a marker.
+//
+// Each rung is checked before its execve (CheckExecutable, below): a binary
+// whose execve would succeed and which would then die before main — a
+// truncated copy, another architecture's binary, a PT_INTERP naming a loader
+// the new root lacks — would kill PID 1 and panic the kernel, where a failed
+// execve only costs a rung. A rung that fails the check is skipped with a
+// log line saying what is wrong, and the ladder goes on.
 #ifndef BATON_SUPERVISOR_EXEC_LADDER_H_
 #define BATON_SUPERVISOR_EXEC_LADDER_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -105,15 +113,61 @@ bool IsSystemd(absl::string_view resolved_path);
 // The rungs, in order (see the file comment).
 std::vector<ExecCandidate> BuildLadder(const LadderOptions& options);
 
-// Tries Execve on each rung in order; before the next one, logs
+// The ELF class (ELFCLASS64/ELFCLASS32) and e_machine (EM_X86_64 …) of
+// this build: what CheckExecutable accepts. kOwnElfMachine is 0 on an
+// architecture the check does not know (the machine is then not checked).
+extern const unsigned char kOwnElfClass;
+extern const uint16_t kOwnElfMachine;
+
+// Looks at PATH (resolved on ROOT as ResolveOnRoot does) the way execve
+// will, with a few reads and no mmap: Stat, one pread of the first 4 KiB
+// (ELF header, usually the program headers too; the "#!" line), a second
+// pread only when the program headers lie beyond it, one for PT_INTERP.
+// OK means "no objection"; a FailedPrecondition says what is wrong,
+// "PATH: what" (PATH as given, "PATH (-> RESOLVED)" when a link led
+// elsewhere):
+//  * not a regular file; no execute bit at all ("not executable (mode 0644)");
+//  * "\x7fELF": the class, byte order and e_machine of this build, e_type
+//    ET_EXEC or ET_DYN (static, static-pie and dynamic binaries alike), the
+//    program headers inside the file, at least one PT_LOAD and each
+//    PT_LOAD's file range inside the file ("PT_LOAD segment 2 ends at
+//    2817024, file is 1048576 bytes (truncated?)": the index is the program
+//    header's), a PT_INTERP that is NUL-terminated and inside the file,
+//    naming a file that exists on ROOT and passes this same check (the
+//    loader: "its interpreter /lib64/ld-linux-x86-64.so.2 is missing on the
+//    new root");
+//  * "#!": the interpreter (the first word of the line, as the kernel reads
+//    its first 256 bytes) exists on ROOT and passes this same check, at
+//    most 4 levels deep as in the kernel ("#! interpreter /bin/bash is
+//    missing on the new root").
+// What it leaves to execve (OK): a PATH that is missing or cannot be opened
+// or read (execve's errno says it better and the ladder already moves on),
+// and any other format (binfmt_misc may know it; else ENOEXEC).
+absl::Status CheckExecutable(sys::Kernel& kernel, const std::string& root,
+                             const std::string& path);
+
+// Tries each rung in order, ROOT being the root the paths are on ("/" once
+// the switch is done). Each rung's path is first checked (CheckExecutable;
+// a path checked for an earlier rung is not read again). A rung that fails
+// the check is skipped:
+//   "not executing /usr/sbin/baton (baton with handoff): /usr/sbin/baton:
+//    PT_LOAD segment 2 ends at 2817024, file is 1048576 bytes (truncated?);
+//    trying /usr/sbin/baton (baton without state)"
+// and when it was the rung carrying the handoff (--handoff-fd=), every later
+// rung's --stateless-reason= is replaced by
+//   "the stage-2 binary was not executed with the handoff: <what the check
+//    said>"
+// so a later baton rung tells stage 2's log and handoff-status why.
+// A rung that passes goes to Execve; when that returns, logs
 //   "exec /usr/sbin/baton failed: No such file or directory (errno 2); trying
 //    /sbin/init (/sbin/init)"   (the next rung's path and description)
 // Returns only when every rung failed: an error listing every attempt,
-// "exec /usr/sbin/baton: …; exec /sbin/init: …; exec /bin/sh: …". (With
+// "exec /usr/sbin/baton: …; skipped /sbin/init: …; exec /bin/sh: …". (With
 // FakeKernel, whose Execve returns OK, it returns OK after the first rung
 // that "succeeded".) An empty ladder is FailedPrecondition.
 absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& ladder,
-                       const std::function<void(absl::string_view)>& log);
+                       const std::function<void(absl::string_view)>& log,
+                       const std::string& root = "/");
 
 // The text for systemd's --deserialize fd: systemd's own serialization
 // format (src/core/manager-serialize.c), "key=value" lines for the manager

@@ -1,9 +1,14 @@
 #include "supervisor/exec_ladder.h"
 
+#include <elf.h>
 #include <fcntl.h>
 
 #include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -15,6 +20,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 std::vector<std::string> Lines(const std::vector<ExecCandidate>& ladder) {
   std::vector<std::string> out;
@@ -231,6 +237,357 @@ TEST(RunLadderTest, EmptyLadderIsAnError) {
   sys::FakeKernel k;
   EXPECT_EQ(RunLadder(k, {}, [](absl::string_view) {}).code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// --- CheckExecutable and the ladder skipping broken binaries -----------------
+
+using Ehdr = std::conditional_t<sizeof(void*) == 8, Elf64_Ehdr, Elf32_Ehdr>;
+using Phdr = std::conditional_t<sizeof(void*) == 8, Elf64_Phdr, Elf32_Phdr>;
+
+struct ElfSpec {
+  unsigned char elf_class = kOwnElfClass;
+  uint16_t machine = kOwnElfMachine;
+  uint16_t type = ET_EXEC;
+  std::string interp;  // PT_INTERP when not empty
+  size_t size = 8192;
+};
+
+// A small ELF image as a linker lays one out: the header, then the program
+// headers (PT_PHDR, [PT_INTERP,] two PT_LOADs: [0, 4096) and [4096, SIZE)),
+// then the interpreter's name, zero padding up to SIZE.
+std::string MakeElf(const ElfSpec& spec) {
+  std::vector<Phdr> phdrs;
+  const size_t count = spec.interp.empty() ? 3 : 4;
+  const size_t interp_at = sizeof(Ehdr) + count * sizeof(Phdr);
+  Phdr ph{};
+  ph.p_type = PT_PHDR;
+  ph.p_offset = sizeof(Ehdr);
+  ph.p_filesz = ph.p_memsz = count * sizeof(Phdr);
+  phdrs.push_back(ph);
+  if (!spec.interp.empty()) {
+    ph = Phdr{};
+    ph.p_type = PT_INTERP;
+    ph.p_offset = interp_at;
+    ph.p_filesz = ph.p_memsz = spec.interp.size() + 1;
+    phdrs.push_back(ph);
+  }
+  ph = Phdr{};
+  ph.p_type = PT_LOAD;
+  ph.p_offset = 0;
+  ph.p_vaddr = 0x400000;
+  ph.p_filesz = ph.p_memsz = 4096;
+  ph.p_flags = PF_R | PF_X;
+  phdrs.push_back(ph);
+  ph.p_offset = 4096;
+  ph.p_vaddr = 0x401000;
+  ph.p_filesz = spec.size - 4096;
+  ph.p_memsz = ph.p_filesz + 4096;  // .bss
+  ph.p_flags = PF_R | PF_W;
+  phdrs.push_back(ph);
+
+  Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = spec.elf_class;
+  eh.e_ident[EI_DATA] = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB;
+  eh.e_ident[EI_VERSION] = EV_CURRENT;
+  eh.e_type = spec.type;
+  eh.e_machine = spec.machine;
+  eh.e_version = EV_CURRENT;
+  eh.e_entry = 0x401000;
+  eh.e_phoff = sizeof(Ehdr);
+  eh.e_ehsize = sizeof(Ehdr);
+  eh.e_phentsize = sizeof(Phdr);
+  eh.e_phnum = phdrs.size();
+
+  std::string image(spec.size, '\0');
+  std::memcpy(&image[0], &eh, sizeof(eh));
+  std::memcpy(&image[sizeof(eh)], phdrs.data(), phdrs.size() * sizeof(Phdr));
+  if (!spec.interp.empty()) image.replace(interp_at, spec.interp.size(), spec.interp);
+  return image;
+}
+
+// Index of the second PT_LOAD in MakeElf's program headers.
+int LastLoad(const ElfSpec& spec) { return spec.interp.empty() ? 2 : 3; }
+
+const char kLoader[] = "/lib64/ld-linux-x86-64.so.2";
+
+// A merged-/usr root at "/" (as after the switch): /lib64 -> usr/lib64
+// holding a loader, /sbin -> usr/sbin, /bin -> usr/bin.
+void SeedSwitchedRoot(sys::FakeKernel& k) {
+  ASSERT_TRUE(k.MkdirAll("/usr/sbin").ok());
+  ASSERT_TRUE(k.MkdirAll("/usr/bin").ok());
+  ASSERT_TRUE(k.MkdirAll("/usr/lib64").ok());
+  ASSERT_TRUE(k.Symlink("usr/lib64", "/lib64").ok());
+  ASSERT_TRUE(k.Symlink("usr/sbin", "/sbin").ok());
+  ASSERT_TRUE(k.Symlink("usr/bin", "/bin").ok());
+  ElfSpec loader;
+  loader.type = ET_DYN;
+  ASSERT_TRUE(k.WriteFile("/usr/lib64/ld-linux-x86-64.so.2", MakeElf(loader), 0755).ok());
+  k.ClearCalls();
+}
+
+std::string CheckMessage(sys::Kernel& k, const std::string& path) {
+  absl::Status status = CheckExecutable(k, "/", path);
+  return status.ok() ? "OK" : std::string(status.message());
+}
+
+TEST(CheckExecutableTest, StaticAndDynamicElfAccepted) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf({}), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"), "OK");
+  ElfSpec pie;  // static-pie: ET_DYN without PT_INTERP
+  pie.type = ET_DYN;
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(pie), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"), "OK");
+  ElfSpec dynamic;
+  dynamic.type = ET_DYN;
+  dynamic.interp = kLoader;  // through the /lib64 link
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(dynamic), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"), "OK");
+  // Through a link to it, as /sbin/init often is.
+  ASSERT_TRUE(k.Symlink("baton", "/usr/sbin/init").ok());
+  EXPECT_EQ(CheckMessage(k, "/sbin/init"), "OK");
+}
+
+TEST(CheckExecutableTest, TruncatedElf) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ElfSpec spec;
+  spec.interp = kLoader;
+  spec.size = 2 * 1024 * 1024;
+  const std::string whole = MakeElf(spec);
+  // The first half: the second PT_LOAD runs past the end.
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", whole.substr(0, whole.size() / 2), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"),
+            absl::StrCat("/usr/sbin/baton: PT_LOAD segment ", LastLoad(spec),
+                         " ends at 2097152, file is 1048576 bytes (truncated?)"));
+  // Cut inside the program headers.
+  const size_t cut = sizeof(Ehdr) + sizeof(Phdr);
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", whole.substr(0, cut), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"),
+            absl::StrCat("/usr/sbin/baton: program header table ends at ", sizeof(Ehdr) + 4 * sizeof(Phdr),
+                         ", file is ", cut, " bytes (truncated?)"));
+  // Cut inside the ELF header.
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", whole.substr(0, 20), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"),
+            "/usr/sbin/baton: ELF header cut short: file is 20 bytes (truncated?)");
+}
+
+TEST(CheckExecutableTest, ProgramHeadersBeyondTheFirstReadAreReadToo) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ElfSpec spec;
+  spec.size = 3 * 4096;
+  std::string image = MakeElf(spec);
+  // Move the program headers to offset 8192 (past the first 4 KiB read).
+  Ehdr eh;
+  std::memcpy(&eh, image.data(), sizeof(eh));
+  const size_t table = eh.e_phnum * sizeof(Phdr);
+  image.replace(8192, table, image.substr(eh.e_phoff, table));
+  eh.e_phoff = 8192;
+  std::memcpy(&image[0], &eh, sizeof(eh));
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", image, 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"), "OK");
+  // ... and judged: the second PT_LOAD made too long.
+  Phdr load;
+  const size_t at = 8192 + LastLoad(spec) * sizeof(Phdr);
+  std::memcpy(&load, image.data() + at, sizeof(load));
+  load.p_filesz += 1;
+  std::memcpy(&image[at], &load, sizeof(load));
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", image, 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"),
+            "/usr/sbin/baton: PT_LOAD segment 2 ends at 12289, file is 12288 bytes (truncated?)");
+}
+
+TEST(CheckExecutableTest, WrongMachineOrClass) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ElfSpec arm;
+  arm.machine = kOwnElfMachine == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(arm), 0755).ok());
+  const std::string message = CheckMessage(k, "/usr/sbin/baton");
+  EXPECT_THAT(message, StartsWith(arm.machine == EM_AARCH64 ? "/usr/sbin/baton: AArch64 ELF; "
+                                                            : "/usr/sbin/baton: x86-64 ELF; "));
+  EXPECT_THAT(message, HasSubstr("this system runs "));
+  if (kOwnElfMachine == EM_X86_64) {
+    EXPECT_EQ(message, "/usr/sbin/baton: AArch64 ELF; this system runs x86-64 binaries");
+  }
+  ElfSpec other_class;
+  other_class.elf_class = kOwnElfClass == ELFCLASS64 ? ELFCLASS32 : ELFCLASS64;
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(other_class), 0755).ok());
+  EXPECT_THAT(CheckMessage(k, "/usr/sbin/baton"),
+              StartsWith(kOwnElfClass == ELFCLASS64
+                             ? "/usr/sbin/baton: 32-bit ELF; this system runs 64-bit binaries"
+                             : "/usr/sbin/baton: 64-bit ELF; this system runs 32-bit binaries"));
+  ElfSpec object;
+  object.type = ET_REL;
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(object), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"),
+            "/usr/sbin/baton: ELF type 1 is not an executable (ET_EXEC or ET_DYN)");
+}
+
+TEST(CheckExecutableTest, MissingOrBrokenInterpreter) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ElfSpec spec;
+  spec.type = ET_DYN;
+  spec.interp = "/lib/ld-musl-x86_64.so.1";
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(spec), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"),
+            "/usr/sbin/baton: its interpreter /lib/ld-musl-x86_64.so.1 is missing on the new root");
+  // The loader is there but truncated itself.
+  spec.interp = kLoader;
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(spec), 0755).ok());
+  ASSERT_TRUE(
+      k.WriteFile("/usr/lib64/ld-linux-x86-64.so.2", MakeElf({}).substr(0, 5000), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"),
+            "/usr/sbin/baton: its interpreter /lib64/ld-linux-x86-64.so.2 "
+            "(-> /usr/lib64/ld-linux-x86-64.so.2): PT_LOAD segment 2 ends at 8192, file is "
+            "5000 bytes (truncated?)");
+}
+
+TEST(CheckExecutableTest, ScriptInterpreter) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/init", "#! /bin/bash -e\necho hi\n", 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/sbin/init"),
+            "/sbin/init (-> /usr/sbin/init): #! interpreter /bin/bash is missing on the new root");
+  ASSERT_TRUE(k.WriteFile("/usr/bin/bash", MakeElf({}), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/sbin/init"), "OK");
+  // The interpreter is checked as a binary too.
+  ASSERT_TRUE(k.WriteFile("/usr/bin/bash", MakeElf({}).substr(0, 4200), 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/sbin/init"),
+            "/sbin/init (-> /usr/sbin/init): #! interpreter /bin/bash (-> /usr/bin/bash): "
+            "PT_LOAD segment 2 ends at 8192, file is 4200 bytes (truncated?)");
+  // A script whose interpreter is a script, and so on: 4 levels, like the kernel.
+  ASSERT_TRUE(k.WriteFile("/usr/bin/loop", "#!/usr/bin/loop\n", 0755).ok());
+  EXPECT_THAT(CheckMessage(k, "/usr/bin/loop"), HasSubstr("interpreters nested more than 4 deep"));
+  ASSERT_TRUE(k.WriteFile("/usr/bin/empty", "#!\n", 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/bin/empty"), "/usr/bin/empty: #! names no interpreter");
+}
+
+TEST(CheckExecutableTest, FileKindAndModeAndWhatIsLeftToExecve) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf({}), 0644).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/baton"), "/usr/sbin/baton: not executable (mode 0644)");
+  EXPECT_EQ(CheckMessage(k, "/usr/lib64"), "/usr/lib64: not a regular file (a directory)");
+  // Missing: execve's ENOENT says it. Another format: binfmt_misc may know it.
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/nothing"), "OK");
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/other", "MZ\x90", 0755).ok());
+  EXPECT_EQ(CheckMessage(k, "/usr/sbin/other"), "OK");
+}
+
+// This test's own binary, read from disk: accepted, once its loader (when it
+// has one) is on the root.
+TEST(CheckExecutableTest, TheTestBinaryItself) {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  ASSERT_TRUE(in.good());
+  const std::string self((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(self.size(), 4096u);
+  sys::FakeKernel k;
+  ASSERT_TRUE(k.MkdirAll("/usr/sbin").ok());
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", self, 0755).ok());
+  std::string message = CheckMessage(k, "/usr/sbin/baton");
+  const std::string prefix = "/usr/sbin/baton: its interpreter ";
+  const std::string suffix = " is missing on the new root";
+  if (message != "OK") {  // dynamic: nothing but its loader is missing
+    ASSERT_THAT(message, StartsWith(prefix));
+    ASSERT_THAT(message, ::testing::EndsWith(suffix));
+    const std::string loader =
+        message.substr(prefix.size(), message.size() - prefix.size() - suffix.size());
+    ASSERT_TRUE(k.MkdirAll(loader.substr(0, loader.rfind('/'))).ok());
+    ElfSpec so;
+    so.type = ET_DYN;
+    ASSERT_TRUE(k.WriteFile(loader, MakeElf(so), 0755).ok());
+    message = CheckMessage(k, "/usr/sbin/baton");
+  }
+  EXPECT_EQ(message, "OK");
+}
+
+TEST(RunLadderTest, TruncatedStage2BinaryIsSkippedForSbinInit) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ElfSpec spec;
+  spec.interp = kLoader;
+  spec.size = 2 * 1024 * 1024;
+  const std::string whole = MakeElf(spec);
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", whole.substr(0, whole.size() / 2), 0755).ok());
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/init", "#!/bin/sh\necho init\n", 0755).ok());
+  ASSERT_TRUE(k.WriteFile("/usr/bin/sh", MakeElf({}), 0755).ok());
+  LadderOptions options;
+  options.init = "/usr/sbin/baton";
+  options.handoff_fd = 3;
+  ResolveInits(k, "/", &options);
+  k.ClearCalls();
+  std::vector<std::string> log;
+  absl::Status status =
+      RunLadder(k, BuildLadder(options), [&](absl::string_view l) { log.emplace_back(l); });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(k.calls(), ElementsAre("execve /sbin/init"));
+  const std::string what =
+      "/usr/sbin/baton: PT_LOAD segment 3 ends at 2097152, file is 1048576 bytes (truncated?)";
+  EXPECT_THAT(log, ElementsAre("not executing /usr/sbin/baton (baton with handoff): " + what +
+                                   "; trying /usr/sbin/baton (baton without state)",
+                               "not executing /usr/sbin/baton (baton without state): " + what +
+                                   "; trying /sbin/init (/sbin/init)"));
+}
+
+TEST(RunLadderTest, SkippedHandoffRungTellsTheNextBatonRungWhy) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ElfSpec arm;
+  arm.machine = kOwnElfMachine == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf(arm), 0755).ok());
+  ASSERT_TRUE(k.MkdirAll("/usr/local/sbin").ok());
+  ASSERT_TRUE(k.WriteFile("/usr/local/sbin/baton", MakeElf({}), 0755).ok());
+  const std::vector<ExecCandidate> ladder = {
+      {"/usr/sbin/baton", {"/usr/sbin/baton", "--handoff-fd=3"}, {}, "baton with handoff"},
+      {"/usr/local/sbin/baton",
+       {"/usr/local/sbin/baton", "--stateless-reason=exec with handoff failed"},
+       {},
+       "baton without state"},
+  };
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }).ok());
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/usr/local/sbin/baton");
+  ASSERT_EQ(k.execs()[0].argv.size(), 2u);
+  EXPECT_EQ(k.execs()[0].argv[1],
+            "--stateless-reason=the stage-2 binary was not executed with the handoff: " +
+                CheckMessage(k, "/usr/sbin/baton"));
+  EXPECT_THAT(k.execs()[0].argv[1], HasSubstr(" ELF; this system runs "));
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], StartsWith("not executing /usr/sbin/baton (baton with handoff): "
+                                 "/usr/sbin/baton: "));
+}
+
+TEST(RunLadderTest, SkippedAndFailedRungsAreAllListed) {
+  sys::FakeKernel k;
+  SeedSwitchedRoot(k);
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", MakeElf({}).substr(0, 10), 0755).ok());
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/init", "#!/bin/bash\n", 0755).ok());
+  LadderOptions options;
+  options.handoff_fd = 3;
+  options.init_resolved = "/usr/sbin/baton";
+  k.FailExec("/bin/sh", ENOENT);
+  k.ClearCalls();
+  std::vector<std::string> log;
+  absl::Status status =
+      RunLadder(k, BuildLadder(options), [&](absl::string_view l) { log.emplace_back(l); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(),
+            "every exec failed: skipped /usr/sbin/baton: /usr/sbin/baton: ELF header cut short: "
+            "file is 10 bytes (truncated?); skipped /usr/sbin/baton: /usr/sbin/baton: ELF header "
+            "cut short: file is 10 bytes (truncated?); skipped /sbin/init: /sbin/init (-> "
+            "/usr/sbin/init): #! interpreter /bin/bash is missing on the new root; exec /bin/sh: "
+            "No such file or directory (errno 2)");
+  EXPECT_THAT(k.calls(), ElementsAre("execve /bin/sh -> ENOENT"));
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[2],
+            "not executing /sbin/init (/sbin/init): /sbin/init (-> /usr/sbin/init): #! "
+            "interpreter /bin/bash is missing on the new root; trying /bin/sh (shell)");
 }
 
 TEST(SystemdDeserializationTest, InitrdTimestampInMicroseconds) {

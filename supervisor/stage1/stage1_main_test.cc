@@ -111,8 +111,9 @@ class SwitchAndExecTest : public ::testing::Test {
                             "/root/lib/systemd"}) {
       EXPECT_TRUE(kernel_.MkdirAll(dir).ok());
     }
-    EXPECT_TRUE(kernel_.WriteFile("/root/sbin/baton", "elf").ok());
-    EXPECT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd", "elf").ok());
+    // Executable (the ladder checks); not ELF: the check leaves them to execve.
+    EXPECT_TRUE(kernel_.WriteFile("/root/sbin/baton", "elf", 0755).ok());
+    EXPECT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd", "elf", 0755).ok());
 
     auto job = std::make_unique<jobs::JobConfig>();
     job->name = "hold";
@@ -230,6 +231,10 @@ TEST_F(SwitchAndExecTest, ForeignSystemdGetsTheFileAndDeserialize) {
   ASSERT_TRUE(d.ok()) << d.stateless_reason;
   EXPECT_EQ(d.handoff->instances_size(), 1);
   EXPECT_EQ(d.handoff->fds_size(), 0);
+  std::vector<std::string> marks;
+  for (const handoff::Timestamp& t : d.handoff->timestamps()) marks.push_back(t.name());
+  EXPECT_THAT(marks, ElementsAre("stage1-start", "root-device-ready", "root-mounted",
+                                 "switch-start", "switch-planned", "root-switched", "exec"));
 }
 
 }  // namespace
