@@ -179,6 +179,21 @@ Handoff CollectHandoff(const CollectInput& input) {
   return h;
 }
 
+namespace {
+
+// The "exec" mark, at the timeline's now: the last thing before encoding,
+// for baton's memfd and a foreign init's file alike.
+void AddExecMark(const CollectInput& input, Handoff* h) {
+  if (input.timeline == nullptr) return;
+  BootTimeline::Reading now = input.timeline->Now();
+  Timestamp* t = h->add_timestamps();
+  t->set_name("exec");
+  t->set_monotonic_ns(now.monotonic_ns);
+  t->set_realtime_ns(now.realtime_ns);
+}
+
+}  // namespace
+
 absl::StatusOr<PreparedHandoff> PrepareHandoff(sys::Kernel& kernel, const CollectInput& input) {
   PreparedHandoff out;
   Handoff h = CollectHandoff(input);
@@ -196,13 +211,7 @@ absl::StatusOr<PreparedHandoff> PrepareHandoff(sys::Kernel& kernel, const Collec
     *h.add_fds() = *entry;
     out.fds.push_back(fd);
   }
-  if (input.timeline != nullptr) {
-    BootTimeline::Reading now = input.timeline->Now();
-    Timestamp* t = h.add_timestamps();
-    t->set_name("exec");
-    t->set_monotonic_ns(now.monotonic_ns);
-    t->set_realtime_ns(now.realtime_ns);
-  }
+  AddExecMark(input, &h);
   ASSIGN_OR_RETURN(std::string bytes, Encode(h));
   ASSIGN_OR_RETURN(out.memfd, WriteSealedMemfd(kernel, bytes));
   RETURN_IF_ERROR(kernel.SetCloexec(out.memfd.get(), false));
@@ -215,6 +224,7 @@ absl::Status WriteHandoffFile(sys::Kernel& kernel, const CollectInput& input,
                               const std::string& path) {
   Handoff h = CollectHandoff(input);
   h.clear_fds();
+  AddExecMark(input, &h);
   ASSIGN_OR_RETURN(std::string bytes, Encode(h));
   size_t slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0) {

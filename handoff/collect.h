@@ -84,8 +84,9 @@ struct PreparedHandoff {
 
 absl::StatusOr<PreparedHandoff> PrepareHandoff(sys::Kernel& kernel, const CollectInput& input);
 
-// For a foreign init: collects, encodes and writes the handoff to PATH
-// (mode 0600, parents made), without fds (nothing there would read them).
+// For a foreign init: collects, appends the "exec" mark as PrepareHandoff
+// does, encodes and writes the handoff to PATH (mode 0600, parents made),
+// without fds (nothing there would read them).
 absl::Status WriteHandoffFile(sys::Kernel& kernel, const CollectInput& input,
                               const std::string& path);
 

@@ -167,6 +167,9 @@ TEST_F(CollectTest, HandoffFileForAForeignInit) {
   ASSERT_TRUE(d.ok()) << d.stateless_reason;
   EXPECT_EQ(d.handoff->instances_size(), 1);
   EXPECT_EQ(kernel_.Stat("/run/baton/handoff.pb")->mode & 0777, 0600u);
+  // The "exec" mark last, as in the memfd for baton.
+  ASSERT_GE(d.handoff->timestamps_size(), 1);
+  EXPECT_EQ(d.handoff->timestamps(d.handoff->timestamps_size() - 1).name(), "exec");
 }
 
 TEST(LogPipeRoleTest, RoundTrip) {

@@ -9,7 +9,8 @@
 // "switch-planned" (init= resolved on the new root, the switch planned),
 // "root-switched" (mounts moved, chrooted; the old rootfs is emptied later,
 // in the background), "exec" (the handoff collected; then it is encoded,
-// sealed and execve'd), then stage 2's: "stage2-start" (first thing in the
+// sealed and execve'd — for a foreign init, written to
+// /run/baton/handoff.pb and the init execve'd), then stage 2's: "stage2-start" (first thing in the
 // new process), "jobs-read" (the job files read), "jobs-loaded" (parsed),
 // "control-listening", "handoff-decoded", "stage2-ready" (state
 // restored, adopted children watched, control socket listening: what
