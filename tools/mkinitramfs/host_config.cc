@@ -1,24 +1,73 @@
 #include "tools/mkinitramfs/host_config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
+#include <string.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "sys/status_macros.h"
 
 namespace baton::mkinitramfs {
 namespace {
+
+using stage1::LvmSection;
+using stage1::LvmValue;
 
 std::string ReadOrEmpty(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// PATH's bytes; nullopt when it does not exist; ERROR set when it exists
+// but cannot be read (a directory, EACCES, EIO…).
+std::optional<std::string> ReadFileIfExists(const std::string& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) *error = absl::StrCat(path, ": ", strerror(errno));
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = absl::StrCat(path, ": ", strerror(errno));
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+bool HasString(const LvmValue* v, absl::string_view s) {
+  if (v == nullptr || v->kind != LvmValue::Kind::kArray) return false;
+  for (const LvmValue& item : v->items) {
+    if (item.kind == LvmValue::Kind::kString && item.str == s) return true;
+  }
+  return false;
+}
+
+std::string StringOf(const LvmSection& s, absl::string_view key) {
+  const LvmValue* v = s.Find(key);
+  return v != nullptr && v->kind == LvmValue::Kind::kString ? v->str : "";
 }
 
 // The whitespace-separated words of each non-comment line.
@@ -74,17 +123,75 @@ std::string RaidModuleForLevel(absl::string_view level) {
   return "";
 }
 
-std::set<std::string> LvmSegmentTypes(absl::string_view backup) {
+absl::StatusOr<LvmVgFacts> LvmVgFactsFromText(absl::string_view text, absl::string_view source) {
+  ASSIGN_OR_RETURN(LvmSection top, stage1::ParseLvmText(text, source));
+  if (top.sections.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": expected one volume group section, found ", top.sections.size()));
+  }
+  const LvmSection& vg = top.sections[0];
+  LvmVgFacts f;
+  f.name = vg.name;
+  f.source = std::string(source);
+  f.exported = HasString(vg.Find("status"), "EXPORTED");
+  f.system_id = StringOf(vg, "system_id");
+  f.lock_type = StringOf(vg, "lock_type");
+  if (const LvmSection* lvs = vg.FindSection("logical_volumes")) {
+    for (const LvmSection& lv : lvs->sections) {
+      bool visible = HasString(lv.Find("status"), "VISIBLE");
+      bool any = false;
+      for (const LvmSection& seg : lv.sections) {
+        if (!absl::StartsWith(seg.name, "segment")) continue;
+        any = true;
+        f.segments.push_back({lv.name, visible, StringOf(seg, "type")});
+      }
+      if (!any) f.segments.push_back({lv.name, visible, kNoSegments});
+    }
+  }
+  return f;
+}
+
+LvmVgFacts LvmVgFactsFromVg(const stage1::LvmVg& vg, absl::string_view source) {
+  LvmVgFacts f;
+  f.name = vg.name;
+  f.source = std::string(source);
+  f.exported = vg.exported;
+  f.system_id = vg.system_id;
+  f.lock_type = vg.lock_type;
+  for (const stage1::LvmLv& lv : vg.lvs) {
+    for (const stage1::LvmSegment& seg : lv.segments) {
+      f.segments.push_back({lv.name, lv.visible, seg.type});
+    }
+    if (lv.segments.empty()) f.segments.push_back({lv.name, lv.visible, kNoSegments});
+  }
+  return f;
+}
+
+LvmBackup LvmBackupFromText(const std::string& vg, const std::string& path,
+                            absl::string_view text) {
+  LvmBackup b;
+  b.vg = vg;
+  b.path = path;
+  absl::StatusOr<LvmVgFacts> f = LvmVgFactsFromText(text, path);
+  if (f.ok()) {
+    b.facts = std::move(*f);
+  } else {
+    b.error = std::string(f.status().message());
+  }
+  return b;
+}
+
+std::set<std::string> LvmSegmentTypes(const HostStack& stack) {
   std::set<std::string> out;
-  for (absl::string_view line : absl::StrSplit(backup, '\n')) {
-    line = absl::StripAsciiWhitespace(line);
-    if (!absl::ConsumePrefix(&line, "type")) continue;
-    line = absl::StripLeadingAsciiWhitespace(line);
-    if (!absl::ConsumePrefix(&line, "=")) continue;
-    line = absl::StripLeadingAsciiWhitespace(line);
-    if (!absl::ConsumePrefix(&line, "\"")) continue;
-    size_t end = line.find('"');
-    if (end != absl::string_view::npos && end > 0) out.emplace(line.substr(0, end));
+  for (const LvmBackup& b : stack.lvm_backups) {
+    if (!b.facts) return {};  // missing or unusable: unknown
+    bool any = false;
+    for (const LvmVgFacts::Segment& seg : b.facts->segments) {
+      if (seg.type == kNoSegments) continue;
+      any = true;
+      out.insert(seg.type);
+    }
+    if (!any) return {};
   }
   return out;
 }
@@ -186,26 +293,28 @@ absl::StatusOr<HostStack> ReadHostStack(const std::string& sysroot,
       if (!vg.empty()) s.lvm_vgs.insert(vg);
     }
     // A UUID=/LABEL= root's VG is not named: every backup counts.
-    std::vector<std::string> backups;
-    if (by_id || vgs.count("")) {
+    const std::string dir = sysroot + "/etc/lvm/backup";
+    std::set<std::string> names = s.lvm_vgs;
+    if (s.lvm_every_vg) {
       glob_t g;
-      std::string pattern = sysroot + "/etc/lvm/backup/*";
+      std::string pattern = dir + "/*";
       if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) backups.push_back(g.gl_pathv[i]);
+        for (size_t i = 0; i < g.gl_pathc; ++i) {
+          absl::string_view p = g.gl_pathv[i];
+          names.emplace(p.substr(p.rfind('/') + 1));
+        }
       }
       ::globfree(&g);
     }
-    for (const std::string& vg : vgs) {
-      if (!vg.empty()) backups.push_back(sysroot + "/etc/lvm/backup/" + vg);
-    }
-    for (const std::string& b : backups) {
-      std::string text = ReadOrEmpty(b);
-      std::set<std::string> types = LvmSegmentTypes(text);
-      if (types.empty()) {  // missing or unreadable: unknown
-        s.lvm_segment_types.clear();
-        break;
+    for (const std::string& vg : names) {  // sorted, one each
+      const std::string path = absl::StrCat(dir, "/", vg);
+      std::string error;
+      std::optional<std::string> text = ReadFileIfExists(path, &error);
+      if (text) {
+        s.lvm_backups.push_back(LvmBackupFromText(vg, path, *text));
+      } else {
+        s.lvm_backups.push_back(LvmBackup{vg, path, std::nullopt, error});
       }
-      s.lvm_segment_types.insert(types.begin(), types.end());
     }
   }
   return s;

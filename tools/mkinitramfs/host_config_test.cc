@@ -6,12 +6,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/mkinitramfs/image.h"
 
 namespace baton::mkinitramfs {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 std::string Root(const std::string& name) {
@@ -38,9 +41,16 @@ TEST(HostConfigTest, StackedRoot) {
   EXPECT_THAT(s->key_files, ElementsAre("/etc/keys/data.key"));
   // No level= and no /etc/lvm/backup: unknown, so everything goes in.
   EXPECT_THAT(s->raid_levels, IsEmpty());
-  EXPECT_THAT(s->lvm_segment_types, IsEmpty());
+  EXPECT_THAT(LvmSegmentTypes(*s), IsEmpty());
+  EXPECT_THAT(LvmModules(LvmSegmentTypes(*s)), Contains("dm_snapshot"));
   EXPECT_THAT(s->lvm_vgs, ElementsAre("vg0"));
   EXPECT_FALSE(s->lvm_every_vg);
+  // The missing backup is listed: not found, no error.
+  ASSERT_EQ(s->lvm_backups.size(), 1u);
+  EXPECT_EQ(s->lvm_backups[0].vg, "vg0");
+  EXPECT_EQ(s->lvm_backups[0].path, r + "/etc/lvm/backup/vg0");
+  EXPECT_FALSE(s->lvm_backups[0].facts.has_value());
+  EXPECT_EQ(s->lvm_backups[0].error, "");
 }
 
 TEST(HostConfigTest, RaidLevelsAndLvmSegmentTypes) {
@@ -57,8 +67,13 @@ TEST(HostConfigTest, RaidLevelsAndLvmSegmentTypes) {
   ASSERT_TRUE(s.ok());
   EXPECT_THAT(s->raid_levels, ElementsAre("raid1", "raid456"));
   EXPECT_TRUE(s->lvm);
-  EXPECT_THAT(s->lvm_segment_types, ElementsAre("striped", "thin"));
+  EXPECT_THAT(LvmSegmentTypes(*s), ElementsAre("striped", "thin"));
+  EXPECT_THAT(LvmModules(LvmSegmentTypes(*s)), ElementsAre("dm_mod", "dm_thin_pool"));
   EXPECT_THAT(s->lvm_vgs, ElementsAre("vg-a"));
+  ASSERT_EQ(s->lvm_backups.size(), 1u);
+  ASSERT_TRUE(s->lvm_backups[0].facts.has_value()) << s->lvm_backups[0].error;
+  EXPECT_EQ(s->lvm_backups[0].facts->name, "vg-a");
+  EXPECT_EQ(s->lvm_backups[0].facts->source, r + "/etc/lvm/backup/vg-a");
   // One array without level=: unknown again (a sysroot: the running host's
   // arrays are not asked).
   std::ofstream(r + "/etc/mdadm/mdadm.conf", std::ios::app) << "ARRAY /dev/md2 UUID=z\n";
@@ -78,8 +93,72 @@ TEST(HostConfigTest, Helpers) {
   EXPECT_EQ(VolumeGroupOf("/dev/vg0/usr"), "vg0");
   EXPECT_EQ(VolumeGroupOf("/dev/md/root"), "");
   EXPECT_EQ(VolumeGroupOf("UUID=1"), "");
-  EXPECT_THAT(LvmSegmentTypes("id = \"x\"\ntype = \"raid5_ls\"\n  type=\"mirror\"\ntypes = 1\n"),
-              ElementsAre("mirror", "raid5_ls"));
+}
+
+// A backup as vgcfgbackup writes it, one LV per (name, type).
+std::string Backup(const std::string& vg,
+                   const std::vector<std::pair<std::string, std::string>>& lvs) {
+  std::string out = "contents = \"Text Format Volume Group\"\nversion = 1\n\n" + vg +
+                    " {\n\tid = \"x\"\n\tseqno = 2\n\tlogical_volumes {\n";
+  for (const auto& [name, type] : lvs) {
+    out += "\t\t" + name + " {\n\t\t\tstatus = [\"READ\", \"WRITE\", \"VISIBLE\"]\n";
+    if (!type.empty()) {
+      out += "\t\t\tsegment1 {\n\t\t\t\tstart_extent = 0\n\t\t\t\ttype = \"" + type +
+             "\"\n\t\t\t}\n";
+    }
+    out += "\t\t}\n";
+  }
+  return out + "\t}\n}\n";
+}
+
+TEST(HostConfigTest, SegmentTypesAndTheirModules) {
+  HostStack s;
+  s.lvm = true;
+  s.lvm_backups.push_back(LvmBackupFromText(
+      "vg0", "/etc/lvm/backup/vg0", Backup("vg0", {{"r", "raid5_ls"}, {"m", "mirror"}})));
+  ASSERT_TRUE(s.lvm_backups[0].facts.has_value()) << s.lvm_backups[0].error;
+  EXPECT_THAT(LvmSegmentTypes(s), ElementsAre("mirror", "raid5_ls"));
+  EXPECT_THAT(LvmModules(LvmSegmentTypes(s)), ElementsAre("dm_mirror", "dm_mod", "dm_raid"));
+  // Every VG's types count; an LV without segments adds none.
+  s.lvm_backups.push_back(LvmBackupFromText(
+      "vg1", "/etc/lvm/backup/vg1", Backup("vg1", {{"root", "striped"}, {"empty", ""}})));
+  EXPECT_THAT(LvmSegmentTypes(s), ElementsAre("mirror", "raid5_ls", "striped"));
+  // A VG listing no segment at all, a backup that is missing or does not
+  // parse: unknown, every target.
+  HostStack unknown = s;
+  unknown.lvm_backups.push_back(
+      LvmBackupFromText("vg2", "/etc/lvm/backup/vg2", Backup("vg2", {{"empty", ""}})));
+  EXPECT_THAT(LvmSegmentTypes(unknown), IsEmpty());
+  unknown = s;
+  unknown.lvm_backups.push_back(LvmBackup{"vg2", "/etc/lvm/backup/vg2", std::nullopt, ""});
+  EXPECT_THAT(LvmSegmentTypes(unknown), IsEmpty());
+  unknown = s;
+  unknown.lvm_backups.push_back(
+      LvmBackupFromText("vg2", "/etc/lvm/backup/vg2", "vg2 {\n  type = \"striped\"\n"));
+  EXPECT_FALSE(unknown.lvm_backups.back().facts.has_value());
+  EXPECT_THAT(unknown.lvm_backups.back().error,
+              HasSubstr("/etc/lvm/backup/vg2: LVM metadata line"));
+  EXPECT_THAT(LvmSegmentTypes(unknown), IsEmpty());
+  EXPECT_THAT(LvmModules(LvmSegmentTypes(unknown)), Contains("dm_thin_pool"));
+  EXPECT_THAT(LvmSegmentTypes(HostStack{}), IsEmpty());
+}
+
+TEST(HostConfigTest, BadBackupIsKeptWithItsError) {
+  std::string r = Root("bad-backup");
+  std::ofstream(r + "/etc/fstab") << "/dev/vg0/root / ext4 defaults 0 1\n"
+                                     "/dev/vg1/usr /usr ext4 defaults 0 2\n";
+  fs::create_directories(r + "/etc/lvm/backup/vg1");  // a directory: unreadable
+  std::ofstream(r + "/etc/lvm/backup/vg0") << "vg0 {\n\tseqno 3\n}\n";
+  absl::StatusOr<HostStack> s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok()) << s.status();  // not fatal: the VG stays, its types unknown
+  ASSERT_EQ(s->lvm_backups.size(), 2u);
+  EXPECT_EQ(s->lvm_backups[0].vg, "vg0");
+  EXPECT_FALSE(s->lvm_backups[0].facts.has_value());
+  EXPECT_THAT(s->lvm_backups[0].error, HasSubstr(r + "/etc/lvm/backup/vg0: LVM metadata line 2"));
+  EXPECT_EQ(s->lvm_backups[1].vg, "vg1");
+  EXPECT_FALSE(s->lvm_backups[1].facts.has_value());
+  EXPECT_EQ(s->lvm_backups[1].error, r + "/etc/lvm/backup/vg1: Is a directory");
+  EXPECT_THAT(LvmSegmentTypes(*s), IsEmpty());
 }
 
 TEST(HostConfigTest, PlainRoot) {
@@ -120,6 +199,19 @@ TEST(HostConfigTest, LvmRootWithoutAVgNameCountsEveryVg) {
   EXPECT_TRUE(s->lvm);
   EXPECT_TRUE(s->lvm_every_vg);
   EXPECT_THAT(s->lvm_vgs, IsEmpty());
+  EXPECT_THAT(s->lvm_backups, IsEmpty());
+  EXPECT_THAT(LvmSegmentTypes(*s), IsEmpty());
+  // Every backup there is read, once each, sorted by VG.
+  fs::create_directories(r + "/etc/lvm/backup");
+  std::ofstream(r + "/etc/lvm/backup/vg1") << Backup("vg1", {{"pool", "thin-pool"}});
+  std::ofstream(r + "/etc/lvm/backup/vg0") << Backup("vg0", {{"root", "striped"}});
+  s = ReadHostStack(r, r + "/sys");
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->lvm_backups.size(), 2u);
+  EXPECT_EQ(s->lvm_backups[0].vg, "vg0");
+  EXPECT_EQ(s->lvm_backups[1].vg, "vg1");
+  EXPECT_THAT(LvmSegmentTypes(*s), ElementsAre("striped", "thin-pool"));
+  EXPECT_THAT(LvmModules(LvmSegmentTypes(*s)), ElementsAre("dm_mod", "dm_thin_pool"));
 }
 
 }  // namespace

@@ -272,7 +272,7 @@ absl::Status AddModules(const ImageOptions& o, const HostStack& stack,
         names.insert(names.end(), std::begin(kCryptsetupModules), std::end(kCryptsetupModules));
       }
       if (stack.lvm) {
-        std::vector<std::string> lvm = LvmModules(stack.lvm_segment_types);
+        std::vector<std::string> lvm = LvmModules(LvmSegmentTypes(stack));
         names.insert(names.end(), lvm.begin(), lvm.end());
       }
       if (stack.raid && stack.raid_levels.empty()) {

@@ -293,7 +293,9 @@ TEST_F(ImageTest, HostOnlyTakesTheStacksLevelsAndTargets) {
   Write(root_ + "/etc/mdadm/mdadm.conf", "ARRAY /dev/md0 level=raid1 UUID=1\n");
   Write(o_.modules_dir + "/modules.order",
         "kernel/drivers/md/raid456.ko\nkernel/drivers/md/raid1.ko\n");
-  Write(root_ + "/etc/lvm/backup/vg0", "vg0 {\n segment1 {\n  type = \"striped\"\n }\n}\n");
+  Write(root_ + "/etc/lvm/backup/vg0",
+        "vg0 {\n logical_volumes {\n  root {\n   segment1 {\n    type = \"striped\"\n   }\n"
+        "  }\n }\n}\n");
   FileSet known;
   ASSERT_TRUE(Collect(&known).ok());
   EXPECT_NE(known.Find(m + "raid1.ko"), nullptr);

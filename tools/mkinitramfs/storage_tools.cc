@@ -18,21 +18,6 @@ namespace baton::mkinitramfs {
 namespace {
 
 using stage1::CrypttabEntry;
-using stage1::LvmSection;
-using stage1::LvmValue;
-
-bool HasString(const LvmValue* v, absl::string_view s) {
-  if (v == nullptr || v->kind != LvmValue::Kind::kArray) return false;
-  for (const LvmValue& item : v->items) {
-    if (item.kind == LvmValue::Kind::kString && item.str == s) return true;
-  }
-  return false;
-}
-
-std::string StringOf(const LvmSection& s, absl::string_view key) {
-  const LvmValue* v = s.Find(key);
-  return v != nullptr && v->kind == LvmValue::Kind::kString ? v->str : "";
-}
 
 absl::StatusOr<std::string> ReadAt(sys::Kernel& kernel, int fd, uint64_t offset, size_t len) {
   std::string out(len, '\0');
@@ -51,50 +36,6 @@ std::string What(const CrypttabEntry& e) {
 }
 
 }  // namespace
-
-absl::StatusOr<LvmVgFacts> LvmVgFactsFromText(absl::string_view text, absl::string_view source) {
-  ASSIGN_OR_RETURN(LvmSection top, stage1::ParseLvmText(text, source));
-  if (top.sections.size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": expected one volume group section, found ", top.sections.size()));
-  }
-  const LvmSection& vg = top.sections[0];
-  LvmVgFacts f;
-  f.name = vg.name;
-  f.source = std::string(source);
-  f.exported = HasString(vg.Find("status"), "EXPORTED");
-  f.system_id = StringOf(vg, "system_id");
-  f.lock_type = StringOf(vg, "lock_type");
-  if (const LvmSection* lvs = vg.FindSection("logical_volumes")) {
-    for (const LvmSection& lv : lvs->sections) {
-      bool visible = HasString(lv.Find("status"), "VISIBLE");
-      bool any = false;
-      for (const LvmSection& seg : lv.sections) {
-        if (!absl::StartsWith(seg.name, "segment")) continue;
-        any = true;
-        f.segments.push_back({lv.name, visible, StringOf(seg, "type")});
-      }
-      if (!any) f.segments.push_back({lv.name, visible, "(no segments)"});
-    }
-  }
-  return f;
-}
-
-LvmVgFacts LvmVgFactsFromVg(const stage1::LvmVg& vg, absl::string_view source) {
-  LvmVgFacts f;
-  f.name = vg.name;
-  f.source = std::string(source);
-  f.exported = vg.exported;
-  f.system_id = vg.system_id;
-  f.lock_type = vg.lock_type;
-  for (const stage1::LvmLv& lv : vg.lvs) {
-    for (const stage1::LvmSegment& seg : lv.segments) {
-      f.segments.push_back({lv.name, lv.visible, seg.type});
-    }
-    if (lv.segments.empty()) f.segments.push_back({lv.name, lv.visible, "(no segments)"});
-  }
-  return f;
-}
 
 std::string LvmNeedsTool(const LvmVgFacts& vg) {
   const std::string what = absl::StrCat("VG ", vg.name, " (", vg.source, ")");
@@ -212,19 +153,14 @@ StorageToolChoice ChooseStorageTools(sys::Kernel& kernel, const std::string& sys
     std::vector<std::string> problems;
     const std::string backup_dir = sysroot + "/etc/lvm/backup";
     std::set<std::string> wanted = stack.lvm_vgs;
-    if (stack.lvm_every_vg) {
-      absl::StatusOr<std::vector<std::string>> names = kernel.ListDir(backup_dir);
-      if (names.ok()) wanted.insert(names->begin(), names->end());
-    }
-    for (const std::string& vg : wanted) {
-      const std::string path = absl::StrCat(backup_dir, "/", vg);
-      absl::StatusOr<std::string> text = kernel.ReadFile(path);
-      if (!text.ok()) continue;
-      absl::StatusOr<LvmVgFacts> f = LvmVgFactsFromText(*text, path);
-      if (!f.ok()) {
-        problems.push_back(std::string(f.status().message()));
-      } else {
-        known[vg].push_back(std::move(*f));
+    // ReadHostStack read and parsed each backup that counts once (the VGs
+    // named by the root; with lvm_every_vg every file there).
+    for (const LvmBackup& b : stack.lvm_backups) {
+      wanted.insert(b.vg);
+      if (b.facts) {
+        known[b.vg].push_back(*b.facts);
+      } else if (!b.error.empty()) {
+        problems.push_back(b.error);
       }
     }
     if (sysroot.empty()) {

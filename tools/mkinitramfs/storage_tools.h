@@ -8,8 +8,10 @@
 //
 // LVM, for each VG the root stack uses (the VG of a /dev/VG/LV or
 // /dev/mapper/VG-LV root; every VG for a UUID=/LABEL= root):
-//   * SYSROOT/etc/lvm/backup/VG (lvm rewrites it after every change), read
-//     with stage 1's metadata text parser (lvm_metadata.h);
+//   * SYSROOT/etc/lvm/backup/VG (lvm rewrites it after every change), as
+//     ReadHostStack parsed it with stage 1's metadata text parser
+//     (HostStack::lvm_backups: the file is not read again here; one that did
+//     not parse keeps the tool, its error naming the file and line);
 //   * without a sysroot also the live metadata: the PVs under the host's
 //     active LVM dm devices (SYSFS/block/dm-*/slaves, recursively), read with
 //     lvm_native's ReadLvmPv (the copy with the highest seqno).
@@ -41,7 +43,6 @@
 
 #include "absl/strings/string_view.h"
 #include "supervisor/stage1/crypttab.h"
-#include "supervisor/stage1/lvm_metadata.h"
 #include "sys/kernel.h"
 #include "tools/mkinitramfs/host_config.h"
 
@@ -53,26 +54,6 @@ struct StorageToolChoice {
   // One line per tool considered: why it is kept or left out.
   std::vector<std::string> notes;
 };
-
-// What the native LVM activation needs to know about a VG.
-struct LvmVgFacts {
-  std::string name;
-  std::string source;  // "/etc/lvm/backup/vg0", "the PV /dev/sda2"
-  bool exported = false;
-  std::string system_id;
-  std::string lock_type;
-  struct Segment {
-    std::string lv;
-    bool visible = false;
-    std::string type;
-  };
-  std::vector<Segment> segments;
-};
-
-// From a backup's text (lvm_metadata.h's generic parser: a backup need not
-// carry what activation needs, only the types and flags). Errors name SOURCE.
-absl::StatusOr<LvmVgFacts> LvmVgFactsFromText(absl::string_view text, absl::string_view source);
-LvmVgFacts LvmVgFactsFromVg(const stage1::LvmVg& vg, absl::string_view source);
 
 // "" when the native activation handles the whole VG; else why not:
 // "VG vg0 (/etc/lvm/backup/vg0): LV pool has segment type thin-pool".
@@ -97,7 +78,8 @@ std::vector<LvmVgFacts> LiveLvmVgs(sys::Kernel& kernel, const std::string& sysfs
                                    std::vector<std::string>* errors);
 
 // The --storage-tools auto decision for a host-only image of STACK read
-// from SYSROOT ("" = the running host, looked at through KERNEL and SYSFS).
+// from SYSROOT ("" = the running host, looked at through KERNEL and SYSFS:
+// the live PVs and the LUKS headers; the LVM backups come from STACK).
 StorageToolChoice ChooseStorageTools(sys::Kernel& kernel, const std::string& sysroot,
                                      const std::string& sysfs, const HostStack& stack);
 

@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -210,39 +213,90 @@ TEST_F(FakeHostTest, LiveVgReadErrorsAreReported) {
   EXPECT_THAT(errors, ElementsAre(HasSubstr("sdb"), HasSubstr("/dev/sde")));
 }
 
-HostStack LvmStack(std::set<std::string> vgs, bool every = false) {
+// SYSROOT/etc/lvm/backup/VG holding TEXT, as ReadHostStack parses it.
+LvmBackup BackupFile(const std::string& sysroot, const std::string& vg, const std::string& text) {
+  return LvmBackupFromText(vg, sysroot + "/etc/lvm/backup/" + vg, text);
+}
+
+// SYSROOT/etc/lvm/backup/VG not there.
+LvmBackup NoBackup(const std::string& sysroot, const std::string& vg) {
+  return LvmBackup{vg, sysroot + "/etc/lvm/backup/" + vg, std::nullopt, ""};
+}
+
+HostStack LvmStack(std::set<std::string> vgs, bool every = false,
+                   std::vector<LvmBackup> backups = {}) {
   HostStack s;
   s.lvm = true;
   s.lvm_vgs = std::move(vgs);
   s.lvm_every_vg = every;
+  s.lvm_backups = std::move(backups);
   return s;
 }
 
 TEST_F(FakeHostTest, LvmFromTheBackup) {
-  File("/sr/etc/lvm/backup/vg0", Backup("", Lv("root", kRw, "striped")));
-  StorageToolChoice c = ChooseStorageTools(kernel_, "/sr", "/sys", LvmStack({"vg0"}));
+  StorageToolChoice c = ChooseStorageTools(
+      kernel_, "/sr", "/sys",
+      LvmStack({"vg0"}, false, {BackupFile("/sr", "vg0", Backup("", Lv("root", kRw, "striped")))}));
   EXPECT_FALSE(c.lvm);
   EXPECT_FALSE(c.cryptsetup);
   EXPECT_THAT(c.notes, ElementsAre("lvm left out: VG vg0 has only linear/striped LVs (baton "
                                    "activates them)"));
-  File("/sr/etc/lvm/backup/vg0", Backup("", Lv("root", kRw, "striped") + Lv("t", kRw, "thin")));
-  c = ChooseStorageTools(kernel_, "/sr", "/sys", LvmStack({"vg0"}));
+  c = ChooseStorageTools(
+      kernel_, "/sr", "/sys",
+      LvmStack({"vg0"}, false,
+               {BackupFile("/sr", "vg0",
+                           Backup("", Lv("root", kRw, "striped") + Lv("t", kRw, "thin")))}));
   EXPECT_TRUE(c.lvm);
   EXPECT_THAT(c.notes, ElementsAre("lvm kept: VG vg0 (/sr/etc/lvm/backup/vg0): LV t has "
                                    "segment type thin"));
-  File("/sr/etc/lvm/backup/vg0", "vg0 {\n");
-  c = ChooseStorageTools(kernel_, "/sr", "/sys", LvmStack({"vg0"}));
+  c = ChooseStorageTools(kernel_, "/sr", "/sys",
+                         LvmStack({"vg0"}, false, {BackupFile("/sr", "vg0", "vg0 {\n")}));
   EXPECT_TRUE(c.lvm);
-  EXPECT_THAT(c.notes, ElementsAre(HasSubstr("lvm kept: VG vg0: no usable /sr/etc/lvm/backup/vg0")));
+  EXPECT_THAT(c.notes,
+              ElementsAre(HasSubstr("lvm kept: VG vg0: no usable /sr/etc/lvm/backup/vg0")));
   EXPECT_THAT(c.notes[0], HasSubstr("/sr/etc/lvm/backup/vg0: LVM metadata line"));
+  // A backup that could not be read says why, too.
+  c = ChooseStorageTools(kernel_, "/sr", "/sys",
+                         LvmStack({"vg0"}, false,
+                                  {LvmBackup{"vg0", "/sr/etc/lvm/backup/vg0", std::nullopt,
+                                             "/sr/etc/lvm/backup/vg0: Permission denied"}}));
+  EXPECT_TRUE(c.lvm);
+  EXPECT_THAT(c.notes, ElementsAre(HasSubstr("; /sr/etc/lvm/backup/vg0: Permission denied")));
+}
+
+TEST_F(FakeHostTest, LvmBackupsAreReadOnceByReadHostStack) {
+  // Real files under a sysroot, read by ReadHostStack; the FakeKernel holds
+  // no backup at all, so the choice can only come from the parsed stack.
+  const std::string root = std::string(std::getenv("TEST_TMPDIR")) + "/once";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root + "/etc/lvm/backup");
+  std::ofstream(root + "/etc/fstab") << "/dev/vg0/root / ext4 defaults 0 1\n";
+  std::ofstream(root + "/etc/lvm/backup/vg0") << Backup("", Lv("root", kRw, "striped"));
+  absl::StatusOr<HostStack> stack = ReadHostStack(root, root + "/sys");
+  ASSERT_TRUE(stack.ok()) << stack.status();
+  ASSERT_EQ(stack->lvm_backups.size(), 1u);
+  ASSERT_TRUE(stack->lvm_backups[0].facts.has_value()) << stack->lvm_backups[0].error;
+  StorageToolChoice c = ChooseStorageTools(kernel_, root, "/sys", *stack);
+  EXPECT_FALSE(c.lvm) << ::testing::PrintToString(c.notes);
+  EXPECT_THAT(LvmSegmentTypes(*stack), ElementsAre("striped"));
+  // The same file, broken: the parser's error (file and line) keeps lvm and
+  // every target goes in (no segment types known).
+  std::ofstream(root + "/etc/lvm/backup/vg0") << "vg0 {\n  seqno 3\n}\n";
+  stack = ReadHostStack(root, root + "/sys");
+  ASSERT_TRUE(stack.ok()) << stack.status();
+  c = ChooseStorageTools(kernel_, root, "/sys", *stack);
+  EXPECT_TRUE(c.lvm);
+  EXPECT_THAT(c.notes, ElementsAre(HasSubstr(root + "/etc/lvm/backup/vg0: LVM metadata line 2")));
+  EXPECT_THAT(LvmSegmentTypes(*stack), IsEmpty());
 }
 
 TEST_F(FakeHostTest, LvmWithoutAnyInformationKeepsTheTool) {
-  StorageToolChoice c = ChooseStorageTools(kernel_, "/sr", "/sys", LvmStack({"vg9"}));
+  StorageToolChoice c = ChooseStorageTools(kernel_, "/sr", "/sys",
+                                           LvmStack({"vg9"}, false, {NoBackup("/sr", "vg9")}));
   EXPECT_TRUE(c.lvm);
   EXPECT_THAT(c.notes, ElementsAre("lvm kept: VG vg9: no usable /sr/etc/lvm/backup/vg9, its segment "
                                    "types are unknown"));
-  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg9"}));
+  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg9"}, false, {NoBackup("", "vg9")}));
   EXPECT_TRUE(c.lvm);
   EXPECT_THAT(c.notes, ElementsAre(HasSubstr("and no active PV of it on this host")));
   c = ChooseStorageTools(kernel_, "/sr", "/sys", LvmStack({}, /*every=*/true));
@@ -255,7 +309,8 @@ TEST_F(FakeHostTest, LvmOnTheRunningHost) {
   Disk("sdc", 32, TestData("lvm/vg0_pv1.bin"));
   Dm("dm-0", "LVM-VcIyJEv0uVC3gz2gFl8BUVvKT7yPg1oHx", {"sdb", "sdc"});
   // No backup: the live metadata decides.
-  StorageToolChoice c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg0"}));
+  StorageToolChoice c =
+      ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg0"}, false, {NoBackup("", "vg0")}));
   EXPECT_FALSE(c.lvm) << ::testing::PrintToString(c.notes);
   // A UUID= root: every VG found counts.
   c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({}, /*every=*/true));
@@ -263,17 +318,16 @@ TEST_F(FakeHostTest, LvmOnTheRunningHost) {
   EXPECT_THAT(c.notes, ElementsAre(HasSubstr("lvm left out: VG vg0")));
   // The backup and the live metadata both count: a stale backup showing a
   // thin LV keeps the tool.
-  File("/etc/lvm/backup/vg0", Backup("", Lv("t", kRw, "thin")));
-  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg0"}));
+  const LvmBackup thin0 = BackupFile("", "vg0", Backup("", Lv("t", kRw, "thin")));
+  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg0"}, false, {thin0}));
   EXPECT_TRUE(c.lvm);
   EXPECT_THAT(c.notes, ElementsAre(HasSubstr("LV t has segment type thin")));
-  // Another VG's backup (vg1, thin) counts for a UUID= root too.
-  ASSERT_TRUE(kernel_.Unlink("/etc/lvm/backup/vg0").ok());
-  File("/etc/lvm/backup/vg1", Backup("", Lv("t", kRw, "thin")));
-  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({}, true));
+  // Another VG's backup (vg1, thin) counts for a UUID= root too…
+  const LvmBackup thin1 = BackupFile("", "vg1", Backup("", Lv("t", kRw, "thin")));
+  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({}, true, {thin1}));
   EXPECT_TRUE(c.lvm);
-  // …but not for a root named in vg0.
-  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg0"}));
+  // …but not for a root named in vg0 (ReadHostStack reads only vg0's file).
+  c = ChooseStorageTools(kernel_, "", "/sys", LvmStack({"vg0"}, false, {NoBackup("", "vg0")}));
   EXPECT_FALSE(c.lvm);
 }
 
