@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "supervisor/expr_index.h"
 #include "supervisor/expr_state.h"
@@ -101,8 +101,10 @@ struct Engine::Instance {
 
   uint64_t wait_seq = 0;     // a lifecycle event that must be dispatched first
   bool queued = false;       // in the step queue
+  // `stop on` of the current run: its own state (the instance's $VARs, its
+  // own matches so far), offered events through Impl::stop_index_.
   std::unique_ptr<ExprState> stop_on;
-  std::vector<std::string> stop_on_events;  // the event names stop_on mentions
+  int64_t stop_id = -1;  // in Impl::stop_index_, or -1
 };
 
 namespace {
@@ -172,10 +174,12 @@ class Engine::Impl {
   void Fail(Instance& in, std::string process, std::string why,
             std::optional<sys::ChildExit> exit = std::nullopt);
   Env LifecycleEnv(const Instance& in, bool with_result) const;
-  // Gives IN the stop-on state of EXPR and files it under the event names
-  // EXPR mentions, so that Dispatch offers an event only to the instances
-  // and jobs that name it (at most a few, among hundreds).
+  // Gives IN a fresh stop-on state of EXPR, its `$VAR`s from in.env (which
+  // must not change until the next SetStopOn), and adds it to stop_index_
+  // in place of the previous one, so that Dispatch offers an event only to
+  // the instances whose `stop on` has a leaf that may match it.
   void SetStopOn(Instance& in, const jobs::EventExpr* expr);
+  void DropStopOn(Instance& in);
   void Forget(InstanceMap::iterator it);
   void WaitFor(Instance& in, uint64_t seq);
   void RebuildStartIndex();
@@ -194,23 +198,35 @@ class Engine::Impl {
   ExprIndex start_index_;
   std::vector<JobEntry*> start_jobs_;
   bool start_index_dirty_ = true;
-  // Event name -> the instances whose `stop on` names it.
-  absl::flat_hash_map<std::string, std::set<Key, KeyLess>> stop_index_;
+  // The instances' `stop on` states (those with a leaf); stop_instances_[id]
+  // is the instance of the state with that id (null for a removed id).
+  ExprIndex stop_index_;
+  std::vector<Instance*> stop_instances_;
   // Lifecycle event seq -> the instances waiting for its dispatch.
   absl::flat_hash_map<uint64_t, std::vector<Key>> waiters_;
 };
 
+void Engine::Impl::DropStopOn(Instance& in) {
+  if (in.stop_id < 0) return;
+  stop_index_.Remove(static_cast<size_t>(in.stop_id));
+  stop_instances_[in.stop_id] = nullptr;
+  in.stop_id = -1;
+}
+
 void Engine::Impl::SetStopOn(Instance& in, const jobs::EventExpr* expr) {
-  Key key(in.job, in.name);
-  for (const std::string& name : in.stop_on_events) stop_index_[name].erase(key);
-  in.stop_on_events.clear();
+  // Out of the index before the old state goes (its expression may be gone
+  // already: BeginRun has just replaced the config).
+  DropStopOn(in);
   in.stop_on = std::make_unique<ExprState>(expr);
-  in.stop_on_events = in.stop_on->EventNames();
-  for (const std::string& name : in.stop_on_events) stop_index_[name].insert(key);
+  if (in.stop_on->leaf_count() == 0) return;
+  const size_t id = stop_index_.Add(*in.stop_on, in.env);
+  if (id >= stop_instances_.size()) stop_instances_.resize(id + 1, nullptr);
+  stop_instances_[id] = &in;
+  in.stop_id = static_cast<int64_t>(id);
 }
 
 void Engine::Impl::Forget(InstanceMap::iterator it) {
-  for (const std::string& name : it->second->stop_on_events) stop_index_[name].erase(it->first);
+  DropStopOn(*it->second);
   if (auto entry = jobs_.find(it->first.first); entry != jobs_.end()) {
     entry->second.instances.erase(it->first.second);
   }
@@ -502,18 +518,28 @@ bool Engine::Impl::Idle() const {
 }
 
 void Engine::Impl::Dispatch(const Event& event) {
-  // `stop on` first, each instance with its own environment for $VAR.
-  if (auto watchers = stop_index_.find(event.name); watchers != stop_index_.end()) {
-    for (const Key& key : watchers->second) {
-      Instance& in = *instances_.find(key)->second;
-      if (in.goal != Goal::kStart || in.stop_on == nullptr) continue;
-      if (in.stop_on->HandleBorrowed(event, in.env) && in.stop_on->value()) {
-        in.stop_on->Reset();
-        in.goal = Goal::kStop;
-        in.restart = false;
-        Queue(in);
-      }
+  // `stop on` first, each instance with its own state and its own
+  // environment for $VAR, offered only to the instances with goal start.
+  // The instances it stops are queued in (job, instance) order, whatever
+  // order the index took them in.
+  if (stop_index_.size() > 0) {
+    absl::InlinedVector<Instance*, 4> stopped;
+    stop_index_.Offer(
+        event, [&](size_t id) { return stop_instances_[id]->goal == Goal::kStart; },
+        [&](size_t id) {
+          Instance& in = *stop_instances_[id];
+          if (!in.stop_on->value()) return;
+          in.stop_on->Reset();
+          in.goal = Goal::kStop;
+          in.restart = false;
+          stopped.push_back(&in);
+        });
+    if (stopped.size() > 1) {
+      std::sort(stopped.begin(), stopped.end(), [](const Instance* a, const Instance* b) {
+        return KeyLess()(KeyRef(a->job, a->name), KeyRef(b->job, b->name));
+      });
     }
+    for (Instance* in : stopped) Queue(*in);
   }
   // Then `start on`, which may create instances.
   if (start_index_dirty_) RebuildStartIndex();

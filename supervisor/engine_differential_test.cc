@@ -116,9 +116,17 @@ const char* const kGlobs[] = {"x",   "y",   "xy",    "x*",  "*",  "?",  "[xy]",
                               "\\x", "x*y", "",      "$M*", "a$"};
 const char* const kValues[] = {"x", "y", "xy", "j0", "j1", "j2", "ok", "", "x*", "xay", "a$"};
 
+// The instance-variable globs a `stop on` match tests with in stop-heavy
+// workloads: the instance's own $K / $L (its name is made of them).
+const char* const kVarGlobs[] = {"$K", "${L}", "$K*", "${K}-$L", "x$L", "$M"};
+
 class Gen {
  public:
-  explicit Gen(uint32_t seed) : rng_(seed) {}
+  // STOP_HEAVY: every job has instances and almost every one a `stop on`,
+  // whose matches test the instance's own variables more often; hand starts
+  // are more frequent, so that many instances are up at once.
+  explicit Gen(uint32_t seed, bool stop_heavy = false) : rng_(seed), stop_heavy_(stop_heavy) {}
+  bool stop_heavy() const { return stop_heavy_; }
   int Int(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
   bool Chance(int percent) { return Int(100) < percent; }
   template <typename T, size_t N>
@@ -129,12 +137,13 @@ class Gen {
   // An expression of job N. Lifecycle events are matched only from jobs
   // numbered below N (JOB=jK first), so that no set of jobs restarts itself
   // forever (the engine_test covers those).
-  std::unique_ptr<EventExpr> Expr(int n, int depth) {
+  // VARS: a `stop on` of a stop-heavy workload (instance variables).
+  std::unique_ptr<EventExpr> Expr(int n, int depth, bool vars = false) {
     auto e = std::make_unique<EventExpr>();
     if (depth > 0 && Chance(40)) {
       e->kind = Chance(50) ? EventExpr::Kind::kAnd : EventExpr::Kind::kOr;
-      e->left = Expr(n, depth - 1);
-      e->right = Expr(n, depth - 1);
+      e->left = Expr(n, depth - 1, vars);
+      e->right = Expr(n, depth - 1, vars);
       return e;
     }
     e->event = n > 0 ? Pick(kEventNames) : kEventNames[Int(3)];
@@ -147,7 +156,7 @@ class Gen {
     for (int i = Int(3); i > 0; --i) {
       EventMatch m;
       if (!Chance(25)) m.key = Pick(kKeys);
-      m.glob = Pick(kGlobs);
+      m.glob = vars && Chance(50) ? Pick(kVarGlobs) : Pick(kGlobs);
       m.negate = !m.key.empty() && Chance(20);
       e->matches.push_back(std::move(m));
     }
@@ -165,18 +174,23 @@ class Gen {
     auto job = std::make_unique<JobConfig>();
     job->name = absl::StrCat("j", n);
     if (!Chance(15)) job->start_on = Expr(n, 2);
-    if (Chance(50)) job->stop_on = Expr(n, 2);
-    switch (Int(4)) {
-      case 0:
-        job->instance = "$K";
-        break;
-      case 1:
-        job->instance = "i${L}$M";
-        break;
-      default:
-        break;
+    if (Chance(stop_heavy_ ? 95 : 50)) job->stop_on = Expr(n, 2, stop_heavy_);
+    if (stop_heavy_) {
+      const char* const instances[] = {"$K", "${K}-$L", "i${L}$M"};
+      job->instance = Pick(instances);
+    } else {
+      switch (Int(4)) {
+        case 0:
+          job->instance = "$K";
+          break;
+        case 1:
+          job->instance = "i${L}$M";
+          break;
+        default:
+          break;
+      }
     }
-    job->task = Chance(40);
+    job->task = Chance(stop_heavy_ ? 15 : 40);
     for (int i = Int(3); i > 0; --i) job->env.emplace_back(Pick(kKeys), Pick(kValues));
     auto command = [&](const char* what) {
       jobs::Command c;
@@ -198,6 +212,7 @@ class Gen {
 
  private:
   std::mt19937 rng_;
+  bool stop_heavy_ = false;
 };
 
 std::unique_ptr<EventExpr> Clone(const EventExpr* e) {
@@ -238,7 +253,8 @@ struct World {
 
 class Differential {
  public:
-  explicit Differential(uint32_t seed) : gen_(seed), seed_(seed) {}
+  explicit Differential(uint32_t seed, bool stop_heavy = false)
+      : gen_(seed, stop_heavy), seed_(seed) {}
 
   void AddJob(const JobConfig& job) {
     a_.engine.AddJob(CloneJob(job));
@@ -246,6 +262,7 @@ class Differential {
   }
 
   size_t process_calls() const { return a_.runner.log.size(); }
+  size_t max_instances() const { return max_instances_; }
   uint64_t events() const { return seen_; }
 
   // Runs STEPS random actions; false (with a message) at the first difference.
@@ -265,6 +282,7 @@ class Differential {
                << absl::StrJoin(a_.runner.log, "\n") << "\nreference:\n"
                << absl::StrJoin(b_.runner.log, "\n");
       }
+      max_instances_ = std::max(max_instances_, a_.engine.Instances().size());
       uint64_t seen_b = seen_;
       std::string sa = StateText(a_.engine, &seen_), sb = StateText(b_.engine, &seen_b);
       if (sa != sb) {
@@ -306,6 +324,8 @@ class Differential {
 
   std::string Act(int jobs) {
     int roll = gen_.Int(100);
+    // Stop-heavy: more hand starts (25 instead of 10 in 100), fewer exits.
+    if (gen_.stop_heavy() && roll >= 65 && roll < 80) roll = 50;
     std::string job = absl::StrCat("j", gen_.Int(jobs + 1));
     if (roll < 45) {
       std::string name = gen_.Pick(kEventNames);
@@ -384,6 +404,7 @@ class Differential {
   Gen gen_;
   uint32_t seed_;
   uint64_t seen_ = 0;
+  size_t max_instances_ = 0;
   World<Engine> a_;
   World<reference::Engine> b_;
 };
@@ -413,5 +434,24 @@ TEST(EngineDifferentialTest, ManyJobsFewEvents) {
   std::printf("%zu process calls\n", calls);
 }
 
+// Many instances up at once, nearly all with a `stop on` (with and without
+// and/or, env tests, the instance's own $K/$L in them): the stop index holds
+// many states, removes them as instances go or start a new run, and is
+// rebuilt when the removed ones pile up.
+TEST(EngineDifferentialTest, ManyInstancesWithStopOn) {
+  size_t calls = 0, most = 0, events = 0;
+  for (uint32_t seed = 2000; seed < 2050; ++seed) {
+    Differential d(seed, /*stop_heavy=*/true);
+    ASSERT_TRUE(d.Run(/*jobs=*/4 + static_cast<int>(seed % 12), /*steps=*/400));
+    calls += d.process_calls();
+    events += d.events();
+    most = std::max(most, d.max_instances());
+  }
+  EXPECT_GT(most, 60u);
+  EXPECT_GT(events, 15000u);
+  std::printf("%zu process calls, %zu events, up to %zu instances at once\n", calls, events, most);
+}
+
 }  // namespace
 }  // namespace baton::supervisor
+

@@ -335,6 +335,88 @@ TEST_F(EngineTest, InstancesPerDeviceAndStopWithInstanceEnv) {
   EXPECT_TRUE(Running("unlock", "/dev/sda"));
 }
 
+// `stop on` names events no `start on` names, holds `and` state per
+// instance (each with its own $DEV), is fresh for each run, and is not
+// offered to an instance whose goal is stop.
+TEST_F(EngineTest, StopOnPerInstanceOnEventsNoStartOnNames) {
+  auto job = Service("mount", "dev-up");
+  job->instance = "$DEV";
+  job->stop_on = Or(And(On("unplug", {{"DEV", "$DEV", false}}), On("quiesce")), On("halt-all"));
+  engine_.AddJob(std::move(job));
+  engine_.AddJob(Service("other", "startup"));  // a job with no `stop on`
+  EmitAndRun("startup");
+  for (const char* dev : {"a", "b", "c", "d"}) EmitAndRun("dev-up", {{"DEV", dev}});
+  ASSERT_EQ(runner_.started.size(), 5u);
+  const pid_t a = runner_.started[1].pid, b = runner_.started[2].pid, c = runner_.started[3].pid,
+              d = runner_.started[4].pid;
+
+  EmitAndRun("unplug", {{"DEV", "b"}});
+  EXPECT_THAT(runner_.signals, IsEmpty());
+  EmitAndRun("quiesce");  // completes b's `and` only; the others keep it
+  EXPECT_THAT(runner_.signals, ElementsAre(Pair(b, SIGTERM)));
+  Exit(Killed(b, SIGTERM));
+  EXPECT_FALSE(engine_.Find("mount", "b").has_value());
+  EmitAndRun("unplug", {{"DEV", "c"}});  // c's own: it had quiesce already
+  EXPECT_THAT(runner_.signals, ElementsAre(Pair(b, SIGTERM), Pair(c, SIGTERM)));
+  Exit(Killed(c, SIGTERM));
+  EXPECT_FALSE(engine_.Find("mount", "c").has_value());
+  EXPECT_TRUE(Running("mount", "a"));
+  EXPECT_TRUE(Running("mount", "d"));
+
+  // A new run forgets what the last one matched (a's quiesce).
+  ASSERT_TRUE(engine_.Restart("mount", "a").ok());
+  engine_.RunQueue();
+  ASSERT_EQ(runner_.signals.size(), 3u);
+  EXPECT_EQ(runner_.signals[2], std::make_pair(a, SIGTERM));
+  Exit(Killed(a, SIGTERM));
+  ASSERT_TRUE(Running("mount", "a"));
+  const pid_t a2 = runner_.Last().pid;
+  EmitAndRun("unplug", {{"DEV", "a"}});
+  EXPECT_EQ(runner_.signals.size(), 3u);
+  EXPECT_TRUE(Running("mount", "a"));
+
+  // d is being restarted (goal stop until its process is gone): halt-all
+  // stops a but leaves d's restart alone.
+  ASSERT_TRUE(engine_.Restart("mount", "d").ok());
+  engine_.RunQueue();
+  EmitAndRun("halt-all");
+  EXPECT_THAT(runner_.signals, ElementsAre(Pair(b, SIGTERM), Pair(c, SIGTERM), Pair(a, SIGTERM),
+                                           Pair(d, SIGTERM), Pair(a2, SIGTERM)));
+  Exit(Killed(d, SIGTERM));
+  Exit(Killed(a2, SIGTERM));
+  EXPECT_FALSE(engine_.Find("mount", "a").has_value());
+  ASSERT_TRUE(Running("mount", "d"));
+  EXPECT_EQ(engine_.Find("mount", "d")->runs, 2);
+  EXPECT_TRUE(Running("other"));
+}
+
+// Many instances stopped by one event are stopped in (job, instance) order.
+TEST_F(EngineTest, StopOnManyInstancesInOrder) {
+  for (const char* name : {"zz", "aa", "mm"}) {
+    auto job = Service(name, "up");
+    job->instance = "$N";
+    job->stop_on = On("down", {{"ALL", "y*", false}});
+    engine_.AddJob(std::move(job));
+  }
+  for (const char* n : {"3", "1", "2"}) EmitAndRun("up", {{"N", n}});
+  ASSERT_EQ(runner_.started.size(), 9u);
+  NewEvents();
+  EmitAndRun("down", {{"ALL", "no"}});
+  EXPECT_THAT(runner_.signals, IsEmpty());
+  EmitAndRun("down", {{"ALL", "yes"}});
+  std::vector<std::string> stopping;
+  for (const std::string& e : NewEvents()) {
+    if (e.rfind("stopping", 0) == 0) stopping.push_back(e);
+  }
+  EXPECT_THAT(
+      stopping,
+      ElementsAre("stopping JOB=aa INSTANCE=1 RESULT=ok", "stopping JOB=aa INSTANCE=2 RESULT=ok",
+                  "stopping JOB=aa INSTANCE=3 RESULT=ok", "stopping JOB=mm INSTANCE=1 RESULT=ok",
+                  "stopping JOB=mm INSTANCE=2 RESULT=ok", "stopping JOB=mm INSTANCE=3 RESULT=ok",
+                  "stopping JOB=zz INSTANCE=1 RESULT=ok", "stopping JOB=zz INSTANCE=2 RESULT=ok",
+                  "stopping JOB=zz INSTANCE=3 RESULT=ok"));
+}
+
 // --- lifecycle of tasks and services --------------------------------------------
 
 TEST_F(EngineTest, TaskLifecycleEvents) {

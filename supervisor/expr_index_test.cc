@@ -1,8 +1,10 @@
 #include "supervisor/expr_index.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -148,6 +150,134 @@ TEST(ExprIndexTest, SameAsHandleBorrowedOnEachState) {
       }
     }
   }
+}
+
+// States removed (their expressions freed: Remove must not read them) and
+// added again under reused ids, enough to rebuild the buckets; an ACCEPT
+// that refuses some states; vars whose values hold `$`. The index gives what
+// HandleBorrowed gives on each live state it accepts.
+TEST(ExprIndexTest, RemoveAndAcceptSameAsHandleBorrowedOnEachState) {
+  const char* const names[] = {"a", "b"};
+  const char* const keys[] = {"K", "L", "M"};
+  const char* const globs[] = {"x", "y*", "$K", "${L}y", "[xy]", "", "$K$L", "z$"};
+  const char* const values[] = {"x", "y", "xy", "", "yy", "$L", "a$", "y*"};
+  std::mt19937 rng(11);
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  std::function<std::unique_ptr<EventExpr>(int)> gen = [&](int depth) {
+    if (depth > 0 && pick(2) == 0) {
+      return Op(pick(2) ? EventExpr::Kind::kAnd : EventExpr::Kind::kOr, gen(depth - 1),
+                gen(depth - 1));
+    }
+    std::vector<EventMatch> matches;
+    for (int i = pick(3); i > 0; --i) {
+      EventMatch m;
+      if (pick(4) != 0) m.key = keys[pick(3)];
+      m.glob = globs[pick(8)];
+      m.negate = !m.key.empty() && pick(5) == 0;
+      matches.push_back(std::move(m));
+    }
+    return Leaf(names[pick(2)], std::move(matches));
+  };
+  struct Slot {
+    std::unique_ptr<EventExpr> expr;
+    std::unique_ptr<Env> vars;
+    std::unique_ptr<ExprState> indexed, direct;
+  };
+  size_t removed = 0, refused = 0, reused = 0;
+  for (int round = 0; round < 20; ++round) {
+    ExprIndex index;
+    std::map<size_t, Slot> live;  // by id
+    std::set<size_t> ever;
+    auto add = [&] {
+      Slot slot;
+      slot.expr = gen(2);
+      slot.vars = std::make_unique<Env>();
+      for (int k = pick(3); k > 0; --k) slot.vars->emplace_back(keys[pick(3)], values[pick(8)]);
+      slot.indexed = std::make_unique<ExprState>(slot.expr.get());
+      slot.direct = std::make_unique<ExprState>(slot.expr.get());
+      size_t id = index.Add(*slot.indexed, *slot.vars);
+      ASSERT_EQ(live.count(id), 0u);
+      if (!ever.insert(id).second) ++reused;
+      live.emplace(id, std::move(slot));
+    };
+    for (int i = 0; i < 40; ++i) add();
+    for (uint64_t seq = 1; seq <= 400; ++seq) {
+      if (pick(4) == 0 && !live.empty()) {
+        auto it = std::next(live.begin(), pick(static_cast<int>(live.size())));
+        index.Remove(it->first);
+        live.erase(it);  // the expression and the states are freed
+        ++removed;
+      }
+      if (pick(4) == 0) add();
+      ASSERT_EQ(index.size(), live.size());
+      Env env;
+      for (int k = pick(4); k > 0; --k) env.emplace_back(keys[pick(3)], values[pick(8)]);
+      Event e = Ev(names[pick(2)], env, seq);
+      std::set<size_t> refuse;
+      for (const auto& [id, slot] : live) {
+        if (pick(5) == 0) refuse.insert(id);
+      }
+      std::set<size_t> want;
+      for (auto& [id, slot] : live) {
+        if (refuse.count(id) > 0) continue;
+        if (slot.direct->HandleBorrowed(e, *slot.vars)) want.insert(id);
+      }
+      std::set<size_t> got;
+      index.Offer(
+          e,
+          [&](size_t id) {
+            EXPECT_EQ(live.count(id), 1u) << "offered a removed state " << id;
+            if (refuse.count(id) == 0) return true;
+            ++refused;
+            return false;
+          },
+          [&](size_t id) { EXPECT_TRUE(got.insert(id).second) << id; });
+      ASSERT_EQ(got, want) << "round " << round << " seq " << seq;
+      for (auto& [id, slot] : live) {
+        ASSERT_EQ(slot.indexed->value(), slot.direct->value()) << round << " " << id;
+        ASSERT_EQ(slot.indexed->Environment(), slot.direct->Environment()) << round << " " << id;
+        if (slot.direct->value()) {
+          slot.direct->Reset();
+          slot.indexed->Reset();
+        }
+      }
+    }
+  }
+  // The paths were taken: removals past the rebuild threshold, refusals,
+  // ids given again.
+  EXPECT_GT(removed, 1000u);
+  EXPECT_GT(refused, 100u);
+  EXPECT_GT(reused, 1000u);
+}
+
+// `$VAR`s are expanded when a state is added, so literal tests of many
+// states are one hash lookup: only the state whose value matches is taken.
+TEST(ExprIndexTest, ExpandedVarsAreLiteralTests) {
+  auto expr = Leaf("removed", {{"DEVNAME", "/dev/$DEV", false}});
+  std::vector<Env> vars;
+  for (int i = 0; i < 100; ++i) vars.push_back({{"DEV", absl::StrCat("sd", i)}});
+  std::vector<std::unique_ptr<ExprState>> states;
+  ExprIndex index;
+  for (int i = 0; i < 100; ++i) {
+    states.push_back(std::make_unique<ExprState>(expr.get()));
+    index.Add(*states.back(), vars[i]);
+  }
+  EXPECT_THAT(Offer(index, Ev("removed", {{"DEVNAME", "/dev/sd42"}}, 1)), ElementsAre(42));
+  EXPECT_TRUE(states[42]->value());
+  EXPECT_THAT(Offer(index, Ev("removed", {{"DEVNAME", "/dev/sd420"}}, 2)), IsEmpty());
+  EXPECT_THAT(Offer(index, Ev("removed", {{"OTHER", "/dev/sd1"}}, 3)), IsEmpty());
+  // A removed state is not offered the event any more; the others are.
+  index.Remove(7);
+  states[7].reset();
+  EXPECT_THAT(Offer(index, Ev("removed", {{"DEVNAME", "/dev/sd7"}}, 4)), IsEmpty());
+  EXPECT_THAT(Offer(index, Ev("removed", {{"DEVNAME", "/dev/sd8"}}, 5)), ElementsAre(8));
+  // The id is given again, to a state with other vars.
+  Env other = {{"DEV", "vda"}};
+  ExprState again(expr.get());
+  EXPECT_EQ(index.Add(again, other), 7u);
+  EXPECT_THAT(Offer(index, Ev("removed", {{"DEVNAME", "/dev/sd7"}}, 6)), IsEmpty());
+  EXPECT_THAT(Offer(index, Ev("removed", {{"DEVNAME", "/dev/vda"}}, 7)), ElementsAre(7));
+  EXPECT_TRUE(again.value());
 }
 
 }  // namespace
