@@ -74,7 +74,7 @@ IMAGE_BUILD = "bazel build --config=image //supervisor:baton //tools:initctl " \
 
 class Bins:
     """The binaries the image is made of, as users get them: `--config=image`
-    (.bazelrc: optimized, stripped, static except libc). Copied once so a rebuild
+    (.bazelrc: optimized, stripped, fully static). Copied once so a rebuild
     during the run (other engineers share the tree) can't change them under the
     tests."""
 
