@@ -17,11 +17,17 @@ Scenarios (each one boot; what it asserts is printed by the guest, lines "HS-...
                     collected, so only the replay can have told it).
   handoff-ladder    init=/usr/sbin/baton, which is missing: the exec ladder goes
                     (a) with state, (b) stateless, then /sbin/init, a foreign script.
+  handoff-broken    init=/usr/sbin/baton, a truncated copy (the first half of the file):
+                    stage 1 checks each rung before its execve, says it skips
+                    /usr/sbin/baton and why (a PT_LOAD segment past the end of the
+                    file), and the ladder reaches /sbin/init, a foreign script, as
+                    pid 1 -- no kernel panic.
   handoff-corrupt   init= names a wrapper called `baton` that damages 4 bytes of the
                     handoff in transit, then execs the real baton: stage 2 starts
                     stateless and says why (log and handoff-status).
   handoff-foreign   /sbin/init is a shell script: it finds /run/baton/handoff.pb
-                    non-empty and `initctl handoff-status --file` decodes it.
+                    non-empty and `initctl handoff-status --file` decodes it; its
+                    timeline ends with the `exec` mark, after root-switched.
 Every baton boot prints the switch timing from handoff-status's phases
 (switch-start -> exec -> stage2-start -> stage2-ready) in the PASS line's details.
 
@@ -409,6 +415,46 @@ def check_ladder(ctx, out):
     ctx.details = "ladder: baton with handoff -> baton stateless -> /sbin/init (pid 1)"
 
 
+# The truncated /usr/sbin/baton of handoff-broken: its size, set when its /usr is made.
+_BROKEN = {}
+
+
+def broken_usr(bins):
+    """handoff-ladder's /usr, but /usr/sbin/baton is there: the first half of it."""
+    with open(bins.baton, "rb") as f:
+        data = f.read()
+    e = usr_content(bins, init=FOREIGN_INIT, jobs=_jobs(False))
+    e["sbin/baton"] = cpio.Data(data[:len(data) // 2], 0o755)
+    _BROKEN["size"], _BROKEN["whole"] = len(data) // 2, len(data)
+    return e
+
+
+def check_broken(ctx, out):
+    skip = (r"^baton: not executing /usr/sbin/baton \(baton with handoff\): /usr/sbin/baton: "
+            r"PT_LOAD segment (\d+) ends at (\d+), file is (\d+) bytes \(truncated\?\); "
+            r"trying /usr/sbin/baton \(baton without state\)")
+    m = _expect(out, skip, "rung (a) skipped, saying why")
+    ends, size = int(m.group(2)), int(m.group(3))
+    if size != _BROKEN.get("size"):
+        raise Failure(f"the skip line says the file is {size} bytes; the truncated copy is "
+                      f"{_BROKEN.get('size')}")
+    if not size < ends <= _BROKEN.get("whole", 0):
+        raise Failure(f"PT_LOAD end {ends} is not between the truncated size {size} and the "
+                      f"whole binary's {_BROKEN.get('whole')}")
+    _expect(out, r"^baton: not executing /usr/sbin/baton \(baton without state\): "
+                 r"/usr/sbin/baton: PT_LOAD segment \d+ ends at \d+[^\n]*"
+                 r"trying /sbin/init \(/sbin/init\)", "rung (b) skipped")
+    if re.search(r"^baton: exec /usr/sbin/baton", out, re.M):
+        raise Failure("stage 1 still tried to execve the truncated /usr/sbin/baton")
+    if "Kernel panic" in out:
+        raise Failure("kernel panic on the console")
+    m2 = _expect(out, r"^HS-FOREIGN-INIT pid=(\d+)", "the foreign /sbin/init")
+    if m2.group(1) != "1":
+        raise Failure(f"/sbin/init runs as pid {m2.group(1)}, not 1")
+    ctx.details = (f"baton cut to {size} of {_BROKEN['whole']} bytes: PT_LOAD segment "
+                   f"{m.group(1)} ends at {ends}; both baton rungs skipped -> /sbin/init (pid 1)")
+
+
 def check_corrupt(ctx, out):
     _expect(out, r"^HS-DAMAGED fd \d+", "the wrapper damaging the handoff")
     st = hs_json(out)
@@ -443,8 +489,17 @@ def check_foreign(ctx, out):
     text = "\n".join(hs_lines(out, "HS-TEXT"))
     if "handoff: accepted" not in text:
         raise Failure("initctl handoff-status --file (text) does not say 'handoff: accepted'")
+    # The marks in order, from the consecutive phases (with 3 marks or more, a last
+    # phase first -> last is the total).
+    phases = st.get("phases", [])
+    phases = phases[:-1] if len(phases) >= 3 else phases
+    marks = [p["from"] for p in phases[:1]] + [p["to"] for p in phases]
+    if not marks or marks[-1] != "exec" or "root-switched" not in marks:
+        raise Failure(f"handoff.pb's timeline does not end root-switched ... exec: {marks}")
+    exec_ms = phase_ms(st).get(f"{marks[-2]}->exec")
     ctx.details = (f"handoff.pb {size.group(2)} bytes, {st['events']} events, "
-                   f"{st['log_lines']} log lines, {len(st.get('jobs', []))} jobs")
+                   f"{st['log_lines']} log lines, {len(st.get('jobs', []))} jobs; marks "
+                   f"{' -> '.join(marks[-3:])} ({marks[-2]}->exec {exec_ms:.1f} ms)")
 
 
 # --- the scenario class -------------------------------------------------------------
@@ -517,6 +572,8 @@ SCENARIOS = [
     HandoffScenario("handoff-ladder", "plain",
                     lambda b: usr_content(b, init=FOREIGN_INIT, baton=False, jobs=_jobs(False)),
                     check_ladder, append="init=/usr/sbin/baton"),
+    HandoffScenario("handoff-broken", "plain", broken_usr, check_broken,
+                    append="init=/usr/sbin/baton"),
     HandoffScenario("handoff-corrupt", "plain",
                     lambda b: usr_content(b, jobs=_jobs(True), check=STACKED_CHECK, files={
                         "lib/baton-test/corrupt/baton": cpio.Data(CORRUPTING_WRAPPER, 0o755)}),
