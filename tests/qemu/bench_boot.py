@@ -2,7 +2,7 @@
 alternately (A B C A B C …) on the same fixtures in one run.
 
     python3 -m tests.qemu.bench_boot [--rounds N] [--no-dracut] [--only plain|raid-luks-lvm]
-        [--storage-tools auto|all|native]
+        [--storage-tools auto|all|native] [--no-static-tools]
 
 Scenarios: `plain` (ext4, root=LABEL=) and `raid-luks-lvm` (RAID1 → LUKS2 → LVM → ext4).
 Clock: the /proc/uptime the real root's /sbin/init prints (BATON-ROOT-INIT uptime=),
@@ -18,6 +18,11 @@ Images:
           told otherwise; what the default (auto) picks for the sysroot, and its size,
           is printed beside it (for the stack: no lvm, but cryptsetup kept, since a
           sysroot's LUKS header cannot be read where the image is built).
+  baton-st the same, for a host that also has Debian's busybox-static and
+          e2fsck-static installed (this machine's busybox-static; e2fsck-static from
+          the archive, cached): baton-mkinitramfs then puts in e2fsck.static as e2fsck,
+          and with every binary static the image needs no ld.so or shared library.
+          --no-static-tools leaves this image out.
   floor   tests/qemu/floor.py: hand-written /init, exactly the needed modules.
   dracut  `dracut --no-hostonly --add "mdraid crypt lvm"` against the cached kernel's
           modules (-k), one image for both scenarios (cached: $BATON_CACHE/dracut/),
@@ -95,12 +100,19 @@ def dynamic_busybox():
 
 # --- baton host-only images: a sysroot describing the guest ---------------------------
 
+def static_e2fsck():
+    """e2fsck-static's e2fsck.static (apt-get download + dpkg -x, cached under
+    $BATON_CACHE/pkg). Returns the binary's path."""
+    return os.path.join(kernel.ensure_package("e2fsck-static"), "sbin", "e2fsck.static")
+
+
 def make_sysroot(d, fx, scenario, busybox="dynamic"):
     """A sysroot for baton-mkinitramfs: /etc describes the guest's root stack; /usr holds
     hard links to this machine's tools and libraries (the sysroot is read chroot-style,
     so absolute symlinks to the host would loop). busybox: "dynamic" (Debian's
     `busybox`, as a host would have it; busybox-static if it cannot be fetched) or
-    "static" (this machine's busybox-static). Prints which one went in."""
+    "static" (this machine's busybox-static, and e2fsck-static's e2fsck.static
+    beside e2fsck). Prints which ones went in."""
     os.makedirs(os.path.join(d, "etc"), exist_ok=True)
     os.makedirs(os.path.join(d, "usr", "lib"), exist_ok=True)
     for sub in ("usr/bin", "usr/sbin"):
@@ -123,7 +135,9 @@ def make_sysroot(d, fx, scenario, busybox="dynamic"):
             print(f"sysroot {scenario}: busybox-static (the dynamic busybox could not be "
                   f"fetched: {e})", flush=True)
     else:
-        print(f"sysroot {scenario}: busybox-static", flush=True)
+        e2 = static_e2fsck()
+        shutil.copy2(e2, os.path.join(d, "usr", "sbin", "e2fsck.static"))
+        print(f"sysroot {scenario}: busybox-static and e2fsck.static ({e2})", flush=True)
     for t in SYSROOT_TOOLS:
         p = shutil.which(t, path="/usr/sbin:/usr/bin:/sbin:/bin")
         if not p:
@@ -166,16 +180,18 @@ def make_sysroot(d, fx, scenario, busybox="dynamic"):
         f.write(fstab)
 
 
-def build_baton(bins, work, fx, scenario, builds=3, storage_tools="native"):
+def build_baton(bins, work, fx, scenario, builds=3, storage_tools="native", tools="dynamic"):
     """Builds baton's host-only image for SCENARIO BUILDS times with --storage-tools
     STORAGE_TOOLS. Unless that is auto (the default of baton-mkinitramfs), one more
     build with auto says what the default picks for this --sysroot and its size: for
     a sysroot auto keeps cryptsetup (the guest's LUKS header cannot be read here), so
     the bench measures native by default, which is what auto picks on the guest
-    itself (its header is one baton unlocks: QEMU raid-luks-lvm-native). Prints both."""
-    sysroot = os.path.join(work, f"sysroot-{scenario}")
-    make_sysroot(sysroot, fx, scenario)
-    out = os.path.join(work, f"baton-{scenario}.img")
+    itself (its header is one baton unlocks: QEMU raid-luks-lvm-native). Prints both.
+    TOOLS: make_sysroot's busybox= ("dynamic": Debian's busybox and e2fsprogs;
+    "static": busybox-static and e2fsck-static as well)."""
+    sysroot = os.path.join(work, f"sysroot-{scenario}-{tools}")
+    make_sysroot(sysroot, fx, scenario, busybox=tools)
+    out = os.path.join(work, f"baton-{scenario}-{tools}.img")
     auto_notes, auto_size = [], None
     if storage_tools != "auto":
         _, auto_size = scenarios.mkinitramfs(bins, out, ["--sysroot", sysroot],
@@ -187,7 +203,8 @@ def build_baton(bins, work, fx, scenario, builds=3, storage_tools="native"):
                                            notes=auto_notes if i == 0 and auto_size is None
                                            else None)
         times.append(secs)
-    line = f"baton image {scenario}: measured --storage-tools {storage_tools}, {size / MiB:.2f} MiB"
+    line = (f"baton image {scenario} ({tools} tools): measured --storage-tools "
+            f"{storage_tools}, {size / MiB:.2f} MiB")
     if auto_size is not None:
         line += f"; the default (auto) for this --sysroot gives {auto_size / MiB:.2f} MiB"
     print(line, flush=True)
@@ -270,6 +287,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-dracut", action="store_true")
     ap.add_argument("--only", choices=SCENARIOS, action="append")
+    ap.add_argument("--no-static-tools", action="store_true",
+                    help="leave out baton-st (busybox-static and e2fsck-static)")
     ap.add_argument("--storage-tools", choices=["auto", "all", "native"], default="native",
                     help="baton-mkinitramfs --storage-tools for baton's measured images "
                          "(default native; auto's choice and size are printed beside it)")
@@ -291,6 +310,10 @@ def main(argv=None):
         for sc in todo:
             images[(sc, "baton")] = build_baton(bins, work, fxs[sc], sc,
                                                 storage_tools=a.storage_tools)
+            if not a.no_static_tools:
+                images[(sc, "baton-st")] = build_baton(bins, work, fxs[sc], sc,
+                                                       storage_tools=a.storage_tools,
+                                                       tools="static")
             fl = floor.build(sc, fxs[sc])
             images[(sc, "floor")] = {"initrd": fl["initrd"], "size": fl["size"],
                                      "append": fl["append"], "build": None}
@@ -303,7 +326,8 @@ def main(argv=None):
                     images[(sc, "dracut")] = d
             except RuntimeError as e:
                 notes["dracut"] = f"not measured ({e})"
-        kinds = [k for k in ("baton", "floor", "dracut") if (todo[0], k) in images]
+        kinds = [k for k in ("baton", "baton-st", "floor", "dracut")
+                 if (todo[0], k) in images]
         times = {key: [] for key in images}
         fails = {key: [] for key in images}
         for r in range(a.rounds):
@@ -313,10 +337,10 @@ def main(argv=None):
                     try:
                         up = boot_once(images[key], fxs[sc], f"{sc}-{kind}")
                         times[key].append(up)
-                        print(f"  round {r + 1}: {sc:14} {kind:6} {up:6.2f} s", flush=True)
+                        print(f"  round {r + 1}: {sc:14} {kind:8} {up:6.2f} s", flush=True)
                     except VMError as e:
                         fails[key].append(str(e))
-                        print(f"  round {r + 1}: {sc:14} {kind:6} FAILED: {e} "
+                        print(f"  round {r + 1}: {sc:14} {kind:8} FAILED: {e} "
                               f"(log {LOG_DIR}/bench-{sc}-{kind}.log)", flush=True)
         print()
         print(f"boot to the real root's init (/proc/uptime, median of {a.rounds}, range):")
@@ -326,22 +350,26 @@ def main(argv=None):
                 img = images[(sc, kind)]
                 extra = f", {len(fails[(sc, kind)])} failed" if fails[(sc, kind)] else ""
                 build = f", built in {img['build']:.2f} s" if img.get("build") else ""
-                print(f"  {kind:6} {fmt_range(times[(sc, kind)])}  image "
+                print(f"  {kind:8} {fmt_range(times[(sc, kind)])}  image "
                       f"{img['size'] / MiB:6.2f} MiB{build}{extra}")
             med = {k: statistics.median(times[(sc, k)]) for k in kinds if times[(sc, k)]}
-            if "baton" in med and "floor" in med:
-                r = med["baton"] / med["floor"]
-                print(f"  baton/floor  {r:5.2f}x  (aim ≤ 1.2x: {'met' if r <= 1.2 else 'NOT met'})")
-            if "baton" in med and "dracut" in med:
-                r = med["dracut"] / med["baton"]
-                print(f"  dracut/baton {r:5.2f}x  (aim ≥ 3x: {'met' if r >= 3 else 'NOT met'})")
-            size = images[(sc, "baton")]["size"]
-            print(f"  baton image  {size / MiB:.2f} MiB, --storage-tools "
-                  f"{images[(sc, 'baton')]['storage_tools']} (aim < {AIMS[sc] // MiB} MiB: "
-                  f"{'met' if size < AIMS[sc] else 'NOT met'})")
-            b = images[(sc, "baton")]["build"]
-            print(f"  baton build  {b:.2f} s median of 3 (aim < 2 s: "
-                  f"{'met' if b < 2 else 'NOT met'})")
+            for b in ("baton", "baton-st"):
+                if (sc, b) not in images:
+                    continue
+                if b in med and "floor" in med:
+                    r = med[b] / med["floor"]
+                    print(f"  {b + '/floor':14} {r:5.2f}x  (aim ≤ 1.2x: "
+                          f"{'met' if r <= 1.2 else 'NOT met'})")
+                if b in med and "dracut" in med:
+                    r = med["dracut"] / med[b]
+                    print(f"  {'dracut/' + b:14} {r:5.2f}x  (aim ≥ 3x: "
+                          f"{'met' if r >= 3 else 'NOT met'})")
+                img = images[(sc, b)]
+                print(f"  {b + ' image':14} {img['size'] / MiB:.2f} MiB, --storage-tools "
+                      f"{img['storage_tools']} (aim < {AIMS[sc] // MiB} MiB: "
+                      f"{'met' if img['size'] < AIMS[sc] else 'NOT met'})")
+                print(f"  {b + ' build':14} {img['build']:.2f} s median of 3 (aim < 2 s: "
+                      f"{'met' if img['build'] < 2 else 'NOT met'})")
         for k, v in notes.items():
             print(f"{k}: {v}")
         return 1 if any(fails.values()) else 0

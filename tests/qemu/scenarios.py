@@ -163,6 +163,8 @@ class Images:
                 args += ["--include", f"{self.fxs[fx_name]['keyfile']}:{key_path(fx_name)}"]
         elif name == "dynbusybox":
             args = ["--sysroot", dynbusybox_sysroot(self.dir)]
+        elif name == "statictools":
+            args = ["--sysroot", statictools_sysroot(self.dir)]
         elif name in LVM_NATIVE_IMAGES:
             fx = self.fxs[LVM_NATIVE_IMAGES[name]]
             # --storage-tools auto (the default): the sysroot's /etc/lvm/backup shows a
@@ -195,6 +197,20 @@ def dynbusybox_sysroot(workdir):
     with open(os.path.join(d, "usr", "bin", "busybox"), "rb") as f:
         if b"/lib64/ld-linux-x86-64.so.2" not in f.read(4096):
             raise Failure("the sysroot's busybox is not the dynamic one")
+    return d
+
+
+def statictools_sysroot(workdir):
+    """The host-only plain sysroot of `tools/bench boot` for a host with busybox-static
+    and e2fsck-static (bench_boot.make_sysroot busybox="static"): every binary the
+    image needs is static."""
+    from . import bench_boot  # bench_boot imports this module
+    d = os.path.join(workdir, "sysroot-statictools")
+    if not os.path.exists(d):
+        try:
+            bench_boot.make_sysroot(d, {}, "plain", busybox="static")
+        except (OSError, subprocess.CalledProcessError, RuntimeError) as e:
+            raise Failure(f"e2fsck-static: cannot fetch it: {e}")
     return d
 
 
@@ -600,6 +616,24 @@ class NoLvmToolScenario(Scenario):
         return super().run(images, fxs, log_path)
 
 
+class StaticToolsScenario(Scenario):
+    """Boots an image that must hold no shared object at all (no ld.so, no libc.so):
+    /init, busybox-static and e2fsck.static (as e2fsck) only, checked with
+    `baton-mkinitramfs --list` before the boot; the boot must check the root with it."""
+
+    def run(self, images, fxs, log_path):
+        image = images.get(self.image)
+        listing = image_listing(images.bins, image)
+        bad = [l for l in listing if re.search(r"\.so(\.[0-9.]+)?(\s|$)|ld-linux", l)]
+        if bad:
+            raise Failure(f"image {self.image} carries {', '.join(bad[:5])}")
+        if not any(re.search(r"/usr/sbin/e2fsck(\s|$)", l) for l in listing):
+            raise Failure(f"--list of image {self.image} shows no /usr/sbin/e2fsck")
+        print(f"{self.name}: image {os.path.getsize(image) / 2**20:.2f} MiB, "
+              f"no shared objects", flush=True)
+        return super().run(images, fxs, log_path)
+
+
 class NoCryptsetupScenario(Scenario):
     """Boots an image that must carry no cryptsetup (nor libcryptsetup, nor lvm when
     NO_LVM): checked with `baton-mkinitramfs --list` before the boot, so the LUKS
@@ -759,6 +793,13 @@ SCENARIOS = [
              forbid=[r"(^|\s)(-?/bin/)?(sh|ash): \S+: not found"],
              doc="host-only image with Debian's dynamic busybox: applets by name at "
                  "break=premount, then the boot goes on"),
+    StaticToolsScenario("static-tools", "plain", "root=LABEL=batonroot",
+                        image="statictools",
+                        expect=[r"^baton: checking /dev/vda1: /usr/sbin/fsck\.ext4 -a",
+                                r"^batonroot: clean, ", ROOT_EXT4],
+                        doc="host-only image for a host with busybox-static and "
+                            "e2fsck-static: no shared object in it; e2fsck.static "
+                            "checks the root"),
     Scenario("usr-split", "usr-split",
              expect=[r"^BATON-USR-MOUNTED yes", r"^BATON-USR-CONTENT usr-ok"]),
 ]

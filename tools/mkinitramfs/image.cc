@@ -147,6 +147,28 @@ absl::Status AddTool(const ImageOptions& o, LibraryResolver* libs,
   return libs->AddWithDependencies(path, files);
 }
 
+// e2fsck and fsck.ext4 for an ext2/3/4 root or /usr. When the host has
+// e2fsck-static's e2fsck.static, that goes in under e2fsck's name: one
+// static file instead of e2fsck, libext2fs, libe2p, libblkid, libuuid,
+// libcom_err (and ld.so and libc when nothing else needs them), and no
+// dynamic loading at each check (tools/mkinitramfs/README.md "Size").
+absl::Status AddE2fsck(const ImageOptions& o, LibraryResolver* libs, FileSet* files) {
+  absl::StatusOr<std::string> static_path = FindTool(o, "e2fsck.static");
+  if (!static_path.ok()) {
+    RETURN_IF_ERROR(AddTool(o, libs, "e2fsck", files));
+    return AddTool(o, libs, "fsck.ext4", files);
+  }
+  absl::StatusOr<std::string> dynamic_path = FindTool(o, "e2fsck");
+  std::string at = dynamic_path.ok()
+                       ? *dynamic_path
+                       : std::filesystem::path(*static_path).parent_path().string() + "/e2fsck";
+  std::string host = o.sysroot + *static_path;
+  RETURN_IF_ERROR(files->Add(at, FileSpec::HostFile(host, 0755)));
+  RETURN_IF_ERROR(libs->AddDependencies(host, at, files));
+  return files->Add(std::filesystem::path(at).parent_path().string() + "/fsck.ext4",
+                    FileSpec::Symlink("e2fsck"));
+}
+
 absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
                       const StorageToolChoice& choice, LibraryResolver* libs, FileSet* files) {
   // Stage 1 probes with libblkid itself; the blkid tool is for a rescue
@@ -159,12 +181,8 @@ absl::Status AddTools(const ImageOptions& o, const HostStack& stack,
   if (o.generic || stack.raid) tools.push_back("mdadm");
   if (choice.cryptsetup) tools.push_back("cryptsetup");
   if (choice.lvm) tools.push_back("lvm");
-  if (ext) {
-    tools.push_back("e2fsck");
-    tools.push_back("fsck.ext4");
-  }
   for (const std::string& t : tools) RETURN_IF_ERROR(AddTool(o, libs, t, files));
-  return absl::OkStatus();
+  return ext ? AddE2fsck(o, libs, files) : absl::OkStatus();
 }
 
 // Links for busybox's applets (busybox.h), last: whatever else the image

@@ -155,6 +155,35 @@ TEST_F(ImageTest, HostOnlyContents) {
   }
 }
 
+
+// A host with e2fsck-static: e2fsck.static goes in under e2fsck's name, with
+// fsck.ext4 a link to it, and the dynamic e2fsck stays out.
+TEST_F(ImageTest, StaticE2fsckPreferred) {
+  Write(root_ + "/usr/sbin/e2fsck.static", "#!/bin/sh\n# static\n", 0755);
+  FileSet f;
+  absl::Status st = Collect(&f);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_NE(f.Find("/usr/sbin/e2fsck"), nullptr);
+  EXPECT_EQ(f.Find("/usr/sbin/e2fsck")->source, root_ + "/usr/sbin/e2fsck.static");
+  EXPECT_EQ(f.Find("/usr/sbin/e2fsck")->mode, 0755u);
+  ASSERT_NE(f.Find("/usr/sbin/fsck.ext4"), nullptr);
+  EXPECT_EQ(f.Find("/usr/sbin/fsck.ext4")->kind, FileSpec::Kind::kSymlink);
+  EXPECT_EQ(f.Find("/usr/sbin/fsck.ext4")->data, "e2fsck");
+  EXPECT_EQ(f.Find("/usr/sbin/e2fsck.static"), nullptr);
+}
+
+// Only e2fsck.static on the host (no e2fsck): it still goes in as e2fsck.
+TEST_F(ImageTest, StaticE2fsckAlone) {
+  fs::remove(root_ + "/usr/sbin/fsck.ext4");
+  fs::remove(root_ + "/usr/sbin/e2fsck");
+  Write(root_ + "/usr/sbin/e2fsck.static", "#!/bin/sh\n# static\n", 0755);
+  FileSet f;
+  absl::Status st = Collect(&f);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_NE(f.Find("/usr/sbin/e2fsck"), nullptr);
+  EXPECT_EQ(f.Find("/usr/sbin/e2fsck")->source, root_ + "/usr/sbin/e2fsck.static");
+  EXPECT_EQ(f.Find("/usr/sbin/fsck.ext4")->data, "e2fsck");
+}
 TEST_F(ImageTest, InitctlBinaryOnlyWhenNamed) {
   o_.initctl_path = tmp_ + "/initctl";
   FileSet f;
