@@ -48,6 +48,14 @@
 // recursion. Only RunQueue() advances instances: Emit, Start, Stop, Restart,
 // OnProcessExit and OnTimer record what happened and queue the work.
 //
+// An event goes first to the `stop on` of every instance with goal start
+// (each instance its own expression state, `$VAR`s from its own process
+// environment, fresh for each run; those it stops are queued in (job,
+// instance) order), then to every job's `start on`. Both are ExprIndexes
+// (supervisor/expr_index.h): an event reaches only the states with a leaf
+// whose name and guard test hold for it, as if every state had been offered
+// it (engine_differential_test checks that against engine_reference).
+//
 // Process environment: the job's `env` stanzas, then the environment of the
 // events that started it (with BATON_EVENTS, the names of those events) or
 // the Start() environment, then JOB and INSTANCE.
