@@ -99,6 +99,7 @@ bool ParseLogPipeRole(absl::string_view role, std::string* job, std::string* ins
 Handoff CollectHandoff(const CollectInput& input) {
   Handoff h;
   StampVersion(&h);
+  h.set_kind(input.kind);
   for (const std::string& w : input.warnings) h.add_warnings(w);
   if (input.timeline != nullptr) input.timeline->CopyTo(h.mutable_timestamps());
   h.mutable_cmdline()->set_raw(input.cmdline_raw);

@@ -17,7 +17,8 @@
 //    with the timeline's now (they carry no time of their own);
 //  * fds: one FdEntry per CollectInput::fds entry, index = its position,
 //    type/dev/ino left unchecked (PrepareHandoff fills them);
-//  * warnings: CollectInput::warnings, then the secret-filter notes.
+//  * warnings: CollectInput::warnings, then the secret-filter notes;
+//  * kind: CollectInput::kind (stage 1's switch, or a stage-2 re-exec).
 // The format header is stamped (StampVersion).
 //
 // PrepareHandoff then, in this order: describes each fd (fstat; an fd that
@@ -52,6 +53,9 @@ namespace baton::handoff {
 // Roles of carried fds.
 inline constexpr char kUeventSocketRole[] = "uevent-socket";
 inline constexpr char kLogPipeRolePrefix[] = "log-pipe:";
+// The control socket's listening fd (a re-exec carries it, so initctl never
+// finds the socket missing or refusing).
+inline constexpr char kControlSocketRole[] = "control-socket";
 
 // "log-pipe:JOB" or "log-pipe:JOB/INSTANCE".
 std::string LogPipeRole(absl::string_view job, absl::string_view instance);
@@ -70,6 +74,7 @@ struct CollectInput {
   // Fds to carry, role → fd, in the order of --handoff-fds.
   std::vector<std::pair<std::string, int>> fds;
   std::vector<std::string> warnings;  // what stage 1 noticed on its own
+  HandoffKind kind = HANDOFF_KIND_SWITCH;
 };
 
 Handoff CollectHandoff(const CollectInput& input);

@@ -87,6 +87,7 @@ TEST_F(CollectTest, CollectsEverything) {
   Handoff h = CollectHandoff(Input());
   EXPECT_EQ(h.format_version(), kFormatVersion);
   EXPECT_EQ(h.producer_build(), kProducerBuild);
+  EXPECT_EQ(h.kind(), HANDOFF_KIND_SWITCH);
   ASSERT_EQ(h.timestamps_size(), 1);
   EXPECT_EQ(h.cmdline().raw(), "root=/dev/vda ro");
   ASSERT_EQ(h.cmdline().params_size(), 2);
@@ -183,6 +184,23 @@ TEST(LogPipeRoleTest, RoundTrip) {
   EXPECT_EQ(instance, "");
   EXPECT_FALSE(ParseLogPipeRole("uevent-socket", &job, &instance));
   EXPECT_FALSE(ParseLogPipeRole("log-pipe:", &job, &instance));
+}
+
+// The producer kind survives encode and decode; an old handoff has none.
+TEST_F(CollectTest, KindRoundTrips) {
+  CollectInput in = Input();
+  in.kind = HANDOFF_KIND_REEXEC;
+  absl::StatusOr<std::string> bytes = Encode(CollectHandoff(in));
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  DecodeResult decoded = Decode(*bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.stateless_reason;
+  EXPECT_EQ(decoded.handoff->kind(), HANDOFF_KIND_REEXEC);
+  EXPECT_EQ(decoded.handoff->instances_size(), 1);
+  Handoff old = CollectHandoff(Input());
+  old.clear_kind();
+  DecodeResult decoded_old = Decode(*Encode(old));
+  ASSERT_TRUE(decoded_old.ok());
+  EXPECT_EQ(decoded_old.handoff->kind(), HANDOFF_KIND_UNSPECIFIED);
 }
 
 }  // namespace

@@ -73,6 +73,7 @@ TEST_P(DecodeFuzzTest, MutatedGoldensNeverCrash) {
 // Every format's golden: the packed log lines (2) and environments (3) meet
 // the damage too.
 INSTANTIATE_TEST_SUITE_P(Goldens, DecodeFuzzTest,
-                         ::testing::Values("handoff-v1.bin", "handoff-v2.bin", "handoff-v3.bin"));
+                         ::testing::Values("handoff-v1.bin", "handoff-v2.bin", "handoff-v3.bin",
+                                           "handoff-v4.bin"));
 
 }  // namespace

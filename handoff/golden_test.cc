@@ -15,6 +15,7 @@
 #include "handoff/golden_v1.h"
 #include "handoff/golden_v2.h"
 #include "handoff/golden_v3.h"
+#include "handoff/golden_v4.h"
 #include "handoff/log_pack.h"
 
 namespace baton::handoff {
@@ -179,6 +180,44 @@ TEST(GoldenTest, V3PackedEnvIsWhatEnvPackWrites) {
   PackEnvEntry(&packed, "MD_UUID", "9d2e");
   PackEnvEntry(&packed, "DEVNAME", "/dev/md0");
   EXPECT_EQ(packed, GoldenV3().instances(0).packed_env());
+}
+
+TEST(GoldenTest, V4DecodesToKnownValues) {
+  std::string bytes = ReadGolden("handoff-v4.bin");
+  ASSERT_FALSE(bytes.empty());
+  DecodeResult r = Decode(bytes);
+  ASSERT_TRUE(r.ok()) << r.stateless_reason;
+  EXPECT_THAT(r.warnings, ::testing::IsEmpty());
+  const Handoff& h = *r.handoff;
+  EXPECT_EQ(h.format_version(), 4u);
+  EXPECT_EQ(h.min_reader_version(), 3u);
+  EXPECT_EQ(h.kind(), HANDOFF_KIND_REEXEC);
+  ASSERT_EQ(h.timestamps_size(), 10);
+  EXPECT_EQ(h.timestamps(8).name(), "reexec-start");
+  EXPECT_EQ(h.timestamps(9).name(), "exec");
+  EXPECT_EQ(h.uevents_size(), 0);
+  ASSERT_EQ(h.fds_size(), 3);
+  EXPECT_EQ(h.fds(2).role(), "control-socket");
+  EXPECT_EQ(h.fds(2).index(), 2u);
+  EXPECT_THAT(Env(h.instances(0)),
+              ElementsAre(Pair("MD_UUID", "9d2e"), Pair("DEVNAME", "/dev/md0")));
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(GoldenV4(), h)) << diff;
+}
+
+TEST(GoldenTest, V4EncodingIsStable) {
+  absl::StatusOr<std::string> bytes = Encode(GoldenV4());
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, ReadGolden("handoff-v4.bin"));
+}
+
+// A format-3 handoff has no kind: it came from stage 1's switch.
+TEST(GoldenTest, V3HasNoKind) {
+  DecodeResult r = Decode(ReadGolden("handoff-v3.bin"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.handoff->kind(), HANDOFF_KIND_UNSPECIFIED);
 }
 
 }  // namespace

@@ -1,19 +1,19 @@
-// Writes the golden handoff of the newest format, 3 (handoff/golden_v3.h), to
+// Writes the golden handoff of the newest format, 4 (handoff/golden_v4.h), to
 // the path in argv[1]:
-//   bazel run //handoff:make_golden -- $PWD/tests/golden/handoff-v3.bin
+//   bazel run //handoff:make_golden -- $PWD/tests/golden/handoff-v4.bin
 // Only for adding a golden of a new format: a released golden is never
 // regenerated (tests/golden/README.md).
 #include <cstdio>
 
 #include "handoff/codec.h"
-#include "handoff/golden_v3.h"
+#include "handoff/golden_v4.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: make_golden OUTPUT\n");
     return 2;
   }
-  auto bytes = baton::handoff::Encode(baton::handoff::GoldenV3());
+  auto bytes = baton::handoff::Encode(baton::handoff::GoldenV4());
   if (!bytes.ok()) {
     std::fprintf(stderr, "encode: %s\n", bytes.status().ToString().c_str());
     return 1;

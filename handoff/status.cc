@@ -86,6 +86,10 @@ void JsonField(std::string* out, absl::string_view name, absl::string_view value
 
 }  // namespace
 
+std::string KindText(HandoffKind kind) {
+  return kind == HANDOFF_KIND_REEXEC ? "re-exec" : "switch";
+}
+
 StatusReport ReportFromDecode(const DecodeResult& decoded) {
   StatusReport report;
   if (decoded.handoff != nullptr) report.handoff = *decoded.handoff;
@@ -108,6 +112,7 @@ HandoffStatus ToProto(const StatusReport& report) {
   }
   const Handoff& h = *report.handoff;
   s.set_producer_build(h.producer_build());
+  s.set_kind(KindText(h.kind()));
   s.set_producer_format_version(h.format_version());
   s.set_producer_min_reader_version(h.min_reader_version());
   std::vector<std::string> phase_warnings;
@@ -170,6 +175,8 @@ std::string FormatText(const StatusReport& report) {
     absl::StrAppend(&out, "handoff: none, stage 2 started stateless: ", s.stateless_reason(), "\n");
   } else {
     absl::StrAppend(&out, "handoff: accepted\n");
+    absl::StrAppendFormat(&out, "kind:     %s (%s -> %s)\n", s.kind(), s.producer_build(),
+                          s.reader_build());
     absl::StrAppendFormat(&out, "producer: %s, format %d (min reader %d)\n", s.producer_build(),
                           s.producer_format_version(), s.producer_min_reader_version());
   }
@@ -269,6 +276,7 @@ std::string FormatJson(const StatusReport& report) {
     warnings += JsonString(w);
   }
   JsonField(&out, "warnings", warnings + "]");
+  JsonField(&out, "kind", JsonString(s.kind()));
   return out + "}";
 }
 

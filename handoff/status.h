@@ -46,6 +46,10 @@ struct StatusReport {
 // warnings.
 StatusReport ReportFromDecode(const DecodeResult& decoded);
 
+// "switch" (stage 1's handoff; also what a handoff older than format 4
+// means) or "re-exec" (`initctl reexec`).
+std::string KindText(HandoffKind kind);
+
 HandoffStatus ToProto(const StatusReport& report);
 std::string FormatText(const StatusReport& report);
 // One JSON object, proto field names, defaults included.

@@ -117,12 +117,24 @@ std::string ReflectionJson(const StatusReport& report) {
   return json;
 }
 
+TEST(StatusTest, KindSaysWhoHandedOver) {
+  StatusReport report = GoldenReport();  // format 1: no kind, from stage 1
+  EXPECT_EQ(ToProto(report).kind(), "switch");
+  EXPECT_THAT(FormatText(report), HasSubstr("kind:     switch (baton 0.1.0 -> baton 0.2.0)\n"));
+  report.handoff->set_kind(HANDOFF_KIND_REEXEC);
+  EXPECT_EQ(ToProto(report).kind(), "re-exec");
+  EXPECT_THAT(FormatText(report), HasSubstr("kind:     re-exec (baton 0.1.0 -> baton 0.2.0)\n"));
+  EXPECT_THAT(FormatJson(report), HasSubstr("\"kind\":\"re-exec\""));
+}
+
 TEST(StatusTest, JsonMatchesProtobufsPrinter) {
   StatusReport report = GoldenReport();
   EXPECT_EQ(FormatJson(report), ReflectionJson(report));
   report.warnings.push_back("quote \" backslash \\ tab \t nl \n <tag> \x01 \x7f é");
   report.handoff->mutable_instances(0)->set_state(static_cast<JobState>(42));
   report.handoff->mutable_fds(0)->set_type(static_cast<FdType>(9));
+  EXPECT_EQ(FormatJson(report), ReflectionJson(report));
+  report.handoff->set_kind(HANDOFF_KIND_REEXEC);
   EXPECT_EQ(FormatJson(report), ReflectionJson(report));
   DecodeResult none;
   none.stateless_reason = "no handoff";

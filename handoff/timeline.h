@@ -12,11 +12,17 @@
 // sealed and execve'd — for a foreign init, written to
 // /run/baton/handoff.pb and the init execve'd), then stage 2's: "stage2-start" (first thing in the
 // new process), "jobs-read" (the job files read), "jobs-loaded" (parsed),
-// "control-listening", "handoff-decoded", "stage2-ready" (state
+// "handoff-decoded", "control-listening", "stage2-ready" (state
 // restored, adopted children watched, control socket listening: what
 // `initctl handoff-status` can already answer), "devices-replayed" (udevd
-// started, queued uevents replayed), "startup" (the event emitted). Marks
-// keep the order they were made in; a name may repeat.
+// started, queued uevents replayed), "startup" (the event emitted). A
+// re-exec of the running stage 2 (supervisor/stage2/reexec.h) adds
+// "reexec-start" (initctl's request answered), then "exec" and the new
+// process's stage-2 marks as above up to "stage2-ready" (no
+// "devices-replayed" or "startup": not redone), or "reexec-failed" when the
+// old process goes on. Since the control socket may be carried, stage 2
+// marks "control-listening" inside the restore, after "handoff-decoded".
+// Marks keep the order they were made in; a name may repeat.
 //
 // The clock is injectable so that tests are deterministic. Stage 2 restores
 // stage 1's marks (Restore) and appends its own.

@@ -28,13 +28,17 @@ namespace baton::handoff {
 //  3  environments packed into JobInstance/Event.packed_env
 //     (handoff/env_pack.h); min_reader_version 3, as a format-2 reader would
 //     restore jobs without their environment.
+//  4  Handoff.kind: who wrote it (stage 1's switch or a running stage 2's
+//     re-exec). min_reader_version stays 3: a format-3 reader that ignores
+//     the kind restores a re-exec's handoff correctly, only its
+//     handoff-status does not say "re-exec".
 //
 // The format this build writes.
-inline constexpr uint32_t kFormatVersion = 3;
+inline constexpr uint32_t kFormatVersion = 4;
 // The oldest reader that understands what this build writes.
 inline constexpr uint32_t kMinReaderVersion = 3;
 // The newest format this build reads.
-inline constexpr uint32_t kReaderVersion = 3;
+inline constexpr uint32_t kReaderVersion = 4;
 // This build, as written into producer_build and shown by handoff-status.
 inline constexpr char kProducerBuild[] = "baton 0.1.0";
 

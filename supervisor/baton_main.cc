@@ -11,11 +11,13 @@
 #include "jobs/parser.h"
 #include "supervisor/control_server.h"
 #include "supervisor/engine.h"
+#include "supervisor/exec_ladder.h"
 #include "supervisor/log_ring.h"
 #include "supervisor/logger.h"
 #include "supervisor/loop.h"
 #include "supervisor/spawner.h"
 #include "supervisor/stage1/stage1_main.h"
+#include "supervisor/stage2/reexec.h"
 #include "supervisor/stage2/restore.h"
 #include "supervisor/stage2/udev.h"
 #include "sys/seccomp.h"
@@ -180,18 +182,56 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   control_options.owner_uid = kernel.GetUid();
   control_options.user_mode = user_mode;
   ControlServer control(kernel, engine, ring, loop, logger, control_options);
-  absl::Status dir = kernel.MkdirAll(Dirname(options.socket_path), 0755);
-  absl::Status listening = dir.ok() ? control.Listen(options.socket_path) : dir;
-  if (!listening.ok()) {
-    logger.Error(absl::StrCat("control socket ", options.socket_path, ": ", listening.message()));
-    if (user_mode) {
-      spawner.set_watcher(nullptr);
-      return 1;
+  // Listens on the socket path, or (after a re-exec) adopts the listening
+  // socket carried in the handoff. Stage 2 does it inside the restore, just
+  // before "stage2-ready" (supervisor/stage2/restore.h, step f).
+  auto listen = [&](sys::UniqueFd carried) {
+    absl::Status listening;
+    const bool adopted = carried.valid();
+    if (adopted) {
+      listening = control.Adopt(std::move(carried));
+    } else {
+      absl::Status dir = kernel.MkdirAll(Dirname(options.socket_path), 0755);
+      listening = dir.ok() ? control.Listen(options.socket_path) : dir;
     }
-  } else {
-    logger.Info(absl::StrCat("control socket at ", options.socket_path));
+    if (!listening.ok()) {
+      logger.Error(absl::StrCat("control socket ", options.socket_path, ": ", listening.message()));
+    } else {
+      logger.Info(absl::StrCat("control socket at ", options.socket_path,
+                               adopted ? " (carried across the re-exec)" : ""));
+    }
+    if (options.stage2()) timeline.Mark("control-listening");
+    return listening;
+  };
+  if (!options.stage2() && !listen(sys::UniqueFd()).ok() && user_mode) {
+    spawner.set_watcher(nullptr);
+    return 1;
   }
-  if (options.stage2()) timeline.Mark("control-listening");
+  // `initctl reexec` (supervisor/stage2/reexec.h): the system supervisor on
+  // the real root only.
+  std::string reexec_path;
+  if (!user_mode && !stage1) {
+    ControlServer::ReexecHooks hooks;
+    hooks.check = [&kernel, &reexec_path]() -> absl::StatusOr<std::string> {
+      reexec_path = stage2::SelfPath(kernel);
+      RETURN_IF_ERROR(CheckExecutable(kernel, "/", reexec_path));
+      return absl::StrCat("re-executing ", reexec_path);
+    };
+    hooks.run = [&]() {
+      stage2::ReexecInput in;
+      in.engine = &engine;
+      in.ring = &ring;
+      in.spawner = &spawner;
+      in.timeline = &timeline;
+      in.control_socket = control.listen_fd();
+      in.self_path = reexec_path;
+      for (const auto& [key, value] : options.environment) {
+        in.env.push_back(absl::StrCat(key, "=", value));
+      }
+      (void)stage2::Reexec(kernel, in, [&logger](absl::string_view line) { logger.Info(line); });
+    };
+    control.set_reexec(std::move(hooks));
+  }
 
   if (stage1) {  // emits `initramfs`; never returns
     stage1->Run(
@@ -216,8 +256,23 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     restore.spawner = &spawner;
     restore.timeline = &timeline;
     restore.log = log;
+    restore.listen = [&listen](sys::UniqueFd carried) { (void)listen(std::move(carried)); };
+    // udevd's job is defined before the restore, so that a udevd carried by
+    // a re-exec is adopted under it (respawn and all), not as an orphan.
+    std::string udevd = stage2::FindUdevd(kernel);
+    if (!udevd.empty() && engine.FindJob(stage2::kUdevdJob) == nullptr) {
+      engine.AddJob(stage2::UdevdJob(udevd));
+    }
     restored = std::make_unique<stage2::RestoreResult>(stage2::RestoreStage2(kernel, restore));
     control.set_handoff_report(&restored->report);
+  }
+  if (restored && restored->reexec()) {
+    // The devices were set up and `startup` emitted before the re-exec:
+    // nothing is redone (udevd, when it runs, was adopted like any service).
+    logger.Info(absl::StrCat("re-exec: ", restored->report.adopted.size(),
+                             " processes adopted; startup not emitted again"));
+  } else if (restored) {
+    auto log = [&logger](absl::string_view line) { logger.Info(line); };
     stage2::DevicesHooks hooks;
     hooks.now = [&clock] { return clock.Now(); };
     hooks.run_once = [&loop](absl::Duration timeout) { (void)loop.RunOnce(timeout); };
@@ -235,8 +290,10 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     restored->uevent_socket.reset();
     AppendMark(timeline, "devices-replayed", restored.get());
   }
-  if (restored) AppendMark(timeline, "startup", restored.get());
-  engine.Emit("startup");
+  if (!restored || !restored->reexec()) {
+    if (restored) AppendMark(timeline, "startup", restored.get());
+    engine.Emit("startup");
+  }
   engine.RunQueue();
   absl::Status ran = loop.Run();
   int status = 0;

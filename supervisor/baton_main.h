@@ -18,7 +18,10 @@
 //       the handoff (supervisor/stage2/restore.h; stateless with the reason
 //       otherwise), starts udevd, writes the udev database and replays the
 //       queued uevents (supervisor/stage2/udev.h), then emits `startup`.
-//       Jobs marked `stage initramfs` are not loaded.
+//       Jobs marked `stage initramfs` are not loaded. A handoff from a
+//       re-exec (`initctl reexec`, supervisor/stage2/reexec.h: the same
+//       command line, the producer differs) is restored the same way, but
+//       udevd, the udev database, the replay and `startup` are not redone.
 //
 // Defaults: user mode logs to $XDG_RUNTIME_DIR/baton/log (or
 // /tmp/baton-UID/log) and listens on $XDG_RUNTIME_DIR/baton/control.sock (or

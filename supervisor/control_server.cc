@@ -108,6 +108,17 @@ absl::Status ControlServer::Listen(const std::string& path) {
   return watcher_.Watch(listen_fd_.get(), [this](uint32_t) { OnAcceptable(); });
 }
 
+absl::Status ControlServer::Adopt(sys::UniqueFd fd) {
+  listen_fd_ = std::move(fd);
+  return watcher_.Watch(listen_fd_.get(), [this](uint32_t) { OnAcceptable(); });
+}
+
+void ControlServer::RunPendingReexec() {
+  if (!reexec_pending_) return;
+  reexec_pending_ = false;
+  if (reexec_.run) reexec_.run();
+}
+
 void ControlServer::OnAcceptable() {
   absl::StatusOr<sys::UniqueFd> fd = kernel_.Accept(listen_fd_.get());
   if (!fd.ok()) {
@@ -158,6 +169,7 @@ void ControlServer::OnReadable(int fd) {
   response.SerializeToString(&out);
   absl::StatusOr<size_t> written = kernel_.Write(fd, out.data(), out.size());
   if (!written.ok()) Close(fd);
+  RunPendingReexec();  // after the answer: initctl has it before the exec
 }
 
 void ControlServer::Close(int fd) {
@@ -308,6 +320,27 @@ control::Response ControlServer::Handle(const control::Request& request,
                                       ? handoff::FormatJson(*handoff_report_)
                                       : handoff::FormatText(*handoff_report_));
       break;
+
+    case Request::kReexec: {
+      if (peer.uid != 0) {
+        return Error(absl::StrCat("permission denied: uid ", peer.uid,
+                                  " may not re-exec the supervisor (only root)"));
+      }
+      if (!reexec_.check || !reexec_.run) {
+        return Error("re-exec is not available here (only the system supervisor on the real "
+                     "root re-execs itself)");
+      }
+      absl::StatusOr<std::string> ready = reexec_.check();
+      if (!ready.ok()) {
+        logger_.Warn(absl::StrCat("re-exec requested by uid ", peer.uid, " refused: ",
+                                  ready.status().message()));
+        return Error(absl::StrCat("not re-executing: ", ready.status().message()));
+      }
+      logger_.Info(absl::StrCat("re-exec requested by uid ", peer.uid, ": ", *ready));
+      response.set_message(*ready);
+      reexec_pending_ = true;
+      break;
+    }
 
     case Request::COMMAND_NOT_SET:
       return Error("empty request");

@@ -9,7 +9,12 @@
 // Permissions, from SO_PEERCRED of the connection:
 //   - list, status, log, events, handoff_status: anyone;
 //   - start, stop, restart, emit: uid 0, or (user mode) the uid the
-//     supervisor runs as; anyone else gets "permission denied: …".
+//     supervisor runs as; anyone else gets "permission denied: …";
+//   - reexec: uid 0 only, and only when the supervisor set ReexecHooks
+//     (system mode, stage 2): Handle answers "re-executing PATH" after
+//     ReexecHooks::check, and the re-exec itself (ReexecHooks::run) runs
+//     once that answer is written (RunPendingReexec), so initctl returns
+//     before PID 1 execs. A failed check is the answer's error.
 //
 // Handle() is the pure request -> response mapping used by the socket code
 // and by tests. Errors are spelled for people: "unknown job 'foo'",
@@ -21,6 +26,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +63,20 @@ class ControlServer {
 
   // Creates the socket at PATH (replacing a stale one) and starts accepting.
   absl::Status Listen(const std::string& path);
+  // Starts accepting on FD, a listening socket carried across a re-exec.
+  absl::Status Adopt(sys::UniqueFd fd);
+  int listen_fd() const { return listen_fd_.get(); }
+
+  struct ReexecHooks {
+    // "re-executing /usr/sbin/baton", or why a re-exec cannot be tried.
+    std::function<absl::StatusOr<std::string>()> check;
+    // The re-exec; returns only when it failed (the old binary goes on).
+    std::function<void()> run;
+  };
+  void set_reexec(ReexecHooks hooks) { reexec_ = std::move(hooks); }
+  // Runs a re-exec that Handle accepted (OnReadable calls it right after
+  // writing the answer); nothing when none is pending.
+  void RunPendingReexec();
 
   // One request from a peer with credentials PEER.
   control::Response Handle(const control::Request& request, const sys::PeerCred& peer);
@@ -86,6 +106,8 @@ class ControlServer {
   };
   std::map<int, std::unique_ptr<Connection>> connections_;
   const handoff::StatusReport* handoff_report_ = nullptr;
+  ReexecHooks reexec_;
+  bool reexec_pending_ = false;
 };
 
 // The protobuf view of one instance (shared with tests).

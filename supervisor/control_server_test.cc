@@ -1,5 +1,8 @@
 #include "supervisor/control_server.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -355,6 +358,118 @@ TEST_F(ControlServerTest, HandoffStatusTextAndJson) {
   response = Send(request, 4321);
   EXPECT_NE(response.handoff_status().find("\"uevents_replayed\":\"7\""), std::string::npos)
       << response.handoff_status();
+}
+
+
+TEST_F(ControlServerTest, ReexecIsRootOnlyAndNeedsTheHooks) {
+  control::Request request;
+  request.mutable_reexec();
+  control::Response denied = Send(request, kOwner);  // the owner, in user mode: still no
+  EXPECT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error(),
+            "permission denied: uid 1234 may not re-exec the supervisor (only root)");
+  control::Response unavailable = Send(request, 0);
+  EXPECT_FALSE(unavailable.ok());
+  EXPECT_NE(unavailable.error().find("re-exec is not available here"), std::string::npos);
+}
+
+TEST_F(ControlServerTest, ReexecAnswersFirstAndRunsOnlyWhenPending) {
+  int runs = 0;
+  bool refuse = false;
+  ControlServer::ReexecHooks hooks;
+  hooks.check = [&refuse]() -> absl::StatusOr<std::string> {
+    if (refuse) return absl::FailedPreconditionError("/usr/sbin/baton: not executable (mode 0644)");
+    return std::string("re-executing /usr/sbin/baton");
+  };
+  hooks.run = [&runs] { ++runs; };
+  server_.set_reexec(std::move(hooks));
+  control::Request request;
+  request.mutable_reexec();
+  control::Response response = Send(request, 0);
+  ASSERT_TRUE(response.ok()) << response.error();
+  EXPECT_EQ(response.message(), "re-executing /usr/sbin/baton");
+  EXPECT_EQ(runs, 0);  // Handle only answers
+  server_.RunPendingReexec();
+  EXPECT_EQ(runs, 1);
+  server_.RunPendingReexec();  // nothing pending any more
+  EXPECT_EQ(runs, 1);
+
+  refuse = true;
+  control::Response refused = Send(request, 0);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), "not re-executing: /usr/sbin/baton: not executable (mode 0644)");
+  server_.RunPendingReexec();
+  EXPECT_EQ(runs, 1);
+}
+
+// Over the socket: the answer is in the client's queue before the re-exec
+// runs, and a listening socket handed to Adopt (as a re-exec carries it)
+// keeps serving.
+TEST(ControlServerSocketTest, ReexecAnswerIsWrittenBeforeItRunsAndAdoptServes) {
+  sys::LinuxKernel kernel;
+  MonotonicClock clock;
+  FakeRunner runner;
+  LogRing ring(kernel, clock, clock.Now(), {});
+  Logger logger(kernel, &ring, -1);
+  Engine engine(runner, clock);
+  Loop loop(kernel, engine, clock, logger);
+  ASSERT_TRUE(loop.Init().ok());
+  auto server = std::make_unique<ControlServer>(kernel, engine, ring, loop, logger,
+                                                ControlServer::Options{kernel.GetUid(), true});
+  char dir[] = "/tmp/baton-control-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/control.sock";
+  ASSERT_TRUE(server->Listen(path).ok());
+  auto client = kernel.UnixConnect(path);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // accept
+
+  bool answered_before_run = false;
+  int runs = 0;
+  ControlServer::ReexecHooks hooks;
+  hooks.check = []() -> absl::StatusOr<std::string> { return std::string("re-executing /x"); };
+  hooks.run = [&] {
+    ++runs;
+    char buf[4096];
+    ssize_t n = ::recv(client->get(), buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
+    control::Response response;
+    answered_before_run = n > 0 && response.ParseFromArray(buf, static_cast<int>(n)) &&
+                          response.ok() && response.message() == "re-executing /x";
+  };
+  server->set_reexec(std::move(hooks));
+  control::Request request;
+  request.mutable_reexec();
+  std::string out;
+  request.SerializeToString(&out);
+  if (kernel.GetUid() == 0) {
+    ASSERT_TRUE(kernel.Write(client->get(), out.data(), out.size()).ok());
+    ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());
+    EXPECT_EQ(runs, 1);
+    EXPECT_TRUE(answered_before_run);
+  }
+
+  // The listening socket moves to a new server, as across a re-exec.
+  int carried = dup(server->listen_fd());
+  ASSERT_GE(carried, 0);
+  client->reset();
+  server.reset();
+  ControlServer adopted(kernel, engine, ring, loop, logger, {kernel.GetUid(), true});
+  ASSERT_TRUE(adopted.Adopt(sys::UniqueFd(carried)).ok());
+  auto again = kernel.UnixConnect(path);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // accept
+  request.mutable_list();
+  request.SerializeToString(&out);
+  ASSERT_TRUE(kernel.Write(again->get(), out.data(), out.size()).ok());
+  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());
+  std::string buf(4096, '\0');
+  auto n = kernel.Read(again->get(), buf.data(), buf.size());
+  ASSERT_TRUE(n.ok()) << n.status();
+  control::Response listed;
+  ASSERT_TRUE(listed.ParseFromArray(buf.data(), static_cast<int>(*n)));
+  EXPECT_TRUE(listed.ok()) << listed.error();
+  (void)kernel.Unlink(path);
+  (void)kernel.Rmdir(dir);
 }
 
 }  // namespace

@@ -153,6 +153,9 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args,
     RETURN_IF_ERROR(want(1, 2));
     req.mutable_restart()->set_job(rest[0]);
     if (rest.size() > 1) req.mutable_restart()->set_instance(rest[1]);
+  } else if (command == "reexec") {
+    RETURN_IF_ERROR(want(0, 0));
+    req.mutable_reexec();
   } else if (command == "emit") {
     RETURN_IF_ERROR(want(1, SIZE_MAX));
     req.mutable_emit()->set_event(rest[0]);
@@ -264,6 +267,9 @@ std::string Format(const control::Request& request, const control::Response& res
         if (!env.empty()) absl::StrAppend(&line, " ", absl::StrJoin(env, " "));
         absl::StrAppend(&out, line, "\n");
       }
+      break;
+    case control::Request::kReexec:
+      absl::StrAppend(&out, response.message(), "\n");
       break;
     case control::Request::kHandoffStatus:
       out = response.handoff_status();

@@ -5,7 +5,13 @@
 //   initctl [--socket PATH] list | status JOB [INSTANCE] | start JOB [K=V…]
 //           | stop JOB [INSTANCE] | restart JOB [INSTANCE]
 //           | emit EVENT [K=V…] | log [JOB [INSTANCE]] [-n N] | events [N]
-//           | handoff-status [--json] [--file PATH]
+//           | handoff-status [--json] [--file PATH] | reexec
+//
+// `reexec` asks PID 1 to re-exec its own binary in place, carrying its
+// state (supervisor/stage2/reexec.h); PID 1 answers first, so initctl
+// prints "re-executing /usr/sbin/baton" and exits 0 before the exec.
+// Whether it took: `initctl handoff-status` (kind re-exec) once PID 1
+// answers again; a failed exec is in `initctl log` (baton's own).
 //
 // `handoff-status --file PATH` decodes a handoff file (stage 1 writes
 // /run/baton/handoff.pb before it execs a foreign init) and prints it
@@ -42,7 +48,8 @@ inline constexpr char kUsage[] =
     "                            named, each line after its instance (no JOB: baton's own)\n"
     "  events [N]                the last N events (default 50)\n"
     "  handoff-status [--json] [--file PATH]\n"
-    "                            what crossed from the initramfs to the real root\n";
+    "                            what crossed from the initramfs to the real root\n"
+    "  reexec                    re-exec baton in place (PID 1), keeping its jobs\n";
 
 struct Invocation {
   std::string socket;

@@ -187,6 +187,17 @@ TEST(HandoffStatusTest, FormatsTheServersText) {
   EXPECT_EQ(Format(request, response), "handoff: accepted\n");
 }
 
+TEST(ReexecTest, ParsesAndPrintsTheAnswer) {
+  auto reexec = ParseArgs({"reexec"}, "");
+  ASSERT_TRUE(reexec.ok()) << reexec.status();
+  EXPECT_TRUE(reexec->request.has_reexec());
+  EXPECT_TRUE(absl::IsInvalidArgument(ParseArgs({"reexec", "now"}, "").status()));
+  control::Response response;
+  response.set_ok(true);
+  response.set_message("re-executing /usr/sbin/baton");
+  EXPECT_EQ(Format(reexec->request, response), "re-executing /usr/sbin/baton\n");
+}
+
 TEST(HandoffStatusTest, ReadsAHandoffFileWithoutBaton) {
   sys::FakeKernel kernel;
   handoff::Handoff h;

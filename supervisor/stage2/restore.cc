@@ -128,22 +128,27 @@ class Restorer {
   void RestoreInstances(const handoff::Handoff& h);
   void RestoreFds(const handoff::Handoff& h);
   void CloseFd(int fd) { sys::UniqueFd closing(fd); }
+  void Listen() {
+    if (in_.listen) in_.listen(std::move(control_socket_));
+  }
 
   sys::Kernel& kernel_;
   const RestoreInput& in_;
   RestoreResult result_;
+  sys::UniqueFd control_socket_;
 };
 
 void Restorer::Stateless(std::string reason) {
   result_.report.handoff.reset();
   result_.report.stateless_reason = reason;
   Log(absl::StrCat("starting stateless: ", reason));
-  if (in_.timeline != nullptr) in_.timeline->Mark("stage2-ready");
   for (int fd : in_.handoff_fds) {
     if (fd == in_.handoff_fd) continue;
     (void)kernel_.SetCloexec(fd, true);
     CloseFd(fd);
   }
+  Listen();
+  if (in_.timeline != nullptr) in_.timeline->Mark("stage2-ready");
 }
 
 void Restorer::RestoreTimes(const handoff::Handoff& h) {
@@ -241,6 +246,8 @@ void Restorer::RestoreFds(const handoff::Handoff& h) {
         Warn(
             absl::StrCat("log pipe of ", Name(job, instance), " not adopted: ", adopted.message()));
       }
+    } else if (check.role == handoff::kControlSocketRole && !control_socket_.valid()) {
+      control_socket_ = sys::UniqueFd(check.fd);
     } else if (check.role == handoff::kUeventSocketRole) {
       result_.uevent_socket = sys::UniqueFd(check.fd);
       // What arrived after stage 1 collected its queue goes after it.
@@ -309,6 +316,7 @@ RestoreResult Restorer::Run() {
   RestoreInstances(h);
   for (const handoff::QueuedUevent& u : h.uevents()) result_.uevents.push_back(u.datagram());
   RestoreFds(h);
+  Listen();
 
   if (in_.timeline != nullptr) {
     // The report shows stage 2's own marks after the carried ones: those

@@ -33,13 +33,19 @@
 //          running").
 //     e. fds (handoff::CheckFds against --handoff-fds): "log-pipe:JOB/INST"
 //        pipes are handed to the Spawner, which watches them, so a stage-1
-//        service's output continues into the same stream; the
+//        service's output continues into the same stream; a
+//        "control-socket" (a re-exec carries its listening socket) goes to
+//        INPUT.listen; the
 //        "uevent-socket" is drained (datagrams that arrived after stage 1
 //        collected go after the carried ones) and returned. Every used fd
 //        gets CLOEXEC back. A fd whose check failed is left open with
 //        CLOEXEC set (its number may be one stage 2 opened itself) and
 //        warned about; a matching fd with an unknown role is closed.
-//     f. Mark("stage2-ready"); the report's timestamps get stage 2's own
+//     f. INPUT.listen (when set) with the carried control socket, or with no
+//        fd when none was carried: the caller listens, so that
+//        "stage2-ready" means initctl can reach us. The stateless path calls
+//        it too, just before its "stage2-ready".
+//     g. Mark("stage2-ready"); the report's timestamps get stage 2's own
 //        marks after the carried ones (those made before the restore, such
 //        as baton_main's "stage2-start", then "handoff-decoded" and
 //        "stage2-ready").
@@ -77,11 +83,19 @@ struct RestoreInput {
   std::string proc_root = "/proc";
   // Warnings and notable steps, one line each (the supervisor's logger).
   std::function<void(absl::string_view)> log;
+  // Step f: CARRIED is the checked listening control socket (CLOEXEC set
+  // again) or an invalid fd; the callee adopts it or listens anew.
+  std::function<void(sys::UniqueFd carried)> listen;
 };
 
 struct RestoreResult {
   handoff::StatusReport report;
   bool stateless() const { return !report.handoff.has_value(); }
+  // A running stage 2 re-exec'ed itself (initctl reexec): its devices are
+  // set up already and `startup` was emitted once.
+  bool reexec() const {
+    return report.handoff.has_value() && report.handoff->kind() == handoff::HANDOFF_KIND_REEXEC;
+  }
   // Queued uevents to replay (raw datagrams, arrival order).
   std::vector<std::string> uevents;
   // Stage 1's uevent socket, when carried and checked.

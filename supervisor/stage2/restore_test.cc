@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,6 +23,7 @@
 #include "supervisor/fd_watcher.h"
 #include "supervisor/log_ring.h"
 #include "supervisor/spawner.h"
+#include "supervisor/stage2/reexec.h"
 #include "sys/fake_kernel.h"
 
 namespace baton::stage2 {
@@ -164,8 +166,12 @@ class RestoreTest : public ::testing::Test {
     in.engine = &stage2_->engine;
     in.ring = &stage2_->ring;
     in.spawner = &stage2_->spawner;
-    in.timeline = &timeline2_;
+    in.timeline = stage2_timeline_;
     in.log = [this](absl::string_view line) { log_.emplace_back(line); };
+    in.listen = [this](sys::UniqueFd carried) {
+      ++listens_;
+      carried_control_ = std::move(carried);
+    };
     return RestoreStage2(kernel_, in);
   }
 
@@ -188,6 +194,9 @@ class RestoreTest : public ::testing::Test {
   pid_t flaky_pid_ = 0;
   int svc_out_ = -1;
   std::vector<std::string> log_;
+  handoff::BootTimeline* stage2_timeline_ = &timeline2_;
+  int listens_ = 0;
+  sys::UniqueFd carried_control_;
 };
 
 TEST_F(RestoreTest, RoundTripAdoptsProcessesAndLogsContinue) {
@@ -421,6 +430,166 @@ TEST_F(RestoreTest, StageTwoMarksMadeBeforeTheRestoreAreReported) {
   EXPECT_THAT(reported, ElementsAre("stage1-start", "root-mounted", "switch-start", "exec",
                                     "stage2-start", "handoff-decoded", "stage2-ready"));
   EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("exec -> stage2-start"));
+}
+
+// --- initctl reexec: stage 2 hands itself over (supervisor/stage2/reexec.h) --
+
+class ReexecTest : public RestoreTest {
+ protected:
+  // Stage 1 → stage 2 as above; then svc says something to stage 2, and
+  // stage 2 has a listening control socket (a pipe stands in for it: the
+  // fake has no unix sockets).
+  void BootStage2() {
+    RunStage1();
+    absl::StatusOr<handoff::PreparedHandoff> prepared = handoff::PrepareHandoff(kernel_, Input());
+    ASSERT_TRUE(prepared.ok()) << prepared.status();
+    RestoreResult restored = RunStage2(prepared->memfd.release(), prepared->fds);
+    ASSERT_FALSE(restored.stateless()) << restored.report.stateless_reason;
+    ASSERT_FALSE(restored.reexec());
+    timeline2_.Mark("startup");
+    Say("before the re-exec\n");
+    auto pipe = kernel_.Pipe();
+    ASSERT_TRUE(pipe.ok());
+    control_ = pipe->first.release();
+    ASSERT_TRUE(kernel_.WriteFile("/proc/cmdline", "root=UUID=abcd ro quiet\n").ok());
+  }
+
+  ReexecInput Input2() {
+    ReexecInput in;
+    in.engine = &stage2_->engine;
+    in.ring = &stage2_->ring;
+    in.spawner = &stage2_->spawner;
+    in.timeline = &timeline2_;
+    in.control_socket = control_;
+    in.self_path = "/usr/sbin/baton";
+    in.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+    return in;
+  }
+
+  absl::Status Reexec2() {
+    return Reexec(kernel_, Input2(), [this](absl::string_view l) { log_.emplace_back(l); });
+  }
+
+  std::vector<std::string> Marks(const handoff::BootTimeline& t) {
+    std::vector<std::string> out;
+    for (const handoff::Timestamp& m : t.marks()) out.push_back(m.name());
+    return out;
+  }
+
+  int control_ = -1;
+};
+
+TEST_F(ReexecTest, StageTwoStateCrossesAndIsRestoredLikeAfterTheSwitch) {
+  BootStage2();
+  pid_t svc_pid = stage2_->engine.Find("svc")->pid;
+  ASSERT_EQ(svc_pid, svc_pid_);
+  ASSERT_TRUE(Reexec2().ok());
+
+  // One execve: our own binary, the handoff memfd and the carried fds.
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  const sys::FakeKernel::ExecCall& exec = kernel_.execs()[0];
+  EXPECT_EQ(exec.path, "/usr/sbin/baton");
+  EXPECT_THAT(exec.env, ElementsAre("PATH=/usr/sbin:/usr/bin:/sbin:/bin"));
+  ASSERT_EQ(exec.argv.size(), 3u);
+  int handoff_fd = -1;
+  ASSERT_EQ(exec.argv[1].rfind("--handoff-fd=", 0), 0u);
+  ASSERT_TRUE(absl::SimpleAtoi(exec.argv[1].substr(13), &handoff_fd));
+  ASSERT_EQ(exec.argv[2].rfind("--handoff-fds=", 0), 0u);
+  absl::StatusOr<std::vector<int>> fds = handoff::ParseFdList(exec.argv[2].substr(14));
+  ASSERT_TRUE(fds.ok());
+  ASSERT_EQ(fds->size(), 3u);  // svc's and flaky's log pipes, the control socket
+  for (int fd : *fds) EXPECT_FALSE(kernel_.IsCloexec(fd));
+  EXPECT_EQ(fds->back(), control_);
+
+  // What the memfd holds: a re-exec's handoff with stage 2's whole state.
+  absl::StatusOr<std::string> bytes = handoff::ReadHandoffFd(kernel_, handoff_fd);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  handoff::DecodeResult decoded = handoff::Decode(*bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.stateless_reason;
+  EXPECT_EQ(decoded.handoff->kind(), handoff::HANDOFF_KIND_REEXEC);
+  EXPECT_EQ(decoded.handoff->cmdline().raw(), "root=UUID=abcd ro quiet");
+  EXPECT_EQ(decoded.handoff->uevents_size(), 0);  // stage 2 queues none
+  EXPECT_EQ(decoded.handoff->fds(2).role(), handoff::kControlSocketRole);
+  EXPECT_EQ(decoded.handoff->events(0).name(), "initramfs");
+
+  // The new process: the same restore as after the switch.
+  auto old = std::move(stage2_);
+  handoff::BootTimeline timeline3{[this] {
+    now_ns_ += 1000000;
+    return handoff::BootTimeline::Reading{now_ns_, 1700000000000000000 + now_ns_};
+  }};
+  stage2_timeline_ = &timeline3;
+  size_t spawns = kernel_.spawned().size();
+  RestoreResult result = RunStage2(handoff_fd, *fds);
+  ASSERT_FALSE(result.stateless()) << result.report.stateless_reason;
+  EXPECT_TRUE(result.reexec());
+  EXPECT_EQ(stage2_->engine.Find("svc")->pid, svc_pid);
+  EXPECT_EQ(result.report.adopted.count({"svc", ""}), 1u);
+  stage2_->engine.RunQueue();
+  EXPECT_EQ(kernel_.spawned().size(), spawns);  // nothing restarted
+  EXPECT_THAT(result.uevents, IsEmpty());       // nothing to replay
+  // The control socket went to the listen hook, CLOEXEC again.
+  EXPECT_EQ(listens_, 2);
+  EXPECT_EQ(carried_control_.get(), control_);
+  EXPECT_TRUE(kernel_.IsCloexec(control_));
+  // svc's log: stage 1's line, stage 2's, and what it writes now.
+  Say("after the re-exec\n");
+  EXPECT_THAT(Texts("svc"),
+              ElementsAre("unlocking done", "before the re-exec", "after the re-exec"));
+  // Every mark so far, the re-exec's after the first stage 2's.
+  EXPECT_THAT(Marks(timeline3),
+              ElementsAre("stage1-start", "root-mounted", "switch-start", "exec",
+                          "handoff-decoded", "stage2-ready", "startup", "reexec-start", "exec",
+                          "handoff-decoded", "stage2-ready"));
+  handoff::HandoffStatus status = handoff::ToProto(result.report);
+  EXPECT_EQ(status.kind(), "re-exec");
+  EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("reexec-start -> exec"));
+  EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("kind:     re-exec"));
+  stage2_timeline_ = &timeline2_;
+}
+
+TEST_F(ReexecTest, FailedExecKeepsTheOldProcessRunning) {
+  BootStage2();
+  kernel_.FailExec("/usr/sbin/baton", ENOENT);
+  absl::Status status = Reexec2();
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("exec /usr/sbin/baton"));
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  // Still ours: every carried fd has CLOEXEC back, svc is still supervised.
+  for (const supervisor::Spawner::LogPipeRef& p : stage2_->spawner.LogPipes()) {
+    EXPECT_TRUE(kernel_.IsCloexec(p.fd)) << p.job;
+  }
+  EXPECT_TRUE(kernel_.IsCloexec(control_));
+  EXPECT_EQ(stage2_->engine.Find("svc")->pid, svc_pid_);
+  Say("still the old one\n");
+  EXPECT_THAT(Texts("svc"), ElementsAre("unlocking done", "before the re-exec",
+                                        "still the old one"));
+  EXPECT_EQ(Marks(timeline2_).back(), "reexec-failed");
+  bool said = false;
+  for (const std::string& line : log_) {
+    said = said || line.find("still running the old binary") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
+}
+
+TEST_F(ReexecTest, FailedCheckDoesNotExec) {
+  BootStage2();
+  ASSERT_TRUE(kernel_.MkdirAll("/usr/sbin").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/usr/sbin/baton", "\x7f" "ELF", 0755).ok());  // truncated
+  absl::Status status = Reexec2();
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr("skipped /usr/sbin/baton"));
+  EXPECT_THAT(kernel_.execs(), IsEmpty());
+  EXPECT_TRUE(kernel_.IsCloexec(control_));
+  EXPECT_EQ(stage2_->engine.Find("svc")->pid, svc_pid_);
+}
+
+TEST(SelfPathTest, DeletedBinaryIsItsPath) {
+  sys::FakeKernel kernel;
+  EXPECT_EQ(SelfPath(kernel), "/usr/sbin/baton");  // no /proc/self/exe
+  ASSERT_TRUE(kernel.MkdirAll("/proc/self").ok());
+  ASSERT_TRUE(kernel.Symlink("/usr/local/sbin/baton (deleted)", "/proc/self/exe").ok());
+  EXPECT_EQ(SelfPath(kernel), "/usr/local/sbin/baton");
 }
 
 }  // namespace

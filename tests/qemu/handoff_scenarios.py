@@ -25,6 +25,12 @@ Scenarios (each one boot; what it asserts is printed by the guest, lines "HS-...
   handoff-corrupt   init= names a wrapper called `baton` that damages 4 bytes of the
                     handoff in transit, then execs the real baton: stage 2 starts
                     stateless and says why (log and handoff-status).
+  handoff-reexec    plain root with systemd-udevd: in stage 2 the check job runs
+                    `initctl reexec` (PID 1 re-execs /usr/sbin/baton in place, its state
+                    carried through the handoff), waits for handoff-status to say kind
+                    re-exec, and checks that ticker and udevd keep their pids, ticker's
+                    log runs on without a gap, and `initctl list` answers. The line
+                    gives reexec-start -> stage2-ready beside the switch's figure.
   handoff-foreign   /sbin/init is a shell script: it finds /run/baton/handoff.pb
                     non-empty and `initctl handoff-status --file` decodes it; its
                     timeline ends with the `exec` mark, after root-switched.
@@ -147,6 +153,28 @@ if [ -n "$late" ]; then
 else
   echo "HS-LATE none"; ls /sys/block | sed 's/^/HS-BLOCK /'
 fi
+""" + CHECK_EPILOGUE
+
+# handoff-reexec: snapshot, `initctl reexec`, wait for the new process, snapshot again.
+# The check job itself is a running child of PID 1 across the re-exec (adopted too).
+REEXEC_CHECK = CHECK_PRELUDE + """usleep 1000000
+initctl status ticker 2>&1 | sed 's/^/HS-STATUS-BEFORE /'
+initctl status udevd 2>&1 | sed 's/^/HS-UDEVD-BEFORE /'
+initctl log -n 400 ticker 2>&1 | sed 's/^/HS-TICKLOG-BEFORE /'
+out=$(initctl reexec 2>&1); rc=$?
+echo "HS-REEXEC rc=$rc $out"
+i=0
+while [ $i -lt 300 ]; do
+  case "$(initctl handoff-status --json 2>/dev/null)" in *'"kind":"re-exec"'*) break;; esac
+  usleep 100000; i=$((i+1))
+done
+echo "HS-REEXEC-WAITED $i"
+usleep 1000000
+initctl status ticker 2>&1 | sed 's/^/HS-STATUS /'
+initctl status udevd 2>&1 | sed 's/^/HS-UDEVD /'
+initctl list 2>&1 | sed 's/^/HS-LIST /'
+echo "HS-LIST-RC $(initctl list >/dev/null 2>&1; echo $?)"
+initctl log -n 400 ticker 2>&1 | sed 's/^/HS-TICKLOG /'
 """ + CHECK_EPILOGUE
 
 FOREIGN_INIT = """#!/bin/sh
@@ -502,6 +530,97 @@ def check_foreign(ctx, out):
                    f"{' -> '.join(marks[-3:])} ({marks[-2]}->exec {exec_ms:.1f} ms)")
 
 
+def mark_times(status):
+    """[(mark, ms since the first)] in order, from handoff-status's consecutive phases
+    (a name may repeat: a re-exec's handoff holds stage 1's, the first stage 2's and the
+    re-exec's marks). The last phase is the total (first -> last) when there are 3 or
+    more marks."""
+    phases = status.get("phases", [])
+    phases = phases[:-1] if len(phases) >= 3 else phases
+    if not phases:
+        return []
+    out, t = [(phases[0]["from"], 0.0)], 0.0
+    for p in phases:
+        t += int(p.get("duration_ns", 0)) / 1e6
+        out.append((p["to"], t))
+    return out
+
+
+def _span(marks, start, end):
+    """(ms, i, j): from the first START (index i) to the first END after it (index j);
+    (None, None, None) when either is missing."""
+    names = [n for n, _ in marks]
+    if start not in names:
+        return None, None, None
+    i = names.index(start)
+    if end not in names[i + 1:]:
+        return None, None, None
+    j = names.index(end, i + 1)
+    return marks[j][1] - marks[i][1], i, j
+
+
+def _pid_of(lines):
+    m = re.search(r"process (\d+)", " ".join(lines))
+    return int(m.group(1)) if m else None
+
+
+def check_reexec(ctx, out):
+    m = _expect(out, r"^HS-REEXEC rc=(\d+) (.*)$", "initctl reexec's answer")
+    if m.group(1) != "0" or "re-executing /usr/sbin/baton" not in m.group(2):
+        raise Failure(f"initctl reexec: rc={m.group(1)} {m.group(2)!r}")
+    waited = int(_expect(out, r"^HS-REEXEC-WAITED (\d+)", "the wait").group(1))
+    st = hs_json(out)
+    if st.get("stateless"):
+        raise Failure(f"after the re-exec, stateless: {st.get('stateless_reason')}")
+    if st.get("kind") != "re-exec" or waited >= 300:
+        raise Failure(f"handoff-status kind {st.get('kind')!r} (waited {waited / 10:.1f} s)")
+    text = "\n".join(hs_lines(out, "HS-TEXT"))
+    if not re.search(r"^kind: +re-exec \(baton \S+ -> baton ", text, re.M):
+        raise Failure(f"handoff-status (text) does not name the re-exec: {text[:300]!r}")
+    marks = mark_times(st)
+    names = [n for n, _ in marks]
+    switch_ms, _, _ = _span(marks, "switch-start", "stage2-ready")
+    reexec_ms, start, ready = _span(marks, "reexec-start", "stage2-ready")
+    if reexec_ms is None or switch_ms is None or "exec" not in names[start:ready]:
+        raise Failure(f"handoff-status lacks reexec-start -> exec -> stage2-ready: {names}")
+    later = names[ready + 1:]
+    if "devices-replayed" in later or "startup" in later:
+        raise Failure(f"the re-exec redid stage-2 steps: marks after it {later}")
+    jobs = {j["job"]: j for j in st.get("jobs", [])}
+    for name in ("ticker", "udevd", "check"):
+        if jobs.get(name, {}).get("outcome") != "adopted":
+            raise Failure(f"handoff-status: {name} not adopted: {jobs.get(name)}")
+    pid, pid_before = _pid_of(hs_lines(out, "HS-STATUS")), _pid_of(hs_lines(out, "HS-STATUS-BEFORE"))
+    if pid is None or pid != pid_before or pid != int(jobs["ticker"]["pid"]):
+        raise Failure(f"ticker pid before {pid_before}, after {pid}, carried "
+                      f"{jobs['ticker']['pid']}")
+    udevd, udevd_before = _pid_of(hs_lines(out, "HS-UDEVD")), _pid_of(hs_lines(out, "HS-UDEVD-BEFORE"))
+    if udevd is None or udevd != udevd_before:
+        raise Failure(f"udevd pid before {udevd_before}, after {udevd} (restarted?)")
+    def ticks(tag):
+        ms = [re.match(r".*tick (\d+) pid (\d+) (\S+)", l) for l in hs_lines(out, tag)]
+        return [(int(m.group(1)), int(m.group(2))) for m in ms if m]
+    before, after = ticks("HS-TICKLOG-BEFORE"), ticks("HS-TICKLOG")
+    if not before or not after:
+        raise Failure(f"ticker log lines: {len(before)} before, {len(after)} after the re-exec")
+    last = max(n for n, _ in before)
+    nums = [n for n, _ in after]
+    if not any(n <= last for n in nums) or not any(n > last for n in nums):
+        raise Failure(f"the log after the re-exec lacks lines from before (<= {last}) or "
+                      f"after: {nums[:3]}..{nums[-3:]}")
+    if nums != list(range(nums[0], nums[0] + len(nums))) or {p for _, p in after} != {pid}:
+        raise Failure(f"ticker's log is not one continuous run of pid {pid}: {nums}")
+    if hs_lines(out, "HS-LIST-RC") != ["0"] or not any("ticker" in l for l in hs_lines(out, "HS-LIST")):
+        raise Failure(f"initctl list after the re-exec: {hs_lines(out, 'HS-LIST')[:5]}")
+    ctx.details = (f"ticker pid {pid} and udevd pid {udevd} kept, ticks {nums[0]}..{nums[-1]} "
+                   f"across it (re-exec after tick {last}); {st['log_lines']} log lines, "
+                   f"{st['events']} events, {len(st.get('fds', []))} fds carried")
+    steps = marks[start:ready + 1]
+    ctx.timing = (f"reexec-start->stage2-ready {reexec_ms:.0f} ms (warm) vs switch-start->"
+                  f"stage2-ready {switch_ms:.0f} ms; re-exec phases " +
+                  ", ".join(f"{a}->{b} {tb - ta:.0f}" for (a, ta), (b, tb) in zip(steps, steps[1:])))
+
+
 # --- the scenario class -------------------------------------------------------------
 
 class HandoffScenario:
@@ -578,6 +697,10 @@ SCENARIOS = [
                     lambda b: usr_content(b, jobs=_jobs(True), check=STACKED_CHECK, files={
                         "lib/baton-test/corrupt/baton": cpio.Data(CORRUPTING_WRAPPER, 0o755)}),
                     check_corrupt, append="init=/usr/lib/baton-test/corrupt/baton"),
+    HandoffScenario("handoff-reexec", "plain",
+                    lambda b: usr_content(b, jobs=_jobs(True), check=REEXEC_CHECK,
+                                          udevd=True),
+                    check_reexec),
     HandoffScenario("handoff-foreign", "plain",
                     lambda b: usr_content(b, init=FOREIGN_INIT, jobs=_jobs(False)),
                     check_foreign),

@@ -1,0 +1,92 @@
+#include "supervisor/stage2/reexec.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "handoff/collect.h"
+#include "supervisor/exec_ladder.h"
+#include "supervisor/stage1/cmdline.h"
+
+namespace baton::stage2 {
+
+std::string SelfPath(sys::Kernel& kernel, const std::string& fallback) {
+  absl::StatusOr<std::string> exe = kernel.ReadLink("/proc/self/exe");
+  if (!exe.ok() || !absl::StartsWith(*exe, "/")) return fallback;
+  absl::string_view path = *exe;
+  absl::ConsumeSuffix(&path, " (deleted)");
+  return std::string(path);
+}
+
+namespace {
+
+handoff::CollectInput Collect(sys::Kernel& kernel, const ReexecInput& input) {
+  handoff::CollectInput in;
+  in.kind = handoff::HANDOFF_KIND_REEXEC;
+  in.engine = input.engine;
+  in.ring = input.ring;
+  in.timeline = input.timeline;
+  absl::StatusOr<std::string> cmdline = kernel.ReadFile(input.proc_cmdline);
+  if (cmdline.ok()) {
+    in.cmdline_raw = std::string(absl::StripTrailingAsciiWhitespace(*cmdline));
+    for (const std::string& word : stage1::SplitCmdline(in.cmdline_raw)) {
+      size_t eq = word.find('=');
+      in.cmdline_params.emplace_back(word.substr(0, eq),
+                                     eq == std::string::npos ? "" : word.substr(eq + 1));
+    }
+  }
+  if (input.spawner != nullptr) {
+    for (const supervisor::Spawner::LogPipeRef& pipe : input.spawner->LogPipes()) {
+      in.fds.emplace_back(handoff::LogPipeRole(pipe.job, pipe.instance), pipe.fd);
+    }
+  }
+  if (input.control_socket >= 0) {
+    in.fds.emplace_back(handoff::kControlSocketRole, input.control_socket);
+  }
+  return in;
+}
+
+}  // namespace
+
+absl::Status Reexec(sys::Kernel& kernel, const ReexecInput& input,
+                    const std::function<void(absl::string_view)>& log) {
+  if (input.timeline != nullptr) input.timeline->Mark("reexec-start");
+  auto failed = [&](const absl::Status& why) {
+    if (input.timeline != nullptr) input.timeline->Mark("reexec-failed");
+    log(absl::StrCat("re-exec of ", input.self_path,
+                     " failed; still running the old binary: ", why.message()));
+    return why;
+  };
+  // Said before collecting, so that the new process's log has it.
+  log(absl::StrCat("re-exec: handing over to ", input.self_path));
+  absl::StatusOr<handoff::PreparedHandoff> prepared =
+      handoff::PrepareHandoff(kernel, Collect(kernel, input));
+  if (!prepared.ok()) {
+    return failed(absl::Status(prepared.status().code(),
+                               absl::StrCat("cannot prepare the handoff: ",
+                                            prepared.status().message())));
+  }
+  for (const std::string& w : prepared->warnings) log(w);
+  log(absl::StrCat("re-exec: handoff ", prepared->bytes, " bytes, ", prepared->fds.size(),
+                   " fds carried"));
+
+  // The ladder's first rung only ("baton with handoff"), argv as BuildLadder
+  // writes it; see the header for why no other rung.
+  std::vector<std::string> argv = {input.self_path,
+                                   absl::StrCat("--handoff-fd=", prepared->handoff_fd)};
+  if (!prepared->fds.empty()) {
+    argv.push_back(absl::StrCat("--handoff-fds=", absl::StrJoin(prepared->fds, ",")));
+  }
+  std::vector<supervisor::ExecCandidate> rung = {
+      {input.self_path, std::move(argv), input.env, "baton with handoff (re-exec)"}};
+  absl::Status ran = supervisor::RunLadder(kernel, rung, log);
+  if (ran.ok()) return ran;  // only FakeKernel's execve returns OK
+  // Still the old process: the carried fds become ours again, the memfd
+  // closes with PREPARED.
+  for (int fd : prepared->fds) (void)kernel.SetCloexec(fd, true);
+  return failed(ran);
+}
+
+}  // namespace baton::stage2
