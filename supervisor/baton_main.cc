@@ -207,31 +207,6 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     spawner.set_watcher(nullptr);
     return 1;
   }
-  // `initctl reexec` (supervisor/stage2/reexec.h): the system supervisor on
-  // the real root only.
-  std::string reexec_path;
-  if (!user_mode && !stage1) {
-    ControlServer::ReexecHooks hooks;
-    hooks.check = [&kernel, &reexec_path]() -> absl::StatusOr<std::string> {
-      reexec_path = stage2::SelfPath(kernel);
-      RETURN_IF_ERROR(CheckExecutable(kernel, "/", reexec_path));
-      return absl::StrCat("re-executing ", reexec_path);
-    };
-    hooks.run = [&]() {
-      stage2::ReexecInput in;
-      in.engine = &engine;
-      in.ring = &ring;
-      in.spawner = &spawner;
-      in.timeline = &timeline;
-      in.control_socket = control.listen_fd();
-      in.self_path = reexec_path;
-      for (const auto& [key, value] : options.environment) {
-        in.env.push_back(absl::StrCat(key, "=", value));
-      }
-      (void)stage2::Reexec(kernel, in, [&logger](absl::string_view line) { logger.Info(line); });
-    };
-    control.set_reexec(std::move(hooks));
-  }
 
   if (stage1) {  // emits `initramfs`; never returns
     stage1->Run(
@@ -271,6 +246,10 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     // nothing is redone (udevd, when it runs, was adopted like any service).
     logger.Info(absl::StrCat("re-exec: ", restored->report.adopted.size(),
                              " processes adopted; startup not emitted again"));
+    if (!restored->uevents.empty()) {  // none unless the old process queued some
+      stage2::ReplayResult replay = stage2::ReplayUevents(kernel, restored->uevents);
+      restored->report.uevents_replayed = replay.written;
+    }
   } else if (restored) {
     auto log = [&logger](absl::string_view line) { logger.Info(line); };
     stage2::DevicesHooks hooks;
@@ -293,6 +272,32 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   if (!restored || !restored->reexec()) {
     if (restored) AppendMark(timeline, "startup", restored.get());
     engine.Emit("startup");
+  }
+  // `initctl reexec` (supervisor/stage2/reexec.h): the system supervisor on
+  // the real root only, and only from here on: a re-exec during the devices
+  // step above would skip the rest of it in the new process.
+  std::string reexec_path;
+  if (!user_mode && !stage1) {
+    ControlServer::ReexecHooks hooks;
+    hooks.check = [&kernel, &reexec_path]() -> absl::StatusOr<std::string> {
+      reexec_path = stage2::SelfPath(kernel);
+      RETURN_IF_ERROR(CheckExecutable(kernel, "/", reexec_path));
+      return absl::StrCat("re-executing ", reexec_path);
+    };
+    hooks.run = [&]() {
+      stage2::ReexecInput in;
+      in.engine = &engine;
+      in.ring = &ring;
+      in.spawner = &spawner;
+      in.timeline = &timeline;
+      in.control_socket = control.listen_fd();
+      in.self_path = reexec_path;
+      for (const auto& [key, value] : options.environment) {
+        in.env.push_back(absl::StrCat(key, "=", value));
+      }
+      (void)stage2::Reexec(kernel, in, [&logger](absl::string_view line) { logger.Info(line); });
+    };
+    control.set_reexec(std::move(hooks));
   }
   engine.RunQueue();
   absl::Status ran = loop.Run();

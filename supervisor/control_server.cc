@@ -328,7 +328,7 @@ control::Response ControlServer::Handle(const control::Request& request,
       }
       if (!reexec_.check || !reexec_.run) {
         return Error("re-exec is not available here (only the system supervisor on the real "
-                     "root re-execs itself)");
+                     "root re-execs itself, once it has emitted startup)");
       }
       absl::StatusOr<std::string> ready = reexec_.check();
       if (!ready.ok()) {

@@ -26,7 +26,9 @@ Scenarios (each one boot; what it asserts is printed by the guest, lines "HS-...
                     handoff in transit, then execs the real baton: stage 2 starts
                     stateless and says why (log and handoff-status).
   handoff-reexec    plain root with systemd-udevd: in stage 2 the check job runs
-                    `initctl reexec` (PID 1 re-execs /usr/sbin/baton in place, its state
+                    `initctl reexec` once with a mode-0644 file bound over /usr/sbin/baton
+                    (refused, saying
+                    why, PID 1 unchanged), then for real (PID 1 re-execs it in place, its state
                     carried through the handoff), waits for handoff-status to say kind
                     re-exec, and checks that ticker and udevd keep their pids, ticker's
                     log runs on without a gap, and `initctl list` answers. The line
@@ -161,6 +163,13 @@ REEXEC_CHECK = CHECK_PRELUDE + """usleep 1000000
 initctl status ticker 2>&1 | sed 's/^/HS-STATUS-BEFORE /'
 initctl status udevd 2>&1 | sed 's/^/HS-UDEVD-BEFORE /'
 initctl log -n 400 ticker 2>&1 | sed 's/^/HS-TICKLOG-BEFORE /'
+# First a binary that fails the pre-exec check (a mode-0644 file bound over it; /usr
+# is read-only): PID 1 refuses, says why, and stays as it is.
+: > /run/not-executable; chmod 0644 /run/not-executable
+mount -o bind /run/not-executable /usr/sbin/baton 2>&1 | sed 's/^/HS-BIND /'
+out=$(initctl reexec 2>&1); rc=$?
+echo "HS-REEXEC-REFUSED rc=$rc $out"
+umount /usr/sbin/baton 2>&1 | sed 's/^/HS-BIND /'
 out=$(initctl reexec 2>&1); rc=$?
 echo "HS-REEXEC rc=$rc $out"
 i=0
@@ -565,6 +574,9 @@ def _pid_of(lines):
 
 
 def check_reexec(ctx, out):
+    r = _expect(out, r"^HS-REEXEC-REFUSED rc=(\d+) (.*)$", "initctl reexec with baton mode 0644")
+    if r.group(1) != "1" or "not executable (mode 0644)" not in r.group(2):
+        raise Failure(f"initctl reexec of a non-executable baton: rc={r.group(1)} {r.group(2)!r}")
     m = _expect(out, r"^HS-REEXEC rc=(\d+) (.*)$", "initctl reexec's answer")
     if m.group(1) != "0" or "re-executing /usr/sbin/baton" not in m.group(2):
         raise Failure(f"initctl reexec: rc={m.group(1)} {m.group(2)!r}")
