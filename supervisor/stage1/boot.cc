@@ -382,9 +382,22 @@ bool Stage1Boot::StartFsck() {
 }
 
 void Stage1Boot::LoadFilesystem(const std::string& type) {
+  if (type.empty() || !filesystems_loaded_.insert(type).second) return;
   // What the kernel's request_module("fs-TYPE") would do: no modprobe here.
   absl::Status loaded = modules_.LoadAlias(absl::StrCat("fs-", type));
   if (!loaded.ok()) log_(absl::StrCat("module for ", type, ": ", loaded.message()));
+}
+
+std::string Stage1Boot::ExpectedRootFsType() const {
+  const std::string& listed = options_.boot.rootfstype;
+  if (!listed.empty()) return listed.substr(0, listed.find(','));
+  absl::StatusOr<std::string> text = kernel_.ReadFile(options_.image_fstab);
+  if (!text.ok()) return "";
+  // Errors were the build's to report; a hint is taken only from a good line.
+  for (const FstabEntry& entry : ParseFstab(*text, options_.image_fstab).entries) {
+    if (entry.mount_point == "/" && entry.fstype != "auto") return entry.fstype;
+  }
+  return "";
 }
 
 bool Stage1Boot::MountRoot() {
@@ -512,6 +525,7 @@ bool Stage1Boot::Step() {
       if (!coldplug.ok()) log_(absl::StrCat("coldplug: ", coldplug.message()));
       arbiter_.ColdplugDone(clock_.Now());
       if (!root_ && root_spec_) root_ = FindDevice(*root_spec_, bridge_->BlockDevices());
+      LoadFilesystem(ExpectedRootFsType());
       return true;
     }
     case Phase::kWaitRoot:
@@ -533,7 +547,11 @@ bool Stage1Boot::Step() {
     case Phase::kPremount:
       if (maybe_break(BreakPoint::kPremount)) return true;
       phase_ = Phase::kFsck;
-      if (StartFsck()) return false;
+      if (StartFsck()) {
+        LoadFilesystem(options_.boot.rootfstype.empty() ? root_->fs_type
+                                                        : ExpectedRootFsType());
+        return false;
+      }
       return next(Phase::kMountBreak);
     case Phase::kFsck:
       return false;  // left by OnChildExit

@@ -22,7 +22,10 @@
 //   kModules    break=modules: a shell before coldplug loads any module
 //               (cmdline.h's meaning, as initramfs-tools and dracut's
 //               pre-trigger); bridge still paused. Leaving it: resume the
-//               bridge, emit `initramfs` (BootOptions::ToEnv()), Coldplug().
+//               bridge, emit `initramfs` (BootOptions::ToEnv()), Coldplug(),
+//               then load the root's filesystem module if its type is known
+//               already (ExpectedRootFsType): the time the disk takes to
+//               appear is spent on it, not the time after fsck.
 //   kWaitRoot   until a device matches root= with a mountable filesystem
 //               (root_finder.h). Then emit `root-device-ready` (ROOT_DEVNAME,
 //               ROOT_FSTYPE). Meanwhile: the degraded arbiter (md arrays read
@@ -41,7 +44,9 @@
 //               RESULT=failed is fatal at once (message names the job).
 //   kPremount   break=premount: a shell; the root stays unmounted until it exits
 //   kFsck       fsck as a child (rescue.h), unless fsck.mode=skip; failure →
-//               fatal policy, after the shell the boot goes on to mount
+//               fatal policy, after the shell the boot goes on to mount.
+//               The filesystem module (if not loaded yet) is loaded while
+//               fsck runs
 //   kMountBreak break=mount: a shell
 //   kMount      mount(ROOT_DEVNAME, NEW_ROOT, rootfstype (comma list tried in
 //               order) or ID_FS_TYPE, MS_RDONLY per ro/rw + rootflags, data);
@@ -71,6 +76,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,6 +121,9 @@ class Stage1Boot {
     std::string sys_root = "/sys";
     // Opened O_RDWR|O_NOCTTY for messages and as the shells' stdio.
     std::string console = "/dev/console";
+    // The image's fstab (baton-mkinitramfs copies the host's): its entry for
+    // / names the root's filesystem type before the device shows up.
+    std::string image_fstab = "/etc/fstab";
     absl::Duration quiet_grace = kDefaultQuietGrace;
     // Told the name of every event the boot emits itself (`root-device-ready`,
     // `root-mounted`…), after the engine got it: the timeline's marks.
@@ -176,6 +185,9 @@ class Stage1Boot {
   void ScanArrays(absl::Time now);
   bool StartFsck();
   void LoadFilesystem(const std::string& type);
+  // rootfstype='s first type, else the image fstab's type for /; "" if
+  // neither names one ("auto" names none).
+  std::string ExpectedRootFsType() const;
   bool MountRoot();
   bool PrepareUsr();
   bool MountUsr();
@@ -204,6 +216,8 @@ class Stage1Boot {
   std::optional<RootSpec> root_spec_;
   std::string root_spec_error_;
   std::optional<FoundDevice> root_;
+  // Filesystem types whose module LoadFilesystem asked for already.
+  std::set<std::string> filesystems_loaded_;
   std::optional<RootSpec> usr_spec_;
   std::string usr_options_;
   std::string usr_fstype_;

@@ -312,6 +312,49 @@ TEST_F(Stage1BootTest, FsckFailureFallsToRescueThenMounts) {
   EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
 }
 
+// The root's filesystem module is loaded while the disk is still missing
+// when its type is known: from rootfstype=, else the image's fstab entry for /.
+TEST_F(Stage1BootTest, RootFilesystemModuleLoadedBeforeTheDiskAppears) {
+  Boot("root=LABEL=root rootfstype=xfs,ext4");
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+  EXPECT_THAT(modules_.calls(), Contains("fs-xfs"));
+  EXPECT_THAT(modules_.calls(), Not(Contains("fs-ext4")));
+}
+
+TEST_F(Stage1BootTest, ImageFstabNamesTheRootFilesystemBeforeTheDisk) {
+  ASSERT_TRUE(kernel_.MkdirAll("/etc").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/etc/fstab", "# host\nLABEL=root / ext4 defaults 0 1\n"
+                                              "/dev/vdb /home btrfs defaults 0 2\n").ok());
+  Boot("root=LABEL=root");
+  EXPECT_THAT(modules_.calls(), ElementsAre("fs-ext4"));
+  AddExt4("vda", 0);
+  // Asked once: the mount finds it loaded.
+  EXPECT_THAT(modules_.calls(), ElementsAre("fs-ext4"));
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+}
+
+TEST_F(Stage1BootTest, NoHintMeansNoModuleBeforeTheDisk) {
+  ASSERT_TRUE(kernel_.MkdirAll("/etc").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/etc/fstab", "LABEL=root / auto defaults 0 1\n").ok());
+  Boot("root=LABEL=root");
+  EXPECT_THAT(modules_.calls(), IsEmpty());
+}
+
+// Without a hint, the module is loaded while fsck runs, not after it.
+TEST_F(Stage1BootTest, FilesystemModuleLoadedWhileFsckRuns) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sbin").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sbin/e2fsck", "").ok());
+  Boot("root=LABEL=root");
+  EXPECT_THAT(modules_.calls(), IsEmpty());
+  AddExt4("vda", 0);
+  ASSERT_NE(boot_->fsck_pid(), 0);
+  EXPECT_THAT(modules_.calls(), ElementsAre("fs-ext4"));
+  EXPECT_THAT(Mounts(), IsEmpty());
+  EXPECT_TRUE(boot_->OnChildExit({boot_->fsck_pid(), 0, 0, false}));
+  EXPECT_THAT(modules_.calls(), ElementsAre("fs-ext4"));
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+}
+
 TEST_F(Stage1BootTest, FsckCorrectedErrorsIsFine) {
   ASSERT_TRUE(kernel_.MkdirAll("/sbin").ok());
   ASSERT_TRUE(kernel_.WriteFile("/sbin/e2fsck", "").ok());
