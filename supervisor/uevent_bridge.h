@@ -42,9 +42,12 @@
 // the events arrive after udevd's rules ran, so modules, probing and links
 // are udevd's business; the bridge only emits, with udevd's properties.
 //
-// COLDPLUG walks DEV SYS_ROOT/devices itself (through the Kernel: ListDir,
-// Stat, ReadFile, ReadLink; symlinks such as `subsystem`, `driver`, `device`
-// are never followed) and synthesizes an `add` for every directory holding a
+// COLDPLUG walks DEV SYS_ROOT/devices itself (through the Kernel:
+// ListDirEntries, whose types come from the directory read, so no entry is
+// stat'ed; ReadFile, ReadLink; only real directories are entered, symlinks
+// such as `subsystem`, `driver`, `device`, `port` are never followed, and
+// the attribute groups `power`, `holders`, `slaves` are not listed) and
+// synthesizes an `add` for every directory holding a
 // `uevent` file: DEVPATH from the path, SUBSYSTEM from the basename of the
 // `subsystem` link, the rest from the `uevent` file. The alternative,
 // writing "add" into every `uevent` file as `udevadm trigger` does, was not

@@ -10,14 +10,19 @@
 namespace baton::supervisor {
 namespace {
 
-// Entries of a device directory that are never device directories
-// themselves (symlinks and attribute files, or attribute groups that hold
-// no devices): not worth a stat each.
+// Directories inside a device directory that hold attributes, never
+// devices: not worth a listing each. (Files and symlinks such as
+// `uevent`, `subsystem`, `driver` or `device` are skipped by their type.)
 const std::set<std::string>& SkippedNames() {
-  static const auto* names = new std::set<std::string>{
-      "uevent", "subsystem", "driver", "device", "firmware_node", "of_node", "dev",
-      "modalias", "iommu_group", "bdi", "power", "holders", "slaves"};
+  static const auto* names = new std::set<std::string>{"power", "holders", "slaves"};
   return *names;
+}
+
+bool HasUevent(const std::vector<sys::DirEntry>& entries) {
+  auto it = std::lower_bound(
+      entries.begin(), entries.end(), "uevent",
+      [](const sys::DirEntry& e, const char* name) { return e.name < name; });
+  return it != entries.end() && it->name == "uevent";
 }
 
 // Block devices: physical disks, their partitions, then virtual devices
@@ -31,12 +36,14 @@ int BlockRank(const Uevent& ev) {
 }  // namespace
 
 void UeventBridge::Walk(const std::string& dir, std::vector<Uevent>& out) {
-  absl::StatusOr<std::vector<std::string>> names = kernel_.ListDir(dir);
-  if (!names.ok()) {
-    Log(absl::StrCat("coldplug: cannot list ", dir, ": ", names.status().message()));
+  // Typed listing: one directory read, no stat per entry (under TCG each
+  // syscall is expensive, and a device directory holds ~20 entries).
+  absl::StatusOr<std::vector<sys::DirEntry>> entries = kernel_.ListDirEntries(dir);
+  if (!entries.ok()) {
+    Log(absl::StrCat("coldplug: cannot list ", dir, ": ", entries.status().message()));
     return;
   }
-  if (std::binary_search(names->begin(), names->end(), "uevent")) {
+  if (HasUevent(*entries)) {
     absl::StatusOr<std::string> subsystem = kernel_.ReadLink(dir + "/subsystem");
     absl::StatusOr<std::string> contents = kernel_.ReadFile(dir + "/uevent");
     if (subsystem.ok() && contents.ok()) {
@@ -59,11 +66,13 @@ void UeventBridge::Walk(const std::string& dir, std::vector<Uevent>& out) {
     }
     // No `subsystem` link: a kobject that is not a device of any class.
   }
-  for (const std::string& name : *names) {
-    if (SkippedNames().count(name)) continue;
-    const std::string path = dir + "/" + name;
-    absl::StatusOr<sys::FileInfo> st = kernel_.Stat(path);
-    if (st.ok() && st->type == sys::FileInfo::Type::kDirectory) Walk(path, out);
+  // Only real directories: in sysfs a device's children are directories,
+  // while symlinks (`subsystem`, `driver`, `device`, `port`, holders…) are
+  // cross-references to devices found elsewhere in the tree.
+  for (const sys::DirEntry& entry : *entries) {
+    if (entry.type != sys::DirEntry::Type::kDirectory) continue;
+    if (SkippedNames().count(entry.name)) continue;
+    Walk(dir + "/" + entry.name, out);
   }
 }
 

@@ -200,6 +200,49 @@ TEST_F(UeventBridgeTest, ColdplugOrdersDisksThenPartitionsThenVirtualDevices) {
   EXPECT_THAT(prober_.probed(), Not(Contains("/dev/tty0")));
 }
 
+TEST_F(UeventBridgeTest, ColdplugDoesNotWalkSymlinksToDeviceDirectoriesTwice) {
+  AddVirtioDisk();
+  AddDevice("/devices/virtual/block/dm-0", "class/block",
+            "MAJOR=253\nMINOR=0\nDEVNAME=dm-0\nDEVTYPE=disk\n");
+  // Cross-references as sysfs has them: names no skip list knows, pointing
+  // at device directories found elsewhere in the tree.
+  ASSERT_TRUE(kernel_.Symlink("../../../pci0000:00/0000:00:03.0",
+                              "/sys/devices/virtual/block/dm-0/port").ok());
+  ASSERT_TRUE(kernel_.Symlink("../../virtual/block/dm-0", "/sys" + kVda + "/peer").ok());
+  ASSERT_TRUE(kernel_.Symlink("block/vda", "/sys" + kVirtio + "/vda-link").ok());
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  std::vector<std::string> paths;
+  for (const auto& e : emitted_) paths.push_back(*EnvGet(e.env, "DEVPATH"));
+  EXPECT_THAT(paths, ElementsAre(kPci, kVirtio, kVda, kVda1, "/devices/virtual/block/dm-0"));
+  EXPECT_THAT(modules_.calls(), ElementsAre("pci:v00001AF4d00001001sv00001AF4",
+                                            "virtio:d00000002v00001AF4"));
+  EXPECT_THAT(log_, Contains("coldplug: 5 devices, 3 block"));
+}
+
+TEST_F(UeventBridgeTest, ColdplugListsEachDirectoryOnceAndStatsNothing) {
+  // No block device: handling those stats /dev nodes, which is not the walk.
+  AddDevice(kPci, "bus/pci", "PCI_CLASS=10000\nMODALIAS=pci:v00001AF4d00001001sv00001AF4\n");
+  AddDevice(kVirtio, "bus/virtio", "MODALIAS=virtio:d00000002v00001AF4\n");
+  AddDevice("/devices/virtual/tty/tty0", "class/tty", "MAJOR=4\nMINOR=0\nDEVNAME=tty0\n");
+  ASSERT_TRUE(kernel_.MkdirAll("/sys" + kPci + "/msi_irqs").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + kPci + "/vendor", "0x1af4\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys" + kPci + "/modalias", "pci:v00001AF4\n").ok());
+  ASSERT_TRUE(kernel_.Symlink("../../../bus/pci/drivers/virtio-pci", "/sys" + kPci + "/driver")
+                  .ok());
+  ASSERT_TRUE(kernel_.Symlink("../0000:00:03.0", "/sys" + kVirtio + "/device").ok());
+  kernel_.ClearCallCounts();
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  ASSERT_THAT(Names(), ElementsAre("pci-device-added", "virtio-device-added", "tty-device-added"));
+  // One typed listing per directory walked: /sys/devices, pci0000:00,
+  // 0000:00:03.0, msi_irqs, virtio0, virtual, tty, tty0 (the three `power`
+  // groups are skipped), and no stat of any entry to learn its type.
+  EXPECT_EQ(kernel_.call_count("list_dir_entries"), 8u);
+  EXPECT_EQ(kernel_.call_count("stat"), 0u);
+  EXPECT_EQ(kernel_.call_count("list_dir"), 1u);  // Coldplug's check that sysfs is there
+  // Per device: the `subsystem` link and the `uevent` file.
+  EXPECT_EQ(kernel_.call_count("readlink"), 3u);
+}
+
 TEST_F(UeventBridgeTest, ColdplugMakesUdevLinksWithUdevEscaping) {
   AddVirtioDisk();
   ASSERT_TRUE(bridge_->Coldplug().ok());

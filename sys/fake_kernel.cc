@@ -190,6 +190,7 @@ bool FakeKernel::IsCloexec(int fd) const { return IsOpen(fd) && no_cloexec_.coun
 // --- helpers ---------------------------------------------------------------
 
 int FakeKernel::TakeInjected(const std::string& call, const std::string& path) {
+  ++call_counts_[call];
   for (auto it = injections_.begin(); it != injections_.end(); ++it) {
     if (it->call == call && (it->path.empty() || it->path == path)) {
       int err = it->err;
@@ -673,6 +674,27 @@ absl::StatusOr<std::vector<std::string>> FakeKernel::ListDir(const std::string& 
   std::vector<std::string> names;
   for (const auto& [name, child] : r.node->children) names.push_back(name);
   return names;
+}
+
+absl::StatusOr<std::vector<DirEntry>> FakeKernel::ListDirEntries(const std::string& path) {
+  std::string what = absl::StrCat("opendir ", path);
+  if (int err = TakeInjected("list_dir_entries", path)) return ErrnoStatus(err, what);
+  Resolved r;
+  if (int err = Resolve(Global(path), &r)) return ErrnoStatus(err, what);
+  if (r.node == nullptr) return ErrnoStatus(ENOENT, what);
+  if (r.node->type != Type::kDirectory) return ErrnoStatus(ENOTDIR, what);
+  std::vector<DirEntry> entries;
+  for (const auto& [name, child] : r.node->children) {
+    DirEntry::Type t = DirEntry::Type::kOther;
+    switch (child->type) {
+      case Type::kDirectory: t = DirEntry::Type::kDirectory; break;
+      case Type::kSymlink: t = DirEntry::Type::kSymlink; break;
+      case Type::kRegular: t = DirEntry::Type::kRegular; break;
+      default: break;
+    }
+    entries.push_back(DirEntry{name, t});
+  }
+  return entries;  // children is a std::map: sorted by name
 }
 
 absl::StatusOr<FileInfo> FakeKernel::StatFd(int fd) {

@@ -84,9 +84,19 @@
 // passed) is PATH. Several queue up and are used in order. Call names:
 //   spawn kill reap execve set_child_subreaper open read write pread read_file
 //   write_file mkdir_all unlink rmdir symlink rename mknod stat readlink
-//   list_dir stat_fd unlinkat openat list_dir_fd stat_at pipe set_cloexec
+//   list_dir list_dir_entries stat_fd unlinkat openat list_dir_fd stat_at
+//   pipe set_cloexec
 //   dup mount umount pivot_root chroot chdir fchdir mounts uevent_socket
 //   recv_datagram memfd_create seal_memfd reboot wait flock set_echo
+//
+// LISTING. ListDirEntries types each child by its node (directory,
+// symlink, regular; device nodes are kOther); a directory that is a
+// mountpoint reports the directory under the mount, as getdents does.
+//
+// CALL COUNTS. call_count(CALL) is how many times the call named CALL (the
+// names above, reads and stats included) was made, failed ones too;
+// ClearCallCounts() starts over. Tests use it to pin how many syscalls a
+// piece of logic costs.
 //
 // CALL LOG. calls() lists, in order, one line per call that changes state
 // (reads, stats, opens and fd data transfers are not logged). Arguments
@@ -189,6 +199,11 @@ class FakeKernel : public Kernel {
 
   const std::vector<std::string>& calls() const { return calls_; }
   void ClearCalls() { calls_.clear(); }
+  size_t call_count(const std::string& call) const {
+    auto it = call_counts_.find(call);
+    return it == call_counts_.end() ? 0 : it->second;
+  }
+  void ClearCallCounts() { call_counts_.clear(); }
   const std::vector<SpawnRequest>& spawned() const { return spawned_; }
   const std::vector<std::pair<pid_t, int>>& kills() const { return kills_; }
   const std::vector<ExecCall>& execs() const { return execs_; }
@@ -227,6 +242,7 @@ class FakeKernel : public Kernel {
   absl::StatusOr<FileInfo> Stat(const std::string& path) override;
   absl::StatusOr<std::string> ReadLink(const std::string& path) override;
   absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) override;
+  absl::StatusOr<std::vector<DirEntry>> ListDirEntries(const std::string& path) override;
   absl::StatusOr<FileInfo> StatFd(int fd) override;
   absl::Status UnlinkAt(int dir_fd, const std::string& name, bool is_dir) override;
   absl::StatusOr<UniqueFd> OpenAt(int dir_fd, const std::string& name, int flags) override;
@@ -348,6 +364,7 @@ class FakeKernel : public Kernel {
   std::deque<Injection> injections_;
   std::map<std::string, int> exec_failures_;
   std::vector<std::string> calls_;
+  std::map<std::string, size_t> call_counts_;
   std::vector<SpawnRequest> spawned_;
   std::vector<std::pair<pid_t, int>> kills_;
   std::vector<ExecCall> execs_;

@@ -66,6 +66,50 @@ TEST(FakeKernelTest, FileTree) {
   EXPECT_EQ(*kernel.ReadFile("baton/../baton/./c.job"), "exec /bin/a\n");
 }
 
+TEST(FakeKernelTest, ListDirEntriesReportsModelledTypesAndCountsCalls) {
+  FakeKernel kernel;
+  ASSERT_TRUE(kernel.MkdirAll("/sys/devices/a/power").ok());
+  ASSERT_TRUE(kernel.WriteFile("/sys/devices/a/uevent", "").ok());
+  ASSERT_TRUE(kernel.Symlink("../../bus/x", "/sys/devices/a/subsystem").ok());
+  ASSERT_TRUE(kernel.Symlink("power", "/sys/devices/a/link-to-dir").ok());
+  ASSERT_TRUE(kernel.Mknod("/sys/devices/a/node", S_IFCHR | 0600, makedev(1, 3)).ok());
+  ASSERT_TRUE(kernel.MkdirAll("/sys/devices/a/mnt").ok());
+  kernel.AddMount({"tmpfs", "/sys/devices/a/mnt", "tmpfs", "rw", false});
+  kernel.ClearCallCounts();
+
+  auto entries = kernel.ListDirEntries("/sys/devices/a");
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  std::vector<std::string> typed;
+  for (const DirEntry& e : *entries) {
+    typed.push_back(e.name + (e.type == DirEntry::Type::kDirectory ? "/"
+                              : e.type == DirEntry::Type::kSymlink ? "@"
+                              : e.type == DirEntry::Type::kRegular ? ""
+                              : e.type == DirEntry::Type::kOther   ? "%"
+                                                                   : "?"));
+  }
+  EXPECT_THAT(typed, ElementsAre("link-to-dir@", "mnt/", "node%", "power/", "subsystem@",
+                                 "uevent"));
+  // The default (ListDir + Stat each) agrees.
+  auto by_stat = kernel.Kernel::ListDirEntries("/sys/devices/a");
+  ASSERT_TRUE(by_stat.ok());
+  EXPECT_EQ(*entries, *by_stat);
+
+  EXPECT_EQ(kernel.call_count("list_dir_entries"), 1u);
+  EXPECT_EQ(kernel.call_count("list_dir"), 1u);  // the default's
+  EXPECT_EQ(kernel.call_count("stat"), 6u);      // the default's, one an entry
+  kernel.ClearCallCounts();
+  EXPECT_EQ(kernel.call_count("stat"), 0u);
+
+  auto not_dir = kernel.ListDirEntries("/sys/devices/a/uevent");
+  EXPECT_FALSE(not_dir.ok());
+  EXPECT_THAT(std::string(not_dir.status().message()), HasSubstr("/sys/devices/a/uevent"));
+  EXPECT_EQ(kernel.ListDirEntries("/missing").status().code(), absl::StatusCode::kNotFound);
+  kernel.FailNextOn("list_dir_entries", "/sys/devices/a", EACCES);
+  EXPECT_FALSE(kernel.ListDirEntries("/sys/devices/a").ok());
+  EXPECT_TRUE(kernel.ListDirEntries("/sys/devices/a").ok());
+  EXPECT_EQ(kernel.call_count("list_dir_entries"), 4u);
+}
+
 TEST(FakeKernelTest, OpenReadWriteAndDirFds) {
   FakeKernel kernel;
   ASSERT_TRUE(kernel.MkdirAll("/run/x").ok());

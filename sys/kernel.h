@@ -62,6 +62,16 @@ struct FileInfo {
   uint64_t fs_magic = 0; // statfs f_type of the filesystem holding it
 };
 
+// One entry of a directory listing, typed from getdents' d_type.
+struct DirEntry {
+  // kOther: a device node, fifo or socket. kUnknown: the filesystem gave no
+  // d_type and the lstat of the entry failed too (e.g. it was just removed).
+  enum class Type { kDirectory, kSymlink, kRegular, kOther, kUnknown };
+  std::string name;
+  Type type = Type::kUnknown;
+  bool operator==(const DirEntry& o) const { return name == o.name && type == o.type; }
+};
+
 struct PeerCred {
   pid_t pid = 0;
   uid_t uid = 0;
@@ -168,6 +178,31 @@ class Kernel {
   virtual absl::StatusOr<std::string> ReadLink(const std::string& path) = 0;
   // Names in a directory, without "." and "..", sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) = 0;
+  // ListDir with each entry's type, as the directory read reports it
+  // (d_type: no stat per entry; sysfs, tmpfs, ext4 fill it). Only for an
+  // entry whose d_type is DT_UNKNOWN is that one entry lstat'ed. Never
+  // follows a symlink: a symlink to a directory is kSymlink. The default
+  // is ListDir plus a Stat (lstat) of each entry.
+  virtual absl::StatusOr<std::vector<DirEntry>> ListDirEntries(const std::string& path) {
+    absl::StatusOr<std::vector<std::string>> names = ListDir(path);
+    if (!names.ok()) return names.status();
+    std::vector<DirEntry> entries;
+    entries.reserve(names->size());
+    for (std::string& name : *names) {
+      DirEntry entry{std::move(name), DirEntry::Type::kUnknown};
+      absl::StatusOr<FileInfo> info = Stat(path + "/" + entry.name);
+      if (info.ok()) {
+        switch (info->type) {
+          case FileInfo::Type::kDirectory: entry.type = DirEntry::Type::kDirectory; break;
+          case FileInfo::Type::kSymlink: entry.type = DirEntry::Type::kSymlink; break;
+          case FileInfo::Type::kRegular: entry.type = DirEntry::Type::kRegular; break;
+          default: entry.type = DirEntry::Type::kOther; break;
+        }
+      }
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
   // fstat + fstatfs of an open fd (used to check "still on the same device").
   virtual absl::StatusOr<FileInfo> StatFd(int fd) = 0;
   // unlinkat(DIR_FD, NAME, flags): removal relative to an fd opened earlier.

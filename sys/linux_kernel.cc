@@ -493,6 +493,50 @@ absl::StatusOr<std::vector<std::string>> LinuxKernel::ListDir(const std::string&
   return ReadDirStream(dir, path);
 }
 
+absl::StatusOr<std::vector<DirEntry>> LinuxKernel::ListDirEntries(const std::string& path) {
+  // open + getdents64 + close: opendir() would add an fstat of the
+  // directory, one syscall more per directory of a sysfs walk.
+  UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return ErrnoStatus(errno, absl::StrCat("opendir ", path));
+  std::vector<DirEntry> entries;
+  alignas(struct dirent64) char buf[32768];
+  for (;;) {
+    ssize_t n = ::getdents64(dir.get(), buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, absl::StrCat("readdir ", path));
+    }
+    if (n == 0) break;
+    for (ssize_t off = 0; off < n;) {
+      const auto* entry = reinterpret_cast<const struct dirent64*>(buf + off);
+      off += entry->d_reclen;
+      if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) {
+        continue;
+      }
+      unsigned char type = entry->d_type;
+      if (type == DT_UNKNOWN) {
+        // The filesystem does not fill d_type: lstat this entry only.
+        struct stat st;
+        if (::fstatat(dir.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+          type = IFTODT(st.st_mode);
+        }
+      }
+      DirEntry::Type t = DirEntry::Type::kUnknown;
+      switch (type) {
+        case DT_DIR: t = DirEntry::Type::kDirectory; break;
+        case DT_LNK: t = DirEntry::Type::kSymlink; break;
+        case DT_REG: t = DirEntry::Type::kRegular; break;
+        case DT_UNKNOWN: break;
+        default: t = DirEntry::Type::kOther; break;
+      }
+      entries.push_back(DirEntry{entry->d_name, t});
+    }
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
 absl::StatusOr<FileInfo> LinuxKernel::StatFd(int fd) {
   struct stat st;
   if (::fstat(fd, &st) < 0) return ErrnoStatus(errno, absl::StrCat("fstat fd ", fd));

@@ -69,6 +69,7 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<FileInfo> Stat(const std::string& path) override;
   absl::StatusOr<std::string> ReadLink(const std::string& path) override;
   absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) override;
+  absl::StatusOr<std::vector<DirEntry>> ListDirEntries(const std::string& path) override;
   absl::StatusOr<FileInfo> StatFd(int fd) override;
   absl::Status UnlinkAt(int dir_fd, const std::string& name, bool is_dir) override;
   absl::StatusOr<UniqueFd> OpenAt(int dir_fd, const std::string& name, int flags) override;

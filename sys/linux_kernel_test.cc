@@ -366,6 +366,65 @@ TEST(LinuxKernelTest, FileHelpers) {
   EXPECT_THAT(*fd_names, ElementsAre("dangling"));
 }
 
+// "d name" / "l name" / "f name" / "o name" / "? name", in listing order.
+std::vector<std::string> Typed(const std::vector<DirEntry>& entries) {
+  std::vector<std::string> out;
+  for (const DirEntry& e : entries) {
+    const char* t = "?";
+    switch (e.type) {
+      case DirEntry::Type::kDirectory: t = "d"; break;
+      case DirEntry::Type::kSymlink: t = "l"; break;
+      case DirEntry::Type::kRegular: t = "f"; break;
+      case DirEntry::Type::kOther: t = "o"; break;
+      case DirEntry::Type::kUnknown: t = "?"; break;
+    }
+    out.push_back(std::string(t) + " " + e.name);
+  }
+  return out;
+}
+
+TEST(LinuxKernelTest, ListDirEntriesTypesFromDirentWithoutFollowingSymlinks) {
+  LinuxKernel kernel;
+  const std::string root = TmpDir() + "/typed";
+  ASSERT_TRUE(kernel.MkdirAll(root + "/sub/inner").ok());
+  ASSERT_TRUE(kernel.WriteFile(root + "/file", "x").ok());
+  ASSERT_TRUE(kernel.Symlink("sub", root + "/link-to-dir").ok());
+  ASSERT_TRUE(kernel.Symlink("nowhere", root + "/dangling").ok());
+  ASSERT_EQ(::mkfifo((root + "/fifo").c_str(), 0600), 0);
+
+  auto entries = kernel.ListDirEntries(root);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  // Sorted by name; the symlink to a directory is a symlink, not a directory.
+  EXPECT_THAT(Typed(*entries),
+              ElementsAre("l dangling", "o fifo", "f file", "l link-to-dir", "d sub"));
+  // Same answer as the default (ListDir + an lstat of each entry).
+  auto by_stat = kernel.Kernel::ListDirEntries(root);
+  ASSERT_TRUE(by_stat.ok());
+  EXPECT_EQ(*entries, *by_stat);
+
+  // Listing through the symlink lists the directory it points to.
+  auto through = kernel.ListDirEntries(root + "/link-to-dir");
+  ASSERT_TRUE(through.ok());
+  EXPECT_THAT(Typed(*through), ElementsAre("d inner"));
+
+  auto missing = kernel.ListDirEntries(root + "/missing");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr(root + "/missing"));
+  EXPECT_FALSE(kernel.ListDirEntries(root + "/file").ok());
+}
+
+TEST(LinuxKernelTest, ListDirEntriesOnSysfsMatchesLstat) {
+  // sysfs fills d_type; the typed listing must agree with lstat there (what
+  // the coldplug walk relies on). Skipped where /sys is not mounted.
+  LinuxKernel kernel;
+  auto entries = kernel.ListDirEntries("/sys/devices/virtual");
+  if (!entries.ok()) GTEST_SKIP() << entries.status();
+  auto by_stat = kernel.Kernel::ListDirEntries("/sys/devices/virtual");
+  ASSERT_TRUE(by_stat.ok());
+  EXPECT_EQ(Typed(*entries), Typed(*by_stat));
+  EXPECT_FALSE(entries->empty());
+}
+
 TEST(LinuxKernelTest, PipeReadEndIsNonblockingAndFdsAreCloexec) {
   LinuxKernel kernel;
   auto pipe = kernel.Pipe();
