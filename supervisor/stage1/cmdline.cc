@@ -379,6 +379,19 @@ std::vector<std::string> SplitCmdline(absl::string_view s) {
   return words;
 }
 
+std::vector<std::pair<std::string, std::string>> CmdlineParams(absl::string_view cmdline) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const std::string& word : SplitCmdline(cmdline)) {
+    size_t eq = word.find('=');
+    if (eq == std::string::npos) {
+      params.emplace_back(word, "");
+    } else {
+      params.emplace_back(word.substr(0, eq), word.substr(eq + 1));
+    }
+  }
+  return params;
+}
+
 BootOptions ParseCmdline(absl::string_view cmdline) {
   BootOptions o;
   Parser parser(o);

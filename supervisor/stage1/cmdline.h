@@ -67,6 +67,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -161,6 +162,10 @@ BootOptions ParseCmdline(absl::string_view cmdline);
 // The kernel's word splitting alone (see the top of this file); each word
 // with its outer quotes removed. Exposed for tests and `initctl`.
 std::vector<std::string> SplitCmdline(absl::string_view cmdline);
+
+// KEY=VALUE words of the command line, in order ("ro" -> {"ro", ""}): what
+// the handoff carries as the parsed command line.
+std::vector<std::pair<std::string, std::string>> CmdlineParams(absl::string_view cmdline);
 
 }  // namespace baton::stage1
 

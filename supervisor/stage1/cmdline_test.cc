@@ -18,6 +18,13 @@ std::string EnvOf(const BootOptions& o, absl::string_view key) {
   return "<absent>";
 }
 
+TEST(CmdlineParamsTest, KeyValueWordsInOrder) {
+  using P = std::pair<std::string, std::string>;
+  EXPECT_THAT(CmdlineParams("ro root=\"LABEL=my root\" a==b -- x"),
+              ElementsAre(P{"ro", ""}, P{"root", "LABEL=my root"}, P{"a", "=b"}, P{"--", ""},
+                          P{"x", ""}));
+}
+
 TEST(SplitCmdlineTest, QuotesFollowTheKernel) {
   EXPECT_THAT(SplitCmdline("  a  b=c\n"), ElementsAre("a", "b=c"));
   EXPECT_THAT(SplitCmdline("root=\"LABEL=my root\" ro"),

@@ -41,20 +41,6 @@ class NoModules : public sys::ModuleLoader {
   }
 };
 
-// KEY=VALUE words of the command line, in order ("ro" → {"ro", ""}).
-std::vector<std::pair<std::string, std::string>> CmdlineParams(absl::string_view raw) {
-  std::vector<std::pair<std::string, std::string>> params;
-  for (const std::string& word : SplitCmdline(raw)) {
-    size_t eq = word.find('=');
-    if (eq == std::string::npos) {
-      params.emplace_back(word, "");
-    } else {
-      params.emplace_back(word.substr(0, eq), word.substr(eq + 1));
-    }
-  }
-  return params;
-}
-
 handoff::CollectInput Collect(sys::Kernel& kernel, const SwitchContext& context,
                               std::vector<std::string> warnings, bool with_fds) {
   handoff::CollectInput input;

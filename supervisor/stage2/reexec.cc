@@ -31,11 +31,7 @@ handoff::CollectInput Collect(sys::Kernel& kernel, const ReexecInput& input) {
   absl::StatusOr<std::string> cmdline = kernel.ReadFile(input.proc_cmdline);
   if (cmdline.ok()) {
     in.cmdline_raw = std::string(absl::StripTrailingAsciiWhitespace(*cmdline));
-    for (const std::string& word : stage1::SplitCmdline(in.cmdline_raw)) {
-      size_t eq = word.find('=');
-      in.cmdline_params.emplace_back(word.substr(0, eq),
-                                     eq == std::string::npos ? "" : word.substr(eq + 1));
-    }
+    in.cmdline_params = stage1::CmdlineParams(in.cmdline_raw);
   }
   if (input.spawner != nullptr) {
     for (const supervisor::Spawner::LogPipeRef& pipe : input.spawner->LogPipes()) {
