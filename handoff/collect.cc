@@ -132,6 +132,8 @@ Handoff CollectHandoff(const CollectInput& input) {
       in->set_runs(s.runs);
       in->set_failed(s.failed);
       in->set_failure(s.failure);
+      in->set_term_sent(s.term_sent);
+      if (s.kill_deadline.has_value()) in->set_kill_deadline_ns(Nanos(*s.kill_deadline));
       std::vector<std::string> dropped = CopyEnv(s.env, in->mutable_packed_env());
       if (!dropped.empty()) {
         h.add_warnings(

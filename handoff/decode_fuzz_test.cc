@@ -74,6 +74,6 @@ TEST_P(DecodeFuzzTest, MutatedGoldensNeverCrash) {
 // the damage too.
 INSTANTIATE_TEST_SUITE_P(Goldens, DecodeFuzzTest,
                          ::testing::Values("handoff-v1.bin", "handoff-v2.bin", "handoff-v3.bin",
-                                           "handoff-v4.bin"));
+                                           "handoff-v4.bin", "handoff-v5.bin"));
 
 }  // namespace

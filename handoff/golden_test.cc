@@ -16,6 +16,7 @@
 #include "handoff/golden_v2.h"
 #include "handoff/golden_v3.h"
 #include "handoff/golden_v4.h"
+#include "handoff/golden_v5.h"
 #include "handoff/log_pack.h"
 
 namespace baton::handoff {
@@ -218,6 +219,32 @@ TEST(GoldenTest, V3HasNoKind) {
   DecodeResult r = Decode(ReadGolden("handoff-v3.bin"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.handoff->kind(), HANDOFF_KIND_UNSPECIFIED);
+}
+
+TEST(GoldenTest, V5DecodesToKnownValues) {
+  std::string bytes = ReadGolden("handoff-v5.bin");
+  ASSERT_FALSE(bytes.empty());
+  DecodeResult r = Decode(bytes);
+  ASSERT_TRUE(r.ok()) << r.stateless_reason;
+  EXPECT_THAT(r.warnings, ::testing::IsEmpty());
+  const Handoff& h = *r.handoff;
+  EXPECT_EQ(h.format_version(), 5u);
+  EXPECT_EQ(h.min_reader_version(), 3u);
+  const JobInstance& web = h.instances(h.instances_size() - 1);
+  EXPECT_EQ(web.job(), "web");
+  EXPECT_EQ(web.state(), JOB_STATE_STOPPING);
+  EXPECT_TRUE(web.term_sent());
+  EXPECT_EQ(web.kill_deadline_ns(), h.timestamps(h.timestamps_size() - 1).monotonic_ns() + 4000000000);
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(GoldenV5(), h)) << diff;
+}
+
+TEST(GoldenTest, V5EncodingIsStable) {
+  absl::StatusOr<std::string> bytes = Encode(GoldenV5());
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, ReadGolden("handoff-v5.bin"));
 }
 
 }  // namespace

@@ -1,19 +1,19 @@
-// Writes the golden handoff of the newest format, 4 (handoff/golden_v4.h), to
+// Writes the golden handoff of the newest format, 5 (handoff/golden_v5.h), to
 // the path in argv[1]:
-//   bazel run //handoff:make_golden -- $PWD/tests/golden/handoff-v4.bin
+//   bazel run //handoff:make_golden -- $PWD/tests/golden/handoff-v5.bin
 // Only for adding a golden of a new format: a released golden is never
 // regenerated (tests/golden/README.md).
 #include <cstdio>
 
 #include "handoff/codec.h"
-#include "handoff/golden_v4.h"
+#include "handoff/golden_v5.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: make_golden OUTPUT\n");
     return 2;
   }
-  auto bytes = baton::handoff::Encode(baton::handoff::GoldenV4());
+  auto bytes = baton::handoff::Encode(baton::handoff::GoldenV5());
   if (!bytes.ok()) {
     std::fprintf(stderr, "encode: %s\n", bytes.status().ToString().c_str());
     return 1;

@@ -32,13 +32,16 @@ namespace baton::handoff {
 //     re-exec). min_reader_version stays 3: a format-3 reader that ignores
 //     the kind restores a re-exec's handoff correctly, only its
 //     handoff-status does not say "re-exec".
+//  5  JobInstance.term_sent and kill_deadline_ns: a stopping instance keeps
+//     its kill timeout across the exec. min_reader_version stays 3: a reader
+//     without them sends SIGTERM again and restarts the timeout, as before.
 //
 // The format this build writes.
-inline constexpr uint32_t kFormatVersion = 4;
+inline constexpr uint32_t kFormatVersion = 5;
 // The oldest reader that understands what this build writes.
 inline constexpr uint32_t kMinReaderVersion = 3;
 // The newest format this build reads.
-inline constexpr uint32_t kReaderVersion = 4;
+inline constexpr uint32_t kReaderVersion = 5;
 // This build, as written into producer_build and shown by handoff-status.
 inline constexpr char kProducerBuild[] = "baton 0.1.0";
 

@@ -777,6 +777,10 @@ std::vector<InstanceSnapshot> Engine::Impl::Export() const {
     s.failed_process = in->failed_process;
     s.env = in->env;
     s.start_env = in->start_env;
+    if (in->state == State::kStopping && in->phase == Phase::kMain) {
+      s.term_sent = in->term_sent;
+      s.kill_deadline = in->kill_deadline;
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -828,6 +832,10 @@ absl::Status Engine::Impl::Adopt(const InstanceSnapshot& s) {
   in->respawn_times.assign(s.respawn_times.begin(), s.respawn_times.end());
   std::sort(in->respawn_times.begin(), in->respawn_times.end());
   in->runs = s.runs;
+  if (s.state == State::kStopping && s.phase == Phase::kMain && s.pid != 0 && s.term_sent) {
+    in->term_sent = true;
+    in->kill_deadline = s.kill_deadline;
+  }
   Instance& ref = *in;
   entry->second.instances[ref.name] = &ref;
   instances_.emplace(key, std::move(in));

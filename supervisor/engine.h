@@ -157,6 +157,11 @@ struct InstanceSnapshot {
   std::string failed_process;  // PROCESS= of `stopped`; may be empty
   Env env;                     // the process environment of the current run
   Env start_env;               // what Restart() starts again with
+  // kStopping only: SIGTERM already went to the main process, and when it is
+  // to get SIGKILL (unset once SIGKILL went too). Carried so that a re-exec
+  // or the switch neither signals twice nor restarts the kill timeout.
+  bool term_sent = false;
+  std::optional<absl::Time> kill_deadline;
 };
 
 class Engine {
@@ -219,7 +224,9 @@ class Engine {
   //       (`starting` …) — how stage 2 restarts an instance whose process
   //       was gone;
   //   kWaiting, goal stop: kept as a record (runs, last exit, failure);
-  //   kStopping: queued; SIGTERM is sent (again) and the kill timeout armed;
+  //   kStopping: queued; when term_sent, SIGTERM is not sent again and
+  //       kill_deadline (if any) is armed as it was; otherwise SIGTERM is
+  //       sent and the kill timeout armed from now;
   //   others: queued, and go on as if nothing had happened.
   // A job that no job file defines (any more) gets a placeholder config (no
   // `start on`, no exec, no respawn; description says it was adopted), so

@@ -905,6 +905,64 @@ TEST_F(EngineTest, AdoptKeepsRespawnWindow) {
   EXPECT_EQ(engine_.Find("getty")->failure, "respawning too fast");
 }
 
+TEST_F(EngineTest, ExportOfAStoppingInstanceCarriesItsKillDeadline) {
+  auto job = Service("stubborn", "go");
+  job->kill_timeout = absl::Seconds(5);
+  engine_.AddJob(std::move(job));
+  EmitAndRun("go");
+  ASSERT_TRUE(engine_.Stop("stubborn").ok());
+  engine_.RunQueue();
+  std::vector<InstanceSnapshot> out = engine_.Export();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].state, State::kStopping);
+  EXPECT_TRUE(out[0].term_sent);
+  EXPECT_EQ(out[0].kill_deadline, clock_.Now() + absl::Seconds(5));
+  // After SIGKILL: still stopping, no deadline left.
+  clock_.Advance(absl::Seconds(5));
+  engine_.OnTimer();
+  out = engine_.Export();
+  EXPECT_TRUE(out[0].term_sent);
+  EXPECT_FALSE(out[0].kill_deadline.has_value());
+}
+
+TEST_F(EngineTest, AdoptOfAStoppingInstanceKeepsItsKillDeadline) {
+  auto job = Service("stubborn");
+  job->kill_timeout = absl::Seconds(5);
+  engine_.AddJob(std::move(job));
+  InstanceSnapshot s;
+  s.job = "stubborn";
+  s.state = State::kStopping;
+  s.goal = Goal::kStop;
+  s.pid = 600;
+  s.term_sent = true;
+  s.kill_deadline = clock_.Now() + absl::Seconds(2);  // 3 s of the 5 went by
+  ASSERT_TRUE(engine_.Adopt(s).ok());
+  engine_.RunQueue();
+  EXPECT_THAT(runner_.signals, IsEmpty());  // SIGTERM went before the exec
+  EXPECT_EQ(engine_.NextDeadline(), clock_.Now() + absl::Seconds(2));
+  clock_.Advance(absl::Seconds(2));
+  engine_.OnTimer();
+  EXPECT_THAT(runner_.signals, ElementsAre(Pair(600, SIGKILL)));
+  Exit(Killed(600, SIGKILL));
+  EXPECT_EQ(StateOf("stubborn"), State::kWaiting);
+}
+
+TEST_F(EngineTest, AdoptOfAStoppingInstanceWithoutTermSentSignalsIt) {
+  // A format-4 handoff has no term_sent: SIGTERM again, timeout from now.
+  auto job = Service("stubborn");
+  job->kill_timeout = absl::Seconds(5);
+  engine_.AddJob(std::move(job));
+  InstanceSnapshot s;
+  s.job = "stubborn";
+  s.state = State::kStopping;
+  s.goal = Goal::kStop;
+  s.pid = 601;
+  ASSERT_TRUE(engine_.Adopt(s).ok());
+  engine_.RunQueue();
+  EXPECT_THAT(runner_.signals, ElementsAre(Pair(601, SIGTERM)));
+  EXPECT_EQ(engine_.NextDeadline(), clock_.Now() + absl::Seconds(5));
+}
+
 TEST_F(EngineTest, AdoptOfUnknownJobMakesAPlaceholder) {
   InstanceSnapshot s;
   s.job = "stage1-only";

@@ -93,6 +93,8 @@ InstanceSnapshot ToSnapshot(const handoff::JobInstance& in) {
   s.runs = in.runs();
   s.failed = in.failed();
   s.failure = in.failure();
+  s.term_sent = in.term_sent();
+  if (in.kill_deadline_ns() > 0) s.kill_deadline = AtNanos(in.kill_deadline_ns());
   s.env = ToEnv(in);
   s.start_env = s.env;
   return s;

@@ -260,6 +260,26 @@ TEST_F(RestoreTest, RoundTripAdoptsProcessesAndLogsContinue) {
   ASSERT_EQ(result.uevents.size(), 1u);
 }
 
+TEST_F(RestoreTest, StoppingInstanceKeepsItsKillDeadline) {
+  RunStage1();
+  // flaky is being stopped when the switch comes: SIGTERM went, SIGKILL is
+  // due 5 s (the default kill timeout) later.
+  ASSERT_TRUE(stage1_->engine.Stop("flaky").ok());
+  stage1_->engine.RunQueue();
+  std::optional<absl::Time> due = stage1_->engine.NextDeadline();
+  ASSERT_TRUE(due.has_value());
+  size_t signals = kernel_.kills().size();
+  absl::StatusOr<handoff::PreparedHandoff> prepared = handoff::PrepareHandoff(kernel_, Input());
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  int memfd = prepared->memfd.release();
+  RestoreResult result = RunStage2(memfd, prepared->fds);
+  ASSERT_FALSE(result.stateless()) << result.report.stateless_reason;
+  stage2_->engine.RunQueue();
+  EXPECT_EQ(stage2_->engine.Find("flaky")->state, supervisor::State::kStopping);
+  EXPECT_EQ(stage2_->engine.NextDeadline(), due);  // not restarted at stage 2's now
+  EXPECT_EQ(kernel_.kills().size(), signals);    // and no second SIGTERM
+}
+
 TEST_F(RestoreTest, GoneProcessIsRestartedAndReported) {
   RunStage1();
   absl::StatusOr<handoff::PreparedHandoff> prepared = handoff::PrepareHandoff(kernel_, Input());
