@@ -2,6 +2,8 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,7 +14,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -273,7 +277,167 @@ bool CarriesHandoff(const ExecCandidate& rung) {
                      [](const std::string& a) { return absl::StartsWith(a, "--handoff-fd="); });
 }
 
+// The N of the rung's --handoff-fd=N, or -1.
+int HandoffFdOf(const ExecCandidate& rung) {
+  for (const std::string& a : rung.argv) {
+    int fd;
+    if (absl::StartsWith(a, "--handoff-fd=") &&
+        absl::SimpleAtoi(absl::string_view(a).substr(13), &fd)) {
+      return fd;
+    }
+  }
+  return -1;
+}
+
+std::string SignalName(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev != nullptr ? absl::StrCat("SIG", abbrev) : absl::StrCat("signal ", sig);
+}
+
+std::string Millis(absl::Duration d) {
+  return absl::StrCat(absl::ToInt64Milliseconds(d), " ms");
+}
+
+// The first non-empty line of TEXT, at most 200 characters.
+std::string FirstLine(absl::string_view text) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty()) return std::string(line.substr(0, 200));
+  }
+  return "";
+}
+
 }  // namespace
+
+bool PreflightVerdict::handoff_unreadable() const {
+  return kind == Kind::kOk && absl::StartsWith(handoff, "unreadable");
+}
+
+std::string PreflightVerdict::Describe(const std::string& path) const {
+  std::string what;
+  switch (kind) {
+    case Kind::kOk: what = answer; break;
+    case Kind::kNoDryRun: what = absl::StrCat("accepted without a dry run: ", reason); break;
+    case Kind::kNotRun: what = absl::StrCat("not run (", reason, "); executing without one"); break;
+    case Kind::kFailed: what = reason; break;
+  }
+  return absl::StrCat(path, " preflight: ", what, " (", Millis(took),
+                      kind == Kind::kOk || kind == Kind::kNoDryRun
+                          ? absl::StrCat(", bound ", absl::FormatDuration(kPreflightTimeout))
+                          : std::string(),
+                      ")");
+}
+
+PreflightVerdict JudgePreflight(const std::optional<sys::ChildExit>& exit, bool timed_out,
+                                absl::string_view output, absl::Duration bound) {
+  PreflightVerdict v;
+  v.kind = PreflightVerdict::Kind::kFailed;
+  const std::string said = FirstLine(output);
+  const std::string quoted = said.empty() ? "" : absl::StrCat(": \"", said, "\"");
+  if (timed_out) {
+    v.reason = absl::StrCat("no answer within ", absl::FormatDuration(bound), " (killed)", quoted);
+    return v;
+  }
+  if (!exit.has_value()) {
+    v.kind = PreflightVerdict::Kind::kNotRun;
+    v.reason = "its exit status could not be collected";
+    return v;
+  }
+  // The ok line, wherever it is in the output (a loader may warn first).
+  std::string ok_line;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::StartsWith(line, kPreflightOk)) {
+      ok_line = std::string(absl::StripTrailingAsciiWhitespace(line));
+      break;
+    }
+  }
+  if (exit->signal != 0) {
+    v.reason = absl::StrCat("killed by ", SignalName(exit->signal),
+                            exit->core_dumped ? " (core dumped)" : "",
+                            ok_line.empty() ? " before answering" : " after answering", quoted);
+    return v;
+  }
+  if (exit->exit_status == 0 && !ok_line.empty()) {
+    v.kind = PreflightVerdict::Kind::kOk;
+    v.answer = ok_line;
+    size_t at = ok_line.find(" handoff=");
+    if (at != std::string::npos) v.handoff = ok_line.substr(at + 9);
+    return v;
+  }
+  if (exit->exit_status == 2 && absl::StrContains(output, kPreflightUnknown)) {
+    v.kind = PreflightVerdict::Kind::kNoDryRun;
+    v.reason = "an older baton that does not know --preflight (it reached main)";
+    return v;
+  }
+  v.reason = exit->exit_status == 0
+                 ? absl::StrCat("exited 0 without the answer \"", kPreflightOk, "\"", quoted)
+                 : absl::StrCat("exited with status ", exit->exit_status, quoted);
+  return v;
+}
+
+PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request) {
+  const absl::Time start = absl::Now();
+  const absl::Time deadline = start + request.timeout;
+  auto not_run = [&](const absl::Status& why) {
+    PreflightVerdict v;
+    v.kind = PreflightVerdict::Kind::kNotRun;
+    v.reason = std::string(why.message());
+    v.took = absl::Now() - start;
+    return v;
+  };
+  absl::StatusOr<std::pair<sys::UniqueFd, sys::UniqueFd>> pipe = kernel.Pipe();
+  if (!pipe.ok()) return not_run(pipe.status());
+  sys::SpawnRequest spawn;
+  spawn.argv = {request.path, kPreflightFlag};
+  if (request.handoff_fd >= 0) spawn.argv.push_back(absl::StrCat("--handoff-fd=", request.handoff_fd));
+  spawn.env = request.env;
+  if (OnRoot(request.root, "/") != "/") spawn.root = request.root;
+  spawn.stdout_fd = pipe->second.get();
+  spawn.stderr_fd = pipe->second.get();
+  absl::StatusOr<pid_t> pid = kernel.Spawn(spawn);
+  pipe->second.reset();
+  if (!pid.ok()) {
+    // An exec error ("exec PATH: …"): the real execve would fail the same
+    // way, which only costs a rung; the ladder lets it say so itself.
+    return not_run(pid.status());
+  }
+  auto left = [&] { return std::max(absl::ZeroDuration(), deadline - absl::Now()); };
+  std::string output;
+  bool timed_out = false;
+  for (;;) {
+    absl::StatusOr<bool> ready = kernel.WaitReadable(pipe->first.get(), left());
+    if (!ready.ok() || !*ready) {
+      timed_out = true;
+      break;
+    }
+    char buf[4096];
+    absl::StatusOr<size_t> n = kernel.Read(pipe->first.get(), buf, sizeof(buf));
+    if (!n.ok()) {
+      if (absl::IsUnavailable(n.status()) || absl::StrContains(n.status().message(), "errno 11")) {
+        continue;
+      }
+      timed_out = true;
+      break;
+    }
+    if (*n == 0) break;
+    if (output.size() < 64 * 1024) output.append(buf, *n);
+  }
+  if (!timed_out) {
+    // End of file; a child that closed its output and then hangs is bounded too.
+    absl::StatusOr<sys::UniqueFd> pidfd = kernel.PidFd(*pid);
+    if (pidfd.ok()) {
+      absl::StatusOr<bool> exited = kernel.WaitReadable(pidfd->get(), left());
+      timed_out = !exited.ok() || !*exited;
+    }
+  }
+  if (timed_out) (void)kernel.Kill(*pid, SIGKILL);
+  absl::StatusOr<sys::ChildExit> exit = kernel.Wait(*pid);
+  PreflightVerdict v =
+      JudgePreflight(exit.ok() ? std::optional<sys::ChildExit>(*exit) : std::nullopt, timed_out,
+                     output, request.timeout);
+  v.took = absl::Now() - start;
+  return v;
+}
 
 const unsigned char kOwnElfClass = sizeof(void*) == 8 ? ELFCLASS64 : ELFCLASS32;
 const uint16_t kOwnElfMachine =
@@ -419,13 +583,15 @@ std::vector<ExecCandidate> BuildLadder(const LadderOptions& options) {
       if (!options.handoff_fds.empty()) {
         argv.push_back(absl::StrCat("--handoff-fds=", absl::StrJoin(options.handoff_fds, ",")));
       }
-      ladder.push_back({options.self_path, std::move(argv), options.env, "baton with handoff"});
+      ladder.push_back(
+          {options.self_path, std::move(argv), options.env, "baton with handoff", true});
     }
     ladder.push_back(
         {options.self_path,
          {options.self_path, absl::StrCat("--stateless-reason=", options.stateless_reason)},
          options.env,
-         "baton without state"});
+         "baton without state",
+         true});
     seen.insert(options.self_path);
   }
   add(options.init, init_resolved, InitArgv(options.init, init_resolved, options),
@@ -443,6 +609,7 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
   if (ladder.empty()) return absl::FailedPreconditionError("nothing to exec");
   std::vector<std::string> attempts;
   std::map<std::string, absl::Status> checked;  // path -> CheckExecutable
+  std::map<std::string, absl::Status> preflights;  // path -> its preflight's verdict
   std::string stateless_reason;                 // replaces --stateless-reason= when set
   auto then = [&](size_t i) {
     return i + 1 < ladder.size()
@@ -454,6 +621,25 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
     auto check = checked.find(rung.path);
     if (check == checked.end()) {
       check = checked.emplace(rung.path, CheckExecutable(kernel, root, rung.path)).first;
+    }
+    if (check->second.ok() && rung.preflight) {
+      auto flown = preflights.find(rung.path);
+      if (flown == preflights.end()) {
+        PreflightRequest request;
+        request.path = rung.path;
+        request.root = root;
+        request.handoff_fd = HandoffFdOf(rung);
+        request.env = rung.env;
+        PreflightVerdict verdict = Preflight(kernel, request);
+        const std::string line = verdict.Describe(rung.path);
+        const bool exec_error = verdict.kind == PreflightVerdict::Kind::kNotRun &&
+                                absl::StartsWith(verdict.reason, "exec ");
+        if (verdict.accepted() && !exec_error) log(line);
+        flown = preflights.emplace(rung.path, verdict.accepted() ? absl::OkStatus()
+                                                                 : absl::FailedPreconditionError(line))
+                    .first;
+      }
+      if (!flown->second.ok()) check = flown;
     }
     if (!check->second.ok()) {
       const std::string what(check->second.message());

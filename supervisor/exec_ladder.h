@@ -33,11 +33,25 @@
 // the new root lacks — would kill PID 1 and panic the kernel, where a failed
 // execve only costs a rung. A rung that fails the check is skipped with a
 // log line saying what is wrong, and the ladder goes on.
+//
+// A baton rung is also PREFLIGHTED (Preflight, below) before its execve: the
+// header check cannot see a binary that loads and then dies before main
+// (damaged bytes inside a segment, a broken shared library, a crash in a
+// static constructor, another program copied over /sbin/baton that exits
+// 1). A child runs `PATH --preflight [--handoff-fd=N]` (chrooted into the
+// new root when that is not "/" yet), which reads the handoff and the job
+// files the way stage 2 will, touches nothing, and answers one line. Only
+// when that child reached main and answered (or, being an older baton,
+// refused the unknown argument) is PID 1 given to the binary. The
+// preflight also pages in and (under TCG) translates the binary that the
+// real exec then maps again. Foreign inits are not preflighted: their
+// command lines do not know --preflight.
 #ifndef BATON_SUPERVISOR_EXEC_LADDER_H_
 #define BATON_SUPERVISOR_EXEC_LADDER_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +69,9 @@ struct ExecCandidate {
   // "baton with handoff", "baton stateless", "init= (/sbin/init)",
   // "/sbin/init", "shell".
   std::string description;
+  // Run Preflight on PATH before the execve (BuildLadder sets it for the
+  // baton rungs).
+  bool preflight = false;
 };
 
 struct LadderOptions {
@@ -146,6 +163,66 @@ extern const uint16_t kOwnElfMachine;
 absl::Status CheckExecutable(sys::Kernel& kernel, const std::string& root,
                              const std::string& path);
 
+// --- preflight -----------------------------------------------------------
+//
+// `baton --preflight [--handoff-fd=N]` (supervisor/baton_main.h) prints
+//   baton preflight ok build=<build> handoff-reader=<min>-<max> jobs=<files>
+//   job-errors=<n> handoff=<what>
+// on one line and exits 0; <what>, always last, is "none", "ok (format F,
+// N bytes, …)" or "unreadable: <why stage 2 would start stateless>".
+inline constexpr char kPreflightFlag[] = "--preflight";
+inline constexpr char kPreflightOk[] = "baton preflight ok";
+// What an older baton (no --preflight) writes before it exits 2.
+inline constexpr char kPreflightUnknown[] = "unknown argument '--preflight'";
+// How long a preflight may take before it is killed and its binary skipped.
+// Under TCG the whole preflight (exec, jobs, handoff decode) takes ~0.1 s;
+// 10 s is 100x that, so a loaded machine does not lose a good binary, while
+// a hung one costs the boot 10 s once instead of the machine. The log line
+// of every preflight says how long it took and what the bound was.
+inline constexpr absl::Duration kPreflightTimeout = absl::Seconds(10);
+
+struct PreflightRequest {
+  std::string path;           // a path on ROOT
+  std::string root = "/";     // not "/": the child chroots there first
+  int handoff_fd = -1;        // passed as --handoff-fd= (read with pread only)
+  std::vector<std::string> env;
+  absl::Duration timeout = kPreflightTimeout;
+};
+
+struct PreflightVerdict {
+  enum class Kind {
+    kOk,        // exit 0 and the "baton preflight ok" line
+    kNoDryRun,  // an older baton refused --preflight (exit 2): it reached main
+    kNotRun,    // the preflight could not be started here (pipe, fork…): no objection
+    kFailed,    // died, another exit status, no answer in time: skip the rung
+  };
+  Kind kind = Kind::kNotRun;
+  std::string answer;   // kOk: the line
+  std::string handoff;  // kOk: the answer's handoff= value ("" when absent)
+  std::string reason;   // kNoDryRun, kNotRun, kFailed: in words
+  absl::Duration took;
+  bool accepted() const { return kind != Kind::kFailed; }
+  // The new binary said it could not read the handoff it was shown.
+  bool handoff_unreadable() const;
+  // One line for the log: "/usr/sbin/baton preflight: baton preflight ok …
+  // (87 ms, bound 10s)" or "/sbin/baton preflight: killed by SIGSEGV before
+  // answering (12 ms)".
+  std::string Describe(const std::string& path) const;
+};
+
+// The verdict on what a preflight child did. EXIT is nullopt when it could
+// not be reaped; TIMED_OUT when it did not finish within BOUND (it was
+// killed). OUTPUT is what it wrote to stdout and stderr.
+PreflightVerdict JudgePreflight(const std::optional<sys::ChildExit>& exit, bool timed_out,
+                                absl::string_view output, absl::Duration bound);
+
+// Runs the preflight of REQUEST.path: a pipe for stdout+stderr, Spawn (own
+// session, chroot), read until end of file, then reap — both within
+// REQUEST.timeout (Kernel::WaitReadable on the pipe, then on a pidfd;
+// without pidfds, Wait after the end of file). At the bound: SIGKILL, reap,
+// kFailed "no answer within 10s (killed)".
+PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request);
+
 // Tries each rung in order, ROOT being the root the paths are on ("/" once
 // the switch is done). Each rung's path is first checked (CheckExecutable;
 // a path checked for an earlier rung is not read again). A rung that fails
@@ -153,6 +230,12 @@ absl::Status CheckExecutable(sys::Kernel& kernel, const std::string& root,
 //   "not executing /usr/sbin/baton (baton with handoff): /usr/sbin/baton:
 //    PT_LOAD segment 2 ends at 2817024, file is 1048576 bytes (truncated?);
 //    trying /usr/sbin/baton (baton without state)"
+// A rung marked `preflight` that passes the check is then preflighted
+// (once per path; the handoff fd of its --handoff-fd= is shown to it):
+//   "/usr/sbin/baton preflight: baton preflight ok build=… (84 ms, bound 10s)"
+// and a kFailed verdict skips it like a failed check:
+//   "not executing /sbin/baton (baton with handoff): /sbin/baton preflight:
+//    killed by SIGSEGV before answering (9 ms); trying …"
 // and when it was the rung carrying the handoff (--handoff-fd=), every later
 // rung's --stateless-reason= is replaced by
 //   "the stage-2 binary was not executed with the handoff: <what the check

@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <signal.h>
 
 #include <cerrno>
 #include <cstring>
@@ -195,7 +196,8 @@ TEST(RunLadderTest, ReachesSbinInitWhenStage2BinaryIsMissing) {
       RunLadder(k, BuildLadder(options), [&](absl::string_view l) { log.emplace_back(l); });
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_THAT(k.calls(),
-              ElementsAre("execve /usr/sbin/baton --handoff-fd=3 -> ENOENT",
+              ElementsAre("spawn /usr/sbin/baton --preflight --handoff-fd=3 -> ENOENT",
+                          "execve /usr/sbin/baton --handoff-fd=3 -> ENOENT",
                           "execve /usr/sbin/baton --stateless-reason=exec with handoff failed "
                           "-> ENOENT",
                           "execve /sbin/init --switched-root --system"));
@@ -588,6 +590,188 @@ TEST(RunLadderTest, SkippedAndFailedRungsAreAllListed) {
   EXPECT_EQ(log[2],
             "not executing /sbin/init (/sbin/init): /sbin/init (-> /usr/sbin/init): #! "
             "interpreter /bin/bash is missing on the new root; trying /bin/sh (shell)");
+}
+
+// --- preflight ---------------------------------------------------------------
+
+constexpr char kOkLine[] =
+    "baton preflight ok build=baton 0.1.0 handoff-reader=3-4 jobs=2 job-errors=0 "
+    "handoff=ok (format 4, 120 bytes, 3 instances)";
+
+// A real root at /root with a good-looking static baton, /sbin/init and
+// /bin/sh; the ladder for baton with a handoff on fd 3.
+std::vector<ExecCandidate> SeedPreflightRoot(sys::FakeKernel& k) {
+  k.AddMount({"/dev/vda1", "/root", "ext4", "rw", false});
+  EXPECT_TRUE(k.MkdirAll("/root/usr/sbin").ok());
+  EXPECT_TRUE(k.MkdirAll("/root/bin").ok());
+  EXPECT_TRUE(k.Symlink("usr/sbin", "/root/sbin").ok());
+  EXPECT_TRUE(k.WriteFile("/root/usr/sbin/baton", MakeElf({}), 0755).ok());
+  EXPECT_TRUE(k.WriteFile("/root/usr/sbin/init", MakeElf({}), 0755).ok());
+  EXPECT_TRUE(k.WriteFile("/root/bin/sh", MakeElf({}), 0755).ok());
+  LadderOptions options;
+  options.init = "/sbin/baton";
+  options.handoff_fd = 3;
+  ResolveInits(k, "/root", &options);
+  options.self_path = options.init_resolved;
+  k.ClearCalls();
+  return BuildLadder(options);
+}
+
+// The fake child of the next spawn writes OUTPUT to its stdout and exits
+// with STATUS (or is killed by SIGNAL when it is not 0).
+void ScriptChild(sys::FakeKernel& k, const std::string& output, int status, int signal = 0) {
+  k.set_spawn_hook([&k, output, status, signal](pid_t pid, const sys::SpawnRequest& r) {
+    if (!output.empty()) ASSERT_TRUE(k.Write(r.stdout_fd, output.data(), output.size()).ok());
+    k.CloseFd(r.stdout_fd);  // the child's end goes with it (the parent's is closed too)
+    if (signal != 0) {
+      k.KillBySignal(pid, signal);
+    } else {
+      k.Exit(pid, status);
+    }
+  });
+}
+
+TEST(PreflightTest, BuildLadderPreflightsOnlyTheBatonRungs) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ASSERT_EQ(ladder.size(), 4u);  // baton ×2, /sbin/init, /bin/sh
+  EXPECT_TRUE(ladder[0].preflight);
+  EXPECT_TRUE(ladder[1].preflight);
+  EXPECT_FALSE(ladder[2].preflight);
+  EXPECT_FALSE(ladder[3].preflight);
+  // A foreign init (systemd, a script) is never preflighted.
+  LadderOptions foreign;
+  foreign.init_resolved = "/usr/lib/systemd/systemd";
+  for (const ExecCandidate& rung : BuildLadder(foreign)) EXPECT_FALSE(rung.preflight) << rung.path;
+}
+
+TEST(PreflightTest, AnsweringBatonIsExecutedWithItsLineLogged) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
+  ASSERT_EQ(k.spawned().size(), 1u);
+  const sys::SpawnRequest& child = k.spawned()[0];
+  EXPECT_THAT(child.argv, ElementsAre("/usr/sbin/baton", "--preflight", "--handoff-fd=3"));
+  EXPECT_EQ(child.root, "/root");  // before the switch: chrooted into the new root
+  EXPECT_EQ(child.stdout_fd, child.stderr_fd);
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_THAT(k.execs()[0].argv, ElementsAre("/usr/sbin/baton", "--handoff-fd=3"));
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], StartsWith(std::string("/usr/sbin/baton preflight: ") + kOkLine + " ("));
+  EXPECT_THAT(log[0], HasSubstr("bound 10s)"));
+}
+
+TEST(PreflightTest, CrashBeforeMainSkipsBothBatonRungs) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k, "", 0, SIGSEGV);
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
+  EXPECT_EQ(k.spawned().size(), 1u);  // the same binary is not preflighted twice
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/sbin/init");
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_THAT(log[0], StartsWith("not executing /usr/sbin/baton (baton with handoff): "
+                                 "/usr/sbin/baton preflight: killed by SIGSEGV before answering ("));
+  EXPECT_THAT(log[0], HasSubstr("; trying /usr/sbin/baton (baton without state)"));
+  EXPECT_THAT(log[1], HasSubstr("; trying /sbin/init (/sbin/init)"));
+}
+
+TEST(PreflightTest, OtherExitStatusIsRefusedAndTheNextRungHearsWhy) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  // busybox copied over /sbin/baton: it does not know the applet.
+  ScriptChild(k, "baton: applet not found\n", 127);
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/sbin/init");
+  ASSERT_FALSE(log.empty());
+  EXPECT_THAT(log[0], HasSubstr("/usr/sbin/baton preflight: exited with status 127: "
+                                "\"baton: applet not found\""));
+}
+
+TEST(PreflightTest, OlderBatonWithoutPreflightIsAcceptedWithoutADryRun) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k,
+              "baton: unknown argument '--preflight'\nusage: baton --user --jobs DIR\n", 2);
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/usr/sbin/baton");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], HasSubstr("preflight: accepted without a dry run: an older baton"));
+}
+
+TEST(PreflightTest, HungChildIsKilledAtTheBound) {
+  sys::FakeKernel k;
+  k.set_kill_terminates(true);
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  std::vector<sys::UniqueFd> kept;  // the "child" keeps its stdout open and never answers
+  k.set_spawn_hook([&](pid_t, const sys::SpawnRequest& r) {
+    absl::StatusOr<sys::UniqueFd> copy = k.Dup(r.stdout_fd);
+    ASSERT_TRUE(copy.ok());
+    kept.push_back(*std::move(copy));
+  });
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
+  ASSERT_EQ(k.kills().size(), 1u);
+  EXPECT_EQ(k.kills()[0].second, SIGKILL);
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/sbin/init");
+  ASSERT_FALSE(log.empty());
+  EXPECT_THAT(log[0], HasSubstr("preflight: no answer within 10s (killed)"));
+}
+
+TEST(JudgePreflightTest, Verdicts) {
+  auto exited = [](int status) {
+    sys::ChildExit e;
+    e.pid = 1000;
+    e.exit_status = status;
+    return std::optional<sys::ChildExit>(e);
+  };
+  auto killed = [](int sig) {
+    sys::ChildExit e;
+    e.pid = 1000;
+    e.signal = sig;
+    return std::optional<sys::ChildExit>(e);
+  };
+  const absl::Duration bound = absl::Seconds(10);
+  PreflightVerdict ok = JudgePreflight(exited(0), false, std::string(kOkLine) + "\n", bound);
+  EXPECT_EQ(ok.kind, PreflightVerdict::Kind::kOk);
+  EXPECT_EQ(ok.handoff, "ok (format 4, 120 bytes, 3 instances)");
+  EXPECT_FALSE(ok.handoff_unreadable());
+  PreflightVerdict skew = JudgePreflight(
+      exited(0), false,
+      "baton preflight ok build=x handoff-reader=3-4 jobs=0 job-errors=0 handoff=unreadable: "
+      "handoff needs reader version 9, this reader is 4\n",
+      bound);
+  EXPECT_EQ(skew.kind, PreflightVerdict::Kind::kOk);
+  EXPECT_TRUE(skew.handoff_unreadable());
+  // Exit 0 without the line: not a baton that answered.
+  PreflightVerdict silent = JudgePreflight(exited(0), false, "hello\n", bound);
+  EXPECT_EQ(silent.kind, PreflightVerdict::Kind::kFailed);
+  EXPECT_THAT(silent.reason, HasSubstr("exited 0 without the answer"));
+  // The line and then a crash (a static destructor): refused.
+  PreflightVerdict late = JudgePreflight(killed(SIGABRT), false, kOkLine, bound);
+  EXPECT_EQ(late.kind, PreflightVerdict::Kind::kFailed);
+  EXPECT_EQ(late.reason.rfind("killed by SIGABRT after answering", 0), 0u) << late.reason;
+  // Exit 2 for another reason than --preflight is a failure.
+  PreflightVerdict usage = JudgePreflight(exited(2), false, "baton: --jobs needs a value\n", bound);
+  EXPECT_EQ(usage.kind, PreflightVerdict::Kind::kFailed);
+  EXPECT_EQ(usage.reason, "exited with status 2: \"baton: --jobs needs a value\"");
+  PreflightVerdict hung = JudgePreflight(killed(SIGKILL), true, "", bound);
+  EXPECT_EQ(hung.kind, PreflightVerdict::Kind::kFailed);
+  EXPECT_EQ(hung.reason, "no answer within 10s (killed)");
+  PreflightVerdict lost = JudgePreflight(std::nullopt, false, "", bound);
+  EXPECT_EQ(lost.kind, PreflightVerdict::Kind::kNotRun);
+  EXPECT_TRUE(lost.accepted());
+  EXPECT_EQ(JudgePreflight(killed(SIGSEGV), false, "", bound).Describe("/sbin/baton").rfind(
+                "/sbin/baton preflight: killed by SIGSEGV before answering (", 0),
+            0u);
 }
 
 TEST(SystemdDeserializationTest, InitrdTimestampInMicroseconds) {

@@ -387,6 +387,15 @@ absl::StatusOr<ChildExit> FakeKernel::Wait(pid_t pid) {
   return ErrnoStatus(live_.count(pid) ? EDEADLK : ECHILD, what);
 }
 
+absl::StatusOr<bool> FakeKernel::WaitReadable(int fd, absl::Duration timeout) {
+  std::string what = absl::StrCat("poll fd ", fd);
+  if (int err = TakeInjected("wait_readable", "")) return ErrnoStatus(err, what);
+  std::shared_ptr<OpenFile> file = FileOf(fd);
+  if (file == nullptr) return ErrnoStatus(EBADF, what);
+  if (file->kind != OpenFile::Kind::kPipeRead) return true;
+  return !file->pipe->data.empty() || file->pipe->writers <= 0;
+}
+
 absl::Status FakeKernel::SetChildSubreaper() {
   return Logged("set_child_subreaper", "", "set_child_subreaper", [&] {
     child_subreaper_ = true;

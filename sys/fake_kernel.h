@@ -220,6 +220,10 @@ class FakeKernel : public Kernel {
   absl::Status Kill(pid_t pid, int sig) override;
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
   absl::StatusOr<ChildExit> Wait(pid_t pid) override;
+  // A pipe's read end: readable when it holds data or has no writer left;
+  // otherwise false at once (fake time does not pass, so nothing could
+  // arrive). Anything else is readable. Logged as "wait_readable FD".
+  absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) override;
   pid_t GetPid() override { return pid_; }
   uid_t GetUid() override { return uid_; }
   absl::Status SetChildSubreaper() override;

@@ -33,6 +33,11 @@ struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is the path executed
   std::vector<std::string> env;   // "KEY=VALUE", the whole environment
   std::string cwd = "/";
+  // Not empty: the child chroot()s to ROOT before the chdir to CWD (CWD is
+  // then a path under ROOT), so the program and, for a dynamic binary, its
+  // loader and libraries resolve there — as after a switch to ROOT. ARGV[0]
+  // is a path under ROOT.
+  std::string root;
   // -1 means /dev/null. The fds are dup2'ed onto 0, 1 and 2 in the child.
   int stdin_fd = -1;
   int stdout_fd = -1;
@@ -127,6 +132,18 @@ class Kernel {
   // a tool they ran; PID 1's event loop uses ReapOne instead.
   virtual absl::StatusOr<ChildExit> Wait(pid_t pid) {
     return absl::UnimplementedError("wait");
+  }
+  // Waits up to TIMEOUT for FD to become readable (data, end of file, or an
+  // error to report): poll(POLLIN). False when the time passed first; EINTR
+  // is retried with the time left. For a child that should answer at once
+  // (the exec ladder's preflight) and must not hang PID 1.
+  virtual absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) {
+    return absl::UnimplementedError("wait readable");
+  }
+  // pidfd_open(PID): an fd that becomes readable (WaitReadable) when the
+  // child PID exits, so that waiting for it can be bounded; Wait still reaps.
+  virtual absl::StatusOr<UniqueFd> PidFd(pid_t pid) {
+    return absl::UnimplementedError("pidfd_open");
   }
   // Runs BODY in a forked child at SCHED_IDLE priority (it only gets a CPU
   // that nothing else wants) which then _exits with BODY's value; returns the

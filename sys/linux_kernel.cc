@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -117,7 +118,7 @@ std::string UnescapeMountField(absl::string_view field) {
 }
 
 // What the spawned child reports through the CLOEXEC pipe before _exit(127).
-enum class ChildStep : int { kSetsid = 1, kStdio, kChdir, kNoNewPrivs, kSeccomp, kExec };
+enum class ChildStep : int { kSetsid = 1, kStdio, kChdir, kNoNewPrivs, kSeccomp, kExec, kChroot };
 
 struct ChildError {
   int step;
@@ -138,6 +139,8 @@ const char* StepName(int step) {
       return "seccomp";
     case ChildStep::kExec:
       return "exec";
+    case ChildStep::kChroot:
+      return "chroot";
   }
   return "spawn";
 }
@@ -176,6 +179,9 @@ const char* StepName(int step) {
     if (::dup2(high[i], i) < 0) ChildFail(report_fd, ChildStep::kStdio);
   }
 
+  if (!request.root.empty() && ::chroot(request.root.c_str()) < 0) {
+    ChildFail(report_fd, ChildStep::kChroot);
+  }
   if (::chdir(request.cwd.empty() ? "/" : request.cwd.c_str()) < 0) {
     ChildFail(report_fd, ChildStep::kChdir);
   }
@@ -333,6 +339,29 @@ absl::StatusOr<ChildExit> LinuxKernel::Wait(pid_t pid) {
     return ErrnoStatus(errno, absl::StrCat("waitid ", pid));
   }
   return ExitFromSiginfo(info);
+}
+
+absl::StatusOr<bool> LinuxKernel::WaitReadable(int fd, absl::Duration timeout) {
+  const bool forever = timeout == absl::InfiniteDuration();
+  const absl::Time deadline = forever ? absl::InfiniteFuture() : absl::Now() + timeout;
+  for (;;) {
+    int ms = -1;
+    if (!forever) {
+      absl::Duration left = std::max(absl::ZeroDuration(), deadline - absl::Now());
+      ms = static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
+    }
+    struct pollfd p = {fd, POLLIN, 0};
+    int n = ::poll(&p, 1, ms);
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("poll fd ", fd));
+  }
+}
+
+absl::StatusOr<UniqueFd> LinuxKernel::PidFd(pid_t pid) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // CLOEXEC already
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("pidfd_open ", pid));
+  return UniqueFd(fd);
 }
 
 pid_t LinuxKernel::GetPid() { return ::getpid(); }

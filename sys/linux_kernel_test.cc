@@ -496,6 +496,49 @@ TEST(LinuxKernelTest, WaitBlocksUntilThatChildExits) {
   EXPECT_FALSE(kernel.Wait(*pid).ok());  // already reaped: ECHILD
 }
 
+TEST(LinuxKernelTest, WaitReadableAndPidFdBoundTheWaitForAChild) {
+  LinuxKernel kernel;
+  auto out = kernel.Pipe();
+  ASSERT_TRUE(out.ok()) << out.status();
+  SpawnRequest req;
+  req.argv = {"/bin/sh", "-c", "sleep 0.3; echo late"};
+  req.env = {"PATH=/bin:/usr/bin"};
+  req.stdout_fd = out->second.get();
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  out->second.reset();
+  auto pidfd = kernel.PidFd(*pid);
+  ASSERT_TRUE(pidfd.ok()) << pidfd.status();
+  // Nothing yet: both waits give up after their timeout.
+  auto early = kernel.WaitReadable(out->first.get(), absl::Milliseconds(20));
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_FALSE(*early);
+  auto alive = kernel.WaitReadable(pidfd->get(), absl::Milliseconds(1));
+  ASSERT_TRUE(alive.ok()) << alive.status();
+  EXPECT_FALSE(*alive);
+  auto later = kernel.WaitReadable(out->first.get(), absl::Seconds(20));
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_TRUE(*later);
+  auto exited = kernel.WaitReadable(pidfd->get(), absl::Seconds(20));
+  ASSERT_TRUE(exited.ok()) << exited.status();
+  EXPECT_TRUE(*exited);
+  auto exit = kernel.Wait(*pid);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->exit_status, 0);
+  EXPECT_EQ(ReadAll(kernel, out->first.get()), "late\n");
+}
+
+TEST(LinuxKernelTest, SpawnWithRootChrootsFirst) {
+  LinuxKernel kernel;
+  SpawnRequest req;
+  req.argv = {"/bin/true"};
+  req.root = "/nonexistent-root-for-test";
+  auto pid = kernel.Spawn(req);
+  ASSERT_FALSE(pid.ok());
+  // Unprivileged: EPERM; as root: ENOENT. Either way the chroot step says so.
+  EXPECT_NE(pid.status().message().find("chroot"), absl::string_view::npos) << pid.status();
+}
+
 TEST(LinuxKernelTest, FlockExcludesASecondOpenFile) {
   LinuxKernel kernel;
   std::string path = TmpDir() + "/flock-test.lock";
