@@ -6,7 +6,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "handoff/codec.h"
 #include "handoff/memfd.h"
+#include "handoff/version.h"
 #include "handoff/timeline.h"
 #include "jobs/parser.h"
 #include "supervisor/control_server.h"
@@ -332,6 +335,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const
     return options;
   }
   bool user = false;
+  bool preflight = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&](std::string* out) -> absl::Status {
@@ -349,6 +353,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const
     absl::string_view flag = absl::string_view(arg).substr(0, arg.find('='));
     if (arg == "--user") {
       user = true;
+    } else if (arg == kPreflightFlag && !is_pid1) {
+      preflight = true;
     } else if (arg == "--help" || arg == "-h") {
       options.mode = Options::Mode::kHelp;
       return options;
@@ -380,6 +386,15 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown argument '", arg, "'"));
     }
+  }
+  if (preflight) {
+    if (user || !options.stateless_reason.empty() || !options.handoff_fds.empty()) {
+      return absl::InvalidArgumentError(
+          "--preflight takes only --handoff-fd and --jobs (it is a dry run of stage 2)");
+    }
+    options.mode = Options::Mode::kPreflight;
+    if (options.jobs_dir.empty()) options.jobs_dir = kSystemJobsDir;
+    return options;
   }
   if (user) {
     options.mode = Options::Mode::kUser;
@@ -416,8 +431,49 @@ int CheckJobFiles(const std::vector<std::string>& paths, sys::Kernel& kernel, in
   return 0;
 }
 
+int PreflightReport(const Options& options, sys::Kernel& kernel, int out_fd) {
+  // The job files, read and parsed as stage 2 does first.
+  std::vector<jobs::Diagnostic> diags;
+  auto sources = ReadJobSources(kernel, {options.jobs_dir}, &diags);
+  const size_t files = sources.size();
+  jobs::LoadResult loaded = LoadAndLint(std::move(sources), std::move(diags));
+  // The handoff, read and decoded (with its validation) as the restore does.
+  std::string handoff = "none";
+  if (options.handoff_fd >= 0) {
+    absl::StatusOr<std::string> bytes = handoff::ReadHandoffFd(kernel, options.handoff_fd);
+    if (!bytes.ok()) {
+      handoff = absl::StrCat("unreadable: cannot read the handoff: ", bytes.status().message());
+    } else {
+      handoff::DecodeResult decoded = handoff::Decode(*bytes);
+      if (!decoded.ok()) {
+        handoff = absl::StrCat("unreadable: ", decoded.stateless_reason);
+      } else {
+        const handoff::Handoff& h = *decoded.handoff;
+        handoff = absl::StrCat("ok (format ", h.format_version(), ", ", bytes->size(), " bytes, ",
+                               h.instances_size(), " instances, ", h.events_size(), " events, ",
+                               h.uevents_size(), " uevents",
+                               decoded.warnings.empty()
+                                   ? std::string()
+                                   : absl::StrCat(", ", decoded.warnings.size(), " warnings"),
+                               ")");
+      }
+    }
+  }
+  std::string line = absl::StrCat(
+      kPreflightOk, " build=", absl::StrReplaceAll(handoff::kProducerBuild, {{" ", "-"}}),
+      " handoff-reader=1-", handoff::kReaderVersion, " jobs=", files,
+      " job-errors=", loaded.diagnostics.size(), " handoff=", handoff);
+  for (char& c : line) {
+    if (c == '\n') c = ' ';
+  }
+  Print(kernel, out_fd, absl::StrCat(line, "\n"));
+  return 0;
+}
+
 int Run(const Options& options, sys::Kernel& kernel) {
   switch (options.mode) {
+    case Options::Mode::kPreflight:
+      return PreflightReport(options, kernel, 1);
     case Options::Mode::kHelp:
       Print(kernel, 1, kUsage);
       return 0;

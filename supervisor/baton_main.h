@@ -22,6 +22,20 @@
 //       re-exec (`initctl reexec`, supervisor/stage2/reexec.h: the same
 //       command line, the producer differs) is restored the same way, but
 //       udevd, the udev database, the replay and `startup` are not redone.
+//   baton --preflight [--handoff-fd=N] [--jobs DIR] (never as PID 1)
+//       The exec ladder's dry run of this binary (supervisor/exec_ladder.h
+//       Preflight), before PID 1 is given to it. Touches nothing: reads the
+//       job files (DIR, default /etc/baton/jobs) and, with --handoff-fd,
+//       decodes and validates the handoff there (pread: the fd's offset is
+//       left alone) exactly as stage 2's restore would, adopting, spawning
+//       and binding nothing. Prints one line and exits 0:
+//         baton preflight ok build=baton-0.1.0 handoff-reader=1-4 jobs=3
+//         job-errors=0 handoff=ok (format 4, 812 bytes, 2 instances, 9
+//         events, 0 uevents)
+//       handoff= is last: "none" (no --handoff-fd), "ok (…[, N warnings])"
+//       or "unreadable: <why stage 2 would start stateless>". Its work
+//       also loads (and under TCG translates) the code stage 2 runs first.
+//       As PID 1 the word is ignored like any other kernel argument.
 //
 // Defaults: user mode logs to $XDG_RUNTIME_DIR/baton/log (or
 // /tmp/baton-UID/log) and listens on $XDG_RUNTIME_DIR/baton/control.sock (or
@@ -42,7 +56,7 @@
 namespace baton::supervisor {
 
 struct Options {
-  enum class Mode { kUser, kSystem, kCheck, kHelp };
+  enum class Mode { kUser, kSystem, kCheck, kHelp, kPreflight };
   Mode mode = Mode::kSystem;
   std::string jobs_dir;
   std::string socket_path;
@@ -66,6 +80,9 @@ inline constexpr char kUsage[] =
 // people on bad usage (including "not PID 1").
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const Env& environment,
                                      uid_t uid, bool is_pid1);
+
+// `baton --preflight`: writes its one line to OUT_FD; returns 0.
+int PreflightReport(const Options& options, sys::Kernel& kernel, int out_fd);
 
 // Runs the mode; returns the process exit status (system mode never returns).
 int Run(const Options& options, sys::Kernel& kernel);

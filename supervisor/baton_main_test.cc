@@ -1,11 +1,17 @@
 #include "supervisor/baton_main.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "handoff/codec.h"
+#include "handoff/memfd.h"
+#include "handoff/version.h"
 #include "sys/linux_kernel.h"
 
 namespace baton::supervisor {
@@ -115,6 +121,80 @@ TEST_F(CheckTest, ErrorsNameFileLineAndColumn) {
   EXPECT_NE(report.find("unknown syscall 'not_a_syscall'"), std::string::npos) << report;
   EXPECT_NE(report.find(dir_ + "/missing.conf: cannot read"), std::string::npos) << report;
   EXPECT_EQ(report.find("OK"), std::string::npos) << report;
+}
+
+TEST(ParseOptionsTest, PreflightOnlyOutsidePid1) {
+  auto options = ParseOptions({"--preflight", "--handoff-fd=5"}, {}, 0, false);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->mode, Options::Mode::kPreflight);
+  EXPECT_EQ(options->handoff_fd, 5);
+  EXPECT_EQ(options->jobs_dir, "/etc/baton/jobs");
+  EXPECT_FALSE(options->stage2() && options->mode != Options::Mode::kPreflight);
+  auto jobs = ParseOptions({"--preflight", "--jobs", "/j"}, {}, 0, false);
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  EXPECT_EQ(jobs->jobs_dir, "/j");
+  // PID 1 never runs a dry run (it must not exit): the word is ignored.
+  auto pid1 = ParseOptions({"--preflight"}, {}, 0, true);
+  ASSERT_TRUE(pid1.ok()) << pid1.status();
+  EXPECT_EQ(pid1->mode, Options::Mode::kSystem);
+  EXPECT_FALSE(ParseOptions({"--preflight", "--user", "--jobs", "/j"}, {}, 0, false).ok());
+  EXPECT_FALSE(ParseOptions({"--preflight", "--stateless-reason=x"}, {}, 0, false).ok());
+}
+
+class PreflightReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/preflight";
+    ASSERT_TRUE(kernel_.MkdirAll(dir_ + "/jobs").ok());
+    out_ = dir_ + "/out.txt";
+  }
+  std::pair<int, std::string> Report(int handoff_fd) {
+    Options options;
+    options.mode = Options::Mode::kPreflight;
+    options.jobs_dir = dir_ + "/jobs";
+    options.handoff_fd = handoff_fd;
+    auto fd = kernel_.Open(out_, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    EXPECT_TRUE(fd.ok());
+    int status = PreflightReport(options, kernel_, fd->get());
+    fd->reset();
+    auto text = kernel_.ReadFile(out_);
+    return {status, text.ok() ? *text : ""};
+  }
+  sys::LinuxKernel kernel_;
+  std::string dir_;
+  std::string out_;
+};
+
+TEST_F(PreflightReportTest, OneLineWithJobsAndTheDecodedHandoff) {
+  ASSERT_TRUE(kernel_.WriteFile(dir_ + "/jobs/a.conf", "start on startup\nexec /bin/true\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile(dir_ + "/jobs/b.conf", "frobnicate yes\n").ok());
+  handoff::Handoff h;
+  handoff::StampVersion(&h);
+  h.add_instances()->set_job("a");
+  auto bytes = handoff::Encode(h);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto memfd = handoff::WriteSealedMemfd(kernel_, *bytes);
+  ASSERT_TRUE(memfd.ok()) << memfd.status();
+  auto [status, line] = Report(memfd->get());
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(line, absl::StrCat("baton preflight ok build=baton-0.1.0 handoff-reader=1-",
+                               handoff::kReaderVersion, " jobs=2 job-errors=1 handoff=ok (format ",
+                               handoff::kFormatVersion, ", ", bytes->size(),
+                               " bytes, 1 instances, 0 events, 0 uevents)\n"));
+  // Read with pread: the fd's offset (shared with the real exec) is untouched.
+  auto offset = ::lseek(memfd->get(), 0, SEEK_CUR);
+  EXPECT_EQ(offset, static_cast<off_t>(bytes->size()));  // where the writer left it
+}
+
+TEST_F(PreflightReportTest, UnreadableHandoffIsSaidWithTheRestoreReason) {
+  auto memfd = handoff::WriteSealedMemfd(kernel_, "this is not a handoff at all");
+  ASSERT_TRUE(memfd.ok()) << memfd.status();
+  auto [status, line] = Report(memfd->get());
+  EXPECT_EQ(status, 0);
+  EXPECT_THAT(line, ::testing::HasSubstr(" handoff=unreadable: not a handoff: "
+                                         "bad magic\n"));
+  auto none = Report(-1);
+  EXPECT_THAT(none.second, ::testing::EndsWith(" handoff=none\n"));
 }
 
 }  // namespace
