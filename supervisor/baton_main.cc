@@ -1,6 +1,7 @@
 #include "supervisor/baton_main.h"
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -279,26 +280,39 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   // `initctl reexec` (supervisor/stage2/reexec.h): the system supervisor on
   // the real root only, and only from here on: a re-exec during the devices
   // step above would skip the rest of it in the new process.
-  std::string reexec_path;
+  // The handoff is collected and the new binary preflighted with it in the
+  // check, so that a refusal is initctl's answer (exit 1); the exec runs
+  // once that answer is written.
+  std::optional<stage2::ReexecPlan> reexec_plan;
+  auto reexec_input = [&]() {
+    stage2::ReexecInput in;
+    in.engine = &engine;
+    in.ring = &ring;
+    in.spawner = &spawner;
+    in.timeline = &timeline;
+    in.control_socket = control.listen_fd();
+    in.self_path = stage2::SelfPath(kernel);
+    for (const auto& [key, value] : options.environment) {
+      in.env.push_back(absl::StrCat(key, "=", value));
+    }
+    return in;
+  };
+  auto reexec_log = [&logger](absl::string_view line) { logger.Info(line); };
   if (!user_mode && !stage1) {
     ControlServer::ReexecHooks hooks;
-    hooks.check = [&kernel, &reexec_path]() -> absl::StatusOr<std::string> {
-      reexec_path = stage2::SelfPath(kernel);
-      RETURN_IF_ERROR(CheckExecutable(kernel, "/", reexec_path));
-      return absl::StrCat("re-executing ", reexec_path);
+    hooks.check = [&]() -> absl::StatusOr<std::string> {
+      reexec_plan.reset();
+      const stage2::ReexecInput in = reexec_input();
+      ASSIGN_OR_RETURN(stage2::ReexecPlan plan, stage2::PrepareReexec(kernel, in, reexec_log));
+      std::string answer = absl::StrCat("re-executing ", in.self_path, " (", plan.preflight, ")");
+      reexec_plan = std::move(plan);
+      return answer;
     };
     hooks.run = [&]() {
-      stage2::ReexecInput in;
-      in.engine = &engine;
-      in.ring = &ring;
-      in.spawner = &spawner;
-      in.timeline = &timeline;
-      in.control_socket = control.listen_fd();
-      in.self_path = reexec_path;
-      for (const auto& [key, value] : options.environment) {
-        in.env.push_back(absl::StrCat(key, "=", value));
-      }
-      (void)stage2::Reexec(kernel, in, [&logger](absl::string_view line) { logger.Info(line); });
+      if (!reexec_plan) return;
+      stage2::ReexecPlan plan = std::move(*reexec_plan);
+      reexec_plan.reset();
+      (void)stage2::ExecReexec(kernel, reexec_input(), std::move(plan), reexec_log);
     };
     control.set_reexec(std::move(hooks));
   }

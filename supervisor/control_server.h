@@ -14,7 +14,10 @@
 //     (system mode, stage 2): Handle answers "re-executing PATH" after
 //     ReexecHooks::check, and the re-exec itself (ReexecHooks::run) runs
 //     once that answer is written (RunPendingReexec), so initctl returns
-//     before PID 1 execs. A failed check is the answer's error.
+//     before PID 1 execs. A failed check is the answer's error. (baton's
+//     check collects the handoff and preflights the new binary with it,
+//     supervisor/stage2/reexec.h PrepareReexec, so that a binary that
+//     cannot start or cannot read the handoff is refused to initctl.)
 //
 // Handle() is the pure request -> response mapping used by the socket code
 // and by tests. Errors are spelled for people: "unknown job 'foo'",

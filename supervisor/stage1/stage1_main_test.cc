@@ -1,5 +1,7 @@
 #include "supervisor/stage1/stage1_main.h"
 
+#include <signal.h>
+
 #include <errno.h>
 
 #include "absl/strings/match.h"
@@ -130,6 +132,26 @@ class SwitchAndExecTest : public ::testing::Test {
     EXPECT_TRUE(socket.ok());
     socket_ = socket.ok() ? *socket : -1;
     kernel_.ClearCalls();
+    // The real root's baton answers its preflight (exec_ladder.h) unless a
+    // test says otherwise.
+    Preflight("baton preflight ok build=t handoff-reader=1-5 jobs=0 job-errors=0 handoff=ok\n",
+              0, 0);
+  }
+
+  // The next preflight child writes OUTPUT, then exits with STATUS or dies
+  // of SIGNAL.
+  void Preflight(std::string output, int status, int signal) {
+    kernel_.set_spawn_hook([this, output, status, signal](pid_t pid, const sys::SpawnRequest& r) {
+      if (r.argv.size() < 2 || r.argv[1] != "--preflight") return;
+      preflights_.push_back(r);
+      if (!output.empty()) ASSERT_TRUE(kernel_.Write(r.stdout_fd, output.data(), output.size()).ok());
+      kernel_.CloseFd(r.stdout_fd);
+      if (signal != 0) {
+        kernel_.KillBySignal(pid, signal);
+      } else {
+        kernel_.Exit(pid, status);
+      }
+    });
   }
 
   SwitchContext Context(const std::string& init) {
@@ -164,6 +186,7 @@ class SwitchAndExecTest : public ::testing::Test {
   sys::FakeBlockProber prober_;
   supervisor::UeventBridge bridge_;
   int socket_ = -1;
+  std::vector<sys::SpawnRequest> preflights_;
   std::vector<std::string> log_;
   std::function<void(absl::string_view)> Log() {
     return [this](absl::string_view line) { log_.emplace_back(line); };
@@ -204,6 +227,42 @@ TEST_F(SwitchAndExecTest, BatonGetsTheHandoffFd) {
   EXPECT_EQ(d.handoff->fds(0).role(), handoff::kUeventSocketRole);
   EXPECT_EQ(d.handoff->cmdline().raw(), "root=/dev/vda ro init=/sbin/baton");
   EXPECT_FALSE(kernel_.Stat("/run/baton/handoff.pb").ok());
+}
+
+TEST_F(SwitchAndExecTest, BatonIsPreflightedWithTheRealHandoff) {
+  ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());
+  ASSERT_EQ(preflights_.size(), 1u);
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  // The same memfd the exec carries; on the real root already (no chroot).
+  EXPECT_THAT(preflights_[0].argv,
+              ElementsAre("/sbin/baton", "--preflight", kernel_.execs()[0].argv[1]));
+  EXPECT_TRUE(preflights_[0].root.empty());
+  bool said = false;
+  for (const std::string& line : log_) {
+    said = said || absl::StartsWith(line, "/sbin/baton preflight: baton preflight ok");
+  }
+  EXPECT_TRUE(said);
+}
+
+TEST_F(SwitchAndExecTest, BatonDyingBeforeMainIsSkippedForSbinInit) {
+  Preflight("", 0, SIGSEGV);
+  ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());
+  ASSERT_EQ(preflights_.size(), 1u);  // not again for the stateless rung
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  EXPECT_EQ(kernel_.execs()[0].path, "/sbin/init");
+  bool said = false;
+  for (const std::string& line : log_) {
+    said = said || absl::StartsWith(line, "not executing /sbin/baton (baton with handoff): "
+                                          "/sbin/baton preflight: killed by SIGSEGV before "
+                                          "answering");
+  }
+  EXPECT_TRUE(said);
+}
+
+TEST_F(SwitchAndExecTest, ForeignInitIsNotPreflighted) {
+  ASSERT_TRUE(SwitchAndExec(kernel_, Context("/lib/systemd/systemd"), Request(), Log()).ok());
+  EXPECT_THAT(preflights_, ::testing::IsEmpty());
+  EXPECT_EQ(kernel_.execs().size(), 1u);
 }
 
 TEST_F(SwitchAndExecTest, UnpreparedHandoffGoesStateless) {

@@ -16,7 +16,16 @@
 //     control socket ("control-socket"). Stage 2 holds no uevent socket (it
 //     closes stage 1's after the replay; udevd listens to the kernel), so
 //     none is carried and nothing is queued.
-//  3. One rung of the exec ladder (supervisor/exec_ladder.h RunLadder:
+//  3. The preflight (supervisor/exec_ladder.h Preflight) of INPUT.self_path
+//     with this very handoff: `SELF --preflight --handoff-fd=N` decodes it as
+//     the new process will. Refused, and the old binary keeps running, when
+//     the child fails (dies, exits non-zero, no answer within the bound:
+//     "the new binary failed its preflight: /usr/sbin/baton preflight:
+//     killed by SIGSEGV before answering (8 ms)") or answers that it cannot
+//     read the handoff ("/usr/sbin/baton cannot read this handoff:
+//     handoff needs reader version 5, this reader is 4"). An older baton
+//     without --preflight is accepted, logged as "no dry run".
+//  4. One rung of the exec ladder (supervisor/exec_ladder.h RunLadder:
 //     CheckExecutable, then execve): INPUT.self_path --handoff-fd=N
 //     [--handoff-fds=A,B]. Never the ladder's other rungs: a stateless baton
 //     or another init would lose the children, and the running process is
@@ -35,6 +44,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "handoff/collect.h"
 #include "handoff/timeline.h"
 #include "supervisor/engine.h"
 #include "supervisor/log_ring.h"
@@ -61,6 +71,20 @@ struct ReexecInput {
   std::string proc_cmdline = "/proc/cmdline";
 };
 
+// Steps 1-3, for `initctl reexec`'s answer: a refusal reaches initctl
+// (exit 1) before anything is executed. On failure the old process is
+// intact (CLOEXEC back on the carried fds, "reexec-failed" marked, logged).
+struct ReexecPlan {
+  handoff::PreparedHandoff handoff;
+  std::string preflight;  // the verdict's log line
+};
+absl::StatusOr<ReexecPlan> PrepareReexec(sys::Kernel& kernel, const ReexecInput& input,
+                                         const std::function<void(absl::string_view)>& log);
+// Step 4 with a plan from PrepareReexec (taken over; closed on failure).
+absl::Status ExecReexec(sys::Kernel& kernel, const ReexecInput& input, ReexecPlan plan,
+                        const std::function<void(absl::string_view)>& log);
+
+// PrepareReexec, then ExecReexec.
 absl::Status Reexec(sys::Kernel& kernel, const ReexecInput& input,
                     const std::function<void(absl::string_view)>& log);
 

@@ -472,6 +472,14 @@ class ReexecTest : public RestoreTest {
     ASSERT_TRUE(pipe.ok());
     control_ = pipe->first.release();
     ASSERT_TRUE(kernel_.WriteFile("/proc/cmdline", "root=UUID=abcd ro quiet\n").ok());
+    // The new binary's preflight (reexec.h step 3) answers and exits.
+    kernel_.set_spawn_hook([this](pid_t pid, const sys::SpawnRequest& r) {
+      if (r.argv.size() < 2 || r.argv[1] != "--preflight") return;
+      const std::string ok = "baton preflight ok build=t handoff-reader=1-5 handoff=ok\n";
+      ASSERT_TRUE(kernel_.Write(r.stdout_fd, ok.data(), ok.size()).ok());
+      kernel_.CloseFd(r.stdout_fd);
+      kernel_.Exit(pid, 0);
+    });
   }
 
   ReexecInput Input2() {
