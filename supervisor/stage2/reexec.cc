@@ -65,6 +65,14 @@ void TakeBack(sys::Kernel& kernel, const handoff::PreparedHandoff& prepared) {
 
 absl::StatusOr<ReexecPlan> PrepareReexec(sys::Kernel& kernel, const ReexecInput& input,
                                          const std::function<void(absl::string_view)>& log) {
+  // The header check first (a few reads): a binary it refuses is worth
+  // neither a handoff nor a child, and nothing is marked.
+  absl::Status checked = supervisor::CheckExecutable(kernel, "/", input.self_path);
+  if (!checked.ok()) {
+    log(absl::StrCat("re-exec of ", input.self_path, " refused: ", checked.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("skipped ", input.self_path, ": ", checked.message()));
+  }
   if (input.timeline != nullptr) input.timeline->Mark("reexec-start");
   // Said before collecting, so that the new process's log has it.
   log(absl::StrCat("re-exec: handing over to ", input.self_path));
@@ -81,14 +89,6 @@ absl::StatusOr<ReexecPlan> PrepareReexec(sys::Kernel& kernel, const ReexecInput&
                    " fds carried"));
   ReexecPlan plan;
   plan.handoff = *std::move(prepared);
-  // The header check first: a binary it refuses is not worth a child.
-  absl::Status checked = supervisor::CheckExecutable(kernel, "/", input.self_path);
-  if (!checked.ok()) {
-    TakeBack(kernel, plan.handoff);
-    return Failed(input, log, absl::FailedPreconditionError(
-                                  absl::StrCat("skipped ", input.self_path, ": ",
-                                               checked.message())));
-  }
   supervisor::PreflightRequest request;
   request.path = input.self_path;
   request.handoff_fd = plan.handoff.handoff_fd;

@@ -16,6 +16,8 @@
 //     control socket ("control-socket"). Stage 2 holds no uevent socket (it
 //     closes stage 1's after the replay; udevd listens to the kernel), so
 //     none is carried and nothing is queued.
+//  0. (before 1) CheckExecutable of INPUT.self_path: refused at once, nothing
+//     marked or collected ("skipped PATH: PATH: not executable (mode 0644)").
 //  3. The preflight (supervisor/exec_ladder.h Preflight) of INPUT.self_path
 //     with this very handoff: `SELF --preflight --handoff-fd=N` decodes it as
 //     the new process will. Refused, and the old binary keeps running, when

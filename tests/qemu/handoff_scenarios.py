@@ -22,6 +22,13 @@ Scenarios (each one boot; what it asserts is printed by the guest, lines "HS-...
                     /usr/sbin/baton and why (a PT_LOAD segment past the end of the
                     file), and the ladder reaches /sbin/init, a foreign script, as
                     pid 1 -- no kernel panic.
+  handoff-prefail   init=/usr/sbin/baton, a whole copy whose entry point is patched to
+                    read address 0 (xor %eax,%eax; mov (%rax),%eax): it passes the
+                    header check and dies of SIGSEGV before main. Stage 1's preflight
+                    (`baton --preflight` in a child) says so, both baton rungs are
+                    skipped, /sbin/init (a foreign script) runs as pid 1 -- without
+                    the preflight PID 1 itself would execve it and die ("Attempted to
+                    kill init!", a kernel panic).
   handoff-corrupt   init= names a wrapper called `baton` that damages 4 bytes of the
                     handoff in transit, then execs the real baton: stage 2 starts
                     stateless and says why (log and handoff-status).
@@ -492,6 +499,60 @@ def check_broken(ctx, out):
                    f"{m.group(1)} ends at {ends}; both baton rungs skipped -> /sbin/init (pid 1)")
 
 
+# The patched /usr/sbin/baton of handoff-prefail: where its entry point was patched.
+_PREFAIL = {}
+# xor %eax,%eax; mov (%rax),%eax: a read of address 0, SIGSEGV at the first instruction.
+_SEGV_AT_ENTRY = bytes([0x31, 0xC0, 0x8B, 0x00])
+
+
+def entry_offset(data):
+    """The file offset of a 64-bit little-endian ELF's entry point (its PT_LOAD)."""
+    import struct
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        raise Failure("the baton under test is not a 64-bit ELF")
+    entry, phoff = struct.unpack_from("<QQ", data, 24)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    for i in range(phnum):
+        p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", data, phoff + i * phentsize)
+        if p_type == 1 and p_vaddr <= entry < p_vaddr + p_filesz:
+            return entry - p_vaddr + p_offset
+    raise Failure("no PT_LOAD holds the entry point of the baton under test")
+
+
+def prefail_usr(bins):
+    """handoff-broken's /usr, but /usr/sbin/baton is whole with its entry point patched."""
+    with open(bins.baton, "rb") as f:
+        data = bytearray(f.read())
+    at = entry_offset(data)
+    data[at:at + len(_SEGV_AT_ENTRY)] = _SEGV_AT_ENTRY
+    e = usr_content(bins, init=FOREIGN_INIT, jobs=_jobs(False))
+    e["sbin/baton"] = cpio.Data(bytes(data), 0o755)
+    _PREFAIL["offset"] = at
+    return e
+
+
+def check_prefail(ctx, out):
+    if "Kernel panic" in out:
+        raise Failure("kernel panic on the console")
+    why = r"/usr/sbin/baton preflight: killed by SIGSEGV before answering \((\d+) ms\)"
+    m = _expect(out, r"^baton: not executing /usr/sbin/baton \(baton with handoff\): " + why +
+                r"; trying /usr/sbin/baton \(baton without state\)",
+                "rung (a) skipped by its preflight, saying why")
+    _expect(out, r"^baton: not executing /usr/sbin/baton \(baton without state\): " + why +
+            r"; trying /sbin/init \(/sbin/init\)", "rung (b) skipped, the same verdict")
+    if re.search(r"^baton: exec /usr/sbin/baton", out, re.M):
+        raise Failure("stage 1 still tried to execve the patched /usr/sbin/baton")
+    if len(re.findall(r"preflight: killed by SIGSEGV", out)) != 2:
+        raise Failure("expected one preflight (two skip lines quoting it)")
+    m2 = _expect(out, r"^HS-FOREIGN-INIT pid=(\d+)", "the foreign /sbin/init")
+    if m2.group(1) != "1":
+        raise Failure(f"/sbin/init runs as pid {m2.group(1)}, not 1")
+    ctx.details = (f"baton's entry point (file offset {_PREFAIL.get('offset')}) patched to "
+                   f"fault: preflight killed by SIGSEGV in {m.group(1)} ms; both baton rungs "
+                   f"skipped -> /sbin/init (pid 1)")
+
+
 def check_corrupt(ctx, out):
     _expect(out, r"^HS-DAMAGED fd \d+", "the wrapper damaging the handoff")
     st = hs_json(out)
@@ -580,6 +641,11 @@ def check_reexec(ctx, out):
     m = _expect(out, r"^HS-REEXEC rc=(\d+) (.*)$", "initctl reexec's answer")
     if m.group(1) != "0" or "re-executing /usr/sbin/baton" not in m.group(2):
         raise Failure(f"initctl reexec: rc={m.group(1)} {m.group(2)!r}")
+    pf = re.search(r"/usr/sbin/baton preflight: baton preflight ok \S+ \S+ jobs=\d+ "
+                   r"job-errors=0 handoff=ok \(format \d+[^)]*\) \((\d+) ms", m.group(2))
+    if not pf:
+        raise Failure(f"initctl reexec's answer gives no preflight with the handoff read: "
+                      f"{m.group(2)!r}")
     waited = int(_expect(out, r"^HS-REEXEC-WAITED (\d+)", "the wait").group(1))
     st = hs_json(out)
     if st.get("stateless"):
@@ -704,6 +770,8 @@ SCENARIOS = [
                     lambda b: usr_content(b, init=FOREIGN_INIT, baton=False, jobs=_jobs(False)),
                     check_ladder, append="init=/usr/sbin/baton"),
     HandoffScenario("handoff-broken", "plain", broken_usr, check_broken,
+                    append="init=/usr/sbin/baton"),
+    HandoffScenario("handoff-prefail", "plain", prefail_usr, check_prefail,
                     append="init=/usr/sbin/baton"),
     HandoffScenario("handoff-corrupt", "plain",
                     lambda b: usr_content(b, jobs=_jobs(True), check=STACKED_CHECK, files={
