@@ -430,7 +430,9 @@ PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request)
       timed_out = !exited.ok() || !*exited;
     }
   }
-  if (timed_out) (void)kernel.Kill(*pid, SIGKILL);
+  // Its own session and process group (SpawnRequest::new_session): whatever
+  // it started goes too.
+  if (timed_out && !kernel.Kill(-*pid, SIGKILL).ok()) (void)kernel.Kill(*pid, SIGKILL);
   absl::StatusOr<sys::ChildExit> exit = kernel.Wait(*pid);
   PreflightVerdict v =
       JudgePreflight(exit.ok() ? std::optional<sys::ChildExit>(*exit) : std::nullopt, timed_out,

@@ -219,8 +219,9 @@ PreflightVerdict JudgePreflight(const std::optional<sys::ChildExit>& exit, bool 
 // Runs the preflight of REQUEST.path: a pipe for stdout+stderr, Spawn (own
 // session, chroot), read until end of file, then reap — both within
 // REQUEST.timeout (Kernel::WaitReadable on the pipe, then on a pidfd;
-// without pidfds, Wait after the end of file). At the bound: SIGKILL, reap,
-// kFailed "no answer within 10s (killed)".
+// without pidfds, Wait after the end of file). At the bound: SIGKILL to its
+// process group (it runs in its own session), reap, kFailed "no answer
+// within 10s (killed)".
 PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request);
 
 // Tries each rung in order, ROOT being the root the paths are on ("/" once

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -15,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sys/fake_kernel.h"
+#include "sys/linux_kernel.h"
 
 namespace baton::supervisor {
 namespace {
@@ -719,11 +721,55 @@ TEST(PreflightTest, HungChildIsKilledAtTheBound) {
   std::vector<std::string> log;
   ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
   ASSERT_EQ(k.kills().size(), 1u);
+  EXPECT_EQ(k.kills()[0].first, -1000);  // its process group
   EXPECT_EQ(k.kills()[0].second, SIGKILL);
   ASSERT_EQ(k.execs().size(), 1u);
   EXPECT_EQ(k.execs()[0].path, "/sbin/init");
   ASSERT_FALSE(log.empty());
   EXPECT_THAT(log[0], HasSubstr("preflight: no answer within 10s (killed)"));
+}
+
+// The same with real processes (LinuxKernel): poll, pidfd, SIGKILL at the bound.
+class LinuxPreflightTest : public ::testing::Test {
+ protected:
+  std::string Script(const std::string& name, const std::string& body) {
+    const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+    EXPECT_TRUE(kernel_.WriteFile(path, "#!/bin/sh\n" + body, 0755).ok());
+    return path;
+  }
+  PreflightVerdict Run(const std::string& path, absl::Duration timeout = absl::Seconds(10)) {
+    PreflightRequest request;
+    request.path = path;
+    request.env = {"PATH=/usr/bin:/bin"};
+    request.timeout = timeout;
+    return Preflight(kernel_, request);
+  }
+  sys::LinuxKernel kernel_;
+};
+
+TEST_F(LinuxPreflightTest, AnswerCrashExitAndHang) {
+  PreflightVerdict ok = Run(Script("ok", "echo \"baton preflight ok build=t handoff=none $1\"\n"));
+  EXPECT_EQ(ok.kind, PreflightVerdict::Kind::kOk) << ok.reason;
+  EXPECT_EQ(ok.handoff, "none --preflight");
+  PreflightVerdict segv = Run(Script("segv", "kill -SEGV $$\n"));
+  EXPECT_EQ(segv.kind, PreflightVerdict::Kind::kFailed);
+  EXPECT_EQ(segv.reason, "killed by SIGSEGV before answering");
+  PreflightVerdict one = Run(Script("one", "echo nope >&2; exit 1\n"));
+  EXPECT_EQ(one.reason, "exited with status 1: \"nope\"");
+  // Hangs with its output open (and a grandchild holding it too): killed
+  // at the bound, its whole process group with it.
+  const absl::Time start = absl::Now();
+  PreflightVerdict hang = Run(Script("hang", "sleep 30 & exec sleep 31\n"), absl::Milliseconds(300));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(hang.reason, "no answer within 300ms (killed)");
+  // Closes its output, then hangs: the pidfd bounds the wait for its exit.
+  PreflightVerdict closed =
+      Run(Script("closed", "exec >/dev/null 2>&1; exec sleep 30\n"), absl::Milliseconds(300));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(closed.reason, "no answer within 300ms (killed)");
+  // An older baton.
+  PreflightVerdict old = Run(Script("old", "echo \"baton: unknown argument '$1'\" >&2; exit 2\n"));
+  EXPECT_EQ(old.kind, PreflightVerdict::Kind::kNoDryRun);
 }
 
 TEST(JudgePreflightTest, Verdicts) {
