@@ -35,7 +35,11 @@
 //      A foreign init: the handoff goes to /run/baton/handoff.pb (the real
 //      root's /run, after the move) and, for systemd, a --deserialize fd
 //      carries the initrd timestamp (the "stage1-start" mark);
-//   5. the exec ladder (exec_ladder.h) with init= and the init arguments.
+//   5. the exec ladder (exec_ladder.h) with init= and the init arguments;
+//      a baton rung is first preflighted there (`baton --preflight` in a
+//      child, shown the handoff of step 4) and skipped if that child dies
+//      or does not answer: PID 1 is never handed to a binary that cannot
+//      reach main.
 // Returns only when the switch or every rung failed: the boot never blocks
 // on the handoff.
 #ifndef BATON_SUPERVISOR_STAGE1_STAGE1_MAIN_H_
