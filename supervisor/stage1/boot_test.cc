@@ -263,8 +263,7 @@ TEST_F(Stage1BootTest, ResumeDeviceNeverSeenBootsOnAtQuiet) {
   Advance(absl::Seconds(0.5));
   EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
   EXPECT_THAT(kernel_.terminal_output("/dev/console"),
-              HasSubstr("baton: resume: the resume device the filesystem with LABEL=swap was "
-                        "not seen"));
+              HasSubstr("baton: resume: the resume device resume=LABEL=swap was not seen"));
   EXPECT_EQ(boot_->resume().outcome(), "not-seen");
   EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
 }

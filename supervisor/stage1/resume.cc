@@ -185,7 +185,7 @@ void ResumeGate::Act(absl::Time now, bool root_found) {
   std::string seen =
       type_seen_.empty() ? "" : absl::StrCat("; it matched only ", type_seen_);
   Done("not-seen",
-       absl::StrCat("baton: resume: the resume device ", plan_.spec.Describe(),
+       absl::StrCat("baton: resume: the resume device resume=", plan_.spec.raw(),
                     " was not seen (no new block device for ",
                     absl::FormatDuration(options_.grace), " after coldplug", seen,
                     "); booting without resume\n"));
