@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "supervisor/stage1/root_finder.h"
 
 namespace baton::stage1 {
@@ -98,14 +99,59 @@ ResumePlan PlanResume(const BootOptions& boot) {
   return plan;
 }
 
+ResumeConf ParseResumeConf(absl::string_view text) {
+  ResumeConf conf;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    for (absl::string_view word : absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+      if (absl::StartsWith(word, "#")) break;
+      size_t eq = word.find('=');
+      if (eq == absl::string_view::npos) continue;
+      absl::string_view key = word.substr(0, eq);
+      absl::string_view value = word.substr(eq + 1);
+      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+          value.back() == value.front()) {
+        value = value.substr(1, value.size() - 2);
+      }
+      if (key == "RESUME") conf.resume = std::string(value);
+      if (key == "resume_offset" || key == "RESUME_OFFSET") conf.offset = std::string(value);
+    }
+  }
+  return conf;
+}
+
+BootOptions WithResumeDefault(BootOptions boot, const ResumeConf& conf,
+                              absl::string_view source) {
+  if (!boot.resume.empty() || conf.resume.empty()) return boot;
+  boot.resume = conf.resume;
+  if (boot.resume_offset || !boot.bad_resume_offset.empty() || conf.offset.empty()) return boot;
+  uint64_t pages;
+  if (absl::ascii_isdigit(static_cast<unsigned char>(conf.offset.front())) &&
+      absl::SimpleAtoi(conf.offset, &pages)) {
+    boot.resume_offset = pages;
+  } else {
+    boot.bad_resume_offset = absl::StrCat("resume_offset=", conf.offset, " in ", source);
+  }
+  return boot;
+}
+
 ResumeGate::ResumeGate(sys::Kernel& kernel, const BootOptions& boot, absl::Time start,
                        Options options, LineFn console, LineFn log)
     : kernel_(kernel),
-      plan_(PlanResume(boot)),
       options_(std::move(options)),
       console_(std::move(console)),
       log_(std::move(log)),
       last_activity_(start) {
+  BootOptions with_default = boot;
+  if (boot.resume.empty() && !options_.image_conf.empty()) {
+    absl::StatusOr<std::string> text = kernel_.ReadFile(options_.image_conf);
+    if (text.ok()) {
+      with_default = WithResumeDefault(boot, ParseResumeConf(*text), options_.image_conf);
+      if (!with_default.resume.empty()) {
+        log_(absl::StrCat("resume=", with_default.resume, " from ", options_.image_conf));
+      }
+    }
+  }
+  plan_ = PlanResume(with_default);
   if (plan_.kind == ResumePlan::Kind::kWait) state_ = State::kWaiting;
 }
 

@@ -80,6 +80,24 @@ struct ResumePlan {
 
 ResumePlan PlanResume(const BootOptions& boot);
 
+// The image's resume default. baton-mkinitramfs writes the host's
+// initramfs-tools setting (/etc/initramfs-tools/conf.d/resume, RESUME=) to
+// kImageResumeConf, where initramfs-tools' own images carry it, so a host
+// that names its resume device there needs no resume= on the command line.
+// Shell-style lines: the words RESUME=SPEC and resume_offset=N (or
+// RESUME_OFFSET=N) count, a value may be quoted, '#' starts a comment.
+inline constexpr char kImageResumeConf[] = "/conf/conf.d/resume";
+struct ResumeConf {
+  std::string resume;  // "" when not set
+  std::string offset;  // as written; "" when not set
+};
+ResumeConf ParseResumeConf(absl::string_view text);
+// BOOT with CONF's values when the command line has no resume= (the command
+// line wins, noresume and resume=none included). A bad offset there turns
+// resume off like a bad resume_offset= (the message names SOURCE).
+BootOptions WithResumeDefault(BootOptions boot, const ResumeConf& conf,
+                              absl::string_view source);
+
 // The kernel's hex device number form of resume= ("801", "0x801", "fe01")
 // as "MAJ:MIN" (new_decode_dev), or nullopt when SPEC is not that form.
 std::optional<std::string> HexDevToMajorMinor(absl::string_view spec);
@@ -96,10 +114,13 @@ class ResumeGate {
     std::string sys_root = "/sys";
     absl::Duration grace = kDefaultQuietGrace;
     uint64_t page_size = 4096;  // for resume_offset=; the kernel's PAGE_SIZE
+    // The image's default (see ParseResumeConf); "" = none.
+    std::string image_conf = kImageResumeConf;
   };
   using LineFn = std::function<void(absl::string_view)>;
 
   // CONSOLE gets whole lines ("baton: resume: …\n"); LOG gets log lines.
+  // Reads OPTIONS.image_conf when BOOT has no resume=.
   ResumeGate(sys::Kernel& kernel, const BootOptions& boot, absl::Time start, Options options,
              LineFn console, LineFn log);
 

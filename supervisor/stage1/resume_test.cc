@@ -93,6 +93,29 @@ TEST(PlanResumeTest, HexAndSignatures) {
   EXPECT_FALSE(HasHibernationSignature("S1SUSP"));
 }
 
+TEST(ResumeConfTest, InitramfsToolsConfAndCommandLineWins) {
+  ResumeConf conf = ParseResumeConf(
+      "# written by the installer\nRESUME=\"UUID=ab-cd\"  resume_offset=34816 # swap file\n"
+      "OTHER=1\n#RESUME=/dev/sda9\n");
+  EXPECT_EQ(conf.resume, "UUID=ab-cd");
+  EXPECT_EQ(conf.offset, "34816");
+  EXPECT_EQ(ParseResumeConf("RESUME_OFFSET='8'\n").offset, "8");
+
+  BootOptions b = WithResumeDefault(ParseCmdline("root=/dev/vda"), conf, "/conf/conf.d/resume");
+  EXPECT_EQ(b.resume, "UUID=ab-cd");
+  EXPECT_EQ(b.resume_offset, std::optional<uint64_t>(34816));
+  b = WithResumeDefault(ParseCmdline("resume=/dev/vdb"), conf, "c");
+  EXPECT_EQ(b.resume, "/dev/vdb");
+  EXPECT_EQ(b.resume_offset, std::nullopt);
+  EXPECT_EQ(PlanResume(WithResumeDefault(ParseCmdline("resume=none"), conf, "c")).kind,
+            ResumePlan::Kind::kOff);
+  EXPECT_EQ(PlanResume(WithResumeDefault(ParseCmdline("noresume"), conf, "c")).kind,
+            ResumePlan::Kind::kOff);
+  ResumePlan bad = PlanResume(WithResumeDefault(ParseCmdline(""), {"/dev/vdb", "1x"}, "c"));
+  EXPECT_EQ(bad.kind, ResumePlan::Kind::kBad);
+  EXPECT_THAT(bad.message, HasSubstr("resume_offset=1x in c"));
+}
+
 class ResumeGateTest : public ::testing::Test {
  protected:
   ResumeGateTest() {
@@ -235,6 +258,19 @@ TEST_F(ResumeGateTest, NoKernelSupportIsReported) {
   gate_->OnBlockDevice(Swap("swsuspend"));
   gate_->Act(t0_, false);
   EXPECT_THAT(console_, HasSubstr("no hibernation support (no /sys/power/resume)"));
+  EXPECT_TRUE(gate_->Decided());
+}
+
+TEST_F(ResumeGateTest, ImageConfIsTheDefault) {
+  ASSERT_TRUE(kernel_.MkdirAll("/conf/conf.d").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/conf/conf.d/resume", "RESUME=/dev/vdb\n").ok());
+  Make("root=/dev/vda");
+  EXPECT_EQ(gate_->state(), ResumeGate::State::kWaiting);
+  EXPECT_THAT(log_, ::testing::Contains("resume=/dev/vdb from /conf/conf.d/resume"));
+  gate_->OnBlockDevice(Swap("swsuspend"));
+  gate_->Act(t0_, false);
+  EXPECT_THAT(Writes(), ElementsAre("write_file /sys/power/resume"));
+  Make("root=/dev/vda noresume");
   EXPECT_TRUE(gate_->Decided());
 }
 

@@ -767,6 +767,12 @@ class ResumeScenario(Scenario):
             if re.search(r"BATON-RESUMED-|BATON-HIBERNATE-FAILED", out1):
                 raise Failure(f"boot 1 did not power off after writing the image "
                               f"(QEMU exit {rc}); see {log1}")
+            # The decision comes before the root is checked or mounted.
+            order = [l for l in out1.splitlines()
+                     if re.match(r"baton: (resume: no hibernation image|checking|mounted) ", l)]
+            if not order or not order[0].startswith("baton: resume: no hibernation image"):
+                raise Failure(f"boot 1: the root was checked or mounted before the resume "
+                              f"decision: {order[:3]}")
             if blkid_type(swap) != "swsuspend":
                 raise Failure(f"after boot 1 the swap disk probes as "
                               f"TYPE={blkid_type(swap)!r}, not swsuspend: no image written")
