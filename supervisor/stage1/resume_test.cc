@@ -172,6 +172,22 @@ TEST_F(ResumeGateTest, ImageWritesMajorMinorAndBootsOnWhenTheKernelReturns) {
   EXPECT_THAT(console_, HasSubstr("not resumed from /dev/vdb: the kernel refused the image"));
 }
 
+TEST_F(ResumeGateTest, SwapLvOnTheStackIsMatchedLikeTheRoot) {
+  // resume=/dev/VG/LV: the LV dm makes once md, LUKS and LVM are up.
+  Make("resume=/dev/vgstack/swap");
+  gate_->OnBlockDevice({{"DEVNAME", "/dev/dm-1"}, {"MAJOR", "253"}, {"MINOR", "1"},
+                        {"DM_NAME", "vgstack-root"}, {"DM_VG_NAME", "vgstack"},
+                        {"DM_LV_NAME", "root"}, {"ID_FS_TYPE", "ext4"}});
+  EXPECT_EQ(gate_->state(), ResumeGate::State::kWaiting);
+  gate_->OnBlockDevice({{"DEVNAME", "/dev/dm-2"}, {"MAJOR", "253"}, {"MINOR", "2"},
+                        {"DM_NAME", "vgstack-swap"}, {"DM_VG_NAME", "vgstack"},
+                        {"DM_LV_NAME", "swap"}, {"ID_FS_TYPE", "swsuspend"},
+                        {"ID_FS_VERSION", "s1suspend"}});
+  gate_->Act(t0_, false);
+  EXPECT_THAT(Writes(), ElementsAre("write_file /sys/power/resume"));
+  EXPECT_EQ(*kernel_.ReadFile("/sys/power/resume"), "253:2\n");
+}
+
 TEST_F(ResumeGateTest, PlainSwapIsNoImageAndNoWrite) {
   Make("resume=/dev/vdb");
   gate_->OnBlockDevice(Swap("swap"));
