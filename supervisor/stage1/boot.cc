@@ -44,7 +44,11 @@ Stage1Boot::Stage1Boot(sys::Kernel& kernel, supervisor::Engine& engine, supervis
       // The rootdelay point is handled here (it comes again after each
       // rescue shell); the arbiter only decides about degraded arrays.
       arbiter_(options_.boot.md_degraded, options_.start, absl::InfiniteDuration(),
-               options_.quiet_grace) {
+               options_.quiet_grace),
+      resume_(kernel_, options_.boot, options_.start,
+              {options_.sys_root, options_.quiet_grace, options_.page_size},
+              [this](absl::string_view line) { Console(line); },
+              [this](absl::string_view line) { log_(line); }) {
   supervisor::UeventBridge::Options bridge_options;
   bridge_options.dev_root = options_.dev_root;
   bridge_options.sys_root = options_.sys_root;
@@ -123,7 +127,9 @@ void Stage1Boot::OnDeviceEvent(const std::string& name, const Env& env) {
   if (!absl::StartsWith(name, "block-device-")) return;
   absl::Time now = clock_.Now();
   if (name == "block-device-added") arbiter_.BlockDeviceAdded(now);
+  if (name == "block-device-added") resume_.BlockDeviceAdded(now);
   if (name != "block-device-added" && name != "block-device-changed") return;
+  if (phase_ <= Phase::kWaitRoot) resume_.OnBlockDevice(env);
   if (phase_ <= Phase::kWaitRoot && !root_ && root_spec_) {
     std::optional<FoundDevice> found = MatchDevice(*root_spec_, env);
     if (found) {
@@ -270,6 +276,10 @@ void Stage1Boot::AfterWakeup() {
   if (reboot_at_ && now >= *reboot_at_) RebootNow();
   ScanEngineEvents();
   FeedArbiter(now);
+  if (phase_ == Phase::kWaitRoot && !resume_.Decided()) {
+    resume_.SetUeventQueueEmpty(bridge_->queued() == 0, now);
+    resume_.SetBusyJobs(RunningTasks(), now);
+  }
   Advance();
   engine_.RunQueue();
 }
@@ -287,6 +297,10 @@ std::optional<absl::Time> Stage1Boot::NextDeadline() const {
   if (waiting && shell_pid_ == 0 && !deadline_reported_) consider(wait_deadline_);
   if (phase_ == Phase::kWaitRoot && !root_) {
     std::optional<absl::Time> check = arbiter_.NextCheck();
+    if (check) consider(*check);
+  }
+  if (phase_ == Phase::kWaitRoot && shell_pid_ == 0) {
+    std::optional<absl::Time> check = resume_.NextCheck(root_.has_value());
     if (check) consider(*check);
   }
   return next;
@@ -524,18 +538,23 @@ bool Stage1Boot::Step() {
       absl::Status coldplug = bridge_->Coldplug();
       if (!coldplug.ok()) log_(absl::StrCat("coldplug: ", coldplug.message()));
       arbiter_.ColdplugDone(clock_.Now());
+      resume_.Begin();
+      resume_.ColdplugDone(clock_.Now());
+      resume_.Scan(bridge_->BlockDevices());
       if (!root_ && root_spec_) root_ = FindDevice(*root_spec_, bridge_->BlockDevices());
       LoadFilesystem(ExpectedRootFsType());
       return true;
     }
     case Phase::kWaitRoot:
-      if (root_) {
+      // Nothing of the root is checked or mounted before the resume decision.
+      resume_.Act(now, root_.has_value());
+      if (root_ && resume_.Decided()) {
         Emit("root-device-ready", {{"ROOT_DEVNAME", root_->devname},
                                    {"ROOT_FSTYPE", root_->fs_type},
                                    {"ROOT", boot.root}});
         return next(Phase::kPremount);
       }
-      if (!deadline_reported_ && now >= wait_deadline_) {
+      if (!root_ && !deadline_reported_ && now >= wait_deadline_) {
         int tasks = RunningTasks();
         if (tasks > 0) return false;  // a prompt owns the console; checked again when it ends
         deadline_reported_ = true;

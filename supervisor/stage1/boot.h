@@ -27,7 +27,11 @@
 //               already (ExpectedRootFsType): the time the disk takes to
 //               appear is spent on it, not the time after fsck.
 //   kWaitRoot   until a device matches root= with a mountable filesystem
-//               (root_finder.h). Then emit `root-device-ready` (ROOT_DEVNAME,
+//               (root_finder.h) AND the resume gate (resume.h) decided:
+//               with resume=, the hibernation image is resumed (the kernel
+//               never returns) or found absent, or the resume device was not
+//               seen by the quiet rule, before anything of the root is
+//               checked or mounted. Then emit `root-device-ready` (ROOT_DEVNAME,
 //               ROOT_FSTYPE). Meanwhile: the degraded arbiter (md arrays read
 //               from SYS/block/md*/md: array_state inactive, or clear with
 //               members; dev-* entries counted against raid_disks) may emit
@@ -72,6 +76,7 @@
 #define BATON_SUPERVISOR_STAGE1_BOOT_H_
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <functional>
 #include <memory>
@@ -88,6 +93,7 @@
 #include "supervisor/uevent_bridge.h"
 #include "supervisor/stage1/cmdline.h"
 #include "supervisor/stage1/degraded.h"
+#include "supervisor/stage1/resume.h"
 #include "supervisor/stage1/root_finder.h"
 #include "supervisor/stage1/root_spec.h"
 #include "sys/blkid_prober.h"
@@ -125,6 +131,8 @@ class Stage1Boot {
     // / names the root's filesystem type before the device shows up.
     std::string image_fstab = "/etc/fstab";
     absl::Duration quiet_grace = kDefaultQuietGrace;
+    // The kernel's PAGE_SIZE: resume_offset= counts pages.
+    uint64_t page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     // Told the name of every event the boot emits itself (`root-device-ready`,
     // `root-mounted`…), after the engine got it: the timeline's marks.
     std::function<void(const std::string& name)> on_emit;
@@ -165,6 +173,7 @@ class Stage1Boot {
   pid_t shell_pid() const { return shell_pid_; }
   pid_t fsck_pid() const { return fsck_pid_; }
   const std::optional<FoundDevice>& root() const { return root_; }
+  const ResumeGate& resume() const { return resume_; }
 
  private:
   enum class ShellKind { kNone, kBreak, kRescue };
@@ -228,6 +237,7 @@ class Stage1Boot {
   bool fsck_failed_ = false;
 
   DegradedArbiter arbiter_;
+  ResumeGate resume_;
   std::vector<std::string> asked_arrays_;
   uint64_t last_seq_ = 0;
 };

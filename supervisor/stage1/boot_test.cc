@@ -180,6 +180,108 @@ INSTANTIATE_TEST_SUITE_P(
         RootCase{"/dev/vda", "ro rootflags=nosuid,errors=remount-ro",
                  "mount /dev/vda /root -t ext4 MS_RDONLY|MS_NOSUID -o errors=remount-ro"}));
 
+const char kSwapUuid[] = "5c1d0e2a-7b7e-4f55-9d0c-2f7f1b1e9a01";
+
+sys::BlockProperties SwapProps(const std::string& type) {
+  return {{"ID_FS_TYPE", type}, {"ID_FS_USAGE", "other"}, {"ID_FS_UUID", kSwapUuid}};
+}
+
+// Calls that write /sys/power/* or mount, in order.
+std::vector<std::string> ResumeAndMounts(const sys::FakeKernel& kernel) {
+  std::vector<std::string> out;
+  for (const std::string& call : kernel.calls()) {
+    if (call.rfind("mount ", 0) == 0 || call.rfind("write_file /sys/power/", 0) == 0) {
+      out.push_back(call);
+    }
+  }
+  return out;
+}
+
+TEST_F(Stage1BootTest, ResumeImageIsTriedBeforeTheRootIsMounted) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/power").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/power/resume", "0:0\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/power/resume_offset", "0\n").ok());
+  Boot(std::string("root=LABEL=root resume=UUID=") + kSwapUuid);
+  kernel_.ClearCalls();
+  AddExt4("vda", 0);
+  // The root is there, the resume device not yet: nothing of the root is touched.
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+  EXPECT_THAT(ResumeAndMounts(kernel_), IsEmpty());
+  EXPECT_THAT(EventNames(), Not(Contains("root-device-ready")));
+  AddDevice("vdb", 16, SwapProps("swsuspend"));
+  // The fake kernel returns from the write (a real one with a good image
+  // does not): the boot goes on after saying why.
+  EXPECT_THAT(ResumeAndMounts(kernel_),
+              ElementsAre("write_file /sys/power/resume", "mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_EQ(*kernel_.ReadFile("/sys/power/resume"), "254:16\n");
+  std::string out = kernel_.terminal_output("/dev/console");
+  EXPECT_THAT(out, HasSubstr("baton: resume: hibernation image found on /dev/vdb"));
+  EXPECT_THAT(out, HasSubstr("not resumed from /dev/vdb"));
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, ResumeWithOffsetWritesTheOffsetFirstEvenBeforeTheRootAppears) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/power").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/power/resume", "0:0\n").ok());
+  std::string disk(3 * 4096, '\0');
+  disk.replace(2 * 4096 + 4086, 10, std::string("S1SUSPEND\0", 10));
+  ASSERT_TRUE(kernel_.WriteFile("/dev/vdb", disk).ok());
+  Boot("root=LABEL=root resume=/dev/vdb resume_offset=2");
+  kernel_.ClearCalls();
+  AddDevice("vdb", 16, {{"ID_FS_TYPE", "ext4"}, {"ID_FS_LABEL", "data"}});
+  EXPECT_THAT(ResumeAndMounts(kernel_), ElementsAre("write_file /sys/power/resume_offset",
+                                                    "write_file /sys/power/resume"));
+  EXPECT_EQ(*kernel_.ReadFile("/sys/power/resume_offset"), "2\n");
+  AddExt4("vda", 0);
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, ResumeDevicePlainSwapMeansNoWrite) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/power").ok());
+  Boot("root=LABEL=root resume=/dev/vdb");
+  kernel_.ClearCalls();
+  AddDevice("vdb", 16, SwapProps("swap"));
+  AddExt4("vda", 0);
+  EXPECT_THAT(ResumeAndMounts(kernel_), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("baton: resume: no hibernation image on /dev/vdb (TYPE=swap); booting on"));
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, ResumeDeviceNeverSeenBootsOnAtQuiet) {
+  Boot("root=LABEL=root resume=LABEL=swap");
+  kernel_.ClearCalls();
+  AddExt4("vda", 0);
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+  // The quiet window: 2 s after the last block device arrived.
+  EXPECT_THAT(boot_->NextDeadline(), Optional(clock_.now + kDefaultQuietGrace));
+  Advance(absl::Seconds(1));
+  EXPECT_THAT(Mounts(), IsEmpty());
+  AddExt4("vdc", 32, "data");  // another device restarts the window
+  Advance(absl::Seconds(1.5));
+  EXPECT_THAT(Mounts(), IsEmpty());
+  Advance(absl::Seconds(0.5));
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("baton: resume: the resume device resume=LABEL=swap was not seen"));
+  EXPECT_EQ(boot_->resume().outcome(), "not-seen");
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, NoresumeAndBadResumeValuesBootAtOnce) {
+  Boot("root=LABEL=root resume=LABEL=swap noresume");
+  AddExt4("vda", 0);
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, BadResumeValueSaysSoAndBootsWithoutResume) {
+  Boot("root=LABEL=root resume=UUID=");
+  AddExt4("vda", 0);
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("baton: resume=UUID=: empty value"));
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
 TEST_F(Stage1BootTest, LuksContainerMatchingNothingIsNotMounted) {
   Boot("root=/dev/vda");
   AddDevice("vda", 0, {{"ID_FS_TYPE", "crypto_LUKS"}, {"ID_FS_USAGE", "crypto"},

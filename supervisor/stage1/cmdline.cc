@@ -124,6 +124,7 @@ class Parser {
 
   void Option(absl::string_view key, std::optional<absl::string_view> value);
   void RootDelay(std::optional<absl::string_view> value);
+  void ResumeOffset(std::optional<absl::string_view> value);
   void Break(std::optional<absl::string_view> value, bool dracut);
   void LuksNameOpt(std::optional<absl::string_view> value);
   void LuksKeyOpt(std::optional<absl::string_view> value);
@@ -182,6 +183,9 @@ void Parser::Option(absl::string_view key, std::optional<absl::string_view> valu
   if (key == "rd.md.uuid") return List(value, o_.md_uuids, false);
   if (key == "rd.lvm.vg") return List(value, o_.lvm_vgs, false);
   if (key == "rd.lvm.lv") return LvmLv(value);
+  if (key == "resume") return String(value, o_.resume);
+  if (key == "resume_offset") return ResumeOffset(value);
+  if (key == "noresume" && !value) { o_.noresume = true; return; }
   if (key == "bootdegraded") {
     if (auto b = ParseBool(value)) {
       boot_degraded_ = *b;
@@ -201,6 +205,18 @@ void Parser::RootDelay(std::optional<absl::string_view> value) {
     o_.rootdelay = absl::Seconds(secs);
   } else {
     Warn(absl::StrCat("not a number of seconds; using ", SecondsText(o_.rootdelay)));
+  }
+}
+
+void Parser::ResumeOffset(std::optional<absl::string_view> value) {
+  uint64_t pages;
+  if (value && absl::SimpleAtoi(*value, &pages) && absl::ascii_isdigit(value->front())) {
+    o_.resume_offset = pages;
+    o_.bad_resume_offset.clear();
+  } else {
+    o_.resume_offset.reset();
+    o_.bad_resume_offset = std::string(word_);
+    Warn("not a whole number of pages; booting without resume");
   }
 }
 

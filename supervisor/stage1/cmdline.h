@@ -50,6 +50,15 @@
 //                            false = ask; baton.md.degraded wins when both given
 // baton.md.degraded=auto|ask|never   degraded RAID policy (default auto, as
 //                            dracut: see degraded.h for when it applies)
+// resume=SPEC                resume from the hibernation image on SPEC
+//                            (resume.h): every root= form (/dev/…, UUID=,
+//                            LABEL=, PARTUUID=, PARTLABEL=, MAJ:MIN) and the
+//                            kernel's hex device number ("801" = 8:1); kept
+//                            raw. resume=none: no resume (initramfs-tools)
+// resume_offset=N            the swap file's header is at page N of that
+//                            device (PAGE_SIZE units, as the kernel's). A bad
+//                            N: warning, and no resume at all
+// noresume                   never resume: the image is left alone
 // baton.debug[=0|1]          baton's own debug logging
 // baton.KEY=VALUE            any other baton.* option, kept in `baton`
 //
@@ -64,6 +73,7 @@
 #ifndef BATON_SUPERVISOR_STAGE1_CMDLINE_H_
 #define BATON_SUPERVISOR_STAGE1_CMDLINE_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -132,6 +142,11 @@ struct BootOptions {
   std::vector<std::string> md_uuids;    // as written
   std::vector<std::string> lvm_vgs;
   std::vector<std::string> lvm_lvs;     // "VG/LV"
+
+  std::string resume;                     // raw resume=; "" when not given
+  std::optional<uint64_t> resume_offset;  // resume_offset= in pages
+  std::string bad_resume_offset;          // the word, when its value was bad
+  bool noresume = false;
 
   DegradedPolicy md_degraded = DegradedPolicy::kAuto;
   bool baton_debug = false;

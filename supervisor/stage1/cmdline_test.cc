@@ -258,6 +258,25 @@ TEST(CmdlineTest, BatonOptions) {
   EXPECT_THAT(ParseCmdline("baton.").unknown, ElementsAre("baton."));
 }
 
+TEST(CmdlineTest, ResumeOptions) {
+  BootOptions o = ParseCmdline("resume=UUID=ab-cd resume_offset=34816 noresume");
+  EXPECT_EQ(o.resume, "UUID=ab-cd");
+  EXPECT_EQ(o.resume_offset, std::optional<uint64_t>(34816));
+  EXPECT_TRUE(o.bad_resume_offset.empty());
+  EXPECT_TRUE(o.noresume);
+  EXPECT_THAT(o.unknown, IsEmpty());
+  o = ParseCmdline("resume=/dev/vdb resume=PARTLABEL=swap resume_offset=0x10");
+  EXPECT_EQ(o.resume, "PARTLABEL=swap");  // the last one wins
+  EXPECT_FALSE(o.noresume);
+  EXPECT_EQ(o.resume_offset, std::nullopt);
+  EXPECT_EQ(o.bad_resume_offset, "resume_offset=0x10");
+  EXPECT_THAT(o.warnings, ElementsAre("resume_offset=0x10: not a whole number of pages; "
+                                      "booting without resume"));
+  EXPECT_EQ(ParseCmdline("resume_offset=+5").bad_resume_offset, "resume_offset=+5");
+  EXPECT_THAT(ParseCmdline("resume=").warnings, ElementsAre(HasSubstr("resume=: needs a value")));
+  EXPECT_THAT(ParseCmdline("noresume=1").unknown, ElementsAre("noresume=1"));
+}
+
 TEST(CmdlineTest, ToEnvHasEveryKey) {
   BootOptions o = ParseCmdline("root=/dev/vda2 rw panic=5");
   supervisor::Env env = o.ToEnv();

@@ -30,8 +30,8 @@ import subprocess
 import tempfile
 import time
 
-from . import fixtures, kernel
-from .vm import VM, VMError
+from . import fixtures, kernel, rootfs
+from .vm import VM, Disk, VMError
 
 MARKER = r"BATON-ROOT-INIT uptime=([0-9.]+)"
 # busybox sh -i prompt ("(baton rescue) # "), then ash's cursor-position query ESC[6n
@@ -680,6 +680,128 @@ class RescueScenario(Scenario):
         return time.monotonic() - t0
 
 
+# --- resume from hibernation ---------------------------------------------------------
+
+RESUME_SWAP_UUID = fixtures.fixed_uuid("resume", "swap")
+RESUME_SWAP_MB = 256
+RESUME_MEM = "512M"
+
+# The real root of the resume scenario. With baton.test.hibernate=1 on the command
+# line it enables the swap disk and hibernates to it; the line after the write to
+# /sys/power/state runs only in the system that was *resumed* (a hibernation that
+# powers off never comes back in the same boot), and prints the boot's random token.
+RESUME_INIT = """#!/bin/sh
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+mount -t proc proc /proc 2>/dev/null
+mount -t sysfs sysfs /sys 2>/dev/null
+read up rest < /proc/uptime
+echo "BATON-ROOT-INIT uptime=$up"
+echo "BATON-ROOT-MOUNT $(grep ' / ' /proc/mounts | tail -n 1)"
+if grep -q 'baton.test.hibernate=1' /proc/cmdline; then
+  token=$(cat /proc/sys/kernel/random/uuid)
+  swapon /dev/vdb && echo "BATON-SWAP-ON $(grep -c vdb /proc/swaps)"
+  echo "BATON-HIBERNATE-TOKEN $token"
+  echo shutdown > /sys/power/disk
+  if echo disk > /sys/power/state; then
+    echo "BATON-RESUMED-$token"
+  else
+    echo "BATON-HIBERNATE-FAILED"
+  fi
+fi
+echo "BATON-ROOT-DONE"
+sync
+poweroff -f
+"""
+
+
+def make_swap_disk(path, size_mb=RESUME_SWAP_MB, uuid=RESUME_SWAP_UUID):
+    """A whole-disk swap area (mkswap on the host), sparse."""
+    with open(path, "wb") as f:
+        f.truncate(size_mb << 20)
+    subprocess.run(["mkswap", "-U", uuid, "-L", "batonswap", path], check=True,
+                   capture_output=True)
+
+
+def blkid_type(path):
+    r = subprocess.run(["blkid", "-p", "-o", "value", "-s", "TYPE", path],
+                       capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+class ResumeScenario(Scenario):
+    """Two boots of the generic image with `resume=UUID=<swap>` and a swap disk (vdb).
+    Boot 1: the swap holds no image (stage 1 says so and boots on), the real root
+    hibernates to it (QEMU exits: the guest powered off). Boot 2: stage 1 finds the
+    image and writes /sys/power/resume; the kernel restores boot 1's system, whose
+    init prints BATON-RESUMED-<boot 1's token>; the fresh init never runs."""
+
+    own_fixture = True
+
+    def run(self, images, fxs, log_path):
+        fx = fixtures.build("plain", root=rootfs.real_root(init_script=RESUME_INIT))
+        initrd = images.get(self.image)
+        k = kernel.ensure()
+        append = f"root=LABEL=batonroot resume=UUID={RESUME_SWAP_UUID} no_console_suspend"
+        t0 = time.monotonic()
+        work = tempfile.mkdtemp(prefix="baton-resume-")
+        try:
+            swap = os.path.join(work, "swap.img")
+            make_swap_disk(swap)
+            disks = fixtures.disks(fx) + [Disk(swap, serial="swap", snapshot=False)]
+            log1 = log_path.replace(".log", "-1.log")
+            with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM,
+                    append=append + " baton.test.hibernate=1", timeout=BOOT_TIMEOUT,
+                    console_log=log1, name=self.name + "-1") as vm:
+                vm.dump = lambda n=60: None
+                try:
+                    vm.wait_for(r"^baton: resume: no hibernation image on /dev/vdb "
+                                r"\(TYPE=swap\); booting on", timeout=MARKER_TIMEOUT)
+                    vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
+                    vm.wait_for(r"^BATON-SWAP-ON 1", timeout=30)
+                    token = vm.wait_for(r"^BATON-HIBERNATE-TOKEN (\S+)", timeout=30).group(1)
+                    rc = vm.wait_exit(BOOT_TIMEOUT)
+                except VMError as e:
+                    raise Failure("boot 1: " + _why(str(e), vm.output)) from None
+                out1 = vm.output
+            t1 = time.monotonic() - t0
+            if re.search(r"BATON-RESUMED-|BATON-HIBERNATE-FAILED", out1):
+                raise Failure(f"boot 1 did not power off after writing the image "
+                              f"(QEMU exit {rc}); see {log1}")
+            # The decision comes before the root is checked or mounted.
+            order = [l for l in out1.splitlines()
+                     if re.match(r"baton: (resume: no hibernation image|checking|mounted) ", l)]
+            if not order or not order[0].startswith("baton: resume: no hibernation image"):
+                raise Failure(f"boot 1: the root was checked or mounted before the resume "
+                              f"decision: {order[:3]}")
+            if blkid_type(swap) != "swsuspend":
+                raise Failure(f"after boot 1 the swap disk probes as "
+                              f"TYPE={blkid_type(swap)!r}, not swsuspend: no image written")
+            with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM, append=append,
+                    timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
+                vm.dump = lambda n=60: None
+                try:
+                    vm.wait_for(r"^baton: resume: hibernation image found on /dev/vdb "
+                                r"\(swsuspend UUID=" + RESUME_SWAP_UUID, timeout=MARKER_TIMEOUT)
+                    vm.wait_for(r"^BATON-RESUMED-" + re.escape(token) + r"\s*$",
+                                timeout=BOOT_TIMEOUT)
+                    vm.wait_for(r"^BATON-ROOT-DONE", timeout=60)
+                    vm.wait_exit(60)
+                except VMError as e:
+                    raise Failure("boot 2: " + _why(str(e), vm.output)) from None
+                out2 = vm.output
+            if re.search(r"BATON-ROOT-INIT|baton: switching to root", out2):
+                raise Failure("boot 2 ran the root's init afresh: it did not resume")
+            if re.search(r"^BATON-ROOT-MOUNT", out2, re.M):
+                raise Failure("boot 2 printed the fresh init's mount line")
+            t2 = time.monotonic() - t0 - t1
+            self.details = (f"boot 1 (no image, hibernate, power off) {t1:.1f} s; boot 2 "
+                            f"(image found, resumed boot 1's init, token {token[:8]}…) "
+                            f"{t2:.1f} s")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return time.monotonic() - t0
+
+
 SCENARIOS = [
     Scenario("plain-label", "plain", lambda fx: "root=LABEL=batonroot", expect=[ROOT_EXT4]),
     Scenario("plain-uuid", "plain", lambda fx: f"root=UUID={fx['root_uuid']}",
@@ -800,6 +922,15 @@ SCENARIOS = [
                         doc="host-only image for a host with busybox-static and "
                             "e2fsck-static: no shared object in it; e2fsck.static "
                             "checks the root"),
+    ResumeScenario("resume", "plain",
+                   doc="resume=UUID= of a swap disk: boot 1 finds no image and hibernates; "
+                       "boot 2 finds the image and resumes boot 1's system"),
+    Scenario("resume-not-seen", "plain",
+             f"root=LABEL=batonroot resume=UUID={fixtures.fixed_uuid('resume', 'absent')}",
+             expect=[r"^baton: resume: the resume device resume=UUID=\S+ was "
+                     r"not seen \(no new block device for 2s after coldplug\); booting "
+                     r"without resume", ROOT_EXT4],
+             doc="resume= names a device that never appears: the boot goes on at quiet"),
     Scenario("usr-split", "usr-split",
              expect=[r"^BATON-USR-MOUNTED yes", r"^BATON-USR-CONTENT usr-ok"]),
 ]

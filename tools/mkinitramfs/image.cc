@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "jobs/load_dir.h"
+#include "supervisor/stage1/resume.h"
 #include "sys/linux_kernel.h"
 #include "sys/status_macros.h"
 #include "tools/mkinitramfs/busybox.h"
@@ -222,6 +223,35 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack,
       RETURN_IF_ERROR(files->Add("/etc/lvm/lvm.conf", FileSpec::Data(kStage1LvmConf)));
     }
   }
+  return absl::OkStatus();
+}
+
+// Host-only: the host's initramfs-tools resume setting becomes the image's
+// default for stage 1 (supervisor/stage1/resume.h, kImageResumeConf). The
+// device's modules and tools are those of the host's storage stack already
+// (its disks' drivers, every crypttab line, the whole VG of an LVM root);
+// RESUME=auto is not resolved here.
+absl::Status AddResumeDefault(const ImageOptions& o, FileSet* files,
+                              std::vector<std::string>* notes) {
+  const std::string conf_path = "/etc/initramfs-tools/conf.d/resume";
+  std::string host = o.sysroot + conf_path;
+  if (o.generic || !Exists(host)) return absl::OkStatus();
+  stage1::ResumeConf conf = stage1::ParseResumeConf(ReadOrEmpty(host));
+  std::string note;
+  if (conf.resume.empty() || conf.resume == "none" || conf.resume == "auto") {
+    note = absl::StrCat("resume: no default (", conf_path, " has RESUME=",
+                        conf.resume.empty() ? "\"\"" : conf.resume,
+                        "); resume= on the kernel command line still works");
+  } else {
+    std::string text = absl::StrCat("RESUME=", conf.resume, "\n");
+    if (!conf.offset.empty()) absl::StrAppend(&text, "resume_offset=", conf.offset, "\n");
+    RETURN_IF_ERROR(files->Add(stage1::kImageResumeConf, FileSpec::Data(text)));
+    note = absl::StrCat("resume: default RESUME=", conf.resume,
+                        conf.offset.empty() ? "" : absl::StrCat(" resume_offset=", conf.offset),
+                        " from ", conf_path, " (in ", stage1::kImageResumeConf,
+                        "; resume= on the command line wins)");
+  }
+  if (notes != nullptr) notes->push_back(note);
   return absl::OkStatus();
 }
 
@@ -438,6 +468,7 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
   if (notes != nullptr) notes->insert(notes->end(), choice.notes.begin(), choice.notes.end());
   RETURN_IF_ERROR(AddTools(o, stack, choice, &libs, files));
   RETURN_IF_ERROR(AddConfigs(o, stack, choice, files));
+  RETURN_IF_ERROR(AddResumeDefault(o, files, notes));
   RETURN_IF_ERROR(AddModules(o, stack, choice, files, warnings));
   if (o.with_udevd) RETURN_IF_ERROR(AddUdevd(o, &libs, files));
   for (const auto& [host, image] : o.includes) {

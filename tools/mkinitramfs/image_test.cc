@@ -155,6 +155,32 @@ TEST_F(ImageTest, HostOnlyContents) {
   }
 }
 
+TEST_F(ImageTest, HostResumeSettingBecomesTheImagesDefault) {
+  FileSet f;
+  ASSERT_TRUE(Collect(&f).ok());
+  EXPECT_EQ(f.Find("/conf/conf.d/resume"), nullptr);  // the host names none
+  Write(root_ + "/etc/initramfs-tools/conf.d/resume",
+        "RESUME=UUID=5c1d0e2a-7b7e-4f55-9d0c-2f7f1b1e9a01 resume_offset=34816\n");
+  FileSet g;
+  std::vector<std::string> notes;
+  ASSERT_TRUE(CollectFiles(o_, &g, &warnings_, &notes).ok());
+  ASSERT_NE(g.Find("/conf/conf.d/resume"), nullptr);
+  EXPECT_EQ(g.Find("/conf/conf.d/resume")->data,
+            "RESUME=UUID=5c1d0e2a-7b7e-4f55-9d0c-2f7f1b1e9a01\nresume_offset=34816\n");
+  EXPECT_THAT(notes, ::testing::Contains(::testing::HasSubstr(
+                         "resume: default RESUME=UUID=5c1d0e2a-7b7e-4f55-9d0c-2f7f1b1e9a01")));
+  Write(root_ + "/etc/initramfs-tools/conf.d/resume", "RESUME=none\n");
+  FileSet h;
+  notes.clear();
+  ASSERT_TRUE(CollectFiles(o_, &h, &warnings_, &notes).ok());
+  EXPECT_EQ(h.Find("/conf/conf.d/resume"), nullptr);
+  EXPECT_THAT(notes, ::testing::Contains(::testing::HasSubstr("resume: no default")));
+  o_.generic = true;  // generic images carry no host setting
+  FileSet k;
+  Write(root_ + "/etc/initramfs-tools/conf.d/resume", "RESUME=/dev/vdb\n");
+  ASSERT_TRUE(CollectFiles(o_, &k, &warnings_).ok());
+  EXPECT_EQ(k.Find("/conf/conf.d/resume"), nullptr);
+}
 
 // A host with e2fsck-static: e2fsck.static goes in under e2fsck's name, with
 // fsck.ext4 a link to it, and the dynamic e2fsck stays out.
