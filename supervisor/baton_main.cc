@@ -16,9 +16,11 @@
 #include "supervisor/control_server.h"
 #include "supervisor/engine.h"
 #include "supervisor/exec_ladder.h"
+#include "supervisor/job_files.h"
 #include "supervisor/log_ring.h"
 #include "supervisor/logger.h"
 #include "supervisor/loop.h"
+#include "supervisor/reload.h"
 #include "supervisor/spawner.h"
 #include "supervisor/stage1/stage1_main.h"
 #include "supervisor/stage2/reexec.h"
@@ -50,68 +52,6 @@ std::string Dirname(const std::string& path) {
 
 void Print(sys::Kernel& kernel, int fd, absl::string_view text) {
   (void)kernel.Write(fd, text.data(), text.size());
-}
-
-// Reads every job file named by PATHS (a directory stands for its *.conf
-// files, in name order). Unreadable ones become diagnostics.
-std::vector<std::pair<std::string, std::string>> ReadJobSources(
-    sys::Kernel& kernel, const std::vector<std::string>& paths,
-    std::vector<jobs::Diagnostic>* diags) {
-  std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    absl::StatusOr<sys::FileInfo> info = kernel.Stat(path);
-    if (info.ok() && info->type == sys::FileInfo::Type::kDirectory) {
-      absl::StatusOr<std::vector<std::string>> names = kernel.ListDir(path);
-      if (!names.ok()) {
-        diags->push_back({path, 0, 0, std::string(names.status().message())});
-        continue;
-      }
-      for (const std::string& name : *names) {
-        if (!absl::EndsWith(name, ".conf")) continue;
-        std::string file = absl::StrCat(path, "/", name);
-        absl::StatusOr<sys::FileInfo> entry = kernel.Stat(file);
-        if (entry.ok() && entry->type == sys::FileInfo::Type::kDirectory) continue;
-        files.push_back(file);
-      }
-    } else {
-      files.push_back(path);
-    }
-  }
-  std::vector<std::pair<std::string, std::string>> sources;
-  for (const std::string& file : files) {
-    absl::StatusOr<std::string> text = kernel.ReadFile(file);
-    if (!text.ok()) {
-      diags->push_back({file, 0, 0, absl::StrCat("cannot read: ", text.status().message())});
-      continue;
-    }
-    sources.emplace_back(file, std::move(*text));
-  }
-  return sources;
-}
-
-// Loads the job files and checks seccomp syscall names (which the pure
-// parser cannot know); a job with an unknown name is dropped with a
-// diagnostic.
-jobs::LoadResult LoadAndLint(std::vector<std::pair<std::string, std::string>> sources,
-                             std::vector<jobs::Diagnostic> diags) {
-  jobs::LoadResult result = jobs::LoadJobFiles(sources);
-  diags.insert(diags.end(), result.diagnostics.begin(), result.diagnostics.end());
-  std::vector<std::unique_ptr<jobs::JobConfig>> kept;
-  for (std::unique_ptr<jobs::JobConfig>& job : result.jobs) {
-    bool good = true;
-    for (const std::string& name : job->seccomp.syscalls) {
-      absl::Status known = sys::CheckSyscallName(name);
-      if (!known.ok()) {
-        diags.push_back({job->path, job->seccomp.pos.line, job->seccomp.pos.col,
-                         std::string(known.message())});
-        good = false;
-      }
-    }
-    if (good) kept.push_back(std::move(job));
-  }
-  result.jobs = std::move(kept);
-  result.diagnostics = std::move(diags);
-  return result;
 }
 
 // Marks NAME and, when the handoff was accepted, adds it to what
@@ -149,24 +89,22 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   std::vector<jobs::Diagnostic> read_diags;
   auto sources = ReadJobSources(kernel, {options.jobs_dir}, &read_diags);
   if (options.stage2()) timeline.Mark("jobs-read");
-  jobs::LoadResult loaded = LoadAndLint(std::move(sources), std::move(read_diags));
-  for (const jobs::Diagnostic& diag : loaded.diagnostics) {
-    logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));
-  }
 
   Spawner::Options spawner_options;
   if (user_mode) spawner_options.base_env = options.environment;
   if (stage1) spawner_options.base_env = stage1->JobEnv();
   Spawner spawner(kernel, ring, nullptr, spawner_options);
   Engine engine(spawner, clock);
-  size_t job_count = loaded.jobs.size();
-  for (std::unique_ptr<jobs::JobConfig>& job : loaded.jobs) {
-    if ((stage1 && !stage1::Stage1Host::WantsJob(*job)) ||
-        (options.stage2() && !job->RunsIn(jobs::Stage::kRoot))) {
-      --job_count;
-      continue;
-    }
-    engine.AddJob(std::move(job));
+  const bool in_stage1 = stage1 != nullptr;
+  const bool in_stage2 = options.stage2();
+  JobReloader reloader(options.jobs_dir, [in_stage1, in_stage2](const jobs::JobConfig& job) {
+    if (in_stage1) return stage1::Stage1Host::WantsJob(job);
+    return !in_stage2 || job.RunsIn(jobs::Stage::kRoot);
+  });
+  size_t job_count = 0;
+  for (const jobs::Diagnostic& diag :
+       reloader.Load(std::move(sources), std::move(read_diags), engine, &job_count)) {
+    logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));
   }
   logger.Info(absl::StrCat(job_count, " jobs loaded"));
   if (options.stage2()) timeline.Mark("jobs-loaded");
@@ -186,6 +124,22 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   control_options.owner_uid = kernel.GetUid();
   control_options.user_mode = user_mode;
   ControlServer control(kernel, engine, ring, loop, logger, control_options);
+  // SIGHUP and `initctl reload`: the job files again (supervisor/reload.h).
+  auto reload = [&]() -> ReloadReport {
+    ReloadReport report = reloader.Reload(kernel, engine);
+    std::string summary = report.Summary();
+    if (report.errors.empty()) {
+      logger.Info(summary);
+    } else {
+      logger.Warn(summary);
+    }
+    return report;
+  };
+  control.set_reload(reload);
+  loop.set_hangup_hook([&reload, &engine] {
+    (void)reload();
+    engine.RunQueue();
+  });
   // Listens on the socket path, or (after a re-exec) adopts the listening
   // socket carried in the handoff. Stage 2 does it inside the restore, just
   // before "stage2-ready" (supervisor/stage2/restore.h, step f).

@@ -342,6 +342,25 @@ control::Response ControlServer::Handle(const control::Request& request,
       break;
     }
 
+    case Request::kReload: {
+      if (!MayMutate(peer)) {
+        return Error(absl::StrCat("permission denied: uid ", peer.uid,
+                                  " may not reload the job files (only root",
+                                  options_.user_mode ? absl::StrCat(" or uid ", options_.owner_uid)
+                                                     : std::string(),
+                                  ")"));
+      }
+      if (!reload_) return Error("reloading the job files is not available here");
+      logger_.Info(absl::StrCat("reload requested by uid ", peer.uid));
+      ReloadReport report = reload_();
+      engine_.RunQueue();
+      // Errors are the caller's to see too (initctl exits 1); the rest of
+      // the files were applied all the same.
+      if (!report.errors.empty()) return Error(report.Summary());
+      response.set_message(report.Summary());
+      break;
+    }
+
     case Request::COMMAND_NOT_SET:
       return Error("empty request");
   }

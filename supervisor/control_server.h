@@ -38,6 +38,7 @@
 #include "handoff/status.h"
 #include "proto/control.pb.h"
 #include "supervisor/engine.h"
+#include "supervisor/reload.h"
 #include "supervisor/fd_watcher.h"
 #include "supervisor/log_ring.h"
 #include "supervisor/logger.h"
@@ -77,6 +78,9 @@ class ControlServer {
     std::function<void()> run;
   };
   void set_reexec(ReexecHooks hooks) { reexec_ = std::move(hooks); }
+  // `reload`: reads the job files again (supervisor/reload.h); unset: the
+  // request is refused.
+  void set_reload(std::function<ReloadReport()> reload) { reload_ = std::move(reload); }
   // Runs a re-exec that Handle accepted (OnReadable calls it right after
   // writing the answer); nothing when none is pending.
   void RunPendingReexec();
@@ -111,6 +115,7 @@ class ControlServer {
   const handoff::StatusReport* handoff_report_ = nullptr;
   ReexecHooks reexec_;
   bool reexec_pending_ = false;
+  std::function<ReloadReport()> reload_;
 };
 
 // The protobuf view of one instance (shared with tests).

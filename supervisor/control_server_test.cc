@@ -402,6 +402,41 @@ TEST_F(ControlServerTest, ReexecAnswersFirstAndRunsOnlyWhenPending) {
   EXPECT_EQ(runs, 1);
 }
 
+TEST_F(ControlServerTest, ReloadAnswersWhatChangedAndFailsOnErrors) {
+  control::Request request;
+  request.mutable_reload();
+  control::Response unavailable = Send(request, 0);
+  EXPECT_FALSE(unavailable.ok());
+  EXPECT_EQ(unavailable.error(), "reloading the job files is not available here");
+
+  ReloadReport next;
+  next.dir = "/etc/baton/jobs";
+  next.added = {"web"};
+  next.unchanged = 2;
+  int reloads = 0;
+  server_.set_reload([&] {
+    ++reloads;
+    return next;
+  });
+  control::Response denied = Send(request, 4321);
+  EXPECT_FALSE(denied.ok());
+  EXPECT_NE(denied.error().find("may not reload the job files"), std::string::npos);
+  EXPECT_EQ(reloads, 0);
+
+  control::Response done = Send(request, kOwner);  // user mode: the owner may
+  ASSERT_TRUE(done.ok()) << done.error();
+  EXPECT_EQ(done.message(),
+            "reloaded /etc/baton/jobs: 1 added (web), 0 changed, 0 removed, 2 unchanged");
+  next.errors.push_back({"/etc/baton/jobs/db.conf", 4, 1, "unknown stanza 'exce'"});
+  control::Response errors = Send(request, 0);
+  EXPECT_FALSE(errors.ok());
+  EXPECT_NE(errors.error().find(
+                "/etc/baton/jobs/db.conf:4:1: unknown stanza 'exce' (old definition kept)"),
+            std::string::npos)
+      << errors.error();
+  EXPECT_EQ(reloads, 2);
+}
+
 // Over the socket: the answer is in the client's queue before the re-exec
 // runs, and a listening socket handed to Adopt (as a re-exec carries it)
 // keeps serving.

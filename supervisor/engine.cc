@@ -132,6 +132,7 @@ class Engine::Impl {
       : runner_(runner), clock_(clock), history_(history) {}
 
   void AddJob(std::unique_ptr<jobs::JobConfig> job);
+  absl::Status RemoveJob(absl::string_view name);
   const jobs::JobConfig* FindJob(absl::string_view name) const;
   std::vector<const jobs::JobConfig*> Jobs() const;
   uint64_t Emit(std::string name, Env env);
@@ -255,6 +256,31 @@ void Engine::Impl::AddJob(std::unique_ptr<jobs::JobConfig> job) {
   entry.config = std::shared_ptr<const jobs::JobConfig>(std::move(job));
   entry.start_on = std::make_unique<ExprState>(entry.config->start_on.get());
   start_index_dirty_ = true;
+}
+
+absl::Status Engine::Impl::RemoveJob(absl::string_view name) {
+  auto entry = jobs_.find(name);
+  if (entry == jobs_.end()) return absl::NotFoundError(absl::StrCat("unknown job '", name, "'"));
+  std::vector<std::string> idle;
+  for (const auto& [instance, in] : entry->second.instances) {
+    if (in->state == State::kWaiting && in->goal == Goal::kStop && in->pid == 0 &&
+        !in->queued && in->wait_seq == 0) {
+      idle.push_back(instance);
+    }
+  }
+  for (const std::string& instance : idle) Forget(instances_.find(KeyRef(entry->first, instance)));
+  start_index_dirty_ = true;
+  if (entry->second.instances.empty()) {
+    jobs_.erase(entry);
+    return absl::OkStatus();
+  }
+  auto placeholder = std::make_unique<jobs::JobConfig>();
+  placeholder->name = entry->first;
+  placeholder->path = entry->second.config->path;
+  placeholder->description = "job file removed; stays until its instances have stopped";
+  entry->second.config = std::shared_ptr<const jobs::JobConfig>(std::move(placeholder));
+  entry->second.start_on = std::make_unique<ExprState>(entry->second.config->start_on.get());
+  return absl::OkStatus();
 }
 
 const jobs::JobConfig* Engine::Impl::FindJob(absl::string_view name) const {
@@ -860,6 +886,7 @@ Engine::Engine(ProcessRunner& runner, Clock& clock)
 Engine::~Engine() = default;
 
 void Engine::AddJob(std::unique_ptr<jobs::JobConfig> job) { impl_->AddJob(std::move(job)); }
+absl::Status Engine::RemoveJob(absl::string_view name) { return impl_->RemoveJob(name); }
 const jobs::JobConfig* Engine::FindJob(absl::string_view name) const {
   return impl_->FindJob(name);
 }

@@ -174,6 +174,13 @@ class Engine {
   // Adds the jobs (names must be distinct; a later one with a known name
   // replaces the config for instances not yet running).
   void AddJob(std::unique_ptr<jobs::JobConfig> job);
+  // Takes the job NAME away (its file was removed; supervisor/reload.h):
+  // instances that are idle (waiting with goal stop, nothing pending) are
+  // forgotten, and with none left the job is gone. Instances still active
+  // go on under their definition until they have stopped; meanwhile the job
+  // is a placeholder that no event starts (as an adopted job without a file,
+  // Adopt below). NotFound for an unknown job.
+  absl::Status RemoveJob(absl::string_view name);
   const jobs::JobConfig* FindJob(absl::string_view name) const;
   std::vector<const jobs::JobConfig*> Jobs() const;
 

@@ -826,6 +826,58 @@ TEST_F(EngineTest, ExportCarriesStateExitsAndRespawnWindow) {
   EXPECT_THAT(s.start_env, ::testing::Contains(Pair("TTY", "tty1")));
 }
 
+TEST_F(EngineTest, RemoveJobOfAnIdleJobForgetsIt) {
+  engine_.AddJob(Service("svc", "go"));
+  EmitAndRun("go");
+  ASSERT_TRUE(engine_.Stop("svc").ok());
+  engine_.RunQueue();
+  Exit(Killed(runner_.Last().pid, SIGTERM));
+  ASSERT_EQ(StateOf("svc"), State::kWaiting);
+  ASSERT_TRUE(engine_.RemoveJob("svc").ok());
+  EXPECT_EQ(engine_.FindJob("svc"), nullptr);
+  EXPECT_FALSE(engine_.Find("svc").has_value());
+  size_t started = runner_.started.size();
+  EmitAndRun("go");
+  EXPECT_EQ(runner_.started.size(), started);
+  EXPECT_EQ(engine_.RemoveJob("svc").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(EngineTest, RemoveJobKeepsARunningInstanceUntilItStops) {
+  engine_.AddJob(Service("svc", "go"));
+  EmitAndRun("go");
+  pid_t pid = runner_.Last().pid;
+  ASSERT_TRUE(engine_.RemoveJob("svc").ok());
+  // Still there and running, under a placeholder no event starts.
+  ASSERT_NE(engine_.FindJob("svc"), nullptr);
+  EXPECT_EQ(engine_.FindJob("svc")->start_on, nullptr);
+  EXPECT_EQ(StateOf("svc"), State::kRunning);
+  EXPECT_EQ(engine_.Find("svc")->pid, pid);
+  ASSERT_TRUE(engine_.Stop("svc").ok());
+  engine_.RunQueue();
+  EXPECT_THAT(runner_.signals, ElementsAre(Pair(pid, SIGTERM)));
+  Exit(Killed(pid, SIGTERM));
+  EXPECT_EQ(StateOf("svc"), State::kWaiting);
+  size_t started = runner_.started.size();
+  EmitAndRun("go");
+  EXPECT_EQ(runner_.started.size(), started);  // `start on go` went with the file
+  // Once idle, a second removal takes it away.
+  ASSERT_TRUE(engine_.RemoveJob("svc").ok());
+  EXPECT_EQ(engine_.FindJob("svc"), nullptr);
+}
+
+TEST_F(EngineTest, AddJobAfterRemoveJobDefinesItAgain) {
+  engine_.AddJob(Service("svc", "go"));
+  EmitAndRun("go");
+  ASSERT_TRUE(engine_.RemoveJob("svc").ok());
+  engine_.AddJob(Service("svc", "again"));
+  ASSERT_TRUE(engine_.Stop("svc").ok());
+  engine_.RunQueue();
+  Exit(Killed(runner_.Last().pid, SIGTERM));
+  size_t started = runner_.started.size();
+  EmitAndRun("again");
+  EXPECT_EQ(runner_.started.size(), started + 1);
+}
+
 TEST_F(EngineTest, AdoptTakesTheProcessWithoutStartingIt) {
   auto job = Service("svc");
   job->respawn.enabled = true;

@@ -7,7 +7,7 @@ set -u
 runfiles=${TEST_SRCDIR:-$PWD/..}/${TEST_WORKSPACE:-baton}
 baton=$runfiles/supervisor/baton
 initctl_bin=$runfiles/tools/initctl
-jobs=$runfiles/jobs/examples
+examples=$runfiles/jobs/examples
 
 # A unix socket path must fit in sun_path (108 bytes): keep it short.
 work=$(mktemp -d /tmp/baton-e2e.XXXXXX)
@@ -49,6 +49,9 @@ list_has() { initctl list | grep -Eq "$1"; }
 status_has() { initctl status "$1" | grep -q "$2"; }
 events_have() { initctl events 1000 | grep -Eq "$1"; }
 
+# A copy, so that the reload checks can change it.
+jobs=$work/jobs
+mkdir -p "$jobs" && cp "$examples"/*.conf "$jobs"/ && chmod u+w "$jobs"/*.conf
 "$baton" --user --jobs "$jobs" --socket "$sock" --log-dir "$work/log" >"$work/baton.out" 2>&1 &
 baton_pid=$!
 
@@ -106,6 +109,29 @@ if [ $rc -eq 1 ] && echo "$out" | grep -q "cannot connect to $work/nobody.sock: 
 else
   fail "missing supervisor: rc=$rc out=$out"
 fi
+# Reloading the job files: `initctl reload`, then SIGHUP.
+printf 'task\nexec touch %s/added.out\n' "$BATON_DEMO_DIR" >"$jobs/added.conf"
+out=$(initctl reload 2>&1)
+if echo "$out" | grep -q "reloaded $jobs: 1 added (added), 0 changed, 0 removed"; then
+  pass "initctl reload names the new job"
+else
+  fail "initctl reload: $out"
+fi
+initctl start added >/dev/null && check "the reloaded job runs" test -f "$BATON_DEMO_DIR/added.out"
+printf 'task\nexce touch nothing\n' >"$jobs/broken.conf"
+out=$(initctl reload 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q "$jobs/broken.conf:2:1: .*(old definition kept)"; then
+  pass "reload of a bad file is exit 1 with file:line:col"
+else
+  fail "bad file reload: rc=$rc out=$out"
+fi
+check "the reloaded job has stopped" events_have 'stopped JOB=added '
+rm -f "$jobs/broken.conf" "$jobs/added.conf"
+kill -HUP "$baton_pid"
+check "SIGHUP reloads: the removed job is gone" sh -c "! '$initctl_bin' --socket '$sock' status added >/dev/null 2>&1"
+check "SIGHUP's reload is in baton's log" sh -c "'$initctl_bin' --socket '$sock' log | grep -q 'removed (added)'"
+
 "$initctl_bin" --socket "$sock" frobnicate >/dev/null 2>&1
 [ $? -eq 2 ] && pass "usage error exits 2" || fail "usage error exit code"
 

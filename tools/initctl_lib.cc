@@ -156,6 +156,9 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args,
   } else if (command == "reexec") {
     RETURN_IF_ERROR(want(0, 0));
     req.mutable_reexec();
+  } else if (command == "reload") {
+    RETURN_IF_ERROR(want(0, 0));
+    req.mutable_reload();
   } else if (command == "emit") {
     RETURN_IF_ERROR(want(1, SIZE_MAX));
     req.mutable_emit()->set_event(rest[0]);
@@ -269,6 +272,7 @@ std::string Format(const control::Request& request, const control::Response& res
       }
       break;
     case control::Request::kReexec:
+    case control::Request::kReload:
       absl::StrAppend(&out, response.message(), "\n");
       break;
     case control::Request::kHandoffStatus:

@@ -192,6 +192,10 @@ TEST(ReexecTest, ParsesAndPrintsTheAnswer) {
   ASSERT_TRUE(reexec.ok()) << reexec.status();
   EXPECT_TRUE(reexec->request.has_reexec());
   EXPECT_TRUE(absl::IsInvalidArgument(ParseArgs({"reexec", "now"}, "").status()));
+  auto reload = ParseArgs({"reload"}, "");
+  ASSERT_TRUE(reload.ok()) << reload.status();
+  EXPECT_TRUE(reload->request.has_reload());
+  EXPECT_TRUE(absl::IsInvalidArgument(ParseArgs({"reload", "all"}, "").status()));
   control::Response response;
   response.set_ok(true);
   response.set_message("re-executing /usr/sbin/baton");
