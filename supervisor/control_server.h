@@ -15,6 +15,10 @@
 //     ReexecHooks::check, and the re-exec itself (ReexecHooks::run) runs
 //     once that answer is written (RunPendingReexec), so initctl returns
 //     before PID 1 execs. A failed check is the answer's error.
+//   - shutdown (reboot/poweroff/halt): uid 0 only, and only when the
+//     supervisor set ShutdownHooks (system mode on the real root): Handle
+//     answers after ShutdownHooks::check, and ShutdownHooks::run starts the
+//     shutdown once that answer is written (RunPendingShutdown).
 //
 // Handle() is the pure request -> response mapping used by the socket code
 // and by tests. Errors are spelled for people: "unknown job 'foo'",
@@ -38,6 +42,7 @@
 #include "supervisor/fd_watcher.h"
 #include "supervisor/log_ring.h"
 #include "supervisor/logger.h"
+#include "supervisor/shutdown.h"
 #include "sys/kernel.h"
 #include "sys/unique_fd.h"
 
@@ -78,6 +83,15 @@ class ControlServer {
   // writing the answer); nothing when none is pending.
   void RunPendingReexec();
 
+  struct ShutdownHooks {
+    // OK, or why no shutdown can start now ("already shutting down …").
+    std::function<absl::Status()> check;
+    std::function<void(ShutdownAction)> run;
+  };
+  void set_shutdown(ShutdownHooks hooks) { shutdown_ = std::move(hooks); }
+  // Starts a shutdown that Handle accepted (after its answer is written).
+  void RunPendingShutdown();
+
   // One request from a peer with credentials PEER.
   control::Response Handle(const control::Request& request, const sys::PeerCred& peer);
 
@@ -108,6 +122,8 @@ class ControlServer {
   const handoff::StatusReport* handoff_report_ = nullptr;
   ReexecHooks reexec_;
   bool reexec_pending_ = false;
+  ShutdownHooks shutdown_;
+  ShutdownAction shutdown_pending_ = ShutdownAction::kNone;
 };
 
 // The protobuf view of one instance (shared with tests).

@@ -6,6 +6,10 @@
 //           | stop JOB [INSTANCE] | restart JOB [INSTANCE]
 //           | emit EVENT [K=V…] | log [JOB [INSTANCE]] [-n N] | events [N]
 //           | handoff-status [--json] [--file PATH] | reexec
+//           | reboot | poweroff | halt
+//
+// `reboot`, `poweroff` and `halt` ask PID 1 to take the machine down
+// (supervisor/shutdown.h); it answers ("powering off") before it starts.
 //
 // `reexec` asks PID 1 to re-exec its own binary in place, carrying its
 // state (supervisor/stage2/reexec.h); PID 1 answers first, so initctl
@@ -49,7 +53,8 @@ inline constexpr char kUsage[] =
     "  events [N]                the last N events (default 50)\n"
     "  handoff-status [--json] [--file PATH]\n"
     "                            what crossed from the initramfs to the real root\n"
-    "  reexec                    re-exec baton in place (PID 1), keeping its jobs\n";
+    "  reexec                    re-exec baton in place (PID 1), keeping its jobs\n"
+    "  reboot | poweroff | halt  stop every job, unmount, and reboot/power off/halt\n";
 
 struct Invocation {
   std::string socket;

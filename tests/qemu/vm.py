@@ -53,7 +53,7 @@ class Disk:
 class VM:
     def __init__(self, kernel, initrd=None, disks=(), append="", mem="1G", smp=1,
                  qmp=True, timeout=300, machine="pc", cpu=None, extra_args=(),
-                 console_log=None, name="vm", echo=None):
+                 console_log=None, name="vm", echo=None, no_reboot=True):
         self.name = name
         self.lines = []  # (seconds since start, line)
         self._text = ""
@@ -68,7 +68,9 @@ class VM:
         self._disk_index = 0
         args = [QEMU, "-M", machine, "-m", str(mem), "-smp", str(smp), "-accel", "tcg",
                 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
-                "-no-reboot", "-kernel", kernel]
+                "-kernel", kernel]
+        if no_reboot:  # a guest reboot (or panic) ends QEMU; no_reboot=False boots again
+            args.insert(args.index("-kernel"), "-no-reboot")
         if cpu:
             args += ["-cpu", cpu]
         if initrd:
