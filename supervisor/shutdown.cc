@@ -294,15 +294,45 @@ FilesystemResult TakeDownFilesystems(sys::Kernel& kernel,
 
 // --- e ------------------------------------------------------------------------
 
-absl::Status RebootNow(sys::Kernel& kernel, ShutdownAction action,
-                       const std::function<void(absl::string_view)>& log) {
+absl::Status RebootNow(sys::Kernel& kernel, ShutdownAction action, const ShutdownHooks& hooks) {
   const char* doing = action == ShutdownAction::kReboot     ? "rebooting"
                       : action == ShutdownAction::kPoweroff ? "powering off"
                                                             : "halting";
-  log(doing);
-  absl::Status done = kernel.Reboot(RebootCommand(action));
+  hooks.log(doing);
+  const int cmd = RebootCommand(action);
+  absl::Status done;
+  if (action == ShutdownAction::kReboot) {
+    done = kernel.Reboot(cmd);
+  } else {
+    // For power-off and halt the kernel ends the calling process if it comes
+    // back (do_exit in sys_reboot): PID 1 would panic the machine. As busybox
+    // init does, a child makes the call; we wait for it, bounded.
+    absl::Status in_child = absl::OkStatus();  // seen here only when the body ran here (fakes)
+    absl::StatusOr<pid_t> child = kernel.RunInIdleChild([&kernel, cmd, &in_child] {
+      in_child = kernel.Reboot(cmd);
+      return in_child.ok() ? 0 : 1;
+    });
+    if (!child.ok()) {
+      hooks.log(absl::StrCat("cannot fork for reboot(2) (", child.status().message(),
+                             "); calling it from PID 1"));
+      done = kernel.Reboot(cmd);
+    } else if (*child == 0) {
+      done = in_child;
+    } else {
+      const std::string proc = absl::StrCat("/proc/", *child, "/cmdline");
+      absl::Time deadline = hooks.now() + kRebootChildWait;
+      for (;;) {
+        absl::StatusOr<std::string> cmdline = kernel.ReadFile(proc);
+        if (!cmdline.ok() || cmdline->empty()) break;  // exited (a zombie has no cmdline)
+        if (hooks.now() >= deadline) break;
+        hooks.wait(absl::Milliseconds(50));
+      }
+      done = absl::InternalError(absl::StrCat("reboot(2) came back in child ", *child,
+                                              ": the machine did not go down"));
+    }
+  }
   if (!done.ok()) {
-    log(absl::StrCat(doing, " failed: ", done.message(), "; PID 1 goes on"));
+    hooks.log(absl::StrCat(doing, " failed: ", done.message(), "; PID 1 goes on"));
   }
   return done;
 }
@@ -314,7 +344,7 @@ absl::Status FinishShutdown(sys::Kernel& kernel, ShutdownAction action,
   }
   (void)KillRemainingProcesses(kernel, options, hooks);
   (void)TakeDownFilesystems(kernel, hooks.log);
-  return RebootNow(kernel, action, hooks.log);
+  return RebootNow(kernel, action, hooks);
 }
 
 }  // namespace baton::supervisor

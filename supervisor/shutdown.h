@@ -123,9 +123,13 @@ FilesystemResult TakeDownFilesystems(sys::Kernel& kernel,
                                      const std::function<void(absl::string_view)>& log);
 
 // --- e. ------------------------------------------------------------------------
-// reboot(2). Returns only when it failed (or on a fake kernel).
-absl::Status RebootNow(sys::Kernel& kernel, ShutdownAction action,
-                       const std::function<void(absl::string_view)>& log);
+// reboot(2). Returns only when it failed (or on a fake kernel). For
+// poweroff and halt the call is made in a forked child (Kernel::
+// RunInIdleChild), as busybox init does: when the kernel cannot power off it
+// ends the calling process (sys_reboot's do_exit), which for PID 1 would be a
+// panic. PID 1 waits for that child at most kRebootChildWait.
+inline constexpr absl::Duration kRebootChildWait = absl::Seconds(10);
+absl::Status RebootNow(sys::Kernel& kernel, ShutdownAction action, const ShutdownHooks& hooks);
 
 // c, d and e. ACTION is not kNone.
 absl::Status FinishShutdown(sys::Kernel& kernel, ShutdownAction action,

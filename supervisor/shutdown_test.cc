@@ -112,7 +112,9 @@ class FilesystemsTest : public ::testing::Test {
     return targets;
   }
   std::string RootOptions() {
-    for (const sys::MountEntry& m : *kernel_.Mounts()) {
+    auto mounts = kernel_.Mounts();
+    if (!mounts.ok()) return "";
+    for (const sys::MountEntry& m : *mounts) {
       if (m.target == "/") return m.options;
     }
     return "";
@@ -339,6 +341,54 @@ TEST_F(KillTest, RebootFailureIsReturnedNotFatal) {
                       "mount - / MS_RDONLY|MS_REMOUNT"),
             kernel_.calls().end());
   EXPECT_FALSE(FinishShutdown(kernel_, ShutdownAction::kNone, KillOptions(), Hooks()).ok());
+}
+
+TEST_F(KillTest, PoweroffFailureInTheChildIsReturnedNotFatal) {
+  kernel_.FailNext("reboot", EINVAL);  // the fake runs the child's body here
+  absl::Status done = FinishShutdown(kernel_, ShutdownAction::kPoweroff, KillOptions(), Hooks());
+  EXPECT_FALSE(done.ok());
+  EXPECT_NE(log_.back().find("powering off failed"), std::string::npos) << log_.back();
+}
+
+// A kernel whose idle child is a real, separate process: PID 1 only sees it in /proc.
+class ForkingFakeKernel : public sys::FakeKernel {
+ public:
+  absl::StatusOr<pid_t> RunInIdleChild(const std::function<int()>& body) override {
+    ++forks;
+    EXPECT_TRUE(MkdirAll("/proc/4242").ok());
+    EXPECT_TRUE(WriteFile("/proc/4242/cmdline", "/sbin/init").ok());
+    return 4242;
+  }
+  int forks = 0;
+};
+
+TEST(RebootNowTest, HaltRunsInAChildAndPid1WaitsForItBounded) {
+  ForkingFakeKernel kernel;
+  absl::Time now = absl::UnixEpoch();
+  std::vector<std::string> log;
+  ShutdownHooks hooks;
+  hooks.now = [&now] { return now; };
+  hooks.wait = [&now](absl::Duration d) { now += d; };  // the child never exits
+  hooks.log = [&log](absl::string_view line) { log.emplace_back(line); };
+  absl::Status done = RebootNow(kernel, ShutdownAction::kHalt, hooks);
+  EXPECT_FALSE(done.ok());
+  EXPECT_EQ(kernel.forks, 1);
+  EXPECT_TRUE(kernel.reboots().empty());  // PID 1 itself never called it
+  EXPECT_EQ(now - absl::UnixEpoch(), kRebootChildWait);
+  EXPECT_NE(log.back().find("halting failed"), std::string::npos) << log.back();
+
+  // The child exits at once (its /proc entry goes): no wait at all.
+  now = absl::UnixEpoch();
+  hooks.wait = [&](absl::Duration d) {
+    now += d;
+    (void)kernel.Unlink("/proc/4242/cmdline");
+  };
+  EXPECT_FALSE(RebootNow(kernel, ShutdownAction::kPoweroff, hooks).ok());
+  EXPECT_LE(now - absl::UnixEpoch(), absl::Milliseconds(50));
+  // A reboot is called from PID 1 itself: it returns when it fails.
+  EXPECT_TRUE(RebootNow(kernel, ShutdownAction::kReboot, hooks).ok());
+  EXPECT_EQ(kernel.reboots(), std::vector<int>{RB_AUTOBOOT});
+  EXPECT_EQ(kernel.forks, 2);
 }
 
 }  // namespace

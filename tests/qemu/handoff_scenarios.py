@@ -813,8 +813,8 @@ class ShutdownScenario(HandoffScenario):
             (r"^baton: powering off", "powering off"),
             (r"reboot: Power down", "the kernel powering down"),
         ]
-        last = out.rfind("HS-SHUTDOWN rc=0")
-        tail = out[out.rfind("\n", 0, max(last, 0)) + 1:]
+        # From the last boot's check job on (baton's lines may come before initctl's).
+        tail = out[max(out.rfind("HS-STAGE2-JOB"), 0):]
         pos = 0
         for rx, what in steps:
             m = re.compile(rx, re.M).search(tail, pos)
