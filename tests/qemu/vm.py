@@ -12,7 +12,8 @@
 Console: the guest's ttyS0 is QEMU's stdio (`-display none -serial stdio -nodefaults`,
 i.e. -nographic without the muxed monitor), read by a thread into a buffer of
 (host-seconds-since-start, line). `console=ttyS0 panic=-1` is always put on the
-command line; `-no-reboot` turns the panic reboot into an exit.
+command line; `-no-reboot` turns the panic reboot into an exit (VM(no_reboot=False) leaves
+it out: a guest reboot then boots again, for the `reboot` scenario).
 
 wait_for() searches the console text from the end of the previous match on (so
 successive waits move forward), and raises VMError when the timeout passes or QEMU
