@@ -1,5 +1,7 @@
 #include "supervisor/baton_main.h"
 
+#include <sys/reboot.h>
+
 #include <memory>
 #include <optional>
 #include <utility>
@@ -21,6 +23,7 @@
 #include "supervisor/logger.h"
 #include "supervisor/loop.h"
 #include "supervisor/reload.h"
+#include "supervisor/shutdown.h"
 #include "supervisor/spawner.h"
 #include "supervisor/stage1/stage1_main.h"
 #include "supervisor/stage2/reexec.h"
@@ -109,11 +112,20 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   logger.Info(absl::StrCat(job_count, " jobs loaded"));
   if (options.stage2()) timeline.Mark("jobs-loaded");
 
-  Loop loop(kernel, engine, clock, logger);
+  // PID 1 on the real root: SIGTERM/SIGINT/SIGUSR1/SIGUSR2 reboot, halt and
+  // power off (supervisor/shutdown.h); stage 1 and user mode only stop jobs.
+  Loop::Options loop_options;
+  loop_options.system_signals = !user_mode && !stage1;
+  Loop loop(kernel, engine, clock, logger, loop_options);
   absl::Status ready = loop.Init();
   if (!ready.ok()) {
     logger.Error(absl::StrCat("cannot set up the event loop: ", ready.message()));
     return 1;
+  }
+  if (loop_options.system_signals) {
+    // Ctrl-Alt-Del becomes a SIGINT to us (a clean reboot), not an instant one.
+    absl::Status cad = kernel.Reboot(RB_DISABLE_CAD);
+    if (!cad.ok()) logger.Warn(absl::StrCat("ctrl-alt-del stays a hard reboot: ", cad.message()));
   }
   spawner.set_watcher(&loop);
 
@@ -269,6 +281,14 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
       (void)stage2::ExecReexec(kernel, reexec_input(), std::move(plan), reexec_log);
     };
     control.set_reexec(std::move(hooks));
+    ControlServer::ShutdownHooks down;
+    down.check = [&loop] {
+      if (!loop.shutting_down()) return absl::OkStatus();
+      return absl::FailedPreconditionError(absl::StrCat(
+          "already shutting down (", ShutdownActionName(loop.shutdown_action()), ")"));
+    };
+    down.run = [&loop](ShutdownAction action) { (void)loop.RequestShutdown(action); };
+    control.set_shutdown(std::move(down));
   }
   engine.RunQueue();
   absl::Status ran = loop.Run();
@@ -276,6 +296,15 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   if (!ran.ok()) {
     logger.Error(absl::StrCat("event loop failed: ", ran.message()));
     status = 1;
+  }
+  if (loop_options.system_signals && loop.shutdown_action() != ShutdownAction::kNone) {
+    // The jobs are stopped: the other processes, the filesystems, reboot(2).
+    ShutdownHooks hooks;
+    hooks.now = [&clock] { return clock.Now(); };
+    hooks.wait = [&loop](absl::Duration timeout) { (void)loop.RunOnce(timeout); };
+    hooks.log = [&logger](absl::string_view line) { logger.Info(line); };
+    (void)FinishShutdown(kernel, loop.shutdown_action(), KillOptions(), hooks);
+    // Only when reboot(2) failed: PID 1 goes on below.
   }
   if (!user_mode) {
     // PID 1 never exits: keep serving whatever is left.

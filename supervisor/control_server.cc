@@ -170,6 +170,13 @@ void ControlServer::OnReadable(int fd) {
   absl::StatusOr<size_t> written = kernel_.Write(fd, out.data(), out.size());
   if (!written.ok()) Close(fd);
   RunPendingReexec();  // after the answer: initctl has it before the exec
+  RunPendingShutdown();
+}
+
+void ControlServer::RunPendingShutdown() {
+  ShutdownAction action = shutdown_pending_;
+  shutdown_pending_ = ShutdownAction::kNone;
+  if (action != ShutdownAction::kNone && shutdown_.run) shutdown_.run(action);
 }
 
 void ControlServer::Close(int fd) {
@@ -358,6 +365,33 @@ control::Response ControlServer::Handle(const control::Request& request,
       // the files were applied all the same.
       if (!report.errors.empty()) return Error(report.Summary());
       response.set_message(report.Summary());
+      break;
+    }
+
+    case Request::kShutdown: {
+      ShutdownAction action = ShutdownAction::kNone;
+      switch (request.shutdown().action()) {
+        case control::ShutdownRequest::REBOOT: action = ShutdownAction::kReboot; break;
+        case control::ShutdownRequest::POWEROFF: action = ShutdownAction::kPoweroff; break;
+        case control::ShutdownRequest::HALT: action = ShutdownAction::kHalt; break;
+        default: return Error("shutdown: no action (reboot, poweroff or halt)");
+      }
+      const char* name = ShutdownActionName(action);
+      if (peer.uid != 0) {
+        return Error(absl::StrCat("permission denied: uid ", peer.uid, " may not ", name,
+                                  " the machine (only root)"));
+      }
+      if (!shutdown_.check || !shutdown_.run) {
+        return Error(absl::StrCat(name, " is not available here (only the system init on the "
+                                        "real root takes the machine down)"));
+      }
+      absl::Status ready = shutdown_.check();
+      if (!ready.ok()) return Error(absl::StrCat("not doing ", name, ": ", ready.message()));
+      logger_.Info(absl::StrCat(name, " requested by uid ", peer.uid));
+      response.set_message(action == ShutdownAction::kReboot     ? "rebooting"
+                           : action == ShutdownAction::kPoweroff ? "powering off"
+                                                                 : "halting");
+      shutdown_pending_ = action;
       break;
     }
 

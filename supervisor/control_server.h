@@ -18,6 +18,13 @@
 //     check collects the handoff and preflights the new binary with it,
 //     supervisor/stage2/reexec.h PrepareReexec, so that a binary that
 //     cannot start or cannot read the handoff is refused to initctl.)
+//   - reload: as start/stop (root, or the owner in user mode); the job
+//     files are read again (supervisor/reload.h) and the answer says what
+//     changed; a file with errors makes it an error (the rest is applied).
+//   - shutdown (reboot/poweroff/halt): uid 0 only, and only when the
+//     supervisor set ShutdownHooks (system mode on the real root): Handle
+//     answers after ShutdownHooks::check, and ShutdownHooks::run starts the
+//     shutdown once that answer is written (RunPendingShutdown).
 //
 // Handle() is the pure request -> response mapping used by the socket code
 // and by tests. Errors are spelled for people: "unknown job 'foo'",
@@ -42,6 +49,7 @@
 #include "supervisor/fd_watcher.h"
 #include "supervisor/log_ring.h"
 #include "supervisor/logger.h"
+#include "supervisor/shutdown.h"
 #include "sys/kernel.h"
 #include "sys/unique_fd.h"
 
@@ -85,6 +93,15 @@ class ControlServer {
   // writing the answer); nothing when none is pending.
   void RunPendingReexec();
 
+  struct ShutdownHooks {
+    // OK, or why no shutdown can start now ("already shutting down …").
+    std::function<absl::Status()> check;
+    std::function<void(ShutdownAction)> run;
+  };
+  void set_shutdown(ShutdownHooks hooks) { shutdown_ = std::move(hooks); }
+  // Starts a shutdown that Handle accepted (after its answer is written).
+  void RunPendingShutdown();
+
   // One request from a peer with credentials PEER.
   control::Response Handle(const control::Request& request, const sys::PeerCred& peer);
 
@@ -116,6 +133,8 @@ class ControlServer {
   ReexecHooks reexec_;
   bool reexec_pending_ = false;
   std::function<ReloadReport()> reload_;
+  ShutdownHooks shutdown_;
+  ShutdownAction shutdown_pending_ = ShutdownAction::kNone;
 };
 
 // The protobuf view of one instance (shared with tests).

@@ -437,6 +437,50 @@ TEST_F(ControlServerTest, ReloadAnswersWhatChangedAndFailsOnErrors) {
   EXPECT_EQ(reloads, 2);
 }
 
+TEST_F(ControlServerTest, ShutdownIsRootOnlyNeedsTheHooksAndRunsAfterTheAnswer) {
+  control::Request request;
+  request.mutable_shutdown()->set_action(control::ShutdownRequest::POWEROFF);
+  control::Response denied = Send(request, kOwner);  // the owner, in user mode: still no
+  EXPECT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error(), "permission denied: uid 1234 may not poweroff the machine (only root)");
+  control::Response unavailable = Send(request, 0);
+  EXPECT_FALSE(unavailable.ok());
+  EXPECT_NE(unavailable.error().find("poweroff is not available here"), std::string::npos)
+      << unavailable.error();
+
+  std::vector<ShutdownAction> runs;
+  absl::Status refuse = absl::OkStatus();
+  ControlServer::ShutdownHooks hooks;
+  hooks.check = [&refuse] { return refuse; };
+  hooks.run = [&runs](ShutdownAction action) { runs.push_back(action); };
+  server_.set_shutdown(std::move(hooks));
+  control::Response response = Send(request, 0);
+  ASSERT_TRUE(response.ok()) << response.error();
+  EXPECT_EQ(response.message(), "powering off");
+  EXPECT_TRUE(runs.empty());  // Handle only answers
+  server_.RunPendingShutdown();
+  EXPECT_EQ(runs, std::vector<ShutdownAction>{ShutdownAction::kPoweroff});
+  server_.RunPendingShutdown();  // nothing pending any more
+  EXPECT_EQ(runs.size(), 1u);
+
+  request.mutable_shutdown()->set_action(control::ShutdownRequest::REBOOT);
+  EXPECT_EQ(Send(request, 0).message(), "rebooting");
+  request.mutable_shutdown()->set_action(control::ShutdownRequest::HALT);
+  EXPECT_EQ(Send(request, 0).message(), "halting");  // the later request wins
+  server_.RunPendingShutdown();
+  EXPECT_EQ(runs, (std::vector<ShutdownAction>{ShutdownAction::kPoweroff, ShutdownAction::kHalt}));
+
+  refuse = absl::FailedPreconditionError("already shutting down (poweroff)");
+  control::Response refused = Send(request, 0);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), "not doing halt: already shutting down (poweroff)");
+  server_.RunPendingShutdown();
+  EXPECT_EQ(runs.size(), 2u);
+
+  request.mutable_shutdown()->set_action(control::ShutdownRequest::ACTION_UNSPECIFIED);
+  EXPECT_FALSE(Send(request, 0).ok());
+}
+
 // Over the socket: the answer is in the client's queue before the re-exec
 // runs, and a listening socket handed to Adopt (as a re-exec carries it)
 // keeps serving.

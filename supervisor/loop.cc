@@ -33,7 +33,12 @@ Loop::~Loop() = default;
 
 absl::Status Loop::Init() {
   ASSIGN_OR_RETURN(epoll_, kernel_.EpollCreate());
-  ASSIGN_OR_RETURN(signal_fd_, kernel_.SignalFd({SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE}));
+  std::vector<int> signals = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE};
+  if (options_.system_signals) {
+    signals.push_back(SIGUSR1);
+    signals.push_back(SIGUSR2);
+  }
+  ASSIGN_OR_RETURN(signal_fd_, kernel_.SignalFd(signals));
   ASSIGN_OR_RETURN(timer_fd_, kernel_.TimerFd());
   RETURN_IF_ERROR(kernel_.EpollAdd(epoll_.get(), signal_fd_.get(), EPOLLIN, kSignalToken));
   RETURN_IF_ERROR(kernel_.EpollAdd(epoll_.get(), timer_fd_.get(), EPOLLIN, kTimerToken));
@@ -82,8 +87,19 @@ absl::Status Loop::RunOnce(absl::Duration timeout) {
   // Deadlines may have passed while we were busy, without the timer firing.
   std::optional<absl::Time> deadline = engine_.NextDeadline();
   if (deadline.has_value() && *deadline <= clock_.Now()) engine_.OnTimer();
-  if (shutting_down()) StopEverything();
+  if (shutdown_deadline_.has_value()) StopEverything();
   engine_.RunQueue();
+  if (event_deadline_.has_value()) {
+    bool settled = ShutdownEventSettled();
+    if (settled || clock_.Now() >= *event_deadline_) {
+      logger_.Info(settled ? "shutdown event done, stopping all jobs"
+                           : absl::StrCat("shutdown event still running after ",
+                                          absl::FormatDuration(options_.shutdown_event_timeout),
+                                          ", stopping all jobs"));
+      BeginStopping();
+      engine_.RunQueue();
+    }
+  }
   ArmTimer();
   return absl::OkStatus();
 }
@@ -102,12 +118,23 @@ void Loop::OnSignals() {
         break;
       case SIGTERM:
       case SIGINT:
+      case SIGUSR1:
+      case SIGUSR2: {
+        std::optional<ShutdownAction> action =
+            ShutdownActionForSignal(**sig, options_.system_signals);
+        if (!action.has_value()) break;
         if (!shutting_down()) {
-          logger_.Info(absl::StrCat("got ", **sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                                    ", stopping all jobs"));
+          const char* name = **sig == SIGTERM  ? "SIGTERM"
+                             : **sig == SIGINT ? "SIGINT"
+                             : **sig == SIGUSR1 ? "SIGUSR1"
+                                                : "SIGUSR2";
+          logger_.Info(*action == ShutdownAction::kNone
+                           ? absl::StrCat("got ", name, ", stopping all jobs")
+                           : absl::StrCat("got ", name, ": ", ShutdownActionName(*action)));
         }
-        RequestShutdown();
+        (void)RequestShutdown(*action);
         break;
+      }
       case SIGHUP:
         if (hangup_hook_) {
           hangup_hook_();
@@ -138,8 +165,45 @@ void Loop::ReapChildren() {
   }
 }
 
-void Loop::RequestShutdown() {
-  if (shutting_down()) return;
+absl::Status Loop::RequestShutdown(ShutdownAction action) {
+  if (shutting_down()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("already shutting down (", ShutdownActionName(shutdown_action_), ")"));
+  }
+  shutdown_requested_ = true;
+  shutdown_action_ = action;
+  if (action == ShutdownAction::kNone) {
+    BeginStopping();
+    return absl::OkStatus();
+  }
+  logger_.Info(absl::StrCat("shutdown (", ShutdownActionName(action),
+                            "): emitting the shutdown event"));
+  for (const InstanceInfo& info : engine_.Instances()) {
+    const jobs::JobConfig* job = engine_.FindJob(info.job);
+    if (job != nullptr && job->task && info.state != State::kWaiting) {
+      tasks_before_event_[{info.job, info.instance}] = info.runs;
+    }
+  }
+  event_deadline_ = clock_.Now() + options_.shutdown_event_timeout;
+  engine_.Emit("shutdown", {{"ACTION", ShutdownActionName(action)}});
+  return absl::OkStatus();
+}
+
+bool Loop::ShutdownEventSettled() const {
+  if (!engine_.Idle()) return false;
+  for (const InstanceInfo& info : engine_.Instances()) {
+    if (info.state == State::kWaiting) continue;
+    const jobs::JobConfig* job = engine_.FindJob(info.job);
+    if (job == nullptr || !job->task) continue;  // a service: running is settled
+    auto before = tasks_before_event_.find({info.job, info.instance});
+    if (before != tasks_before_event_.end() && before->second == info.runs) continue;
+    return false;  // a task the event started (or restarted) still runs
+  }
+  return true;
+}
+
+void Loop::BeginStopping() {
+  event_deadline_.reset();
   absl::Duration longest = absl::ZeroDuration();
   for (const jobs::JobConfig* job : engine_.Jobs()) {
     longest = std::max(longest, job->kill_timeout);
@@ -159,7 +223,7 @@ void Loop::StopEverything() {
 }
 
 bool Loop::shutdown_complete() const {
-  if (!shutting_down() || !engine_.Idle()) return false;
+  if (!shutdown_deadline_.has_value() || !engine_.Idle()) return false;
   for (const InstanceInfo& info : engine_.Instances()) {
     if (info.state != State::kWaiting || info.pid != 0) return false;
   }
@@ -168,8 +232,8 @@ bool Loop::shutdown_complete() const {
 
 void Loop::ArmTimer() {
   std::optional<absl::Time> deadline = engine_.NextDeadline();
-  if (shutting_down() && (!deadline.has_value() || *shutdown_deadline_ < *deadline)) {
-    deadline = shutdown_deadline_;
+  for (const std::optional<absl::Time>& own : {shutdown_deadline_, event_deadline_}) {
+    if (own.has_value() && (!deadline.has_value() || *own < *deadline)) deadline = own;
   }
   absl::Duration after = absl::ZeroDuration();
   if (deadline.has_value()) {
@@ -183,7 +247,7 @@ void Loop::ArmTimer() {
 absl::Status Loop::Run() {
   int failures = 0;
   while (!shutdown_complete()) {
-    if (shutting_down() && clock_.Now() >= *shutdown_deadline_) {
+    if (shutdown_deadline_.has_value() && clock_.Now() >= *shutdown_deadline_) {
       if (killed_leftovers_) break;
       killed_leftovers_ = true;
       for (const InstanceInfo& info : engine_.Instances()) {

@@ -18,8 +18,17 @@
 // is start is stopped (and stopped again if an event restarts it), and Run()
 // returns once no instance has a process or is between states, or after a
 // bound (the longest kill timeout + Options::shutdown_grace) — then whatever
-// is left is sent SIGKILL. PID 1 does not call Run() this way in system
-// mode; see supervisor/main.cc.
+// is left is sent SIGKILL.
+//
+// With Options::system_signals (PID 1 on the real root), a shutdown carries
+// an action (supervisor/shutdown.h): SIGTERM and SIGINT ask for a reboot,
+// SIGUSR2 for a poweroff, SIGUSR1 for a halt (busybox init's meanings), and
+// so does RequestShutdown(ACTION) (initctl reboot/poweroff/halt). Such a
+// shutdown first emits `shutdown` with ACTION=reboot|poweroff|halt and lets
+// what it started settle — until no instance is between states and no task
+// started since is still running, or Options::shutdown_event_timeout — and
+// only then stops every job as above. Run() then returns, and the caller
+// finishes the shutdown (supervisor/shutdown.h: FinishShutdown).
 #ifndef BATON_SUPERVISOR_LOOP_H_
 #define BATON_SUPERVISOR_LOOP_H_
 
@@ -34,6 +43,7 @@
 #include "supervisor/engine.h"
 #include "supervisor/fd_watcher.h"
 #include "supervisor/logger.h"
+#include "supervisor/shutdown.h"
 #include "sys/kernel.h"
 #include "sys/unique_fd.h"
 
@@ -50,6 +60,12 @@ class Loop : public FdWatcher {
  public:
   struct Options {
     absl::Duration shutdown_grace = absl::Seconds(5);
+    // PID 1 on the real root: signals map to reboot/poweroff/halt (above),
+    // and SIGUSR1/SIGUSR2 are read too.
+    bool system_signals = false;
+    // How long what the `shutdown` event started may run before the jobs
+    // are stopped anyway.
+    absl::Duration shutdown_event_timeout = absl::Seconds(30);
   };
 
   Loop(sys::Kernel& kernel, Engine& engine, Clock& clock, Logger& logger, Options options);
@@ -73,9 +89,14 @@ class Loop : public FdWatcher {
   // returned; only a broken epoll set ends the loop with an error.
   absl::Status Run();
 
-  // As a SIGTERM would.
-  void RequestShutdown();
-  bool shutting_down() const { return shutdown_deadline_.has_value(); }
+  // Stops every job (ACTION kNone) or, for another ACTION, emits
+  // `shutdown` first (see above). A request while a shutdown is under way is
+  // refused (FailedPrecondition, naming the one under way).
+  absl::Status RequestShutdown(ShutdownAction action);
+  // As a SIGTERM in user mode would: stop every job.
+  void RequestShutdown() { (void)RequestShutdown(ShutdownAction::kNone); }
+  bool shutting_down() const { return shutdown_requested_; }
+  ShutdownAction shutdown_action() const { return shutdown_action_; }
   bool shutdown_complete() const;
 
   // Called for every reaped child the engine does not own (tests, logging).
@@ -93,6 +114,8 @@ class Loop : public FdWatcher {
   void OnSignals();
   void ReapChildren();
   void StopEverything();
+  void BeginStopping();
+  bool ShutdownEventSettled() const;
   void ArmTimer();
 
   sys::Kernel& kernel_;
@@ -108,6 +131,14 @@ class Loop : public FdWatcher {
   uint64_t next_token_ = 16;
   std::map<uint64_t, std::shared_ptr<Watched>> watched_;
   std::map<int, uint64_t> token_of_fd_;
+  bool shutdown_requested_ = false;
+  ShutdownAction shutdown_action_ = ShutdownAction::kNone;
+  // Set while the `shutdown` event's work runs (before the jobs are stopped).
+  std::optional<absl::Time> event_deadline_;
+  // Tasks running when `shutdown` was emitted, with their run counts: they
+  // are not waited for (unless they run again).
+  std::map<std::pair<std::string, std::string>, int64_t> tasks_before_event_;
+  // Set once the jobs are being stopped.
   std::optional<absl::Time> shutdown_deadline_;
   bool killed_leftovers_ = false;
   std::function<void(const sys::ChildExit&)> orphan_hook_;

@@ -358,6 +358,16 @@ absl::StatusOr<pid_t> FakeKernel::Spawn(const SpawnRequest& request) {
 
 absl::Status FakeKernel::Kill(pid_t pid, int sig) {
   return Logged("kill", absl::StrCat(pid), absl::StrCat("kill ", pid, " ", sig), [&] {
+    if (pid == -1) {  // every process but us: every live child here
+      if (live_.empty()) return ESRCH;
+      if (sig == 0) return 0;
+      kills_.emplace_back(pid, sig);
+      if (kill_terminates_ && (sig == SIGTERM || sig == SIGKILL)) {
+        std::set<pid_t> all = live_;
+        for (pid_t p : all) KillBySignal(p, sig);
+      }
+      return 0;
+    }
     pid_t target = pid < 0 ? -pid : pid;
     if (!live_.count(target)) return ESRCH;
     if (sig == 0) return 0;

@@ -61,7 +61,7 @@
 // kills() and, with set_kill_terminates(true), turns SIGTERM and SIGKILL of
 // a live child into its death by that signal; signal 0 only probes. Kill of
 // a pid that is not live is ESRCH; a negative pid names the group led by
-// that pid. Execve records into execs() and succeeds (it returns OK: a
+// that pid; -1 names every live child (ESRCH when there is none). Execve records into execs() and succeeds (it returns OK: a
 // test can then look at what would have run) unless a failure is injected.
 //
 // WAITING. Wait(pid) hands out that child's queued exit (Exit/KillBySignal),
@@ -88,6 +88,7 @@
 //   pipe set_cloexec
 //   dup mount umount pivot_root chroot chdir fchdir mounts uevent_socket
 //   recv_datagram memfd_create seal_memfd reboot wait flock set_echo
+//   sync swapoff
 //
 // LISTING. ListDirEntries types each child by its node (directory,
 // symlink, regular; device nodes are kOther); a directory that is a
@@ -116,6 +117,7 @@
 //   pivot_root NEW_ROOT PUT_OLD      chroot PATH
 //   chdir PATH                       fchdir DIR
 //   seal_memfd NAME                  reboot 0xCMD (hex)
+//   sync                             swapoff PATH
 //   flock PATH OPERATION             set_echo PATH on|off
 // Examples: "mount /dev /root/dev MS_MOVE", "pivot_root . .",
 // "umount . MNT_DETACH", "chroot .", "execve /sbin/init".
@@ -288,6 +290,8 @@ class FakeKernel : public Kernel {
   absl::StatusOr<UniqueFd> MemfdCreate(const std::string& name) override;
   absl::Status SealMemfd(int fd) override;
   absl::Status Reboot(int cmd) override;
+  absl::Status Sync() override;
+  absl::Status Swapoff(const std::string& path) override;
 
   // --- device-mapper (see DEVICE-MAPPER) -------------------------------------
   struct DmDeviceRecord {

@@ -334,4 +334,12 @@ absl::Status FakeKernel::Reboot(int cmd) {
   });
 }
 
+absl::Status FakeKernel::Sync() {
+  return Logged("sync", "", "sync", [] { return 0; });
+}
+
+absl::Status FakeKernel::Swapoff(const std::string& path) {
+  return Logged("swapoff", path, absl::StrCat("swapoff ", path), [] { return 0; });
+}
+
 }  // namespace baton::sys

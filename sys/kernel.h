@@ -295,6 +295,13 @@ class Kernel {
   // Seals a memfd against any further change (F_SEAL_SEAL|SHRINK|GROW|WRITE).
   virtual absl::Status SealMemfd(int fd) = 0;
   virtual absl::Status Reboot(int cmd) = 0;
+  // sync(2): every filesystem's dirty data to its device. The default, for
+  // fakes that do not model it, is UnimplementedError.
+  virtual absl::Status Sync() { return absl::UnimplementedError("sync"); }
+  // swapoff(2) of the swap device or file PATH.
+  virtual absl::Status Swapoff(const std::string& path) {
+    return absl::UnimplementedError("swapoff");
+  }
 
   // --- device-mapper (ioctls on /dev/mapper/control, linux/dm-ioctl.h) -----
   // The control node exists once dm_mod is loaded. NAME is at most 127

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
@@ -937,6 +938,16 @@ absl::Status LinuxKernel::SealMemfd(int fd) {
 
 absl::Status LinuxKernel::Reboot(int cmd) {
   if (::reboot(cmd) < 0) return ErrnoStatus(errno, absl::StrCat("reboot ", cmd));
+  return absl::OkStatus();
+}
+
+absl::Status LinuxKernel::Sync() {
+  ::sync();
+  return absl::OkStatus();
+}
+
+absl::Status LinuxKernel::Swapoff(const std::string& path) {
+  if (::swapoff(path.c_str()) < 0) return ErrnoStatus(errno, absl::StrCat("swapoff ", path));
   return absl::OkStatus();
 }
 

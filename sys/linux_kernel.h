@@ -113,6 +113,8 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<UniqueFd> MemfdCreate(const std::string& name) override;
   absl::Status SealMemfd(int fd) override;
   absl::Status Reboot(int cmd) override;
+  absl::Status Sync() override;
+  absl::Status Swapoff(const std::string& path) override;
 
   // device-mapper: each call opens /dev/mapper/control O_RDWR|O_CLOEXEC for
   // one ioctl (a missing node says "is dm_mod loaded?").

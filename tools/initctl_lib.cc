@@ -159,6 +159,11 @@ absl::StatusOr<Invocation> ParseArgs(const std::vector<std::string>& args,
   } else if (command == "reload") {
     RETURN_IF_ERROR(want(0, 0));
     req.mutable_reload();
+  } else if (command == "reboot" || command == "poweroff" || command == "halt") {
+    RETURN_IF_ERROR(want(0, 0));
+    req.mutable_shutdown()->set_action(command == "reboot"     ? control::ShutdownRequest::REBOOT
+                                       : command == "poweroff" ? control::ShutdownRequest::POWEROFF
+                                                               : control::ShutdownRequest::HALT);
   } else if (command == "emit") {
     RETURN_IF_ERROR(want(1, SIZE_MAX));
     req.mutable_emit()->set_event(rest[0]);
@@ -273,6 +278,7 @@ std::string Format(const control::Request& request, const control::Response& res
       break;
     case control::Request::kReexec:
     case control::Request::kReload:
+    case control::Request::kShutdown:
       absl::StrAppend(&out, response.message(), "\n");
       break;
     case control::Request::kHandoffStatus:

@@ -6,11 +6,16 @@
 //           | stop JOB [INSTANCE] | restart JOB [INSTANCE]
 //           | emit EVENT [K=V…] | log [JOB [INSTANCE]] [-n N] | events [N]
 //           | handoff-status [--json] [--file PATH] | reexec | reload
+//           | reboot | poweroff | halt
+//
+// `reboot`, `poweroff` and `halt` ask PID 1 to take the machine down
+// (supervisor/shutdown.h); it answers ("powering off") before it starts.
 //
 // `reload` has the supervisor read its job files again (supervisor/
 // reload.h, as SIGHUP does) and prints what was added, changed and
 // removed; a file with errors keeps its old definition and makes initctl
 // exit 1 with the file:line:col.
+//
 // `reexec` asks PID 1 to re-exec its own binary in place, carrying its
 // state (supervisor/stage2/reexec.h); PID 1 answers first, so initctl
 // prints "re-executing /usr/sbin/baton" and exits 0 before the exec.
@@ -54,7 +59,8 @@ inline constexpr char kUsage[] =
     "  handoff-status [--json] [--file PATH]\n"
     "                            what crossed from the initramfs to the real root\n"
     "  reexec                    re-exec baton in place (PID 1), keeping its jobs\n"
-    "  reload                    read the job files again (as SIGHUP)\n";
+    "  reload                    read the job files again (as SIGHUP)\n"
+    "  reboot | poweroff | halt  stop every job, unmount, and reboot/power off/halt\n";
 
 struct Invocation {
   std::string socket;

@@ -202,6 +202,28 @@ TEST(ReexecTest, ParsesAndPrintsTheAnswer) {
   EXPECT_EQ(Format(reexec->request, response), "re-executing /usr/sbin/baton\n");
 }
 
+TEST(ShutdownTest, ParsesTheThreeCommandsAndPrintsTheAnswer) {
+  struct Case {
+    const char* word;
+    control::ShutdownRequest::Action action;
+  };
+  for (const Case& c : {Case{"reboot", control::ShutdownRequest::REBOOT},
+                        Case{"poweroff", control::ShutdownRequest::POWEROFF},
+                        Case{"halt", control::ShutdownRequest::HALT}}) {
+    auto parsed = ParseArgs({c.word}, "");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    ASSERT_TRUE(parsed->request.has_shutdown()) << c.word;
+    EXPECT_EQ(parsed->request.shutdown().action(), c.action) << c.word;
+    EXPECT_TRUE(absl::IsInvalidArgument(ParseArgs({c.word, "now"}, "").status())) << c.word;
+  }
+  auto poweroff = ParseArgs({"poweroff"}, "");
+  ASSERT_TRUE(poweroff.ok());
+  control::Response response;
+  response.set_ok(true);
+  response.set_message("powering off");
+  EXPECT_EQ(Format(poweroff->request, response), "powering off\n");
+}
+
 TEST(HandoffStatusTest, ReadsAHandoffFileWithoutBaton) {
   sys::FakeKernel kernel;
   handoff::Handoff h;

@@ -63,6 +63,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import time
 
 from . import cpio, fixtures, kernel, rootfs, scenarios
@@ -747,6 +748,186 @@ class HandoffScenario:
         return time.monotonic() - t0
 
 
+# --- handoff-poweroff / reboot scenario: baton takes the machine down ----------------
+
+# A `start on shutdown` task: what it sees of the event, written to the root too (so
+# the host finds it there only if it ran before / went read-only).
+SHUTDOWN_EVENT_JOB = """# baton QEMU test: runs on the shutdown event, before the jobs are stopped.
+description "note the shutdown event (poweroff scenario)"
+stage root
+start on shutdown
+task
+console output
+exec /bin/sh -c 'echo "HS-SHUTDOWN-EVENT ACTION=$ACTION"; echo "$ACTION" > /root/shutdown-event'
+"""
+
+# The check job of handoff-poweroff / handoff-reboot. / is made writable and written
+# to; a process outside every job, in its own session and deaf to SIGTERM, must go by
+# the SIGKILL of step c. Then `initctl poweroff` (or reboot). the reboot scenario's second
+# boot finds /root/rebooted and powers off instead.
+SHUTDOWN_CHECK = CHECK_PRELUDE + """mount -o remount,rw / 2>&1 | sed 's/^/HS-REMOUNT /'
+grep -E ' / | /usr ' /proc/mounts | sed 's/^/HS-MOUNTS /'
+if [ -e /root/rebooted ]; then
+  echo "HS-SECOND-BOOT $(cat /root/rebooted)"
+  action=poweroff
+else
+  action=@ACTION@
+  [ $action = reboot ] && echo "before the reboot" > /root/rebooted
+fi
+echo "written before $action" > /root/shutdown-marker
+setsid sh -c "trap '' TERM; exec sleep 1000" </dev/null >/dev/null 2>&1 &
+usleep 200000
+out=$(initctl $action 2>&1); rc=$?
+echo "HS-SHUTDOWN rc=$rc $out"
+# Wait to be stopped with the other jobs (step b).
+sleep 600
+"""
+
+# How long QEMU may take to exit after initctl answered: the shutdown event, the jobs'
+# stop (ticker and check end on SIGTERM), 5 s of SIGTERM wait for the stubborn
+# process, the unmounts, reboot(2). Generous for TCG on a shared machine.
+SHUTDOWN_BOUND = 90
+
+
+def _host_fs_check(image, offset, what):
+    """(clean, details) of the ext4 at OFFSET of IMAGE, checked on the host: the
+    partition copied out, then dumpe2fs -h and e2fsck -fn."""
+    part = image + f".{what}.part"
+    subprocess.run(["dd", f"if={image}", f"of={part}", "bs=1M", f"skip={offset >> 20}",
+                    "status=none", "conv=sparse"], check=True)
+    dump = subprocess.run(["dumpe2fs", "-h", part], capture_output=True, text=True)
+    state = re.search(r"^Filesystem state:\s+(.*)$", dump.stdout, re.M)
+    features = re.search(r"^Filesystem features:\s+(.*)$", dump.stdout, re.M)
+    fsck = subprocess.run(["e2fsck", "-fn", part], capture_output=True, text=True)
+    return part, (state.group(1).strip() if state else "?"), \
+        (features.group(1).split() if features else []), fsck.returncode, fsck.stdout
+
+
+def _debugfs_cat(part, path):
+    r = subprocess.run(["debugfs", "-R", f"cat {path}", part], capture_output=True, text=True)
+    return r.stdout
+
+
+class ShutdownScenario(HandoffScenario):
+    """plain skeleton root on a writable copy of the fixture disk, /usr writable too;
+    the check job runs `initctl ACTION`; QEMU must exit by itself, and on the host both
+    filesystems are clean and hold what was written before the shutdown."""
+
+    def __init__(self, name, action):
+        super().__init__(name, "plain",
+                         lambda b: usr_content(
+                             b, check=SHUTDOWN_CHECK.replace("@ACTION@", action),
+                             jobs={"ticker": TICKER_JOB, "check": CHECK_JOB,
+                                   "on-shutdown": SHUTDOWN_EVENT_JOB}),
+                         None)
+        self.action = action
+
+    def run(self, images, fxs, log_path):
+        initrd = _image(images)
+        fx = _fixture(self.base_fixture)
+        work = os.path.join(images.dir, "handoff", self.name)
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        usr = os.path.join(work, "usr.ext4")
+        make_usr(usr, self.usr(images.bins))
+        copies = []
+        for d in fx["disks"]:  # the cached fixture stays untouched
+            copy = os.path.join(work, os.path.basename(d["path"]))
+            subprocess.run(["cp", "--sparse=always", d["path"], copy], check=True)
+            copies.append(Disk(copy, serial=d["serial"], snapshot=False))
+        disks = copies + [Disk(usr, serial="usr", snapshot=False)]
+        k = kernel.ensure()
+        t0 = time.monotonic()
+        reboot = self.action == "reboot"
+        with VM(k["vmlinuz"], initrd, disks=disks, append=fx["cmdline"],
+                timeout=BOOT_TIMEOUT * (2 if reboot else 1), console_log=log_path,
+                name=self.name, no_reboot=not reboot) as vm:
+            vm.dump = lambda n=60: None
+            try:
+                m = vm.wait_for(r"^HS-SHUTDOWN rc=(\d+) (.*)$", timeout=BOOT_TIMEOUT)
+                t_answer = time.monotonic()
+                if m.group(1) != "0":
+                    raise Failure(f"initctl {self.action}: rc={m.group(1)} {m.group(2)!r}")
+                if reboot:
+                    vm.wait_for(r"^HS-SECOND-BOOT", timeout=BOOT_TIMEOUT)
+                    vm.wait_for(r"^HS-SHUTDOWN rc=0", timeout=60)
+                    t_answer2 = time.monotonic()
+                try:
+                    vm.wait_exit(SHUTDOWN_BOUND)
+                except VMError:
+                    raise Failure(f"QEMU still running {SHUTDOWN_BOUND} s after initctl "
+                                  f"answered: " + scenarios._why("", vm.output)) from None
+                took = time.monotonic() - (t_answer2 if reboot else t_answer)
+            except VMError as e:
+                raise Failure(scenarios._why(str(e), vm.output)) from None
+            out = vm.output
+        self.details = self.check_console(out, took)
+        self.details += "; " + self.check_disks(copies[0].path, usr)
+        return time.monotonic() - t0
+
+    def check_console(self, out, took):
+        # The last shutdown on the console is a poweroff (reboot scenario: the second boot's).
+        steps = [
+            (r"^baton: shutdown \(poweroff\): emitting the shutdown event", "the shutdown event"),
+            (r"^HS-SHUTDOWN-EVENT ACTION=poweroff", "the `start on shutdown` task"),
+            (r"^baton: shutdown event done, stopping all jobs", "the event settling"),
+            (r"^baton: all jobs stopped", "the jobs stopped"),
+            (r"^baton: sending SIGTERM to all processes", "SIGTERM to all"),
+            (r"^baton: sending SIGKILL to all processes \(1 left", "SIGKILL to the stubborn one"),
+            (r"^baton: unmounting \d+ filesystems", "the unmounts"),
+            (r"^baton: remounted / read-only", "/ read-only"),
+            (r"^baton: powering off", "powering off"),
+            (r"reboot: Power down", "the kernel powering down"),
+        ]
+        # From the last boot's check job on (baton's lines may come before initctl's).
+        tail = out[max(out.rfind("HS-STAGE2-JOB"), 0):]
+        pos = 0
+        for rx, what in steps:
+            m = re.compile(rx, re.M).search(tail, pos)
+            if not m:
+                raise Failure(f"{what}: /{rx}/ not on the console (in order) after the "
+                              f"initctl answer")
+            pos = m.end()
+        if self.action == "reboot":
+            banners = len(re.findall(r"Linux version \d", out))
+            restart = re.search(r"reboot: Restarting system", out)
+            if banners < 2 or not restart:
+                raise Failure(f"reboot scenario: {banners} kernel banners, restart line "
+                              f"{'seen' if restart else 'missing'}")
+            first = out[:out.find("HS-SECOND-BOOT")]
+            for rx, what in [(r"^baton: shutdown \(reboot\): emitting", "the reboot's event"),
+                             (r"^HS-SHUTDOWN-EVENT ACTION=reboot", "ACTION=reboot"),
+                             (r"^baton: remounted / read-only", "/ read-only before the reboot"),
+                             (r"^baton: rebooting", "rebooting")]:
+                if not re.search(rx, first, re.M):
+                    raise Failure(f"first boot: {what} missing")
+        detach = re.findall(r"^baton: umount (\S+): .*MNT_DETACH", out, re.M)
+        sup = [l for l in out.splitlines() if l.startswith("baton: ") and
+               ("unmount" in l or "detach" in l or "SIG" in l)]
+        return (f"QEMU exited {took:.1f} s after initctl answered; "
+                f"{'detached lazily: ' + ' '.join(detach) if detach else 'nothing detached'}"
+                f" ({' | '.join(sup[-4:])})")
+
+    def check_disks(self, disk0, usr):
+        part, state, features, rc, fsck = _host_fs_check(disk0, 1 << 20, "root")
+        if state != "clean" or "needs_recovery" in features or rc != 0:
+            raise Failure(f"root filesystem after {self.action}: state {state!r}, "
+                          f"needs_recovery {'needs_recovery' in features}, e2fsck -fn rc {rc}: "
+                          f"{fsck[-400:]}")
+        marker = _debugfs_cat(part, "/root/shutdown-marker").strip()
+        event = _debugfs_cat(part, "/root/shutdown-event").strip()
+        if marker != "written before poweroff" and marker != f"written before {self.action}":
+            raise Failure(f"/root/shutdown-marker on the host: {marker!r}")
+        if event != "poweroff":
+            raise Failure(f"/root/shutdown-event on the host: {event!r} (the event task's write)")
+        upart, ustate, ufeatures, urc, ufsck = _host_fs_check(usr, 0, "usr")
+        if ustate != "clean" or "needs_recovery" in ufeatures or urc != 0:
+            raise Failure(f"/usr filesystem after {self.action}: state {ustate!r}, e2fsck rc "
+                          f"{urc}: {ufsck[-400:]}")
+        return (f"root: {state}, e2fsck -fn rc 0, marker {marker!r}, event {event!r}; "
+                f"/usr: {ustate}")
+
+
 def _hotplug_steps(ctx):
     ctx.vm.wait_for(SWITCH_MARKER, timeout=scenarios.MARKER_TIMEOUT, partial=True)
     t = time.monotonic()
@@ -784,6 +965,8 @@ SCENARIOS = [
     HandoffScenario("handoff-foreign", "plain",
                     lambda b: usr_content(b, init=FOREIGN_INIT, jobs=_jobs(False)),
                     check_foreign),
+    ShutdownScenario("poweroff", "poweroff"),
+    ShutdownScenario("reboot", "reboot"),
 ]
 
 BY_NAME = {s.name: s for s in SCENARIOS}

@@ -12,7 +12,8 @@
 Console: the guest's ttyS0 is QEMU's stdio (`-display none -serial stdio -nodefaults`,
 i.e. -nographic without the muxed monitor), read by a thread into a buffer of
 (host-seconds-since-start, line). `console=ttyS0 panic=-1` is always put on the
-command line; `-no-reboot` turns the panic reboot into an exit.
+command line; `-no-reboot` turns the panic reboot into an exit (VM(no_reboot=False) leaves
+it out: a guest reboot then boots again, for the `reboot` scenario).
 
 wait_for() searches the console text from the end of the previous match on (so
 successive waits move forward), and raises VMError when the timeout passes or QEMU
@@ -53,7 +54,7 @@ class Disk:
 class VM:
     def __init__(self, kernel, initrd=None, disks=(), append="", mem="1G", smp=1,
                  qmp=True, timeout=300, machine="pc", cpu=None, extra_args=(),
-                 console_log=None, name="vm", echo=None):
+                 console_log=None, name="vm", echo=None, no_reboot=True):
         self.name = name
         self.lines = []  # (seconds since start, line)
         self._text = ""
@@ -68,7 +69,9 @@ class VM:
         self._disk_index = 0
         args = [QEMU, "-M", machine, "-m", str(mem), "-smp", str(smp), "-accel", "tcg",
                 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
-                "-no-reboot", "-kernel", kernel]
+                "-kernel", kernel]
+        if no_reboot:  # a guest reboot (or panic) ends QEMU; no_reboot=False boots again
+            args.insert(args.index("-kernel"), "-no-reboot")
         if cpu:
             args += ["-cpu", cpu]
         if initrd:
