@@ -188,6 +188,13 @@ bool ControlServer::MayMutate(const sys::PeerCred& peer) const {
   return peer.uid == 0 || (options_.user_mode && peer.uid == options_.owner_uid);
 }
 
+std::string ControlServer::MutationDenied(const sys::PeerCred& peer, absl::string_view what) const {
+  return absl::StrCat("permission denied: uid ", peer.uid, " may not ", what, " (only root",
+                      options_.user_mode ? absl::StrCat(" or uid ", options_.owner_uid)
+                                         : std::string(),
+                      ")");
+}
+
 control::Response ControlServer::Handle(const control::Request& request,
                                         const sys::PeerCred& peer) {
   using control::Request;
@@ -230,13 +237,7 @@ control::Response ControlServer::Handle(const control::Request& request,
     case Request::kStop:
     case Request::kRestart:
     case Request::kEmit: {
-      if (!MayMutate(peer)) {
-        return Error(absl::StrCat("permission denied: uid ", peer.uid,
-                                  " may not change jobs (only root",
-                                  options_.user_mode ? absl::StrCat(" or uid ", options_.owner_uid)
-                                                     : std::string(),
-                                  ")"));
-      }
+      if (!MayMutate(peer)) return Error(MutationDenied(peer, "change jobs"));
       if (request.has_emit()) {
         if (!ValidEventName(request.emit().event())) {
           return Error(absl::StrCat("bad event name '", request.emit().event(), "'"));
@@ -350,13 +351,7 @@ control::Response ControlServer::Handle(const control::Request& request,
     }
 
     case Request::kReload: {
-      if (!MayMutate(peer)) {
-        return Error(absl::StrCat("permission denied: uid ", peer.uid,
-                                  " may not reload the job files (only root",
-                                  options_.user_mode ? absl::StrCat(" or uid ", options_.owner_uid)
-                                                     : std::string(),
-                                  ")"));
-      }
+      if (!MayMutate(peer)) return Error(MutationDenied(peer, "reload the job files"));
       if (!reload_) return Error("reloading the job files is not available here");
       logger_.Info(absl::StrCat("reload requested by uid ", peer.uid));
       ReloadReport report = reload_();

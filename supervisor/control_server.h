@@ -42,6 +42,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "handoff/status.h"
 #include "proto/control.pb.h"
 #include "supervisor/engine.h"
@@ -116,6 +117,8 @@ class ControlServer {
   void OnReadable(int fd);
   void Close(int fd);
   bool MayMutate(const sys::PeerCred& peer) const;
+  // "permission denied: uid U may not WHAT (only root[ or uid OWNER])".
+  std::string MutationDenied(const sys::PeerCred& peer, absl::string_view what) const;
 
   sys::Kernel& kernel_;
   Engine& engine_;

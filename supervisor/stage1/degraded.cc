@@ -17,6 +17,39 @@ absl::string_view DegradedDecisionKindName(DegradedDecision::Kind kind) {
   return "?";
 }
 
+void QuietTracker::Update(bool was_settled, absl::Time now) {
+  if (!was_settled && Settled()) last_activity_ = std::max(last_activity_, now);
+}
+
+void QuietTracker::ColdplugDone(absl::Time now) {
+  bool was = Settled();
+  coldplug_done_ = true;
+  Update(was, now);
+}
+
+void QuietTracker::SetUeventQueueEmpty(bool empty, absl::Time now) {
+  bool was = Settled();
+  queue_empty_ = empty;
+  Update(was, now);
+}
+
+void QuietTracker::SetBusyJobs(int count, absl::Time now) {
+  bool was = Settled();
+  busy_jobs_ = std::max(count, 0);
+  Update(was, now);
+}
+
+void QuietTracker::BlockDeviceAdded(absl::Time now) {
+  last_activity_ = std::max(last_activity_, now);
+}
+
+std::string QuietTracker::Unsettled() const {
+  if (!coldplug_done_) return "coldplug running";
+  if (!queue_empty_) return "uevents queued";
+  if (busy_jobs_ > 0) return absl::StrCat(busy_jobs_, " unlock/scan job(s) running");
+  return "";
+}
+
 DegradedArbiter::DegradedArbiter(DegradedPolicy policy, absl::Time start,
                                  absl::Duration root_wait, absl::Duration grace)
     : policy_(policy),
@@ -24,42 +57,28 @@ DegradedArbiter::DegradedArbiter(DegradedPolicy policy, absl::Time start,
       root_wait_(root_wait),
       grace_(grace),
       now_(start),
-      last_activity_(start) {}
-
-bool DegradedArbiter::Settled() const {
-  return coldplug_done_ && queue_empty_ && busy_jobs_ == 0;
-}
+      quiet_(start) {}
 
 void DegradedArbiter::Observe(absl::Time now) { now_ = std::max(now_, now); }
 
-void DegradedArbiter::MaybeSettled(bool was_settled, absl::Time now) {
-  if (!was_settled && Settled()) last_activity_ = std::max(last_activity_, now);
-}
-
 void DegradedArbiter::ColdplugDone(absl::Time now) {
   Observe(now);
-  bool was = Settled();
-  coldplug_done_ = true;
-  MaybeSettled(was, now);
+  quiet_.ColdplugDone(now);
 }
 
 void DegradedArbiter::SetUeventQueueEmpty(bool empty, absl::Time now) {
   Observe(now);
-  bool was = Settled();
-  queue_empty_ = empty;
-  MaybeSettled(was, now);
+  quiet_.SetUeventQueueEmpty(empty, now);
 }
 
 void DegradedArbiter::SetBusyJobs(int count, absl::Time now) {
   Observe(now);
-  bool was = Settled();
-  busy_jobs_ = std::max(count, 0);
-  MaybeSettled(was, now);
+  quiet_.SetBusyJobs(count, now);
 }
 
 void DegradedArbiter::BlockDeviceAdded(absl::Time now) {
   Observe(now);
-  last_activity_ = std::max(last_activity_, now);
+  quiet_.BlockDeviceAdded(now);
 }
 
 void DegradedArbiter::RootFound(absl::Time now) {
@@ -90,7 +109,7 @@ void DegradedArbiter::Answer(bool start_degraded, absl::Time now) {
   }
 }
 
-absl::Time DegradedArbiter::QuietAt() const { return last_activity_ + grace_; }
+absl::Time DegradedArbiter::QuietAt() const { return quiet_.last_activity() + grace_; }
 
 DegradedDecision DegradedArbiter::Decide(absl::Time now) {
   Observe(now);
@@ -101,13 +120,11 @@ DegradedDecision DegradedArbiter::Decide(absl::Time now) {
     return d;
   }
   if (!Settled()) {
-    d.reason = !coldplug_done_ ? "coldplug running"
-               : !queue_empty_ ? "uevents queued"
-                               : absl::StrCat(busy_jobs_, " unlock/scan job(s) running");
+    d.reason = quiet_.Unsettled();
     return d;
   }
   if (now_ < QuietAt()) {
-    d.reason = absl::StrCat("quiet for ", absl::FormatDuration(now_ - last_activity_),
+    d.reason = absl::StrCat("quiet for ", absl::FormatDuration(now_ - quiet_.last_activity()),
                             " of ", absl::FormatDuration(grace_));
     return d;
   }
@@ -123,7 +140,7 @@ DegradedDecision DegradedArbiter::Decide(absl::Time now) {
     for (const std::string& name : candidates) arrays_[name].handled = true;
     d.kind = start ? Kind::kStartDegraded : Kind::kAsk;
     d.arrays = std::move(candidates);
-    d.reason = absl::StrCat("quiet for ", absl::FormatDuration(now_ - last_activity_),
+    d.reason = absl::StrCat("quiet for ", absl::FormatDuration(now_ - quiet_.last_activity()),
                             ", root missing, arrays incomplete: ", absl::StrJoin(d.arrays, ", "));
     return d;
   }

@@ -52,6 +52,37 @@ namespace baton::stage1 {
 
 inline constexpr absl::Duration kDefaultQuietGrace = absl::Seconds(2);
 
+// DESIGN's "quiet", the observations it is made of: coldplug done, the
+// uevent queue empty, no unlock or scan job running (settled), and the time
+// of the last block device arrival or return to settled. Quiet is settled
+// and nothing new for a grace period after last_activity(). Shared by
+// DegradedArbiter and ResumeGate (resume.h), so both wait the same way.
+class QuietTracker {
+ public:
+  explicit QuietTracker(absl::Time start) : last_activity_(start) {}
+
+  void ColdplugDone(absl::Time now);
+  void SetUeventQueueEmpty(bool empty, absl::Time now);
+  // Unlock and scan jobs (cryptsetup, mdadm, lvm) running right now.
+  void SetBusyJobs(int count, absl::Time now);
+  void BlockDeviceAdded(absl::Time now);
+
+  bool Settled() const { return coldplug_done_ && queue_empty_ && busy_jobs_ == 0; }
+  absl::Time last_activity() const { return last_activity_; }
+  // Why not settled, for a log line ("coldplug running", "uevents queued",
+  // "2 unlock/scan job(s) running"); "" when settled.
+  std::string Unsettled() const;
+
+ private:
+  // A return to settled restarts the window.
+  void Update(bool was_settled, absl::Time now);
+
+  bool coldplug_done_ = false;
+  bool queue_empty_ = true;
+  int busy_jobs_ = 0;
+  absl::Time last_activity_;
+};
+
 struct DegradedDecision {
   enum class Kind { kWait, kStartDegraded, kAsk, kGiveUp };
 
@@ -88,7 +119,7 @@ class DegradedArbiter {
   // latest time seen; nullopt when only an observation can change it.
   std::optional<absl::Time> NextCheck() const;
 
-  bool Settled() const;  // coldplug done, queue empty, no busy job
+  bool Settled() const { return quiet_.Settled(); }  // coldplug done, queue empty, no busy job
 
  private:
   struct Array {
@@ -98,7 +129,6 @@ class DegradedArbiter {
   };
 
   void Observe(absl::Time now);
-  void MaybeSettled(bool was_settled, absl::Time now);
   absl::Time QuietAt() const;
   absl::Time Deadline() const { return start_ + root_wait_; }
 
@@ -108,11 +138,8 @@ class DegradedArbiter {
   absl::Duration grace_;
 
   absl::Time now_;
-  bool coldplug_done_ = false;
-  bool queue_empty_ = true;
-  int busy_jobs_ = 0;
+  QuietTracker quiet_;
   bool root_found_ = false;
-  absl::Time last_activity_;  // last device arrival or return to settled
   std::map<std::string, Array> arrays_;
   std::optional<bool> answer_;
   bool gave_up_ = false;  // kGiveUp was returned

@@ -29,6 +29,30 @@ class DegradedTest : public ::testing::Test {
   }
 };
 
+TEST(QuietTrackerTest, SettledNeedsColdplugAnEmptyQueueAndNoBusyJob) {
+  QuietTracker quiet(T(0));
+  EXPECT_FALSE(quiet.Settled());
+  EXPECT_EQ(quiet.Unsettled(), "coldplug running");
+  quiet.SetUeventQueueEmpty(false, T(1));
+  quiet.ColdplugDone(T(2));
+  EXPECT_EQ(quiet.Unsettled(), "uevents queued");
+  quiet.SetBusyJobs(2, T(3));
+  quiet.SetUeventQueueEmpty(true, T(4));
+  EXPECT_EQ(quiet.Unsettled(), "2 unlock/scan job(s) running");
+  EXPECT_EQ(quiet.last_activity(), T(0));
+  quiet.SetBusyJobs(0, T(5));  // the return to settled starts the window
+  EXPECT_TRUE(quiet.Settled());
+  EXPECT_EQ(quiet.Unsettled(), "");
+  EXPECT_EQ(quiet.last_activity(), T(5));
+  quiet.BlockDeviceAdded(T(7));
+  EXPECT_EQ(quiet.last_activity(), T(7));
+  quiet.BlockDeviceAdded(T(6));  // never backwards
+  EXPECT_EQ(quiet.last_activity(), T(7));
+  quiet.SetBusyJobs(-3, T(8));  // clamped: still settled, window unchanged
+  EXPECT_TRUE(quiet.Settled());
+  EXPECT_EQ(quiet.last_activity(), T(7));
+}
+
 TEST_F(DegradedTest, WaitsForTheQuietWindowThenStartsDegraded) {
   DegradedArbiter a = Booted(DegradedPolicy::kAuto);
   EXPECT_EQ(a.Decide(T(1.0)).kind, Kind::kWait);

@@ -140,7 +140,7 @@ ResumeGate::ResumeGate(sys::Kernel& kernel, const BootOptions& boot, absl::Time 
       options_(std::move(options)),
       console_(std::move(console)),
       log_(std::move(log)),
-      last_activity_(start) {
+      quiet_(start) {
   BootOptions with_default = boot;
   if (boot.resume.empty() && !options_.image_conf.empty()) {
     absl::StatusOr<std::string> text = kernel_.ReadFile(options_.image_conf);
@@ -168,31 +168,12 @@ void ResumeGate::Begin() {
   }
 }
 
-void ResumeGate::Observe(absl::Time now, bool was_settled) {
-  if (!was_settled && Settled()) last_activity_ = std::max(last_activity_, now);
-}
-
-void ResumeGate::ColdplugDone(absl::Time now) {
-  bool was = Settled();
-  coldplug_done_ = true;
-  Observe(now, was);
-}
-
+void ResumeGate::ColdplugDone(absl::Time now) { quiet_.ColdplugDone(now); }
 void ResumeGate::SetUeventQueueEmpty(bool empty, absl::Time now) {
-  bool was = Settled();
-  queue_empty_ = empty;
-  Observe(now, was);
+  quiet_.SetUeventQueueEmpty(empty, now);
 }
-
-void ResumeGate::SetBusyJobs(int count, absl::Time now) {
-  bool was = Settled();
-  busy_jobs_ = std::max(count, 0);
-  Observe(now, was);
-}
-
-void ResumeGate::BlockDeviceAdded(absl::Time now) {
-  last_activity_ = std::max(last_activity_, now);
-}
+void ResumeGate::SetBusyJobs(int count, absl::Time now) { quiet_.SetBusyJobs(count, now); }
+void ResumeGate::BlockDeviceAdded(absl::Time now) { quiet_.BlockDeviceAdded(now); }
 
 void ResumeGate::OnBlockDevice(const Env& env) {
   if (state_ != State::kWaiting || !plan_.spec.Matches(env)) return;
@@ -216,9 +197,9 @@ void ResumeGate::Scan(const std::map<std::string, Env>& devices) {
 }
 
 std::optional<absl::Time> ResumeGate::NextCheck(bool root_found) const {
-  if (state_ == State::kSeen) return last_activity_;  // at once
-  if (state_ != State::kWaiting || !root_found || !Settled()) return std::nullopt;
-  return last_activity_ + options_.grace;
+  if (state_ == State::kSeen) return quiet_.last_activity();  // at once
+  if (state_ != State::kWaiting || !root_found || !quiet_.Settled()) return std::nullopt;
+  return quiet_.last_activity() + options_.grace;
 }
 
 void ResumeGate::Act(absl::Time now, bool root_found) {
@@ -226,8 +207,8 @@ void ResumeGate::Act(absl::Time now, bool root_found) {
     Decide();
     return;
   }
-  if (state_ != State::kWaiting || !root_found || !Settled()) return;
-  if (now < last_activity_ + options_.grace) return;
+  if (state_ != State::kWaiting || !root_found || !quiet_.Settled()) return;
+  if (now < quiet_.last_activity() + options_.grace) return;
   std::string seen =
       type_seen_.empty() ? "" : absl::StrCat("; it matched only ", type_seen_);
   Done("not-seen",

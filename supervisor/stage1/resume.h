@@ -128,7 +128,7 @@ class ResumeGate {
   // bad value or noresume once.
   void Begin();
 
-  // --- observations (the same as DegradedArbiter's) ------------------------
+  // --- observations (DegradedArbiter's, kept in a QuietTracker) ------------
   void ColdplugDone(absl::Time now);
   void SetUeventQueueEmpty(bool empty, absl::Time now);
   void SetBusyJobs(int count, absl::Time now);
@@ -156,8 +156,6 @@ class ResumeGate {
   const std::string& outcome() const { return outcome_; }
 
  private:
-  bool Settled() const { return coldplug_done_ && queue_empty_ && busy_jobs_ == 0; }
-  void Observe(absl::Time now, bool was_settled);
   void Decide();
   // True when the device holds an image; DETAIL says what it holds.
   bool ProbeImage(std::string& detail);
@@ -177,10 +175,7 @@ class ResumeGate {
   std::string devname_;  // "/dev/vdb"
   std::string type_seen_;  // a matching device without usable content
 
-  bool coldplug_done_ = false;
-  bool queue_empty_ = true;
-  int busy_jobs_ = 0;
-  absl::Time last_activity_;
+  QuietTracker quiet_;
 };
 
 absl::string_view ResumeStateName(ResumeGate::State state);
