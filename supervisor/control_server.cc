@@ -383,9 +383,7 @@ control::Response ControlServer::Handle(const control::Request& request,
       absl::Status ready = shutdown_.check();
       if (!ready.ok()) return Error(absl::StrCat("not doing ", name, ": ", ready.message()));
       logger_.Info(absl::StrCat(name, " requested by uid ", peer.uid));
-      response.set_message(action == ShutdownAction::kReboot     ? "rebooting"
-                           : action == ShutdownAction::kPoweroff ? "powering off"
-                                                                 : "halting");
+      response.set_message(ShutdownActionDoing(action));
       shutdown_pending_ = action;
       break;
     }

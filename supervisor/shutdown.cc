@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "sys/proc_escape.h"
 
 namespace baton::supervisor {
 
@@ -23,6 +24,16 @@ const char* ShutdownActionName(ShutdownAction action) {
     case ShutdownAction::kNone: break;
   }
   return "stop";
+}
+
+const char* ShutdownActionDoing(ShutdownAction action) {
+  switch (action) {
+    case ShutdownAction::kReboot: return "rebooting";
+    case ShutdownAction::kPoweroff: return "powering off";
+    case ShutdownAction::kHalt:
+    case ShutdownAction::kNone: break;
+  }
+  return "halting";
 }
 
 int RebootCommand(ShutdownAction action) {
@@ -136,27 +147,7 @@ std::vector<std::string> ParseSwaps(absl::string_view proc_swaps) {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty()) continue;
     absl::string_view name = line.substr(0, line.find_first_of(" \t"));
-    std::string decoded;
-    for (size_t i = 0; i < name.size(); ++i) {
-      if (name[i] == '\\' && i + 3 < name.size()) {
-        int value = 0;
-        bool octal = true;
-        for (size_t j = 1; j <= 3; ++j) {
-          if (name[i + j] < '0' || name[i + j] > '7') {
-            octal = false;
-            break;
-          }
-          value = value * 8 + (name[i + j] - '0');
-        }
-        if (octal) {
-          decoded.push_back(static_cast<char>(value));
-          i += 3;
-          continue;
-        }
-      }
-      decoded.push_back(name[i]);
-    }
-    swaps.push_back(std::move(decoded));
+    swaps.push_back(sys::UnescapeProcField(name));
   }
   return swaps;
 }
@@ -295,9 +286,7 @@ FilesystemResult TakeDownFilesystems(sys::Kernel& kernel,
 // --- e ------------------------------------------------------------------------
 
 absl::Status RebootNow(sys::Kernel& kernel, ShutdownAction action, const ShutdownHooks& hooks) {
-  const char* doing = action == ShutdownAction::kReboot     ? "rebooting"
-                      : action == ShutdownAction::kPoweroff ? "powering off"
-                                                            : "halting";
+  const char* doing = ShutdownActionDoing(action);
   hooks.log(doing);
   const int cmd = RebootCommand(action);
   absl::Status done;

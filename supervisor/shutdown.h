@@ -45,6 +45,8 @@ enum class ShutdownAction { kNone, kReboot, kPoweroff, kHalt };
 
 // "reboot", "poweroff", "halt"; "stop" for kNone.
 const char* ShutdownActionName(ShutdownAction action);
+// "rebooting", "powering off", "halting" (initctl's answer, the log line).
+const char* ShutdownActionDoing(ShutdownAction action);
 // reboot(2)'s command: RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM (0 for kNone).
 int RebootCommand(ShutdownAction action);
 // What a signal to the supervisor asks for, as busybox init reads them:

@@ -35,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "sys/status_macros.h"
+#include "sys/proc_escape.h"
 
 namespace baton::sys {
 namespace {
@@ -99,23 +100,6 @@ absl::StatusOr<std::vector<std::string>> ReadDirStream(DIR* dir, absl::string_vi
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-// Undoes mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash).
-std::string UnescapeMountField(absl::string_view field) {
-  std::string out;
-  out.reserve(field.size());
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size() && field[i + 1] >= '0' && field[i + 1] <= '3' &&
-        field[i + 2] >= '0' && field[i + 2] <= '7' && field[i + 3] >= '0' && field[i + 3] <= '7') {
-      out.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
-                                      (field[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(field[i]);
-    }
-  }
-  return out;
 }
 
 // What the spawned child reports through the CLOEXEC pipe before _exit(127).
@@ -866,13 +850,13 @@ absl::StatusOr<std::vector<MountEntry>> ParseMountInfo(absl::string_view text) {
       return absl::InvalidArgumentError(absl::StrCat("malformed mountinfo line: ", line));
     }
     MountEntry entry;
-    entry.target = UnescapeMountField(fields[4]);
+    entry.target = UnescapeProcField(fields[4]);
     entry.options = std::string(fields[5]);
     for (auto it = fields.begin() + 6; it != dash; ++it) {
       if (absl::StartsWith(*it, "shared:")) entry.shared = true;
     }
-    entry.fstype = UnescapeMountField(dash[1]);
-    entry.source = UnescapeMountField(dash[2]);
+    entry.fstype = UnescapeProcField(dash[1]);
+    entry.source = UnescapeProcField(dash[2]);
     for (absl::string_view opt : absl::StrSplit(dash[3], ',', absl::SkipEmpty())) {
       if (opt == "rw" || opt == "ro") continue;
       absl::StrAppend(&entry.options, ",", opt);
