@@ -623,15 +623,7 @@ std::vector<ExecCandidate> SeedPreflightRoot(sys::FakeKernel& k) {
 // with STATUS (or is killed by SIGNAL when it is not 0).
 void ScriptChild(sys::FakeKernel& k, const std::string& output, int status, int signal = 0) {
   k.set_spawn_hook([&k, output, status, signal](pid_t pid, const sys::SpawnRequest& r) {
-    if (!output.empty()) {
-      ASSERT_TRUE(k.Write(r.stdout_fd, output.data(), output.size()).ok());
-    }
-    k.CloseFd(r.stdout_fd);  // the child's end goes with it (the parent's is closed too)
-    if (signal != 0) {
-      k.KillBySignal(pid, signal);
-    } else {
-      k.Exit(pid, status);
-    }
+    ASSERT_TRUE(k.FinishChild(pid, r, output, status, signal).ok());
   });
 }
 

@@ -129,6 +129,19 @@ void FakeKernel::Exit(pid_t pid, int exit_status) {
   exits_.push_back(ChildExit{pid, exit_status, 0, false});
 }
 
+absl::Status FakeKernel::FinishChild(pid_t pid, const SpawnRequest& request,
+                                     absl::string_view output, int exit_status, int sig) {
+  absl::Status wrote = absl::OkStatus();
+  if (!output.empty()) wrote = Write(request.stdout_fd, output.data(), output.size()).status();
+  CloseFd(request.stdout_fd);
+  if (sig != 0) {
+    KillBySignal(pid, sig);
+  } else {
+    Exit(pid, exit_status);
+  }
+  return wrote;
+}
+
 void FakeKernel::KillBySignal(pid_t pid, int sig) {
   live_.erase(pid);
   exits_.push_back(ChildExit{pid, 0, sig, false});

@@ -179,6 +179,11 @@ class FakeKernel : public Kernel {
   void SetFilesystem(const std::string& path_prefix, uint64_t dev, uint64_t fs_magic);
   void Exit(pid_t pid, int exit_status);
   void KillBySignal(pid_t pid, int sig);
+  // From a spawn hook: the child PID (spawned as REQUEST) writes OUTPUT to
+  // its stdout, closes it, then exits with EXIT_STATUS, or dies of SIG when
+  // it is not 0. The error is the write's.
+  absl::Status FinishChild(pid_t pid, const SpawnRequest& request, absl::string_view output,
+                           int exit_status, int sig = 0);
   // Called after each successful Spawn with the new pid (see WAITING).
   using SpawnHook = std::function<void(pid_t, const SpawnRequest&)>;
   void set_spawn_hook(SpawnHook hook) { spawn_hook_ = std::move(hook); }

@@ -144,15 +144,7 @@ class SwitchAndExecTest : public ::testing::Test {
     kernel_.set_spawn_hook([this, output, status, signal](pid_t pid, const sys::SpawnRequest& r) {
       if (r.argv.size() < 2 || r.argv[1] != "--preflight") return;
       preflights_.push_back(r);
-      if (!output.empty()) {
-        ASSERT_TRUE(kernel_.Write(r.stdout_fd, output.data(), output.size()).ok());
-      }
-      kernel_.CloseFd(r.stdout_fd);
-      if (signal != 0) {
-        kernel_.KillBySignal(pid, signal);
-      } else {
-        kernel_.Exit(pid, status);
-      }
+      ASSERT_TRUE(kernel_.FinishChild(pid, r, output, status, signal).ok());
     });
   }
 

@@ -63,15 +63,7 @@ class ReexecPreflightTest : public ::testing::Test {
   void Child(std::string output, int status, int signal = 0) {
     kernel_.set_spawn_hook([this, output, status, signal](pid_t pid, const sys::SpawnRequest& r) {
       preflight_ = r;
-      if (!output.empty()) {
-        ASSERT_TRUE(kernel_.Write(r.stdout_fd, output.data(), output.size()).ok());
-      }
-      kernel_.CloseFd(r.stdout_fd);
-      if (signal != 0) {
-        kernel_.KillBySignal(pid, signal);
-      } else {
-        kernel_.Exit(pid, status);
-      }
+      ASSERT_TRUE(kernel_.FinishChild(pid, r, output, status, signal).ok());
     });
   }
 
