@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/str_split.h"
 #include "sys/proc_escape.h"
 
@@ -65,6 +66,17 @@ std::optional<ShutdownAction> ShutdownActionForSignal(int sig, bool system) {
 
 // --- c ------------------------------------------------------------------------
 
+namespace {
+
+// A process with a command line: not gone, not a kernel thread, not a zombie
+// (an exited child PID 1 has not reaped yet has an empty cmdline).
+bool RunsUserCode(sys::Kernel& kernel, absl::string_view pid) {
+  absl::StatusOr<std::string> cmdline = kernel.ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
+  return cmdline.ok() && !cmdline->empty();
+}
+
+}  // namespace
+
 std::vector<pid_t> RemainingProcesses(sys::Kernel& kernel, pid_t self) {
   std::vector<pid_t> pids;
   absl::StatusOr<std::vector<std::string>> names = kernel.ListDir("/proc");
@@ -72,9 +84,7 @@ std::vector<pid_t> RemainingProcesses(sys::Kernel& kernel, pid_t self) {
   for (const std::string& name : *names) {
     pid_t pid = 0;
     if (!absl::SimpleAtoi(name, &pid) || pid <= 1 || pid == self) continue;
-    absl::StatusOr<std::string> cmdline = kernel.ReadFile(absl::StrCat("/proc/", name, "/cmdline"));
-    if (!cmdline.ok() || cmdline->empty()) continue;  // gone, a kernel thread or a zombie
-    pids.push_back(pid);
+    if (RunsUserCode(kernel, name)) pids.push_back(pid);
   }
   std::sort(pids.begin(), pids.end());
   return pids;
@@ -308,11 +318,10 @@ absl::Status RebootNow(sys::Kernel& kernel, ShutdownAction action, const Shutdow
     } else if (*child == 0) {
       done = in_child;
     } else {
-      const std::string proc = absl::StrCat("/proc/", *child, "/cmdline");
+      const std::string pid = absl::StrCat(*child);
       absl::Time deadline = hooks.now() + kRebootChildWait;
       for (;;) {
-        absl::StatusOr<std::string> cmdline = kernel.ReadFile(proc);
-        if (!cmdline.ok() || cmdline->empty()) break;  // exited (a zombie has no cmdline)
+        if (!RunsUserCode(kernel, pid)) break;  // exited
         if (hooks.now() >= deadline) break;
         hooks.wait(absl::Milliseconds(50));
       }
