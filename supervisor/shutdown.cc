@@ -6,14 +6,12 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "absl/strings/str_split.h"
-#include "sys/proc_escape.h"
+#include "sys/proc_swaps.h"
 
 namespace baton::supervisor {
 
@@ -146,22 +144,6 @@ KillResult KillRemainingProcesses(sys::Kernel& kernel, const KillOptions& option
 
 // --- d ------------------------------------------------------------------------
 
-std::vector<std::string> ParseSwaps(absl::string_view proc_swaps) {
-  std::vector<std::string> swaps;
-  bool header = true;
-  for (absl::string_view line : absl::StrSplit(proc_swaps, '\n')) {
-    if (header) {  // "Filename Type Size Used Priority"
-      header = false;
-      continue;
-    }
-    line = absl::StripAsciiWhitespace(line);
-    if (line.empty()) continue;
-    absl::string_view name = line.substr(0, line.find_first_of(" \t"));
-    swaps.push_back(sys::UnescapeProcField(name));
-  }
-  return swaps;
-}
-
 bool IsApiFilesystem(absl::string_view target) {
   for (absl::string_view api : {"/proc", "/sys", "/dev", "/run"}) {
     if (target == api) return true;
@@ -279,7 +261,7 @@ FilesystemResult TakeDownFilesystems(sys::Kernel& kernel,
   std::vector<std::string> swaps;
   absl::StatusOr<std::string> swaps_text = kernel.ReadFile("/proc/swaps");
   if (swaps_text.ok()) {
-    swaps = ParseSwaps(*swaps_text);
+    for (sys::SwapArea& area : sys::ParseProcSwaps(*swaps_text)) swaps.push_back(std::move(area.path));
   } else {
     log(absl::StrCat("reading /proc/swaps: ", swaps_text.status().message()));
   }

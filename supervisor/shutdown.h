@@ -88,8 +88,6 @@ KillResult KillRemainingProcesses(sys::Kernel& kernel, const KillOptions& option
                                   const ShutdownHooks& hooks);
 
 // --- d. swap and filesystems --------------------------------------------------
-// The swap devices/files of /proc/swaps (first column; "\040" decoded).
-std::vector<std::string> ParseSwaps(absl::string_view proc_swaps);
 // /proc, /sys, /dev, /run, or under one of them.
 bool IsApiFilesystem(absl::string_view target);
 

@@ -39,16 +39,6 @@ TEST(ShutdownSignalsTest, RebootCommands) {
   EXPECT_STREQ(ShutdownActionName(ShutdownAction::kPoweroff), "poweroff");
 }
 
-TEST(ParseSwapsTest, SkipsTheHeaderAndDecodesEscapes) {
-  std::string text =
-      "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
-      "/dev/vda3                               partition\t1048572\t\t0\t\t-2\n"
-      "/swap\\040file                           file\t\t65532\t\t0\t\t-3\n";
-  EXPECT_EQ(ParseSwaps(text), (std::vector<std::string>{"/dev/vda3", "/swap file"}));
-  EXPECT_TRUE(ParseSwaps("Filename Type Size Used Priority\n").empty());
-  EXPECT_TRUE(ParseSwaps("").empty());
-}
-
 TEST(IsApiFilesystemTest, TheFourTreesAndNothingElse) {
   for (const char* api : {"/proc", "/sys", "/dev", "/run", "/dev/pts", "/sys/fs/cgroup",
                           "/proc/sys/fs/binfmt_misc", "/run/user/1000"}) {
