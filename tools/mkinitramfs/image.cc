@@ -25,6 +25,7 @@
 #include "sys/status_macros.h"
 #include "tools/mkinitramfs/busybox.h"
 #include "tools/mkinitramfs/host_config.h"
+#include "tools/mkinitramfs/resume_auto.h"
 #include "tools/mkinitramfs/library_resolver.h"
 #include "tools/mkinitramfs/module_lists.h"
 #include "tools/mkinitramfs/modules.h"
@@ -229,19 +230,39 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack,
 // Host-only: the host's initramfs-tools resume setting becomes the image's
 // default for stage 1 (supervisor/stage1/resume.h, kImageResumeConf). The
 // device's modules and tools are those of the host's storage stack already
-// (its disks' drivers, every crypttab line, the whole VG of an LVM root);
-// RESUME=auto is not resolved here.
+// (its disks' drivers, every crypttab line, the whole VG of an LVM root).
+// RESUME=auto, or no file at all, picks the running host's largest swap
+// partition as initramfs-tools does (resume_auto.h); for a --sysroot that
+// is not done (a note says so when the file asked for it).
 absl::Status AddResumeDefault(const ImageOptions& o, FileSet* files,
                               std::vector<std::string>* notes) {
+  if (o.generic) return absl::OkStatus();
   const std::string conf_path = "/etc/initramfs-tools/conf.d/resume";
   std::string host = o.sysroot + conf_path;
-  if (o.generic || !Exists(host)) return absl::OkStatus();
-  stage1::ResumeConf conf = stage1::ParseResumeConf(ReadOrEmpty(host));
+  const bool have_conf = Exists(host);
+  stage1::ResumeConf conf;
+  if (have_conf) conf = stage1::ParseResumeConf(ReadOrEmpty(host));
   std::string note;
-  if (conf.resume.empty() || conf.resume == "none" || conf.resume == "auto") {
-    note = absl::StrCat("resume: no default (", conf_path, " has RESUME=",
-                        conf.resume.empty() ? "\"\"" : conf.resume,
-                        "); resume= on the kernel command line still works");
+  if (conf.resume == "none") {
+    note = absl::StrCat("resume: no default (", conf_path,
+                        " has RESUME=none); resume= on the kernel command line still works");
+  } else if (conf.resume.empty() || conf.resume == "auto") {
+    if (!o.sysroot.empty()) {
+      if (have_conf) {
+        note = absl::StrCat("resume: no default (", conf_path, " has RESUME=",
+                            conf.resume.empty() ? "\"\"" : conf.resume,
+                            ", and auto is not resolved for a --sysroot); resume= on the kernel "
+                            "command line still works");
+      }
+    } else {
+      std::vector<SwapFacts> swaps = HostSwaps("", ReadOrEmpty("/etc/crypttab"));
+      ResumeAutoChoice choice = PickResumeDevice(swaps);
+      if (!choice.resume.empty()) {
+        RETURN_IF_ERROR(files->Add(stage1::kImageResumeConf,
+                                   FileSpec::Data(absl::StrCat("RESUME=", choice.resume, "\n"))));
+      }
+      if (have_conf || !swaps.empty()) note = choice.note;
+    }
   } else {
     std::string text = absl::StrCat("RESUME=", conf.resume, "\n");
     if (!conf.offset.empty()) absl::StrAppend(&text, "resume_offset=", conf.offset, "\n");
@@ -251,7 +272,7 @@ absl::Status AddResumeDefault(const ImageOptions& o, FileSet* files,
                         " from ", conf_path, " (in ", stage1::kImageResumeConf,
                         "; resume= on the command line wins)");
   }
-  if (notes != nullptr) notes->push_back(note);
+  if (notes != nullptr && !note.empty()) notes->push_back(note);
   return absl::OkStatus();
 }
 
