@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "supervisor/bounded_child.h"
 #include "sys/status_macros.h"
 
 namespace baton::supervisor {
@@ -255,6 +256,7 @@ class Checker {
     }
     name->resize(std::strlen(name->c_str()));
     if (name->empty()) return "PT_INTERP names no file";
+    if (depth == 0) interpreter_ = *name;
     return Interpreter("its interpreter", *name, depth);
   }
 
@@ -269,6 +271,9 @@ class Checker {
 
   sys::Kernel& kernel_;
   const std::string& root_;
+
+ public:
+  std::string interpreter_;  // the checked binary's own PT_INTERP ("" when static)
 };
 
 // The rung that carries the handoff.
@@ -376,69 +381,83 @@ PreflightVerdict JudgePreflight(const std::optional<sys::ChildExit>& exit, bool 
 }
 
 PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request) {
-  const absl::Time start = absl::Now();
-  const absl::Time deadline = start + request.timeout;
-  auto not_run = [&](const absl::Status& why) {
-    PreflightVerdict v;
-    v.kind = PreflightVerdict::Kind::kNotRun;
-    v.reason = std::string(why.message());
-    v.took = absl::Now() - start;
-    return v;
-  };
-  absl::StatusOr<std::pair<sys::UniqueFd, sys::UniqueFd>> pipe = kernel.Pipe();
-  if (!pipe.ok()) return not_run(pipe.status());
   sys::SpawnRequest spawn;
   spawn.argv = {request.path, kPreflightFlag};
   if (request.handoff_fd >= 0) spawn.argv.push_back(absl::StrCat("--handoff-fd=", request.handoff_fd));
   spawn.env = request.env;
   if (OnRoot(request.root, "/") != "/") spawn.root = request.root;
-  spawn.stdout_fd = pipe->second.get();
-  spawn.stderr_fd = pipe->second.get();
-  absl::StatusOr<pid_t> pid = kernel.Spawn(spawn);
-  pipe->second.reset();
-  if (!pid.ok()) {
+  BoundedRun run = RunBounded(kernel, std::move(spawn), request.timeout);
+  PreflightVerdict v;
+  if (!run.started.ok()) {
     // An exec error ("exec PATH: …"): the real execve would fail the same
     // way, which only costs a rung; the ladder lets it say so itself.
-    return not_run(pid.status());
+    v.kind = PreflightVerdict::Kind::kNotRun;
+    v.reason = std::string(run.started.message());
+  } else {
+    v = JudgePreflight(run.exit, run.timed_out, run.output, request.timeout);
   }
-  auto left = [&] { return std::max(absl::ZeroDuration(), deadline - absl::Now()); };
-  std::string output;
-  bool timed_out = false;
-  for (;;) {
-    absl::StatusOr<bool> ready = kernel.WaitReadable(pipe->first.get(), left());
-    if (!ready.ok() || !*ready) {
-      timed_out = true;
-      break;
-    }
-    char buf[4096];
-    absl::StatusOr<size_t> n = kernel.Read(pipe->first.get(), buf, sizeof(buf));
-    if (!n.ok()) {
-      if (absl::IsUnavailable(n.status()) || absl::StrContains(n.status().message(), "errno 11")) {
-        continue;
-      }
-      timed_out = true;
-      break;
-    }
-    if (*n == 0) break;
-    if (output.size() < 64 * 1024) output.append(buf, *n);
-  }
-  if (!timed_out) {
-    // End of file; a child that closed its output and then hangs is bounded too.
-    absl::StatusOr<sys::UniqueFd> pidfd = kernel.PidFd(*pid);
-    if (pidfd.ok()) {
-      absl::StatusOr<bool> exited = kernel.WaitReadable(pidfd->get(), left());
-      timed_out = !exited.ok() || !*exited;
-    }
-  }
-  // Its own session and process group (SpawnRequest::new_session): whatever
-  // it started goes too.
-  if (timed_out && !kernel.Kill(-*pid, SIGKILL).ok()) (void)kernel.Kill(*pid, SIGKILL);
-  absl::StatusOr<sys::ChildExit> exit = kernel.Wait(*pid);
-  PreflightVerdict v =
-      JudgePreflight(exit.ok() ? std::optional<sys::ChildExit>(*exit) : std::nullopt, timed_out,
-                     output, request.timeout);
-  v.took = absl::Now() - start;
+  v.took = run.took;
   return v;
+}
+
+std::string LoaderVerdict::Describe(const std::string& path) const {
+  return absl::StrCat(path, " loader check: ", what, " (", Millis(took), ")");
+}
+
+LoaderVerdict JudgeLoaderList(const BoundedRun& run, absl::Duration bound) {
+  LoaderVerdict v;
+  v.took = run.took;
+  if (!run.started.ok()) {
+    v.what = absl::StrCat("not run (", run.started.message(), "); no objection");
+    return v;
+  }
+  // What ld.so says when the exec would die before main: a library it
+  // cannot open (the program's own needs: "error while loading shared
+  // libraries: X: cannot open shared object file"; a library's, in list
+  // mode: "X => not found") or a symbol version no library has ("version
+  // `GLIBC_2.99' not found (required by …)").
+  std::vector<std::string> fatal;
+  size_t listed = 0;
+  for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (absl::StrContains(line, "error while loading shared libraries") ||
+        absl::StrContains(line, "=> not found") ||
+        ((absl::StartsWith(line, "version `") || absl::StrContains(line, ": version `")) &&
+         absl::StrContains(line, "' not found"))) {
+      if (fatal.size() < 3) fatal.emplace_back(line.substr(0, 500));
+    } else if (absl::StrContains(line, " => /") || absl::StartsWith(line, "/")) {
+      ++listed;
+    }
+  }
+  if (!fatal.empty()) {
+    v.refused = true;
+    v.what = absl::StrJoin(fatal, "; ");
+    return v;
+  }
+  if (run.timed_out) {
+    v.what = absl::StrCat("no answer within ", absl::FormatDuration(bound),
+                          " (killed); no objection");
+  } else if (run.exit.has_value() && run.exit->signal == 0 && run.exit->exit_status == 0) {
+    v.what = absl::StrCat(listed, " objects found");
+  } else {
+    const std::string said = FirstLine(run.output);
+    v.what = absl::StrCat(
+        run.exit.has_value() && run.exit->signal != 0
+            ? absl::StrCat("the loader was killed by ", SignalName(run.exit->signal))
+            : run.exit.has_value() ? absl::StrCat("the loader exited ", run.exit->exit_status)
+                                   : std::string("the loader could not be reaped"),
+        said.empty() ? "" : absl::StrCat(": \"", said, "\""),
+        "; it named no missing library: no objection");
+  }
+  return v;
+}
+
+LoaderVerdict LoaderCheck(sys::Kernel& kernel, const LoaderCheckRequest& request) {
+  sys::SpawnRequest spawn;
+  spawn.argv = {request.interpreter, "--list", request.path};
+  spawn.env = request.env;
+  if (OnRoot(request.root, "/") != "/") spawn.root = request.root;
+  return JudgeLoaderList(RunBounded(kernel, std::move(spawn), request.timeout), request.timeout);
 }
 
 const unsigned char kOwnElfClass = sizeof(void*) == 8 ? ELFCLASS64 : ELFCLASS32;
@@ -468,10 +487,11 @@ const uint16_t kOwnElfMachine =
 #endif
 
 absl::Status CheckExecutable(sys::Kernel& kernel, const std::string& root,
-                             const std::string& path) {
+                             const std::string& path, std::string* interpreter) {
   Checker checker(kernel, root);
   absl::Status unreadable;  // left to execve, whose errno says it
   std::string problem = checker.Problem(path, 0, &unreadable);
+  if (interpreter != nullptr) *interpreter = checker.interpreter_;
   if (problem.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(problem);
 }
@@ -612,6 +632,8 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
   std::vector<std::string> attempts;
   std::map<std::string, absl::Status> checked;  // path -> CheckExecutable
   std::map<std::string, absl::Status> preflights;  // path -> its preflight's verdict
+  std::map<std::string, std::string> interpreters;  // path -> its PT_INTERP ("" static)
+  std::map<std::string, absl::Status> loaded;      // path -> its loader check's verdict
   std::string stateless_reason;                 // replaces --stateless-reason= when set
   auto then = [&](size_t i) {
     return i + 1 < ladder.size()
@@ -622,7 +644,27 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
     const ExecCandidate& rung = ladder[i];
     auto check = checked.find(rung.path);
     if (check == checked.end()) {
-      check = checked.emplace(rung.path, CheckExecutable(kernel, root, rung.path)).first;
+      check = checked.emplace(rung.path, CheckExecutable(kernel, root, rung.path,
+                                                         &interpreters[rung.path]))
+                  .first;
+    }
+    const std::string& interpreter = interpreters[rung.path];
+    if (check->second.ok() && !rung.preflight && !interpreter.empty()) {
+      auto verdict = loaded.find(rung.path);
+      if (verdict == loaded.end()) {
+        LoaderCheckRequest request;
+        request.path = rung.path;
+        request.interpreter = interpreter;
+        request.root = root;
+        request.env = rung.env;
+        LoaderVerdict said = LoaderCheck(kernel, request);
+        const std::string line = said.Describe(rung.path);
+        if (!said.refused) log(line);
+        verdict = loaded.emplace(rung.path, said.refused ? absl::FailedPreconditionError(line)
+                                                         : absl::OkStatus())
+                      .first;
+      }
+      if (!verdict->second.ok()) check = verdict;
     }
     if (check->second.ok() && rung.preflight) {
       auto flown = preflights.find(rung.path);

@@ -46,6 +46,17 @@
 // preflight also pages in and (under TCG) translates the binary that the
 // real exec then maps again. Foreign inits are not preflighted: their
 // command lines do not know --preflight.
+//
+// Every other rung (a foreign init, /sbin/init, /bin/sh) that is a dynamic
+// ELF is LOADER-CHECKED instead (LoaderCheck, below): a child chrooted like
+// the preflight runs the binary's own PT_INTERP in list mode,
+// `INTERP --list PATH` — glibc's ld.so maps every library the program
+// needs and checks their symbol versions, and runs nothing of the program.
+// A library it cannot find or a version no library has would make the
+// real exec die before main (ld.so exits 127: PID 1 gone, the kernel
+// panics); that rung is skipped instead. Any other outcome (another
+// loader that does not know --list, a timeout) is no objection: only what
+// certainly kills is refused.
 #ifndef BATON_SUPERVISOR_EXEC_LADDER_H_
 #define BATON_SUPERVISOR_EXEC_LADDER_H_
 
@@ -58,6 +69,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "supervisor/bounded_child.h"
 #include "sys/kernel.h"
 
 namespace baton::supervisor {
@@ -160,8 +172,10 @@ extern const uint16_t kOwnElfMachine;
 // What it leaves to execve (OK): a PATH that is missing or cannot be opened
 // or read (execve's errno says it better and the ladder already moves on),
 // and any other format (binfmt_misc may know it; else ENOEXEC).
+// INTERPRETER (when not null) gets PATH's own PT_INTERP, "" for a static
+// binary, a script or what could not be read.
 absl::Status CheckExecutable(sys::Kernel& kernel, const std::string& root,
-                             const std::string& path);
+                             const std::string& path, std::string* interpreter = nullptr);
 
 // --- preflight -----------------------------------------------------------
 //
@@ -224,6 +238,31 @@ PreflightVerdict JudgePreflight(const std::optional<sys::ChildExit>& exit, bool 
 // within 10s (killed)".
 PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request);
 
+// --- loader check ----------------------------------------------------------
+
+struct LoaderCheckRequest {
+  std::string path;         // a path on ROOT
+  std::string interpreter;  // its PT_INTERP
+  std::string root = "/";   // not "/": the child chroots there first
+  std::vector<std::string> env;
+  absl::Duration timeout = kPreflightTimeout;
+};
+
+struct LoaderVerdict {
+  bool refused = false;  // the loader named what would kill the exec
+  // "3 objects found", "/sbin/init: error while loading shared libraries:
+  // libfoo.so.1: cannot open shared object file: …", "… no objection".
+  std::string what;
+  absl::Duration took;
+  // "/sbin/init loader check: 3 objects found (41 ms)".
+  std::string Describe(const std::string& path) const;
+};
+
+// The verdict on what `INTERP --list PATH` did (RUN); BOUND for the words.
+LoaderVerdict JudgeLoaderList(const BoundedRun& run, absl::Duration bound);
+// Runs it (bounded_child.h) and judges it.
+LoaderVerdict LoaderCheck(sys::Kernel& kernel, const LoaderCheckRequest& request);
+
 // Tries each rung in order, ROOT being the root the paths are on ("/" once
 // the switch is done). Each rung's path is first checked (CheckExecutable;
 // a path checked for an earlier rung is not read again). A rung that fails
@@ -242,6 +281,14 @@ PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request)
 //   "the stage-2 binary was not executed with the handoff: <what the check
 //    said>"
 // so a later baton rung tells stage 2's log and handoff-status why.
+// A rung that is not preflighted and has a PT_INTERP is loader-checked
+// (once per path); a refusal skips it like a failed check:
+//   "not executing /sbin/init (/sbin/init): /sbin/init loader check:
+//    /sbin/init: error while loading shared libraries: libfoo.so.1: cannot
+//    open shared object file: No such file or directory (38 ms); trying
+//    /bin/sh (shell)"
+// and an accepted one is logged ("/sbin/init loader check: 3 objects found
+// (41 ms)").
 // A rung that passes goes to Execve; when that returns, logs
 //   "exec /usr/sbin/baton failed: No such file or directory (errno 2); trying
 //    /sbin/init (/sbin/init)"   (the next rung's path and description)

@@ -814,6 +814,143 @@ TEST(JudgePreflightTest, Verdicts) {
             0u);
 }
 
+// --- the loader check of a dynamic foreign init ------------------------------
+
+BoundedRun Ran(std::string output, int status, int signal = 0) {
+  BoundedRun run;
+  sys::ChildExit exit;
+  exit.exit_status = status;
+  exit.signal = signal;
+  run.exit = exit;
+  run.output = std::move(output);
+  return run;
+}
+
+TEST(JudgeLoaderListTest, OnlyWhatCertainlyKillsIsRefused) {
+  const absl::Duration bound = absl::Seconds(10);
+  // glibc's ld.so --list of a program whose own library is missing (exit 127).
+  LoaderVerdict v = JudgeLoaderList(
+      Ran("/sbin/init: error while loading shared libraries: libQ.so.6: cannot open shared "
+          "object file: No such file or directory\n", 127), bound);
+  EXPECT_TRUE(v.refused);
+  EXPECT_THAT(v.what, StartsWith("/sbin/init: error while loading shared libraries: libQ.so.6"));
+  // A library's library, listed as not found.
+  v = JudgeLoaderList(Ran("\tlinux-vdso.so.1 (0x7ff)\n\tlibsystemd-shared-252.so => not found\n"
+                          "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x7f)\n", 0), bound);
+  EXPECT_TRUE(v.refused);
+  EXPECT_EQ(v.what, "libsystemd-shared-252.so => not found");
+  // A symbol version no library has.
+  v = JudgeLoaderList(Ran("/sbin/init: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.99' not "
+                          "found (required by /sbin/init)\n", 1), bound);
+  EXPECT_TRUE(v.refused);
+  EXPECT_THAT(v.what, HasSubstr("GLIBC_2.99"));
+
+  v = JudgeLoaderList(Ran("\tlinux-vdso.so.1 (0x7ff)\n"
+                          "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x7f)\n"
+                          "\t/lib64/ld-linux-x86-64.so.2 (0x7f)\n", 0), bound);
+  EXPECT_FALSE(v.refused);
+  EXPECT_EQ(v.what, "2 objects found");
+  // Another loader that does not know --list: no objection.
+  v = JudgeLoaderList(Ran("ld.so: unrecognized option '--list'\n", 1), bound);
+  EXPECT_FALSE(v.refused);
+  EXPECT_EQ(v.what, "the loader exited 1: \"ld.so: unrecognized option '--list'\"; it named no "
+                    "missing library: no objection");
+  v = JudgeLoaderList(Ran("", 0, SIGSEGV), bound);
+  EXPECT_FALSE(v.refused);
+  EXPECT_THAT(v.what, StartsWith("the loader was killed by SIGSEGV"));
+  BoundedRun hung;
+  hung.timed_out = true;
+  v = JudgeLoaderList(hung, bound);
+  EXPECT_FALSE(v.refused);
+  EXPECT_EQ(v.what, "no answer within 10s (killed); no objection");
+  BoundedRun never;
+  never.started = absl::InternalError("fork: out of memory");
+  EXPECT_FALSE(JudgeLoaderList(never, bound).refused);
+}
+
+// The new root at /root: a dynamic foreign /sbin/init and a static /bin/sh.
+std::vector<ExecCandidate> SeedForeignDynamicRoot(sys::FakeKernel& k) {
+  k.AddMount({"/dev/vda1", "/root", "ext4", "rw", false});
+  EXPECT_TRUE(k.MkdirAll("/root/usr/sbin").ok());
+  EXPECT_TRUE(k.MkdirAll("/root/usr/lib64").ok());
+  EXPECT_TRUE(k.MkdirAll("/root/bin").ok());
+  EXPECT_TRUE(k.Symlink("usr/sbin", "/root/sbin").ok());
+  EXPECT_TRUE(k.Symlink("usr/lib64", "/root/lib64").ok());
+  ElfSpec loader;
+  loader.type = ET_DYN;
+  EXPECT_TRUE(k.WriteFile("/root/usr/lib64/ld-linux-x86-64.so.2", MakeElf(loader), 0755).ok());
+  ElfSpec dynamic;
+  dynamic.interp = kLoader;
+  EXPECT_TRUE(k.WriteFile("/root/usr/sbin/init", MakeElf(dynamic), 0755).ok());
+  EXPECT_TRUE(k.WriteFile("/root/bin/sh", MakeElf({}), 0755).ok());
+  LadderOptions options;
+  ResolveInits(k, "/root", &options);
+  k.ClearCalls();
+  return BuildLadder(options);
+}
+
+TEST(LoaderCheckTest, MissingLibrarySkipsTheForeignInit) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedForeignDynamicRoot(k);
+  ASSERT_EQ(ladder.front().path, "/sbin/init");
+  ScriptChild(k,
+              "/sbin/init: error while loading shared libraries: libQ.so.6: cannot open shared "
+              "object file: No such file or directory\n",
+              127);
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
+  ASSERT_EQ(k.spawned().size(), 1u);  // /bin/sh is static: nothing to list
+  EXPECT_THAT(k.spawned()[0].argv, ElementsAre(kLoader, "--list", "/sbin/init"));
+  EXPECT_EQ(k.spawned()[0].root, "/root");
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/bin/sh");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], StartsWith("not executing /sbin/init (init=/sbin/init (/usr/sbin/init, not "
+                                 "baton)): /sbin/init loader "
+                                 "check: /sbin/init: error while loading shared libraries: "
+                                 "libQ.so.6: cannot open shared object file"));
+  EXPECT_THAT(log[0], HasSubstr("; trying /bin/sh (shell)"));
+}
+
+TEST(LoaderCheckTest, ListedLibrariesLetTheForeignInitRun) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedForeignDynamicRoot(k);
+  ScriptChild(k, "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x7f)\n", 0);
+  std::vector<std::string> log;
+  ASSERT_TRUE(RunLadder(k, ladder, [&](absl::string_view l) { log.emplace_back(l); }, "/root").ok());
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/sbin/init");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], StartsWith("/sbin/init loader check: 1 objects found ("));
+}
+
+TEST(LoaderCheckTest, TheRealLoaderListsEnvAndRefusesACopyMissingLibc) {
+  sys::LinuxKernel k;
+  std::string interpreter;
+  ASSERT_TRUE(CheckExecutable(k, "/", "/usr/bin/env", &interpreter).ok());
+  if (interpreter.empty()) GTEST_SKIP() << "/usr/bin/env is static here: no loader to ask";
+  LoaderCheckRequest request;
+  request.path = "/usr/bin/env";
+  request.interpreter = interpreter;
+  LoaderVerdict ok = LoaderCheck(k, request);
+  EXPECT_FALSE(ok.refused) << ok.what;
+  EXPECT_THAT(ok.what, HasSubstr("objects found"));
+  // A copy whose DT_NEEDED libc.so.6 names a library no system has.
+  absl::StatusOr<std::string> env = k.ReadFile("/usr/bin/env");
+  ASSERT_TRUE(env.ok());
+  std::string copy = *env;
+  const std::string needed("libc.so.6\0", 10);
+  size_t at = copy.find(needed);
+  ASSERT_NE(at, std::string::npos);
+  copy.replace(at, needed.size(), std::string("libQ.so.6\0", 10));
+  const std::string path = absl::StrCat(::testing::TempDir(), "/env-without-libc");
+  ASSERT_TRUE(k.WriteFile(path, copy, 0755).ok());
+  request.path = path;
+  LoaderVerdict refused = LoaderCheck(k, request);
+  EXPECT_TRUE(refused.refused) << refused.what;
+  EXPECT_THAT(refused.what, HasSubstr("libQ.so.6: cannot open shared object file"));
+}
+
 TEST(SystemdDeserializationTest, InitrdTimestampInMicroseconds) {
   EXPECT_EQ(
       SystemdDeserialization(absl::FromUnixMicros(1700000000123456), absl::Microseconds(2345678)),

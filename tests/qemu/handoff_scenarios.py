@@ -40,6 +40,13 @@ Scenarios (each one boot; what it asserts is printed by the guest, lines "HS-...
                     re-exec, and checks that ticker and udevd keep their pids, ticker's
                     log runs on without a gap, and `initctl list` answers. The line
                     gives reexec-start -> stage2-ready beside the switch's figure.
+  handoff-loader    init= names a dynamic foreign init whose libc.so.6 is renamed in its
+                    DT_NEEDED (a copy of Debian's /usr/bin/env): execve would succeed and
+                    ld.so would exit 127 -- PID 1 gone, a kernel panic. Stage 1's loader
+                    check (the binary's own ld.so in list mode, chrooted into the new
+                    root) names the missing library and skips the rung; /sbin/init, a
+                    good dynamic env with its libraries, passes the same check and runs
+                    the foreign init script (init args after "--") as pid 1.
   handoff-foreign   /sbin/init is a shell script: it finds /run/baton/handoff.pb
                     non-empty and `initctl handoff-status --file` decodes it; its
                     timeline ends with the `exec` mark, after root-switched.
@@ -571,6 +578,46 @@ def check_corrupt(ctx, out):
     ctx.details = f"stateless: {reason}"
 
 
+# handoff-loader: where the foreign init script lies, what env-broken lacks.
+LOADER_SCRIPT = "lib/baton-test/foreign-init"
+LOADER_BROKEN = "lib/baton-test/env-broken"
+
+
+def loader_usr(bins):
+    """A /usr whose sbin/init is Debian's dynamic /usr/bin/env (with its loader and
+    libraries) and whose lib/baton-test/env-broken is a copy needing libQ.so.6."""
+    env = "/usr/bin/env"
+    e = usr_content(bins, init=FOREIGN_INIT, jobs=_jobs(False))
+    e.update(_binary("sbin/init", env))
+    e[LOADER_SCRIPT] = cpio.Data(FOREIGN_INIT, 0o755)
+    with open(env, "rb") as f:
+        data = f.read()
+    needed = b"libc.so.6\0"
+    if data.count(needed) < 1:
+        raise Failure(f"{env} does not name libc.so.6: cannot make the broken copy")
+    e[LOADER_BROKEN] = cpio.Data(data.replace(needed, b"libQ.so.6\0", 1), 0o755)
+    return e
+
+
+def check_loader(ctx, out):
+    if "Kernel panic" in out:
+        raise Failure("kernel panic on the console")
+    broken = "/usr/" + LOADER_BROKEN
+    _expect(out, r"^baton: not executing " + re.escape(broken) + r" \(init=[^\n]*\): " +
+            re.escape(broken) + r" loader check: [^\n]*error while loading shared libraries: "
+            r"libQ\.so\.6: cannot open shared object file[^\n]*; trying /sbin/init",
+            "the broken init= skipped by its loader check, naming libQ.so.6")
+    if re.search(r"^baton: exec " + re.escape(broken), out, re.M):
+        raise Failure("stage 1 still tried to execve the broken init=")
+    ok = _expect(out, r"^baton: /sbin/init loader check: (\d+) objects found \((\d+) ms\)",
+                 "/sbin/init accepted by its loader check")
+    m = _expect(out, r"^HS-FOREIGN-INIT pid=(\d+)[^\n]*args=(.*)$", "the foreign init")
+    if m.group(1) != "1":
+        raise Failure(f"the foreign init runs as pid {m.group(1)}, not 1")
+    ctx.details = (f"init= skipped (libQ.so.6 not found); /sbin/init's loader check "
+                   f"{ok.group(2)} ms, {ok.group(1)} objects; foreign init pid 1")
+
+
 def check_foreign(ctx, out):
     _expect(out, r"^baton: handoff for /usr/sbin/init written to /run/baton/handoff\.pb",
             "stage 1 writing the handoff file")
@@ -965,6 +1012,8 @@ SCENARIOS = [
     HandoffScenario("handoff-foreign", "plain",
                     lambda b: usr_content(b, init=FOREIGN_INIT, jobs=_jobs(False)),
                     check_foreign),
+    HandoffScenario("handoff-loader", "plain", loader_usr, check_loader,
+                    append=f"init=/usr/{LOADER_BROKEN} -- /usr/{LOADER_SCRIPT}"),
     ShutdownScenario("poweroff", "poweroff"),
     ShutdownScenario("reboot", "reboot"),
 ]
