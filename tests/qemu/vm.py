@@ -11,8 +11,11 @@
 
 Console: the guest's ttyS0 is QEMU's stdio (`-display none -serial stdio -nodefaults`,
 i.e. -nographic without the muxed monitor), read by a thread into a buffer of
-(host-seconds-since-start, line). `console=ttyS0 panic=-1` is always put on the
-command line; `-no-reboot` turns the panic reboot into an exit (VM(no_reboot=False) leaves
+(host-seconds-since-start, line). `console=ttyS0 panic=-1 no_timer_check` is always
+put on the command line (no_timer_check: the kernel's early check that the IO-APIC
+timer ticks counts ticks against a busy-wait, which under TCG on a loaded host can
+fall short and end in "IO-APIC + timer doesn't work!", a panic at 0.05 s; cloud
+images pass it for the same reason); `-no-reboot` turns the panic reboot into an exit (VM(no_reboot=False) leaves
 it out: a guest reboot then boots again, for the `reboot` scenario).
 
 wait_for() searches the console text from the end of the previous match on (so
@@ -76,7 +79,7 @@ class VM:
             args += ["-cpu", cpu]
         if initrd:
             args += ["-initrd", initrd]
-        args += ["-append", f"console=ttyS0 panic=-1 {append}".strip()]
+        args += ["-append", f"console=ttyS0 panic=-1 no_timer_check {append}".strip()]
         for d in disks:
             args += self._disk_args(d if isinstance(d, Disk) else Disk(d))
         if qmp:
