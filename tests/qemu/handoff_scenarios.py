@@ -47,6 +47,12 @@ Scenarios (each one boot; what it asserts is printed by the guest, lines "HS-...
                     root) names the missing library and skips the rung; /sbin/init, a
                     good dynamic env with its libraries, passes the same check and runs
                     the foreign init script (init args after "--") as pid 1.
+  handoff-systemd   /sbin/init is Debian's systemd (its binary, libraries, systemctl and
+                    systemd-analyze on /usr; a target and a service of the test's own):
+                    stage 1 execs it with --switched-root --system --deserialize=FD,
+                    and systemd takes the initrd timestamp from that fd: its
+                    InitRDTimestampMonotonic is stage 1's start, and `systemd-analyze
+                    time` prints "(initrd)" with baton's part of the boot.
   handoff-foreign   /sbin/init is a shell script: it finds /run/baton/handoff.pb
                     non-empty and `initctl handoff-status --file` decodes it; its
                     timeline ends with the `exec` mark, after root-switched.
@@ -618,6 +624,82 @@ def check_loader(ctx, out):
                    f"{ok.group(2)} ms, {ok.group(1)} objects; foreign init pid 1")
 
 
+# handoff-systemd: systemd boots baton-check.target, whose service prints what systemd
+# took from the --deserialize fd and systemd-analyze's summary once boot finished.
+SYSTEMD_TARGET = """[Unit]
+Description=baton QEMU test target
+Wants=baton-check.service
+"""
+SYSTEMD_SERVICE = """[Unit]
+Description=baton QEMU test check
+DefaultDependencies=no
+
+[Service]
+Type=simple
+ExecStart=/usr/lib/baton-test/systemd-check.sh
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/console
+"""
+SYSTEMD_CHECK = """#!/bin/sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+echo "HS-SYSTEMD pid1=$(cat /proc/1/comm)"
+for p in InitRDTimestampMonotonic UserspaceTimestampMonotonic; do
+  echo "HS-SYSTEMD $p=$(systemctl show -p $p --value 2>&1)"
+done
+echo "HS-SYSTEMD running=$(systemctl is-system-running --wait 2>&1)"
+systemd-analyze time 2>&1 | sed 's/^/HS-ANALYZE /'
+echo HS-DONE
+sync
+poweroff -f
+"""
+
+
+def systemd_usr(bins):
+    """A /usr whose sbin/init is systemd, with systemctl, systemd-analyze, their
+    libraries, and the test's target and service."""
+    e = usr_content(bins, init=FOREIGN_INIT, jobs=_jobs(False))
+    e.update(_binary("lib/systemd/systemd", "/lib/systemd/systemd"))
+    e.update(_binary("bin/systemctl", "/usr/bin/systemctl"))
+    e.update(_binary("bin/systemd-analyze", "/usr/bin/systemd-analyze"))
+    e["sbin/init"] = cpio.Symlink("../lib/systemd/systemd")
+    e["lib/os-release"] = cpio.Data(b'NAME="baton test"\nID=batontest\n')
+    e["lib/systemd/system/baton-check.target"] = cpio.Data(SYSTEMD_TARGET)
+    e["lib/systemd/system/baton-check.service"] = cpio.Data(SYSTEMD_SERVICE)
+    e["lib/baton-test/systemd-check.sh"] = cpio.Data(SYSTEMD_CHECK, 0o755)
+    return e
+
+
+def check_systemd(ctx, out):
+    if "Kernel panic" in out:
+        raise Failure("kernel panic on the console")
+    _expect(out, r"^baton: handoff for /usr/lib/systemd/systemd written to "
+                 r"/run/baton/handoff\.pb", "stage 1 writing the handoff file for systemd")
+    _expect(out, r"^HS-SYSTEMD pid1=systemd", "systemd as pid 1")
+    initrd = _expect(out, r"^HS-SYSTEMD InitRDTimestampMonotonic=(\S*)", "InitRDTimestamp")
+    user = _expect(out, r"^HS-SYSTEMD UserspaceTimestampMonotonic=(\S*)", "UserspaceTimestamp")
+    try:
+        initrd_us, user_us = int(initrd.group(1)), int(user.group(1))
+    except ValueError:
+        raise Failure(f"systemctl show: {initrd.group(1)!r} {user.group(1)!r}") from None
+    if not 0 < initrd_us < user_us:
+        raise Failure(f"InitRDTimestampMonotonic {initrd_us} us is not between 0 and "
+                      f"UserspaceTimestampMonotonic {user_us} us: systemd did not take "
+                      f"the initrd timestamp from --deserialize")
+    # Stage 1's start (the timestamp baton passes) follows the kernel's "Run /init"
+    # within /init's own startup.
+    run = _expect(out, r"^\[\s*(\d+\.\d+)\] Run /init as init process", "the kernel's Run /init")
+    run_us = int(float(run.group(1)) * 1e6)
+    if not run_us <= initrd_us < run_us + 2_000_000:
+        raise Failure(f"InitRDTimestampMonotonic {initrd_us} us is not stage 1's start: the "
+                      f"kernel ran /init at {run_us} us")
+    summary = _expect(out, r"^HS-ANALYZE (Startup finished in .*)$", "systemd-analyze time")
+    if "(initrd)" not in summary.group(1):
+        raise Failure(f"systemd-analyze time shows no initrd part: {summary.group(1)}")
+    ctx.details = (f"InitRDTimestamp {initrd_us / 1e6:.2f} s, userspace "
+                   f"{user_us / 1e6:.2f} s; {summary.group(1)}")
+
+
 def check_foreign(ctx, out):
     _expect(out, r"^baton: handoff for /usr/sbin/init written to /run/baton/handoff\.pb",
             "stage 1 writing the handoff file")
@@ -1012,6 +1094,8 @@ SCENARIOS = [
     HandoffScenario("handoff-foreign", "plain",
                     lambda b: usr_content(b, init=FOREIGN_INIT, jobs=_jobs(False)),
                     check_foreign),
+    HandoffScenario("handoff-systemd", "plain", systemd_usr, check_systemd,
+                    append="systemd.unit=baton-check.target systemd.show_status=0"),
     HandoffScenario("handoff-loader", "plain", loader_usr, check_loader,
                     append=f"init=/usr/{LOADER_BROKEN} -- /usr/{LOADER_SCRIPT}"),
     ShutdownScenario("poweroff", "poweroff"),
