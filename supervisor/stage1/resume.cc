@@ -224,7 +224,7 @@ void ResumeGate::Act(absl::Time now, bool root_found) {
       type_seen_.empty() ? "" : absl::StrCat("; it matched only ", type_seen_);
   std::string after = "coldplug";
   if (options_.arbiter != nullptr && options_.arbiter->last_start() != absl::InfinitePast()) {
-    after = "the degraded start";
+    after = "starting or asking about incomplete md arrays";
   }
   Done("not-seen",
        absl::StrCat("baton: resume: the resume device resume=", plan_.spec.raw(),

@@ -295,8 +295,8 @@ TEST_F(ResumeGateTest, NotSeenWaitsForTheArbitersStartsAndTheQuietAfter) {
   EXPECT_FALSE(gate.Decided());
   gate.Act(t + absl::Seconds(7), true);
   EXPECT_EQ(gate.outcome(), "not-seen");
-  EXPECT_THAT(console_, HasSubstr("was not seen (no new block device for 2s after the "
-                                  "degraded start)"));
+  EXPECT_THAT(console_, HasSubstr("was not seen (no new block device for 2s after starting "
+                                  "or asking about incomplete md arrays)"));
 }
 
 TEST_F(ResumeGateTest, PolicyNeverLeavesTheArbiterNothingAndTheGateDecides) {
