@@ -46,7 +46,8 @@ Stage1Boot::Stage1Boot(sys::Kernel& kernel, supervisor::Engine& engine, supervis
       arbiter_(options_.boot.md_degraded, options_.start, absl::InfiniteDuration(),
                options_.quiet_grace),
       resume_(kernel_, options_.boot, options_.start,
-              {options_.sys_root, options_.quiet_grace, options_.page_size},
+              {options_.sys_root, options_.quiet_grace, options_.page_size,
+               kImageResumeConf, &arbiter_},
               [this](absl::string_view line) { Console(line); },
               [this](absl::string_view line) { log_(line); }) {
   supervisor::UeventBridge::Options bridge_options;
@@ -237,7 +238,9 @@ void Stage1Boot::ScanArrays(absl::Time now) {
 }
 
 void Stage1Boot::FeedArbiter(absl::Time now) {
-  if (phase_ != Phase::kWaitRoot || root_) return;
+  // Arrays are started while the root or the resume device is missing.
+  if (phase_ != Phase::kWaitRoot || (root_ && resume_.Decided())) return;
+  arbiter_.SetResumeWaiting(!resume_.Decided(), now);
   arbiter_.SetUeventQueueEmpty(bridge_->queued() == 0, now);
   arbiter_.SetBusyJobs(RunningTasks(), now);
   ScanArrays(now);
@@ -295,7 +298,7 @@ std::optional<absl::Time> Stage1Boot::NextDeadline() const {
   bool waiting = (phase_ == Phase::kWaitRoot && !root_) || (phase_ == Phase::kWaitUsr && !usr_) ||
                  phase_ == Phase::kWaitJobs;
   if (waiting && shell_pid_ == 0 && !deadline_reported_) consider(wait_deadline_);
-  if (phase_ == Phase::kWaitRoot && !root_) {
+  if (phase_ == Phase::kWaitRoot && (!root_ || !resume_.Decided())) {
     std::optional<absl::Time> check = arbiter_.NextCheck();
     if (check) consider(*check);
   }

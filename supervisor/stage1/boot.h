@@ -39,7 +39,10 @@
 //               `mdadm --run`) or, with baton.md.degraded=ask,
 //               `md-degraded-ask MD_DEVNAMES="/dev/md0 …"` whose job asks on
 //               the console and answers with `md-degraded-answer ANSWER=y|n`
-//               (initctl emit). At the rootdelay deadline (stage-1 start +
+//               (initctl emit). The arbiter acts also after the root was
+//               found while the resume gate still waits (the swap may be on
+//               an incomplete array), and the gate's "not seen" waits for
+//               it (resume.h). At the rootdelay deadline (stage-1 start +
 //               rootdelay=, then rootdelay after each rescue shell) the fatal
 //               policy runs with "waited for DESCRIBE; seen: DEVICES" — but
 //               not while a task job runs (a passphrase prompt owns the

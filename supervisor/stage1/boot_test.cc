@@ -17,6 +17,7 @@
 namespace baton::stage1 {
 namespace {
 
+using ::testing::_;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -378,6 +379,163 @@ TEST_F(Stage1BootTest, QuietSystemWithIncompleteArrayStartsItDegraded) {
   for (const supervisor::Event& e : engine_.History()) {
     if (e.name == "md-start-degraded") EXPECT_THAT(e.Get("MD_DEVNAME"), Optional(std::string("/dev/md0")));
   }
+}
+
+// The swap holding the hibernation image is on md0, whose second member is
+// missing; the root is on a plain disk. The quiet that lets the degraded
+// arbiter start md0 must not also be the gate's "not seen": the array's
+// swap would appear after the root was mounted and its image be ignored.
+class ResumeOnDegradedArrayTest : public Stage1BootTest {
+ protected:
+  ResumeOnDegradedArrayTest() {
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/power").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sys/power/resume", "0:0\n").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/block/md0/md/dev-vdb").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sys/block/md0/md/array_state", "inactive\n").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sys/block/md0/md/raid_disks", "2\n").ok());
+  }
+
+  void AddMdJobs() {
+    AddJob("md-degraded", "stage initramfs\ntask\nstart on md-start-degraded\n"
+                          "instance $MD_DEVNAME\nexec baton md-run-degraded $MD_DEVNAME\n");
+  }
+
+  // The first quiet after the root arrived.
+  void ToTheNextDeadline() {
+    ASSERT_TRUE(boot_->NextDeadline().has_value());
+    clock_.now = *boot_->NextDeadline();
+    boot_->AfterWakeup();
+  }
+
+  // `mdadm --run` made md0 active: its content is probed.
+  void ArrayStarted(sys::BlockProperties props) {
+    ASSERT_TRUE(kernel_.WriteFile("/sys/block/md0/md/array_state", "clean\n").ok());
+    AddDevice("md0", 9, std::move(props));
+  }
+
+  void FinishJob(pid_t pid) {
+    ASSERT_TRUE(engine_.OnProcessExit({pid, 0, 0, false}));
+    engine_.RunQueue();
+    boot_->AfterWakeup();
+  }
+
+  int Count(const std::string& name) const {
+    int n = 0;
+    for (const std::string& e : EventNames()) n += e == name ? 1 : 0;
+    return n;
+  }
+};
+
+TEST_F(ResumeOnDegradedArrayTest, ArrayStartedAtQuietThenImageResumedBeforeTheRoot) {
+  AddMdJobs();
+  Boot(std::string("root=LABEL=root resume=UUID=") + kSwapUuid);
+  kernel_.ClearCalls();
+  AddExt4("vda", 0);
+  ToTheNextDeadline();
+  // The arbiter started md0; the gate did not call the swap absent.
+  EXPECT_EQ(Count("md-start-degraded"), 1);
+  EXPECT_FALSE(boot_->resume().Decided());
+  EXPECT_THAT(Mounts(), IsEmpty());
+  EXPECT_THAT(runner_.started, ElementsAre("md-degraded"));
+  // No quiet while mdadm --run runs, however long.
+  Advance(absl::Seconds(30));
+  EXPECT_FALSE(boot_->resume().Decided());
+  FinishJob(5000);
+  // The window restarted when the job ended.
+  Advance(absl::Seconds(1));
+  EXPECT_FALSE(boot_->resume().Decided());
+  ArrayStarted(SwapProps("swsuspend"));
+  EXPECT_THAT(ResumeAndMounts(kernel_), ElementsAre("write_file /sys/power/resume",
+                                                    "mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_EQ(*kernel_.ReadFile("/sys/power/resume"), "254:9\n");
+  EXPECT_EQ(Count("md-start-degraded"), 1);
+}
+
+TEST_F(ResumeOnDegradedArrayTest, StartIsActivityEvenBeforeItsJobRuns) {
+  // No job answers md-start-degraded: the start alone restarts the window.
+  Boot(std::string("root=LABEL=root resume=UUID=") + kSwapUuid);
+  AddExt4("vda", 0);
+  ToTheNextDeadline();
+  absl::Time started = clock_.now;
+  EXPECT_EQ(Count("md-start-degraded"), 1);
+  EXPECT_FALSE(boot_->resume().Decided());
+  EXPECT_THAT(boot_->NextDeadline(), Optional(started + kDefaultQuietGrace));
+  Advance(absl::Seconds(1.9));
+  EXPECT_FALSE(boot_->resume().Decided());
+  EXPECT_THAT(Mounts(), IsEmpty());
+  // Nothing came of it: the next quiet decides.
+  clock_.now = started + kDefaultQuietGrace;
+  boot_->AfterWakeup();
+  EXPECT_EQ(boot_->resume().outcome(), "not-seen");
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_EQ(Count("md-start-degraded"), 1);
+}
+
+TEST_F(ResumeOnDegradedArrayTest, LuksOnTheArrayIsUnlockedBeforeTheGateDecides) {
+  AddMdJobs();
+  AddJob("luks-unlock",
+         "stage initramfs\ntask\nstart on block-device-added ID_FS_TYPE=crypto_LUKS\n"
+         "exec /bin/baton luks-unlock $DEVNAME\n");
+  Boot(std::string("root=LABEL=root resume=UUID=") + kSwapUuid);
+  kernel_.ClearCalls();
+  AddExt4("vda", 0);
+  ToTheNextDeadline();
+  FinishJob(5000);  // mdadm --run
+  ArrayStarted(
+      {{"ID_FS_TYPE", "crypto_LUKS"}, {"ID_FS_UUID", "c0ffee00-0000-0000-0000-000000000001"}});
+  EXPECT_THAT(runner_.started, ElementsAre("md-degraded", "luks-unlock"));
+  Advance(absl::Seconds(60));  // the passphrase prompt
+  EXPECT_FALSE(boot_->resume().Decided());
+  EXPECT_THAT(Mounts(), IsEmpty());
+  AddDevice("dm-0", 32, SwapProps("swsuspend"));
+  EXPECT_THAT(ResumeAndMounts(kernel_), ElementsAre("write_file /sys/power/resume", _));
+}
+
+TEST_F(ResumeOnDegradedArrayTest, PolicyNeverStillDecidesAtTheFirstQuiet) {
+  Boot(std::string("root=LABEL=root baton.md.degraded=never resume=UUID=") + kSwapUuid);
+  AddExt4("vda", 0);
+  EXPECT_THAT(boot_->NextDeadline(), Optional(clock_.now + kDefaultQuietGrace));
+  ToTheNextDeadline();
+  EXPECT_EQ(Count("md-start-degraded"), 0);
+  EXPECT_EQ(boot_->resume().outcome(), "not-seen");
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(ResumeOnDegradedArrayTest, AskDeclinedDecidesAtTheNextQuiet) {
+  AddJob("md-degraded-ask", "stage initramfs\ntask\nstart on md-degraded-ask\n"
+                            "exec baton md-degraded-ask\n");
+  Boot(std::string("root=LABEL=root baton.md.degraded=ask resume=UUID=") + kSwapUuid);
+  AddExt4("vda", 0);
+  ToTheNextDeadline();
+  EXPECT_EQ(Count("md-degraded-ask"), 1);
+  EXPECT_FALSE(boot_->resume().Decided());
+  Advance(absl::Seconds(20));  // the question is on the console
+  EXPECT_FALSE(boot_->resume().Decided());
+  engine_.Emit("md-degraded-answer", {{"ANSWER", "n"}});
+  FinishJob(5000);
+  EXPECT_FALSE(boot_->resume().Decided());
+  ToTheNextDeadline();
+  EXPECT_EQ(boot_->resume().outcome(), "not-seen");
+  EXPECT_EQ(Count("md-start-degraded"), 0);
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(ResumeOnDegradedArrayTest, RootAndSwapOnTheSameArray) {
+  // Both LVs on md0: the root is missing, so this worked before too.
+  AddMdJobs();
+  Boot("root=LABEL=root resume=/dev/vg/swap");
+  kernel_.ClearCalls();
+  Advance(absl::Seconds(1));
+  ToTheNextDeadline();
+  EXPECT_EQ(Count("md-start-degraded"), 1);
+  FinishJob(5000);
+  ArrayStarted({{"ID_FS_TYPE", "LVM2_member"}});
+  AddExt4("dm-0", 0);  // the root LV first
+  EXPECT_THAT(Mounts(), IsEmpty());
+  AddDevice("dm-1", 1, {{"DM_VG_NAME", "vg"}, {"DM_LV_NAME", "swap"}, {"DM_NAME", "vg-swap"},
+                        {"ID_FS_TYPE", "swsuspend"}, {"ID_FS_UUID", kSwapUuid}});
+  EXPECT_THAT(ResumeAndMounts(kernel_), ElementsAre("write_file /sys/power/resume", _));
+  EXPECT_EQ(*kernel_.ReadFile("/sys/power/resume"), "254:1\n");
 }
 
 TEST_F(Stage1BootTest, UsrFromTheRootsFstabIsMountedWhenItsDeviceAppears) {

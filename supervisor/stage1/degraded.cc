@@ -86,6 +86,11 @@ void DegradedArbiter::RootFound(absl::Time now) {
   root_found_ = true;
 }
 
+void DegradedArbiter::SetResumeWaiting(bool waiting, absl::Time now) {
+  Observe(now);
+  resume_waiting_ = waiting;
+}
+
 void DegradedArbiter::ArrayIncomplete(const std::string& name, int seen, int expected,
                                       absl::Time now) {
   Observe(now);
@@ -111,11 +116,24 @@ void DegradedArbiter::Answer(bool start_degraded, absl::Time now) {
 
 absl::Time DegradedArbiter::QuietAt() const { return quiet_.last_activity() + grace_; }
 
+std::vector<std::string> DegradedArbiter::Candidates() const {
+  std::vector<std::string> out;
+  bool allowed = policy_ == DegradedPolicy::kAuto ||
+                 (policy_ == DegradedPolicy::kAsk && answer_ != false);
+  if (!allowed) return out;
+  for (const auto& [name, a] : arrays_) {
+    if (!a.handled && a.seen > 0 && a.seen < a.expected) out.push_back(name);
+  }
+  return out;
+}
+
+bool DegradedArbiter::HasCandidates() const { return !Candidates().empty(); }
+
 DegradedDecision DegradedArbiter::Decide(absl::Time now) {
   Observe(now);
   using Kind = DegradedDecision::Kind;
   DegradedDecision d;
-  if (root_found_) {
+  if (!Needed()) {
     d.reason = "root found";
     return d;
   }
@@ -129,22 +147,23 @@ DegradedDecision DegradedArbiter::Decide(absl::Time now) {
     return d;
   }
 
-  std::vector<std::string> candidates;
-  for (const auto& [name, a] : arrays_) {
-    if (!a.handled && a.seen > 0 && a.seen < a.expected) candidates.push_back(name);
-  }
-  bool start = policy_ == DegradedPolicy::kAuto ||
-               (policy_ == DegradedPolicy::kAsk && answer_ == true);
-  bool ask = policy_ == DegradedPolicy::kAsk && !answer_.has_value();
-  if (!candidates.empty() && (start || ask)) {
+  std::vector<std::string> candidates = Candidates();
+  if (!candidates.empty()) {
     for (const std::string& name : candidates) arrays_[name].handled = true;
-    d.kind = start ? Kind::kStartDegraded : Kind::kAsk;
+    bool ask = policy_ == DegradedPolicy::kAsk && !answer_.has_value();
+    d.kind = ask ? Kind::kAsk : Kind::kStartDegraded;
     d.arrays = std::move(candidates);
+    last_start_ = now_;
     d.reason = absl::StrCat("quiet for ", absl::FormatDuration(now_ - quiet_.last_activity()),
-                            ", root missing, arrays incomplete: ", absl::StrJoin(d.arrays, ", "));
+                            root_found_ ? ", resume device missing" : ", root missing",
+                            ", arrays incomplete: ", absl::StrJoin(d.arrays, ", "));
     return d;
   }
 
+  if (root_found_) {
+    d.reason = "quiet, resume device missing, no array left to start";
+    return d;
+  }
   if (now_ < Deadline()) {
     d.reason = absl::StrCat("quiet, root missing; rescue at rootdelay (",
                             absl::FormatDuration(Deadline() - now_), " left)");
@@ -166,13 +185,10 @@ DegradedDecision DegradedArbiter::Decide(absl::Time now) {
 }
 
 std::optional<absl::Time> DegradedArbiter::NextCheck() const {
-  if (root_found_ || !Settled()) return std::nullopt;
+  if (!Needed() || !Settled()) return std::nullopt;
   if (now_ < QuietAt()) return QuietAt();
-  for (const auto& [name, a] : arrays_) {
-    bool start = policy_ == DegradedPolicy::kAuto ||
-                 (policy_ == DegradedPolicy::kAsk && answer_ != false);
-    if (start && !a.handled && a.seen > 0 && a.seen < a.expected) return now_;
-  }
+  if (HasCandidates()) return now_;
+  if (root_found_) return std::nullopt;
   if (now_ < Deadline()) return Deadline();
   return gave_up_ ? std::nullopt : std::optional<absl::Time>(now_);
 }

@@ -30,6 +30,18 @@
 // passed since `start`; the caller offers the rescue shell (or panics as
 // panic= says). kGiveUp never comes while a job is running.
 //
+// The resume device (resume.h) counts like the root: while the resume gate
+// still waits for it (SetResumeWaiting), incomplete arrays are started or
+// asked about at quiet exactly as while the root is missing, even after
+// RootFound — the swap holding a hibernation image may sit on an array that
+// lacks a member, and the root must not be mounted before that image had its
+// chance. Only the root's absence leads to kGiveUp. The gate in turn decides
+// "not seen" only at a quiet when HasCandidates() is false (nothing left to
+// start: all started or asked about, or policy never / answered no), and a
+// start or question is activity: the gate's quiet window restarts at
+// last_start(), so the started array's devices (and a LUKS unlock or LVM scan
+// on them) come before the next quiet.
+//
 // An array is reported by StartDegraded/Ask once; reporting it again with
 // ArrayIncomplete and a different `seen` count makes it a candidate again.
 // Arrays with seen == 0 or seen >= expected are not candidates.
@@ -105,6 +117,8 @@ class DegradedArbiter {
   void SetBusyJobs(int count, absl::Time now);
   void BlockDeviceAdded(absl::Time now);
   void RootFound(absl::Time now);
+  // The resume gate waits for the resume device (true) or decided (false).
+  void SetResumeWaiting(bool waiting, absl::Time now);
   // NAME is inactive with SEEN of EXPECTED members present.
   void ArrayIncomplete(const std::string& name, int seen, int expected, absl::Time now);
   // NAME started (complete or degraded) or went away.
@@ -121,6 +135,13 @@ class DegradedArbiter {
 
   bool Settled() const { return quiet_.Settled(); }  // coldplug done, queue empty, no busy job
 
+  // True while an incomplete array is left that Decide would start degraded
+  // or ask about at a quiet: the policy allows it (auto; ask not answered no)
+  // and it was not reported yet (or a "yes" made it a candidate again).
+  bool HasCandidates() const;
+  // When Decide last returned kStartDegraded or kAsk; InfinitePast if never.
+  absl::Time last_start() const { return last_start_; }
+
  private:
   struct Array {
     int seen = 0;
@@ -129,6 +150,9 @@ class DegradedArbiter {
   };
 
   void Observe(absl::Time now);
+  // The root or the resume device is missing: arrays may be started.
+  bool Needed() const { return !root_found_ || resume_waiting_; }
+  std::vector<std::string> Candidates() const;
   absl::Time QuietAt() const;
   absl::Time Deadline() const { return start_ + root_wait_; }
 
@@ -140,6 +164,8 @@ class DegradedArbiter {
   absl::Time now_;
   QuietTracker quiet_;
   bool root_found_ = false;
+  bool resume_waiting_ = false;
+  absl::Time last_start_ = absl::InfinitePast();
   std::map<std::string, Array> arrays_;
   std::optional<bool> answer_;
   bool gave_up_ = false;  // kGiveUp was returned

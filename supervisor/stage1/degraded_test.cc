@@ -203,6 +203,58 @@ TEST_F(DegradedTest, NewMemberCountMakesAnArrayACandidateAgain) {
   EXPECT_THAT(second.arrays, ElementsAre("md5"));
 }
 
+TEST_F(DegradedTest, ResumeWaitingStartsArraysAfterTheRootIsFound) {
+  // The root is on a plain disk; the swap with the image may be on md0.
+  DegradedArbiter a = Booted(DegradedPolicy::kAuto);
+  a.RootFound(T(0.3));
+  a.SetResumeWaiting(true, T(0.3));
+  EXPECT_TRUE(a.HasCandidates());
+  EXPECT_EQ(a.last_start(), absl::InfinitePast());
+  EXPECT_EQ(a.Decide(T(2.4)).kind, Kind::kWait);
+  EXPECT_EQ(a.NextCheck(), T(2.5));
+  DegradedDecision d = a.Decide(T(2.5));
+  EXPECT_EQ(d.kind, Kind::kStartDegraded);
+  EXPECT_THAT(d.arrays, ElementsAre("md0"));
+  EXPECT_THAT(d.reason, HasSubstr("resume device missing"));
+  EXPECT_FALSE(a.HasCandidates());
+  EXPECT_EQ(a.last_start(), T(2.5));
+  // Nothing left; the root is there: no rootdelay point, never kGiveUp.
+  EXPECT_EQ(a.NextCheck(), std::nullopt);
+  EXPECT_EQ(a.Decide(T(500)).kind, Kind::kWait);
+  // The gate decided: back to "root found".
+  a.SetResumeWaiting(false, T(501));
+  EXPECT_EQ(a.Decide(T(502)).reason, "root found");
+}
+
+TEST_F(DegradedTest, WithoutResumeWaitingTheFoundRootEndsIt) {
+  DegradedArbiter a = Booted(DegradedPolicy::kAuto);
+  a.RootFound(T(0.3));
+  EXPECT_EQ(a.Decide(T(10)).kind, Kind::kWait);
+  EXPECT_EQ(a.NextCheck(), std::nullopt);
+  EXPECT_EQ(a.last_start(), absl::InfinitePast());
+}
+
+TEST_F(DegradedTest, HasCandidatesFollowsThePolicyAndTheAnswer) {
+  DegradedArbiter never = Booted(DegradedPolicy::kNever);
+  EXPECT_FALSE(never.HasCandidates());
+  DegradedArbiter ask = Booted(DegradedPolicy::kAsk);
+  ask.RootFound(T(0.3));
+  ask.SetResumeWaiting(true, T(0.3));
+  EXPECT_TRUE(ask.HasCandidates());
+  ASSERT_EQ(ask.Decide(T(2.5)).kind, Kind::kAsk);
+  EXPECT_EQ(ask.last_start(), T(2.5));  // the question is activity too
+  EXPECT_FALSE(ask.HasCandidates());
+  ask.Answer(true, T(4));
+  EXPECT_TRUE(ask.HasCandidates());  // to be started at the next Decide
+  EXPECT_EQ(ask.Decide(T(4)).kind, Kind::kStartDegraded);
+  EXPECT_FALSE(ask.HasCandidates());
+  DegradedArbiter no = Booted(DegradedPolicy::kAsk);
+  ASSERT_EQ(no.Decide(T(2.5)).kind, Kind::kAsk);
+  no.Answer(false, T(4));
+  no.ArrayIncomplete("md1", 1, 2, T(5));
+  EXPECT_FALSE(no.HasCandidates());
+}
+
 TEST(DegradedNamesTest, KindNames) {
   EXPECT_EQ(DegradedDecisionKindName(Kind::kStartDegraded), "start-degraded");
   EXPECT_EQ(DegradedDecisionKindName(Kind::kGiveUp), "give-up");

@@ -196,10 +196,20 @@ void ResumeGate::Scan(const std::map<std::string, Env>& devices) {
   for (const auto& [node, env] : devices) OnBlockDevice(env);
 }
 
+std::optional<absl::Time> ResumeGate::QuietAt() const {
+  if (!quiet_.Settled()) return std::nullopt;
+  absl::Time last = quiet_.last_activity();
+  if (options_.arbiter != nullptr) {
+    if (options_.arbiter->HasCandidates()) return std::nullopt;  // its NextCheck wakes the loop
+    last = std::max(last, options_.arbiter->last_start());
+  }
+  return last + options_.grace;
+}
+
 std::optional<absl::Time> ResumeGate::NextCheck(bool root_found) const {
   if (state_ == State::kSeen) return quiet_.last_activity();  // at once
-  if (state_ != State::kWaiting || !root_found || !quiet_.Settled()) return std::nullopt;
-  return quiet_.last_activity() + options_.grace;
+  if (state_ != State::kWaiting || !root_found) return std::nullopt;
+  return QuietAt();
 }
 
 void ResumeGate::Act(absl::Time now, bool root_found) {
@@ -207,14 +217,19 @@ void ResumeGate::Act(absl::Time now, bool root_found) {
     Decide();
     return;
   }
-  if (state_ != State::kWaiting || !root_found || !quiet_.Settled()) return;
-  if (now < quiet_.last_activity() + options_.grace) return;
+  if (state_ != State::kWaiting || !root_found) return;
+  std::optional<absl::Time> quiet_at = QuietAt();
+  if (!quiet_at || now < *quiet_at) return;
   std::string seen =
       type_seen_.empty() ? "" : absl::StrCat("; it matched only ", type_seen_);
+  std::string after = "coldplug";
+  if (options_.arbiter != nullptr && options_.arbiter->last_start() != absl::InfinitePast()) {
+    after = "starting or asking about incomplete md arrays";
+  }
   Done("not-seen",
        absl::StrCat("baton: resume: the resume device resume=", plan_.spec.raw(),
                     " was not seen (no new block device for ",
-                    absl::FormatDuration(options_.grace), " after coldplug", seen,
+                    absl::FormatDuration(options_.grace), " after ", after, seen,
                     "); booting without resume\n"));
 }
 

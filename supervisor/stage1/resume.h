@@ -40,6 +40,20 @@
 // seen, and the boot goes on. While the root is missing the gate never gives
 // up: the degraded-RAID arbiter may still start the array both live on.
 //
+// The order with the degraded-RAID arbiter (Options::arbiter), exact: the
+// swap holding the image may sit on an md array that lacks a member (or on
+// LUKS or LVM on one). The arbiter starts such arrays at the same quiet the
+// gate waits for, so the gate decides "not seen" only at a quiet when
+//   - the arbiter has no candidate left (DegradedArbiter::HasCandidates():
+//     every incomplete array was started or asked about, or the policy is
+//     never, or the question was answered no), and
+//   - the grace period has passed since the arbiter's last start or question
+//     (last_start()) as well: a start is activity, like a device arrival.
+// So a started array's swap (or the LUKS unlock, the LVM scan on it) comes
+// before the next quiet, and an image on it is resumed before anything of
+// the root is touched. Stage 1 tells the arbiter the gate is waiting
+// (SetResumeWaiting), so it starts arrays even when the root was found.
+//
 // States:
 //   kOff      no resume= (or resume=none), noresume, or a bad value (the
 //             console said which option and why): Decided()
@@ -116,6 +130,9 @@ class ResumeGate {
     uint64_t page_size = 4096;  // for resume_offset=; the kernel's PAGE_SIZE
     // The image's default (see ParseResumeConf); "" = none.
     std::string image_conf = kImageResumeConf;
+    // Asked before deciding "not seen" (see above); nullptr: quiet alone.
+    // Must outlive the gate.
+    const DegradedArbiter* arbiter = nullptr;
   };
   using LineFn = std::function<void(absl::string_view)>;
 
@@ -141,8 +158,8 @@ class ResumeGate {
   void Scan(const std::map<std::string, Env>& devices);
 
   // Decides what can be decided now: kSeen → probe, writes, kDone; kWaiting
-  // with ROOT_FOUND and quiet → kDone "not seen". A resumed image never
-  // returns from here.
+  // with ROOT_FOUND, quiet and the arbiter done → kDone "not seen". A
+  // resumed image never returns from here.
   void Act(absl::Time now, bool root_found);
 
   bool Decided() const { return state_ == State::kOff || state_ == State::kDone; }
@@ -161,6 +178,10 @@ class ResumeGate {
   bool ProbeImage(std::string& detail);
   void Resume();
   void Done(const std::string& outcome, const std::string& console_line);
+  // kWaiting: when the quiet window ends (last activity or the arbiter's
+  // last start, plus the grace period); nullopt while not settled or the
+  // arbiter still has arrays to start.
+  std::optional<absl::Time> QuietAt() const;
 
   sys::Kernel& kernel_;
   ResumePlan plan_;

@@ -268,6 +268,52 @@ TEST_F(ResumeGateTest, NotSeenDecidedOnlyWithRootFoundAndQuiet) {
   EXPECT_THAT(Writes(), IsEmpty());
 }
 
+// The arbiter of degraded.h, asked before "not seen": the swap may be on an
+// incomplete array it is about to start.
+TEST_F(ResumeGateTest, NotSeenWaitsForTheArbitersStartsAndTheQuietAfter) {
+  DegradedArbiter arbiter(DegradedPolicy::kAuto, t0_, absl::InfiniteDuration());
+  ResumeGate::Options options;
+  options.arbiter = &arbiter;
+  ResumeGate gate(kernel_, ParseCmdline("resume=LABEL=gone"), t0_, options,
+                  [this](absl::string_view line) { console_ += std::string(line); },
+                  [](absl::string_view) {});
+  gate.Begin();
+  absl::Time t = t0_;
+  gate.ColdplugDone(t);
+  arbiter.ColdplugDone(t);
+  arbiter.ArrayIncomplete("md0", 1, 2, t);
+  arbiter.RootFound(t);
+  arbiter.SetResumeWaiting(true, t);
+  // Quiet, but md0 is still to be started: the arbiter's NextCheck wakes the loop.
+  EXPECT_EQ(gate.NextCheck(true), std::nullopt);
+  gate.Act(t + absl::Seconds(5), true);
+  EXPECT_FALSE(gate.Decided());
+  ASSERT_EQ(arbiter.Decide(t + absl::Seconds(5)).kind, DegradedDecision::Kind::kStartDegraded);
+  // The start is activity: a full window after it.
+  EXPECT_THAT(gate.NextCheck(true), Optional(t + absl::Seconds(7)));
+  gate.Act(t + absl::Seconds(6.9), true);
+  EXPECT_FALSE(gate.Decided());
+  gate.Act(t + absl::Seconds(7), true);
+  EXPECT_EQ(gate.outcome(), "not-seen");
+  EXPECT_THAT(console_, HasSubstr("was not seen (no new block device for 2s after starting "
+                                  "or asking about incomplete md arrays)"));
+}
+
+TEST_F(ResumeGateTest, PolicyNeverLeavesTheArbiterNothingAndTheGateDecides) {
+  DegradedArbiter arbiter(DegradedPolicy::kNever, t0_, absl::InfiniteDuration());
+  ResumeGate::Options options;
+  options.arbiter = &arbiter;
+  ResumeGate gate(kernel_, ParseCmdline("resume=LABEL=gone"), t0_, options,
+                  [this](absl::string_view line) { console_ += std::string(line); },
+                  [](absl::string_view) {});
+  gate.ColdplugDone(t0_);
+  arbiter.ArrayIncomplete("md0", 1, 2, t0_);
+  EXPECT_THAT(gate.NextCheck(true), Optional(t0_ + absl::Seconds(2)));
+  gate.Act(t0_ + absl::Seconds(2), true);
+  EXPECT_EQ(gate.outcome(), "not-seen");
+  EXPECT_THAT(console_, HasSubstr("after coldplug"));
+}
+
 TEST_F(ResumeGateTest, NoKernelSupportIsReported) {
   ASSERT_TRUE(kernel_.Unlink("/sys/power/resume").ok());
   Make("resume=/dev/vdb");

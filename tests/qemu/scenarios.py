@@ -802,6 +802,109 @@ class ResumeScenario(Scenario):
         return time.monotonic() - t0
 
 
+# Swap on a two-member RAID1 (md 1.2 metadata), root elsewhere (the plain fixture).
+RESUME_MD_LABEL = "batonmdswap"
+RESUME_MD_MB = 288
+# RESUME_INIT with the swap on the active md array instead of vdb.
+RESUME_MD_INIT = RESUME_INIT.replace(
+    'swapon /dev/vdb && echo "BATON-SWAP-ON $(grep -c vdb /proc/swaps)"',
+    'md=$(sed -n "s/^\\(md[0-9]*\\) : active.*/\\1/p" /proc/mdstat | head -n 1)\n'
+    '  swapon /dev/$md && echo "BATON-SWAP-ON $(grep -c "^/dev/$md " /proc/swaps)"')
+RESUME_MD_BUILD = fixtures.SH_PRELUDE + f"""
+A=$(by_serial swapa)
+B=$(by_serial swapb)
+mdadm --create /dev/md0 --run --level=1 --raid-devices=2 --metadata=1.2 --assume-clean \\
+  --name=swap $A $B
+wait_dev /dev/md0
+mkswap -L {RESUME_MD_LABEL} /dev/md0
+sync
+mdadm --stop /dev/md0
+"""
+
+
+class ResumeDegradedScenario(Scenario):
+    """resume=LABEL= of a swap on a RAID1 whose second member is missing in boot 2,
+    the root on another disk (found at once). Boot 1: both members; stage 1 assembles
+    the array, finds plain swap; the root's init hibernates onto the array. Boot 2:
+    member 2 replaced by a blank disk: stage 1 must start the array degraded at quiet
+    and resume the image on it before anything of the root is touched."""
+
+    own_fixture = True
+
+    def run(self, images, fxs, log_path):
+        fx = fixtures.build("plain", root=rootfs.real_root(init_script=RESUME_MD_INIT))
+        initrd = images.get(self.image)
+        k = kernel.ensure()
+        append = f"root=LABEL=batonroot resume=LABEL={RESUME_MD_LABEL} no_console_suspend"
+        t0 = time.monotonic()
+        work = tempfile.mkdtemp(prefix="baton-resume-md-")
+        try:
+            a, b, blank = (os.path.join(work, n) for n in ("swapa.img", "swapb.img",
+                                                           "blank.img"))
+            for path in (a, b, blank):
+                with open(path, "wb") as f:
+                    f.truncate(RESUME_MD_MB << 20)
+            fixtures.run_builder(RESUME_MD_BUILD, [Disk(a, serial="swapa", snapshot=False),
+                                                   Disk(b, serial="swapb", snapshot=False)],
+                                 {}, log_path.replace(".log", "-builder.log"))
+            tb = time.monotonic() - t0
+            log1 = log_path.replace(".log", "-1.log")
+            disks1 = fixtures.disks(fx) + [Disk(a, serial="swapa", snapshot=False),
+                                           Disk(b, serial="swapb", snapshot=False)]
+            with VM(k["vmlinuz"], initrd, disks=disks1, mem=RESUME_MEM,
+                    append=append + " baton.test.hibernate=1", timeout=BOOT_TIMEOUT,
+                    console_log=log1, name=self.name + "-1") as vm:
+                vm.dump = lambda n=60: None
+                try:
+                    vm.wait_for(r"^baton: resume: no hibernation image on /dev/md\d+ "
+                                r"\(TYPE=swap\); booting on", timeout=MARKER_TIMEOUT)
+                    vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
+                    vm.wait_for(r"^BATON-SWAP-ON 1", timeout=30)
+                    token = vm.wait_for(r"^BATON-HIBERNATE-TOKEN (\S+)", timeout=30).group(1)
+                    rc = vm.wait_exit(BOOT_TIMEOUT)
+                except VMError as e:
+                    raise Failure("boot 1: " + _why(str(e), vm.output)) from None
+                out1 = vm.output
+            t1 = time.monotonic() - t0 - tb
+            if re.search(r"BATON-RESUMED-|BATON-HIBERNATE-FAILED", out1):
+                raise Failure(f"boot 1 did not power off after writing the image "
+                              f"(QEMU exit {rc}); see {log1}")
+            # Boot 2: the second member is gone (a blank disk in its place keeps the
+            # device layout the resumed kernel knows).
+            disks2 = fixtures.disks(fx) + [Disk(a, serial="swapa", snapshot=False),
+                                           Disk(blank, serial="swapb", snapshot=False)]
+            with VM(k["vmlinuz"], initrd, disks=disks2, mem=RESUME_MEM, append=append,
+                    timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
+                vm.dump = lambda n=60: None
+                try:
+                    vm.wait_for(r"WARNING: starting /dev/md\d+ degraded", timeout=MARKER_TIMEOUT)
+                    vm.wait_for(r"^baton: resume: hibernation image found on /dev/md\d+ "
+                                r"\(swsuspend", timeout=MARKER_TIMEOUT)
+                    vm.wait_for(r"^BATON-RESUMED-" + re.escape(token) + r"\s*$",
+                                timeout=BOOT_TIMEOUT)
+                    vm.wait_for(r"^BATON-ROOT-DONE", timeout=60)
+                    vm.wait_exit(60)
+                except VMError as e:
+                    raise Failure("boot 2: " + _why(str(e), vm.output)) from None
+                out2 = vm.output
+            if re.search(r"was not seen|BATON-ROOT-INIT|baton: switching to root", out2):
+                raise Failure("boot 2 booted the root afresh: the image on the degraded "
+                              "array was not resumed")
+            order = [l for l in out2.splitlines()
+                     if re.match(r"baton: (resume: hibernation image found|checking|mounted) ",
+                                 l)]
+            if not order or not order[0].startswith("baton: resume: hibernation image found"):
+                raise Failure(f"boot 2: the root was checked or mounted before the resume: "
+                              f"{order[:3]}")
+            t2 = time.monotonic() - t0 - tb - t1
+            self.details = (f"builder {tb:.1f} s; boot 1 (both members, no image, hibernate) "
+                            f"{t1:.1f} s; boot 2 (one member: started degraded, image "
+                            f"found, resumed boot 1's init, token {token[:8]}…) {t2:.1f} s")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return time.monotonic() - t0
+
+
 SCENARIOS = [
     Scenario("plain-label", "plain", lambda fx: "root=LABEL=batonroot", expect=[ROOT_EXT4]),
     Scenario("plain-uuid", "plain", lambda fx: f"root=UUID={fx['root_uuid']}",
@@ -925,6 +1028,11 @@ SCENARIOS = [
     ResumeScenario("resume", "plain",
                    doc="resume=UUID= of a swap disk: boot 1 finds no image and hibernates; "
                        "boot 2 finds the image and resumes boot 1's system"),
+    ResumeDegradedScenario("resume-degraded", "plain",
+                           doc="resume=LABEL= of a swap on a RAID1, root elsewhere: boot 1 "
+                               "hibernates onto the array; boot 2 lacks a member: the array "
+                               "is started degraded at quiet and the image resumed before "
+                               "the root is touched"),
     Scenario("resume-not-seen", "plain",
              f"root=LABEL=batonroot resume=UUID={fixtures.fixed_uuid('resume', 'absent')}",
              expect=[r"^baton: resume: the resume device resume=UUID=\S+ was "
