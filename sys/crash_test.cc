@@ -2,11 +2,12 @@
 // signal end in the planned exec, not in death by the signal; with nothing
 // to exec the child freezes in wait4. Under --config=asan too: ASan lets a
 // program's own SIGSEGV handler replace its own (allow_user_segv_handler
-// defaults to 1), and the null write passes ASan's shadow check (address 0's
-// shadow is mapped) and faults for real.
+// defaults to 1), and a write to a PROT_NONE page passes ASan's shadow check
+// and faults for real.
 #include "sys/crash.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -61,6 +62,19 @@ std::string FreshConsole(const std::string& name) {
   return path;
 }
 
+// A page that faults on any access (SEGV_ACCERR). Not a null pointer:
+// UBSan would report the null store before it faults.
+volatile int* ForbiddenPage() {
+  void* page = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return page == MAP_FAILED ? nullptr : static_cast<volatile int*>(page);
+}
+
+std::string Hex(const volatile void* p) {
+  char text[32];
+  snprintf(text, sizeof(text), "0x%lx", reinterpret_cast<unsigned long>(p));
+  return text;
+}
+
 int WaitExit(pid_t pid) {
   int status = 0;
   EXPECT_EQ(waitpid(pid, &status, 0), pid);
@@ -73,16 +87,19 @@ TEST(CrashHandlerTest, RealFaultExecsTheFallback) {
   const std::string fallback = WriteFallback("fallback-fault");
   CrashPlan plan = PlanWith(console, {{"/nonexistent/init", {"/nonexistent/init"}},
                                       {fallback, {fallback, "one", "two"}}});
+  volatile int* page = ForbiddenPage();
+  ASSERT_NE(page, nullptr);
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     if (!InstallCrashHandler(plan).ok()) _exit(3);
-    *static_cast<volatile int*>(nullptr) = 1;
+    *page = 1;
     _exit(4);  // not reached
   }
   EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
   const std::string text = Slurp(console);
-  EXPECT_NE(text.find("baton: PID 1 crashed: SIGSEGV at address 0x0 (code 1); next: exec "
+  EXPECT_NE(text.find("baton: PID 1 crashed: SIGSEGV at address " + Hex(page) +
+                      " (code 2); next: exec "
                       "/nonexistent/init, then exec " + fallback + ", then freeze\n"),
             std::string::npos)
       << text;
@@ -94,6 +111,7 @@ TEST(CrashHandlerTest, RealFaultExecsTheFallback) {
 }
 
 // Deep recursion: only the alternate stack leaves room for the handler.
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
 int Recurse(volatile int depth) {
   volatile char pad[4096];
   pad[0] = static_cast<char>(depth);
@@ -177,6 +195,8 @@ TEST(CrashHandlerTest, EveryExecFailingFreezesReapingChildren) {
   const std::string console = FreshConsole("freeze.console");
   CrashPlan plan = PlanWith(console, {{"/nonexistent/a", {"/nonexistent/a"}},
                                       {"/nonexistent/b", {"/nonexistent/b"}}});
+  volatile int* page = ForbiddenPage();
+  ASSERT_NE(page, nullptr);
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -188,7 +208,7 @@ TEST(CrashHandlerTest, EveryExecFailingFreezesReapingChildren) {
       for (;;) pause();
     }
     if (!InstallCrashHandler(plan).ok()) _exit(3);
-    *static_cast<volatile int*>(nullptr) = 1;
+    *page = 1;
     _exit(4);
   }
   std::string text;
