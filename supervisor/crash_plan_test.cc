@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "sys/fake_kernel.h"
 
 namespace baton::supervisor {
 namespace {
@@ -124,6 +125,59 @@ TEST(PlanCrashTest, PanicRebootsInsteadOfTheShell) {
 TEST(PlanCrashTest, RelativeInitIsIgnored) {
   CrashPlanInput input = Input(CrashStage::kRealRoot, {{"init", kSysv}, {"/bin/sh", kShell}});
   input.init = "init";
+  EXPECT_EQ(Paths(PlanCrash(input)), (Argv{"/bin/sh"}));
+}
+
+// GatherCrashInput through FakeKernel: the command line, /proc/self/exe,
+// the candidates' files, the console tty. (FakeKernel's Open does not follow
+// symlinks, so "/sbin/init -> baton is the running binary" is PlanCrash's
+// test above and QEMU crash-kill's, with the real kernel.)
+class GatherCrashInputTest : public ::testing::Test {
+ protected:
+  GatherCrashInputTest() {
+    kernel_.set_pid(1);
+    EXPECT_TRUE(kernel_.MkdirAll("/sbin").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/bin").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/proc/self").ok());
+    EXPECT_TRUE(kernel_.MkdirAll("/sys/class/tty/console").ok());
+    EXPECT_TRUE(kernel_.WriteFile("/bin/sh", "ELF sh", 0755).ok());
+    EXPECT_TRUE(kernel_.WriteFile("/proc/self/exe", "ELF baton", 0755).ok());
+    EXPECT_TRUE(kernel_.WriteFile("/sys/class/tty/console/active", "tty0 ttyS0\n").ok());
+    kernel_.AddTerminal("/dev/ttyS0", "");
+  }
+  sys::FakeKernel kernel_;
+};
+
+TEST_F(GatherCrashInputTest, CommandLineFilesAndConsoleTty) {
+  ASSERT_TRUE(kernel_.WriteFile("/sbin/init", "#!/bin/sh\n", 0755).ok());
+  ASSERT_TRUE(
+      kernel_.WriteFile("/proc/cmdline", "root=LABEL=r init=/nonexistent panic=0 -- single\n")
+          .ok());
+  CrashPlanInput input = GatherCrashInput(kernel_, CrashStage::kRealRoot);
+  EXPECT_EQ(input.init, "/nonexistent");
+  EXPECT_EQ(input.init_args, (Argv{"single"}));
+  EXPECT_EQ(input.panic, 0);
+  ASSERT_TRUE(input.self.has_value());
+  EXPECT_EQ(input.console_tty, "/dev/ttyS0");
+  sys::CrashPlan plan = PlanCrash(input);
+  ASSERT_EQ(Paths(plan), (Argv{"/sbin/init", "/bin/sh"}));  // init= is missing
+  EXPECT_EQ(plan.execs[0].argv, (Argv{"/sbin/init", "single"}));
+  EXPECT_EQ(plan.execs[1].argv, (Argv{"/bin/sh", "-c", "exec /bin/sh -i <>/dev/ttyS0 >&0 2>&0"}));
+}
+
+TEST_F(GatherCrashInputTest, PanicFromTheCommandLineReplacesTheShell) {
+  ASSERT_TRUE(kernel_.WriteFile("/proc/cmdline", "panic=7\n").ok());
+  sys::CrashPlan plan = PlanCrash(GatherCrashInput(kernel_, CrashStage::kInitramfs));
+  EXPECT_TRUE(plan.execs.empty());
+  EXPECT_EQ(plan.reboot_after_s, 7);
+}
+
+TEST_F(GatherCrashInputTest, NoProcMeansNoInitPlanned) {
+  ASSERT_TRUE(kernel_.WriteFile("/sbin/init", "#!/bin/sh\n", 0755).ok());
+  ASSERT_TRUE(kernel_.Unlink("/proc/self/exe").ok());
+  CrashPlanInput input = GatherCrashInput(kernel_, CrashStage::kRealRoot);
+  EXPECT_FALSE(input.self.has_value());
+  EXPECT_FALSE(input.panic.has_value());  // no /proc/cmdline either
   EXPECT_EQ(Paths(PlanCrash(input)), (Argv{"/bin/sh"}));
 }
 
