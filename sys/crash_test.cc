@@ -7,6 +7,7 @@
 #include "sys/crash.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -233,6 +235,69 @@ TEST(CrashHandlerTest, EveryExecFailingFreezesReapingChildren) {
   EXPECT_EQ(waitpid(pid, &status, WNOHANG), 0);
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   EXPECT_EQ(WaitExit(pid), -SIGKILL);
+}
+
+// panic=: sync, wait, reboot(RB_AUTOBOOT). Only ever inside a PID namespace
+// of its own, where the crashing child is PID 1 and reboot(2) ends the
+// namespace (its init dies of SIGHUP, the kernel's mark of a restart)
+// instead of the machine: a grandchild checks getpid() == 1 before it
+// installs anything.
+TEST(CrashHandlerTest, PanicRebootsAfterTheDelay) {
+  const std::string console = FreshConsole("reboot.console");
+  CrashPlan plan = PlanWith(console, {{"/nonexistent/init", {"/nonexistent/init"}}});
+  plan.reboot_after_s = 1;
+  volatile int* page = ForbiddenPage();
+  ASSERT_NE(page, nullptr);
+  int result[2];
+  ASSERT_EQ(pipe(result), 0);
+  pid_t middle = fork();
+  ASSERT_GE(middle, 0);
+  if (middle == 0) {
+    close(result[0]);
+    int answer[2] = {-1, 0};  // {errno of unshare or 0, wait status}
+    if (unshare(CLONE_NEWPID) < 0) {
+      answer[0] = errno;
+      (void)!write(result[1], answer, sizeof(answer));
+      _exit(0);
+    }
+    pid_t init = fork();
+    if (init == 0) {
+      if (getpid() != 1) _exit(7);  // never reboot outside the namespace
+      if (!InstallCrashHandler(plan).ok()) _exit(3);
+      *page = 1;
+      _exit(4);
+    }
+    int status = 0;
+    waitpid(init, &status, 0);
+    answer[0] = 0;
+    answer[1] = status;
+    (void)!write(result[1], answer, sizeof(answer));
+    _exit(0);
+  }
+  close(result[1]);
+  const auto start = std::chrono::steady_clock::now();
+  int answer[2] = {0, 0};
+  ASSERT_EQ(read(result[0], answer, sizeof(answer)), static_cast<ssize_t>(sizeof(answer)));
+  const auto took = std::chrono::steady_clock::now() - start;
+  close(result[0]);
+  EXPECT_EQ(WaitExit(middle), 0);
+  if (answer[0] != 0) {
+    GTEST_SKIP() << "no PID namespace here (unshare: " << std::strerror(answer[0])
+                 << "): reboot(2) is not tried outside one";
+  }
+  const std::string text = Slurp(console);
+  ASSERT_TRUE(WIFSIGNALED(answer[1])) << "status " << answer[1] << "\n" << text;
+  EXPECT_EQ(WTERMSIG(answer[1]), SIGHUP) << text;  // reboot_pid_ns(RB_AUTOBOOT)
+  EXPECT_GE(took, std::chrono::seconds(1));
+  EXPECT_NE(text.find("baton: PID 1 crashed: SIGSEGV at address " + Hex(page) +
+                      " (code 2); next: exec /nonexistent/init, then reboot in 1 s (panic=), "
+                      "then freeze"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("exec /nonexistent/init failed (errno 2)"), std::string::npos) << text;
+  EXPECT_NE(text.find("baton: crash fallback: rebooting in 1 s (panic=)"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("reboot failed"), std::string::npos) << text;
 }
 
 TEST(CrashHandlerTest, TooLargeAPlanIsRefusedNamingTheLimit) {
