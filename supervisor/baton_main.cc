@@ -16,6 +16,7 @@
 #include "handoff/timeline.h"
 #include "jobs/parser.h"
 #include "supervisor/control_server.h"
+#include "supervisor/crash_plan.h"
 #include "supervisor/engine.h"
 #include "supervisor/exec_ladder.h"
 #include "supervisor/job_files.h"
@@ -75,12 +76,24 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   handoff::BootTimeline timeline;
   if (options.stage2()) timeline.Mark("stage2-start");
   MonotonicClock clock;
+  // PID 1 never dies of its own crash (supervisor/crash_plan.h, sys/crash.h):
+  // the handler first of all; stage 1 plans again once /proc, /sys and the
+  // command line are there, and after the root switch.
+  const bool pid1 = !user_mode && kernel.GetPid() == 1;
+  const bool initramfs = !user_mode && stage1::IsInitramfs(kernel);
+  std::string crash_note;
+  auto note_crash = [&crash_note](absl::string_view line) { crash_note = std::string(line); };
+  if (pid1) {
+    (void)InstallCrashPlan(kernel, initramfs ? CrashStage::kInitramfs : CrashStage::kRealRoot,
+                           note_crash);
+  }
   // Stage 1 (supervisor/stage1/stage1_main.h): early mounts before anything
   // writes to /run.
   std::unique_ptr<stage1::Stage1Host> stage1;
-  if (!user_mode && stage1::IsInitramfs(kernel)) {
+  if (initramfs) {
     stage1 = std::make_unique<stage1::Stage1Host>(kernel);
     stage1->Early(clock.Now());
+    if (pid1) (void)InstallCrashPlan(kernel, CrashStage::kInitramfs, note_crash);
   }
   LogRing::Options ring_options;
   ring_options.log_dir = options.log_dir;
@@ -88,6 +101,7 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   Logger logger(kernel, &ring, 2);
   logger.Info(absl::StrCat("starting (", user_mode ? "user" : "system", " mode, pid ",
                            kernel.GetPid(), ", jobs from ", options.jobs_dir, ")"));
+  if (!crash_note.empty()) logger.Info(crash_note);
 
   std::vector<jobs::Diagnostic> read_diags;
   auto sources = ReadJobSources(kernel, {options.jobs_dir}, &read_diags);

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "handoff/collect.h"
+#include "supervisor/crash_plan.h"
 #include "supervisor/exec_ladder.h"
 #include "supervisor/switch_root.h"
 #include "sys/kmod_loader.h"
@@ -100,6 +101,7 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
   if (context.timeline != nullptr) context.timeline->Mark("root-switched");
   for (const std::string& warning : report.warnings) log(warning);
   if (!switched.ok()) return switched;
+  if (context.root_switched) context.root_switched();
 
   // Held open until the exec: the ladder passes their numbers.
   handoff::PreparedHandoff prepared;
@@ -261,6 +263,10 @@ void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring
                     context.cmdline_raw = cmdline_raw_;
                     context.boot = boot_;
                     context.warnings = warnings_;
+                    context.root_switched = [this, &log] {
+                      (void)supervisor::InstallCrashPlan(kernel_, supervisor::CrashStage::kRealRoot,
+                                                         log);
+                    };
                     return SwitchAndExec(kernel_, context, request, log);
                   });
   self = &boot;

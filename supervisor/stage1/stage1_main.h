@@ -84,6 +84,9 @@ struct SwitchContext {
   BootOptions boot;
   std::vector<std::string> warnings;             // into the handoff's warnings
   std::function<absl::Time()> now = [] { return absl::Now(); };  // ExecuteSwitch's clock
+  // Called once the root is switched (PID 1 stands on the real root), before
+  // the handoff and the ladder: the crash plan is made again there.
+  std::function<void()> root_switched;
 };
 
 absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,

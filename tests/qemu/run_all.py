@@ -1,6 +1,7 @@
 """Runs the QEMU scenarios with baton's own image: stage 1's (tests/qemu/scenarios.py,
 then tests/qemu/log_scenarios.py: stage-1 job output), then the switch's
-(tests/qemu/handoff_scenarios.py, issue 4).
+(tests/qemu/handoff_scenarios.py, issue 4), then PID 1's crash handler
+(tests/qemu/crash_scenarios.py).
 
     python3 -m tests.qemu.run_all [--only NAME...] [--list] [--keep]
 
@@ -28,13 +29,14 @@ import time
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from tests.qemu import fixtures, handoff_scenarios, log_scenarios, scenarios  # noqa: E402
+from tests.qemu import (crash_scenarios, fixtures, handoff_scenarios, log_scenarios,  # noqa: E402
+                        scenarios)
 from tests.qemu.scenarios import Failure  # noqa: E402
 
 # Stage-1 scenarios (boot, then stage-1 job output), then issue 4's switch
 # scenarios (they make their own fixtures).
 SCENARIOS = (list(scenarios.SCENARIOS) + list(log_scenarios.SCENARIOS)
-             + list(handoff_scenarios.SCENARIOS))
+             + list(handoff_scenarios.SCENARIOS) + list(crash_scenarios.SCENARIOS))
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 LOG_DIR = os.environ.get("BATON_TEST_LOGS", "/tmp/baton-qemu-logs")
