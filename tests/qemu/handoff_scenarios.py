@@ -981,12 +981,21 @@ class ShutdownScenario(HandoffScenario):
                     vm.wait_for(r"^HS-SECOND-BOOT", timeout=BOOT_TIMEOUT)
                     vm.wait_for(r"^HS-SHUTDOWN rc=0", timeout=60)
                     t_answer2 = time.monotonic()
-                try:
-                    vm.wait_exit(SHUTDOWN_BOUND)
-                except VMError:
-                    raise Failure(f"QEMU still running {SHUTDOWN_BOUND} s after initctl "
-                                  f"answered: " + scenarios._why("", vm.output)) from None
-                took = time.monotonic() - (t_answer2 if reboot else t_answer)
+                if self.action == "halt":
+                    # A halted machine stays on: the kernel says so, QEMU keeps running.
+                    vm.wait_for(r"reboot: System halted", timeout=SHUTDOWN_BOUND, partial=True)
+                    t_end = time.monotonic()
+                    time.sleep(2)
+                    if vm.proc.poll() is not None:
+                        raise Failure("QEMU exited after a halt (expected it to stay on)")
+                else:
+                    try:
+                        vm.wait_exit(SHUTDOWN_BOUND)
+                    except VMError:
+                        raise Failure(f"QEMU still running {SHUTDOWN_BOUND} s after initctl "
+                                      f"answered: " + scenarios._why("", vm.output)) from None
+                    t_end = time.monotonic()
+                took = t_end - (t_answer2 if reboot else t_answer)
             except VMError as e:
                 raise Failure(scenarios._why(str(e), vm.output)) from None
             out = vm.output
@@ -995,19 +1004,23 @@ class ShutdownScenario(HandoffScenario):
         return time.monotonic() - t0
 
     def check_console(self, out, took):
-        # The last shutdown on the console is a poweroff (reboot scenario: the second boot's).
+        # The last shutdown on the console is a poweroff (reboot scenario: the second boot's)
+        # or the halt.
+        last = "halt" if self.action == "halt" else "poweroff"
         steps = [
-            (r"^baton: shutdown \(poweroff\): emitting the shutdown event", "the shutdown event"),
-            (r"^HS-SHUTDOWN-EVENT ACTION=poweroff", "the `start on shutdown` task"),
+            (rf"^baton: shutdown \({last}\): emitting the shutdown event", "the shutdown event"),
+            (rf"^HS-SHUTDOWN-EVENT ACTION={last}", "the `start on shutdown` task"),
             (r"^baton: shutdown event done, stopping all jobs", "the event settling"),
             (r"^baton: all jobs stopped", "the jobs stopped"),
             (r"^baton: sending SIGTERM to all processes", "SIGTERM to all"),
             (r"^baton: sending SIGKILL to all processes \(1 left", "SIGKILL to the stubborn one"),
             (r"^baton: unmounting \d+ filesystems", "the unmounts"),
             (r"^baton: remounted / read-only", "/ read-only"),
-            (r"^baton: powering off", "powering off"),
-            (r"reboot: Power down", "the kernel powering down"),
         ]
+        steps += ([(r"^baton: halting", "halting"), (r"reboot: System halted", "the kernel halting")]
+                  if last == "halt" else
+                  [(r"^baton: powering off", "powering off"),
+                   (r"reboot: Power down", "the kernel powering down")])
         # From the last boot's check job on (baton's lines may come before initctl's).
         tail = out[max(out.rfind("HS-STAGE2-JOB"), 0):]
         pos = 0
@@ -1033,7 +1046,8 @@ class ShutdownScenario(HandoffScenario):
         detach = re.findall(r"^baton: umount (\S+): .*MNT_DETACH", out, re.M)
         sup = [l for l in out.splitlines() if l.startswith("baton: ") and
                ("unmount" in l or "detach" in l or "SIG" in l)]
-        return (f"QEMU exited {took:.1f} s after initctl answered; "
+        ended = "the kernel halted" if self.action == "halt" else "QEMU exited"
+        return (f"{ended} {took:.1f} s after initctl answered; "
                 f"{'detached lazily: ' + ' '.join(detach) if detach else 'nothing detached'}"
                 f" ({' | '.join(sup[-4:])})")
 
@@ -1047,7 +1061,7 @@ class ShutdownScenario(HandoffScenario):
         event = _debugfs_cat(part, "/root/shutdown-event").strip()
         if marker != "written before poweroff" and marker != f"written before {self.action}":
             raise Failure(f"/root/shutdown-marker on the host: {marker!r}")
-        if event != "poweroff":
+        if event != ("halt" if self.action == "halt" else "poweroff"):
             raise Failure(f"/root/shutdown-event on the host: {event!r} (the event task's write)")
         upart, ustate, ufeatures, urc, ufsck = _host_fs_check(usr, 0, "usr")
         if ustate != "clean" or "needs_recovery" in ufeatures or urc != 0:
@@ -1100,6 +1114,7 @@ SCENARIOS = [
                     append=f"init=/usr/{LOADER_BROKEN} -- /usr/{LOADER_SCRIPT}"),
     ShutdownScenario("poweroff", "poweroff"),
     ShutdownScenario("reboot", "reboot"),
+    ShutdownScenario("halt", "halt"),
 ]
 
 BY_NAME = {s.name: s for s in SCENARIOS}
