@@ -28,6 +28,7 @@ struct Stored {
   char* envp[kCrashMaxEnv + 1];
   bool reboot;
   int reboot_after_s;
+  pid_t owner;  // the process that installed the plan (PID 1)
 };
 Stored stored;
 volatile sig_atomic_t entered = 0;
@@ -123,6 +124,21 @@ void Sleep(int seconds) {
 
 void OnCrash(int sig, siginfo_t* info, void*) {
   const bool sent = info != nullptr && info->si_code <= 0;  // SI_USER, SI_QUEUE, SI_TKILL
+  if (getpid() != stored.owner) {
+    // A child forked without an exec yet (RunInIdleChild's, a spawn before
+    // it resets its signals): not PID 1, so no fallback — it dies of SIG as
+    // it would without us. A fault refaults on return; a sent signal is
+    // raised again, now unblocked and default.
+    signal(sig, SIG_DFL);
+    if (sent) {
+      sigset_t just;
+      sigemptyset(&just);
+      sigaddset(&just, sig);
+      sigprocmask(SIG_UNBLOCK, &just, nullptr);
+      raise(sig);
+    }
+    return;
+  }
   if (entered) {
     if (sent) return;  // a second kill while we are at it: ignored
     Freeze();          // a fault in the handler itself
@@ -264,6 +280,7 @@ absl::Status InstallCrashHandler(const CrashPlan& plan) {
   stored.envp[n] = nullptr;
   stored.reboot = plan.reboot_after_s.has_value();
   stored.reboot_after_s = plan.reboot_after_s.value_or(0);
+  stored.owner = getpid();
   if (!fits) {  // keep what fitted out of use: the shell alone would be wrong too
     stored.exec_count = 0;
     stored.next = "freeze (the crash plan did not fit)";

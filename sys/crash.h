@@ -21,6 +21,9 @@
 //   5. when all that failed: freeze — reap children forever (waitpid(-1)),
 //      never return.
 // A second crash while the handler runs (a fault in it) goes straight to 5.
+// In any other process than the one that installed the plan (a child forked
+// by PID 1 that has not exec'd yet) the handler steps aside: the signal's
+// default action, as if there were no handler.
 //
 // The handler does only async-signal-safe work (open, write, dup2, execve,
 // sigaction, sigprocmask, nanosleep, sync, reboot, wait4): no malloc, no

@@ -112,6 +112,38 @@ TEST(CrashHandlerTest, RealFaultExecsTheFallback) {
       << text;
 }
 
+TEST(CrashHandlerTest, AForkedChildDiesOfItsFaultAsWithoutTheHandler) {
+  const std::string console = FreshConsole("child.console");
+  const std::string fallback = WriteFallback("fallback-child");
+  CrashPlan plan = PlanWith(console, {{fallback, {fallback}}});
+  volatile int* page = ForbiddenPage();
+  ASSERT_NE(page, nullptr);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (!InstallCrashHandler(plan).ok()) _exit(3);
+    // The installer's own children, forked after the install: one faults,
+    // one is sent SIGSEGV. Both must die of it; the fallback is PID 1's.
+    pid_t faulting = fork();
+    if (faulting == 0) {
+      *page = 1;
+      _exit(4);
+    }
+    pid_t sent = fork();
+    if (sent == 0) {
+      for (;;) pause();
+    }
+    kill(sent, SIGSEGV);
+    int a = 0, b = 0;
+    if (waitpid(faulting, &a, 0) != faulting || waitpid(sent, &b, 0) != sent) _exit(5);
+    const bool both = WIFSIGNALED(a) && WTERMSIG(a) == SIGSEGV && WIFSIGNALED(b) &&
+                      WTERMSIG(b) == SIGSEGV;
+    _exit(both ? 7 : 6);
+  }
+  EXPECT_EQ(WaitExit(pid), 7) << Slurp(console);
+  EXPECT_EQ(Slurp(console).find("fallback"), std::string::npos) << Slurp(console);
+}
+
 // Deep recursion: only the alternate stack leaves room for the handler.
 #pragma GCC diagnostic ignored "-Winfinite-recursion"
 int Recurse(volatile int depth) {
