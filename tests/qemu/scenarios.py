@@ -736,17 +736,27 @@ class ResumeScenario(Scenario):
     init prints BATON-RESUMED-<boot 1's token>; the fresh init never runs."""
 
     own_fixture = True
+    init_script = RESUME_INIT
+    found = r"\(swsuspend UUID=" + RESUME_SWAP_UUID
+    # Boot 1's line for vdb without an image, and what the image probes as after it.
+    no_image = r"\(TYPE=swap\)"
+    written_type = "swsuspend"
+
+    def make_swap(self, work):
+        """The swap disk (vdb) in WORK; returns (its path, the resume= options)."""
+        swap = os.path.join(work, "swap.img")
+        make_swap_disk(swap)
+        return swap, f"resume=UUID={RESUME_SWAP_UUID}"
 
     def run(self, images, fxs, log_path):
-        fx = fixtures.build("plain", root=rootfs.real_root(init_script=RESUME_INIT))
+        fx = fixtures.build("plain", root=rootfs.real_root(init_script=self.init_script))
         initrd = images.get(self.image)
         k = kernel.ensure()
-        append = f"root=LABEL=batonroot resume=UUID={RESUME_SWAP_UUID} no_console_suspend"
         t0 = time.monotonic()
         work = tempfile.mkdtemp(prefix="baton-resume-")
         try:
-            swap = os.path.join(work, "swap.img")
-            make_swap_disk(swap)
+            swap, resume = self.make_swap(work)
+            append = f"root=LABEL=batonroot {resume} no_console_suspend"
             disks = fixtures.disks(fx) + [Disk(swap, serial="swap", snapshot=False)]
             log1 = log_path.replace(".log", "-1.log")
             with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM,
@@ -754,8 +764,8 @@ class ResumeScenario(Scenario):
                     console_log=log1, name=self.name + "-1") as vm:
                 vm.dump = lambda n=60: None
                 try:
-                    vm.wait_for(r"^baton: resume: no hibernation image on /dev/vdb "
-                                r"\(TYPE=swap\); booting on", timeout=MARKER_TIMEOUT)
+                    vm.wait_for(r"^baton: resume: no hibernation image on /dev/vdb " +
+                                self.no_image + r"; booting on", timeout=MARKER_TIMEOUT)
                     vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
                     vm.wait_for(r"^BATON-SWAP-ON 1", timeout=30)
                     token = vm.wait_for(r"^BATON-HIBERNATE-TOKEN (\S+)", timeout=30).group(1)
@@ -773,15 +783,17 @@ class ResumeScenario(Scenario):
             if not order or not order[0].startswith("baton: resume: no hibernation image"):
                 raise Failure(f"boot 1: the root was checked or mounted before the resume "
                               f"decision: {order[:3]}")
-            if blkid_type(swap) != "swsuspend":
+            if self.written_type and blkid_type(swap) != self.written_type:
                 raise Failure(f"after boot 1 the swap disk probes as "
-                              f"TYPE={blkid_type(swap)!r}, not swsuspend: no image written")
+                              f"TYPE={blkid_type(swap)!r}, not {self.written_type}: no image "
+                              f"written")
+            self.check_written(swap)
             with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM, append=append,
                     timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
                 vm.dump = lambda n=60: None
                 try:
-                    vm.wait_for(r"^baton: resume: hibernation image found on /dev/vdb "
-                                r"\(swsuspend UUID=" + RESUME_SWAP_UUID, timeout=MARKER_TIMEOUT)
+                    vm.wait_for(r"^baton: resume: hibernation image found on /dev/vdb " +
+                                self.found, timeout=MARKER_TIMEOUT)
                     vm.wait_for(r"^BATON-RESUMED-" + re.escape(token) + r"\s*$",
                                 timeout=BOOT_TIMEOUT)
                     vm.wait_for(r"^BATON-ROOT-DONE", timeout=60)
@@ -801,6 +813,62 @@ class ResumeScenario(Scenario):
             shutil.rmtree(work, ignore_errors=True)
         return time.monotonic() - t0
 
+    def check_written(self, swap):
+        pass
+
+
+
+
+# A swap FILE on an ext4 disk (vdb), found by the filesystem's UUID and resume_offset=.
+RESUME_FILE_FS_UUID = fixtures.fixed_uuid("resume", "swapfs")
+RESUME_FILE_INIT = RESUME_INIT.replace(
+    'swapon /dev/vdb && echo "BATON-SWAP-ON $(grep -c vdb /proc/swaps)"',
+    'mkdir -p /mnt && mount -t ext4 /dev/vdb /mnt && swapon /mnt/swapfile && '
+    'echo "BATON-SWAP-ON $(grep -c "^/mnt/swapfile " /proc/swaps)"')
+
+
+class ResumeFileScenario(ResumeScenario):
+    """resume=UUID=<ext4> resume_offset=<the swap file's first block>: the swap is a file
+    on an ext4 disk (made on the host: mkswap on a file filled with a pattern, so that
+    mkfs.ext4 -d allocates every block; its first physical block from debugfs bmap).
+    Boot 1: "swap header at page N" (libblkid says ext4; stage 1 reads the page itself),
+    the root's init mounts vdb, swapon's the file and hibernates into it. Boot 2: the
+    signature at resume_offset; stage 1 writes resume_offset and the device; resumed."""
+
+    init_script = RESUME_FILE_INIT
+    no_image = r"\(swap header at page \d+\)"
+    written_type = "ext4"
+    found = r"\(ext4 UUID=" + RESUME_FILE_FS_UUID + r", \d+:\d+\); resuming"
+
+    def make_swap(self, work):
+        tree = os.path.join(work, "swapfs")
+        os.makedirs(tree)
+        swapfile = os.path.join(tree, "swapfile")
+        with open(swapfile, "wb") as f:
+            chunk = b"\x55" * (1 << 20)
+            for _ in range(RESUME_SWAP_MB):
+                f.write(chunk)
+        subprocess.run(["mkswap", "-U", RESUME_SWAP_UUID, swapfile], check=True,
+                       capture_output=True)
+        os.chmod(swapfile, 0o600)
+        image = os.path.join(work, "swapfs.img")
+        with open(image, "wb") as f:
+            f.truncate((RESUME_SWAP_MB + 48) << 20)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-b", "4096", "-U", RESUME_FILE_FS_UUID,
+                        "-d", tree, image], check=True, capture_output=True)
+        shutil.rmtree(tree)
+        r = subprocess.run(["debugfs", "-R", "bmap /swapfile 0", image], capture_output=True,
+                           text=True, check=True)
+        self.offset = int(r.stdout.split()[-1])
+        return image, f"resume=UUID={RESUME_FILE_FS_UUID} resume_offset={self.offset}"
+
+    def check_written(self, image):
+        with open(image, "rb") as f:
+            f.seek(self.offset * 4096 + 4096 - 10)
+            sig = f.read(10)
+        if not sig.startswith(b"S1SUSPEND"):
+            raise Failure(f"after boot 1 page {self.offset} of vdb ends {sig!r}, not the "
+                          f"hibernation signature: no image written into the swap file")
 
 # Swap on a two-member RAID1 (md 1.2 metadata), root elsewhere (the plain fixture).
 RESUME_MD_LABEL = "batonmdswap"
@@ -1028,6 +1096,10 @@ SCENARIOS = [
     ResumeScenario("resume", "plain",
                    doc="resume=UUID= of a swap disk: boot 1 finds no image and hibernates; "
                        "boot 2 finds the image and resumes boot 1's system"),
+    ResumeFileScenario("resume-swapfile", "plain",
+                       doc="resume=UUID=<ext4> resume_offset=N of a swap file: boot 1 "
+                           "hibernates into the file, boot 2 finds the signature at page N "
+                           "and resumes"),
     ResumeDegradedScenario("resume-degraded", "plain",
                            doc="resume=LABEL= of a swap on a RAID1, root elsewhere: boot 1 "
                                "hibernates onto the array; boot 2 lacks a member: the array "
