@@ -625,7 +625,9 @@ std::optional<PreflightVerdict> EarlyVerdict(sys::Kernel& kernel, const std::str
   auto it = std::find_if(early.begin(), early.end(),
                          [&](const EarlyPreflight& e) { return e.path == path; });
   if (it == early.end()) return std::nullopt;
-  absl::StatusOr<sys::FileInfo> now = kernel.Stat(OnRoot(root, path));
+  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, root, path);
+  absl::StatusOr<sys::FileInfo> now =
+      resolved.ok() ? kernel.Stat(OnRoot(root, *resolved)) : resolved.status();
   const std::string change =
       now.ok() ? FileChange(it->file, *now) : std::string(now.status().message());
   if (!change.empty()) {
@@ -650,7 +652,11 @@ std::optional<EarlyPreflight> PreflightOnNewRoot(sys::Kernel& kernel, const std:
                                                  const std::vector<std::string>& env,
                                                  const std::function<void(absl::string_view)>& log) {
   if (!CheckExecutable(kernel, new_root, path).ok()) return std::nullopt;
-  absl::StatusOr<sys::FileInfo> file = kernel.Stat(OnRoot(new_root, path));
+  // Resolved on the new root first: an absolute link there would lead into
+  // the initramfs if the Stat followed it from here.
+  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, new_root, path);
+  if (!resolved.ok()) return std::nullopt;
+  absl::StatusOr<sys::FileInfo> file = kernel.Stat(OnRoot(new_root, *resolved));
   if (!file.ok()) return std::nullopt;
   PreflightRequest request;
   request.path = path;

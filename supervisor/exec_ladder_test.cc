@@ -785,6 +785,20 @@ TEST(EarlyPreflightTest, ReplacedBinaryIsPreflightedAgain) {
             "preflighting it again");
 }
 
+TEST(EarlyPreflightTest, AbsoluteLinksAreFollowedOnTheNewRoot) {
+  sys::FakeKernel k;
+  SeedPreflightRoot(k);
+  ASSERT_TRUE(k.Symlink("/usr/sbin", "/root/xbin").ok());
+  // The initramfs has a file of its own at the link's target.
+  ASSERT_TRUE(k.MkdirAll("/usr/sbin").ok());
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", "initramfs's", 0755).ok());
+  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::optional<EarlyPreflight> early =
+      PreflightOnNewRoot(k, "/root", "/xbin/baton", -1, kEnv, [](absl::string_view) {});
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->file.size, 8192u);  // /root/usr/sbin/baton, not /usr/sbin/baton
+}
+
 TEST(EarlyPreflightTest, NoVerdictWhenTheCheckObjectsOrNothingRan) {
   sys::FakeKernel k;
   std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
