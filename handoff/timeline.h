@@ -5,8 +5,11 @@
 // across execve, and CLOCK_REALTIME) and appends a handoff::Timestamp.
 // Names in use (proto/handoff.proto): "stage1-start", "root-step:<what>"
 // (one per root-stack step: "root-step:md0", "root-step:luks-<uuid>"…),
-// "root-device-ready", "root-mounted", "switch-start" (uevent queue paused),
-// "switch-planned" (init= resolved on the new root, the switch planned),
+// "root-device-ready", "root-mounted", "switch-planned" (init= resolved on
+// the new root, readahead asked, the switch planned), "preflight-done" (the
+// stage-2 binary preflighted on the new root; baton as init only), then
+// "switch-start" (uevent queue paused), "switch-checked" (planned again on
+// the mount table as it is now),
 // "root-switched" (mounts moved, chrooted; the old rootfs is emptied later,
 // in the background), "exec" (the handoff collected; then it is encoded,
 // sealed and execve'd — for a foreign init, written to

@@ -625,9 +625,78 @@ std::vector<ExecCandidate> BuildLadder(const LadderOptions& options) {
   return ladder;
 }
 
+namespace {
+
+// How FILE (a Stat) differs from the one preflighted, "" when it does not.
+std::string FileChange(const sys::FileInfo& was, const sys::FileInfo& now) {
+  if (was.type != now.type) return "file type";
+  if (was.dev != now.dev) return absl::StrCat("device ", was.dev, " -> ", now.dev);
+  if (was.ino != now.ino) return absl::StrCat("inode ", was.ino, " -> ", now.ino);
+  if (was.size != now.size) return absl::StrCat("size ", was.size, " -> ", now.size);
+  return "";
+}
+
+// The early verdict for PATH when ROOT/PATH is still the file it was taken
+// on; otherwise nullopt (logged when there was one).
+std::optional<PreflightVerdict> EarlyVerdict(sys::Kernel& kernel, const std::string& root,
+                                             const std::string& path,
+                                             const std::vector<EarlyPreflight>& early,
+                                             const std::function<void(absl::string_view)>& log) {
+  auto it = std::find_if(early.begin(), early.end(),
+                         [&](const EarlyPreflight& e) { return e.path == path; });
+  if (it == early.end()) return std::nullopt;
+  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, root, path);
+  absl::StatusOr<sys::FileInfo> now =
+      resolved.ok() ? kernel.Stat(OnRoot(root, *resolved)) : resolved.status();
+  const std::string change =
+      now.ok() ? FileChange(it->file, *now) : std::string(now.status().message());
+  if (!change.empty()) {
+    log(absl::StrCat(path, " changed since its preflight before the switch (", change,
+                     "); preflighting it again"));
+    return std::nullopt;
+  }
+  return it->verdict;
+}
+
+// An exec error of the preflight's own spawn is left to the real execve,
+// which says it better: accepted, not logged.
+bool ExecError(const PreflightVerdict& verdict) {
+  return verdict.kind == PreflightVerdict::Kind::kNotRun &&
+         absl::StartsWith(verdict.reason, "exec ");
+}
+
+}  // namespace
+
+std::optional<EarlyPreflight> PreflightOnNewRoot(sys::Kernel& kernel, const std::string& new_root,
+                                                 const std::string& path, int handoff_fd,
+                                                 const std::vector<std::string>& env,
+                                                 const std::function<void(absl::string_view)>& log) {
+  if (!CheckExecutable(kernel, new_root, path).ok()) return std::nullopt;
+  // Resolved on the new root first: an absolute link there would lead into
+  // the initramfs if the Stat followed it from here.
+  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, new_root, path);
+  if (!resolved.ok()) return std::nullopt;
+  absl::StatusOr<sys::FileInfo> file = kernel.Stat(OnRoot(new_root, *resolved));
+  if (!file.ok()) return std::nullopt;
+  PreflightRequest request;
+  request.path = path;
+  request.root = new_root;
+  request.handoff_fd = handoff_fd;
+  request.env = env;
+  EarlyPreflight early;
+  early.path = path;
+  early.verdict = Preflight(kernel, request);
+  early.file = *file;
+  if (early.verdict.kind == PreflightVerdict::Kind::kNotRun) return std::nullopt;
+  if (early.verdict.accepted()) {
+    log(absl::StrCat(early.verdict.Describe(path), "; before the switch"));
+  }
+  return early;
+}
+
 absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& ladder,
                        const std::function<void(absl::string_view)>& log,
-                       const std::string& root) {
+                       const std::string& root, const std::vector<EarlyPreflight>& early) {
   if (ladder.empty()) return absl::FailedPreconditionError("nothing to exec");
   std::vector<std::string> attempts;
   std::map<std::string, absl::Status> checked;  // path -> CheckExecutable
@@ -669,18 +738,21 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
     if (check->second.ok() && rung.preflight) {
       auto flown = preflights.find(rung.path);
       if (flown == preflights.end()) {
-        PreflightRequest request;
-        request.path = rung.path;
-        request.root = root;
-        request.handoff_fd = HandoffFdOf(rung);
-        request.env = rung.env;
-        PreflightVerdict verdict = Preflight(kernel, request);
-        const std::string line = verdict.Describe(rung.path);
-        const bool exec_error = verdict.kind == PreflightVerdict::Kind::kNotRun &&
-                                absl::StartsWith(verdict.reason, "exec ");
-        if (verdict.accepted() && !exec_error) log(line);
-        flown = preflights.emplace(rung.path, verdict.accepted() ? absl::OkStatus()
-                                                                 : absl::FailedPreconditionError(line))
+        // Taken before the switch: its accepted line is logged already.
+        std::optional<PreflightVerdict> verdict = EarlyVerdict(kernel, root, rung.path, early, log);
+        if (!verdict) {
+          PreflightRequest request;
+          request.path = rung.path;
+          request.root = root;
+          request.handoff_fd = HandoffFdOf(rung);
+          request.env = rung.env;
+          verdict = Preflight(kernel, request);
+          if (verdict->accepted() && !ExecError(*verdict)) log(verdict->Describe(rung.path));
+        }
+        flown = preflights
+                    .emplace(rung.path, verdict->accepted() ? absl::OkStatus()
+                                                            : absl::FailedPreconditionError(
+                                                                  verdict->Describe(rung.path)))
                     .first;
       }
       if (!flown->second.ok()) check = flown;

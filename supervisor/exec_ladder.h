@@ -57,6 +57,12 @@
 // panics); that rung is skipped instead. Any other outcome (another
 // loader that does not know --list, a timeout) is no objection: only what
 // certainly kills is refused.
+//
+// Stage 1 runs that preflight BEFORE the switch (PreflightOnNewRoot, below;
+// supervisor/stage1/stage1_main.h says what its provisional handoff cannot
+// prove) and hands the verdict to RunLadder (EarlyPreflight), so the exec
+// after the switch does not wait for a second one. `initctl reexec`
+// (supervisor/stage2/reexec.h) preflights on its own, as before.
 #ifndef BATON_SUPERVISOR_EXEC_LADDER_H_
 #define BATON_SUPERVISOR_EXEC_LADDER_H_
 
@@ -263,6 +269,30 @@ LoaderVerdict JudgeLoaderList(const BoundedRun& run, absl::Duration bound);
 // Runs it (bounded_child.h) and judges it.
 LoaderVerdict LoaderCheck(sys::Kernel& kernel, const LoaderCheckRequest& request);
 
+// A preflight run BEFORE the switch (stage 1's SwitchAndExec: chrooted into
+// the mounted new root, shown a provisional handoff), for RunLadder to take
+// instead of preflighting PATH again after the switch.
+struct EarlyPreflight {
+  std::string path;  // as the ladder names it: a path on the real root
+  PreflightVerdict verdict;
+  // PATH's Stat on the new root when it was preflighted: RunLadder takes
+  // the verdict only while PATH (after the switch, on "/") is still that
+  // file (type, device, inode, size); otherwise it preflights again.
+  sys::FileInfo file;
+};
+
+// Checks PATH on NEW_ROOT (CheckExecutable) and, when that has no
+// objection, preflights it chrooted into NEW_ROOT with HANDOFF_FD (-1: none)
+// and ENV, logging an accepted answer as RunLadder does, followed by
+// "; before the switch". nullopt when there is no verdict to carry: the
+// check objects (the ladder skips the rung itself, saying why), PATH does
+// not stat, or the preflight could not be run (kNotRun): RunLadder then
+// checks and preflights after the switch exactly as without this.
+std::optional<EarlyPreflight> PreflightOnNewRoot(sys::Kernel& kernel, const std::string& new_root,
+                                                 const std::string& path, int handoff_fd,
+                                                 const std::vector<std::string>& env,
+                                                 const std::function<void(absl::string_view)>& log);
+
 // Tries each rung in order, ROOT being the root the paths are on ("/" once
 // the switch is done). Each rung's path is first checked (CheckExecutable;
 // a path checked for an earlier rung is not read again). A rung that fails
@@ -276,7 +306,13 @@ LoaderVerdict LoaderCheck(sys::Kernel& kernel, const LoaderCheckRequest& request
 // and a kFailed verdict skips it like a failed check:
 //   "not executing /sbin/baton (baton with handoff): /sbin/baton preflight:
 //    killed by SIGSEGV before answering (9 ms); trying …"
-// and when it was the rung carrying the handoff (--handoff-fd=), every later
+// A rung whose path has an entry in EARLY (PreflightOnNewRoot) takes that
+// verdict instead, when ROOT/PATH is still the file preflighted; when it is
+// not, it logs
+//   "/sbin/baton changed since its preflight before the switch (inode 12 ->
+//    13); preflighting it again"
+// and preflights it as above.
+// And when it was the rung carrying the handoff (--handoff-fd=), every later
 // rung's --stateless-reason= is replaced by
 //   "the stage-2 binary was not executed with the handoff: <what the check
 //    said>"
@@ -298,7 +334,8 @@ LoaderVerdict LoaderCheck(sys::Kernel& kernel, const LoaderCheckRequest& request
 // that "succeeded".) An empty ladder is FailedPrecondition.
 absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& ladder,
                        const std::function<void(absl::string_view)>& log,
-                       const std::string& root = "/");
+                       const std::string& root = "/",
+                       const std::vector<EarlyPreflight>& early = {});
 
 // The text for systemd's --deserialize fd: systemd's own serialization
 // format (src/core/manager-serialize.c), "key=value" lines for the manager

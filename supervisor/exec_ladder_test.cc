@@ -22,6 +22,8 @@ namespace baton::supervisor {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -700,6 +702,118 @@ TEST(PreflightTest, OlderBatonWithoutPreflightIsAcceptedWithoutADryRun) {
   EXPECT_EQ(k.execs()[0].path, "/usr/sbin/baton");
   ASSERT_EQ(log.size(), 1u);
   EXPECT_THAT(log[0], HasSubstr("preflight: accepted without a dry run: an older baton"));
+}
+
+// --- the preflight before the switch (EarlyPreflight) ------------------------
+
+const std::vector<std::string> kEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+
+TEST(EarlyPreflightTest, RunsChrootedAndItsVerdictIsNotRunAgain) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::vector<std::string> log;
+  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
+  // The provisional handoff on fd 7; the real one (the ladder's) on fd 3.
+  std::optional<EarlyPreflight> early =
+      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->verdict.kind, PreflightVerdict::Kind::kOk);
+  ASSERT_EQ(k.spawned().size(), 1u);
+  EXPECT_THAT(k.spawned()[0].argv, ElementsAre("/usr/sbin/baton", "--preflight", "--handoff-fd=7"));
+  EXPECT_EQ(k.spawned()[0].root, "/root");
+  EXPECT_THAT(k.spawned()[0].env, ElementsAreArray(kEnv));
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], StartsWith(std::string("/usr/sbin/baton preflight: ") + kOkLine + " ("));
+  EXPECT_THAT(log[0], EndsWith("; before the switch"));
+
+  // The ladder on the same root takes it: no second child, exec as usual.
+  k.set_spawn_hook(nullptr);
+  ASSERT_TRUE(RunLadder(k, ladder, logged, "/root", {*early}).ok());
+  EXPECT_EQ(k.spawned().size(), 1u);
+  EXPECT_THAT(k.calls(), ElementsAre(StartsWith("spawn /usr/sbin/baton --preflight"),
+                                     "execve /usr/sbin/baton --handoff-fd=3"));
+  EXPECT_EQ(log.size(), 1u);
+}
+
+TEST(EarlyPreflightTest, FailureSkipsBothBatonRungsWithoutAnotherChild) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k, "", 0, SIGSEGV);
+  std::vector<std::string> log;
+  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
+  std::optional<EarlyPreflight> early =
+      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_FALSE(early->verdict.accepted());
+  EXPECT_TRUE(log.empty());  // a failure is said by the ladder's skip lines
+  ASSERT_TRUE(RunLadder(k, ladder, logged, "/root", {*early}).ok());
+  EXPECT_EQ(k.spawned().size(), 1u);
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/sbin/init");
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_THAT(log[0], StartsWith("not executing /usr/sbin/baton (baton with handoff): "
+                                 "/usr/sbin/baton preflight: killed by SIGSEGV before answering ("));
+  EXPECT_THAT(log[0], HasSubstr("; trying /usr/sbin/baton (baton without state)"));
+  EXPECT_THAT(log[1], StartsWith("not executing /usr/sbin/baton (baton without state): "
+                                 "/usr/sbin/baton preflight: killed by SIGSEGV"));
+  EXPECT_THAT(log[1], HasSubstr("; trying /sbin/init (/sbin/init)"));
+}
+
+TEST(EarlyPreflightTest, ReplacedBinaryIsPreflightedAgain) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::vector<std::string> log;
+  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
+  std::optional<EarlyPreflight> early =
+      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+  ASSERT_TRUE(early.has_value());
+  // Something else is put there after the preflight: it crashes before main.
+  ElfSpec bigger;
+  bigger.size = 12288;
+  ASSERT_TRUE(k.WriteFile("/root/usr/sbin/baton", MakeElf(bigger), 0755).ok());
+  ScriptChild(k, "", 0, SIGSEGV);
+  ASSERT_TRUE(RunLadder(k, ladder, logged, "/root", {*early}).ok());
+  ASSERT_EQ(k.spawned().size(), 2u);
+  EXPECT_THAT(k.spawned()[1].argv, ElementsAre("/usr/sbin/baton", "--preflight", "--handoff-fd=3"));
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/sbin/init");
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_EQ(log[1],
+            "/usr/sbin/baton changed since its preflight before the switch (size 8192 -> 12288); "
+            "preflighting it again");
+}
+
+TEST(EarlyPreflightTest, AbsoluteLinksAreFollowedOnTheNewRoot) {
+  sys::FakeKernel k;
+  SeedPreflightRoot(k);
+  ASSERT_TRUE(k.Symlink("/usr/sbin", "/root/xbin").ok());
+  // The initramfs has a file of its own at the link's target.
+  ASSERT_TRUE(k.MkdirAll("/usr/sbin").ok());
+  ASSERT_TRUE(k.WriteFile("/usr/sbin/baton", "initramfs's", 0755).ok());
+  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::optional<EarlyPreflight> early =
+      PreflightOnNewRoot(k, "/root", "/xbin/baton", -1, kEnv, [](absl::string_view) {});
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->file.size, 8192u);  // /root/usr/sbin/baton, not /usr/sbin/baton
+}
+
+TEST(EarlyPreflightTest, NoVerdictWhenTheCheckObjectsOrNothingRan) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  std::vector<std::string> log;
+  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
+  // Truncated: the header check objects, no child is started before the switch.
+  ASSERT_TRUE(k.WriteFile("/root/usr/sbin/baton", MakeElf({}).substr(0, 4096), 0755).ok());
+  EXPECT_FALSE(PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged).has_value());
+  EXPECT_TRUE(k.spawned().empty());
+  // A pipe that cannot be made: kNotRun, left to the ladder after the switch.
+  ASSERT_TRUE(k.WriteFile("/root/usr/sbin/baton", MakeElf({}), 0755).ok());
+  k.FailNext("pipe", EMFILE);
+  EXPECT_FALSE(PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged).has_value());
+  EXPECT_TRUE(k.spawned().empty());
+  EXPECT_TRUE(log.empty());
 }
 
 TEST(PreflightTest, HungChildIsKilledAtTheBound) {

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "handoff/collect.h"
 #include "supervisor/crash_plan.h"
 #include "supervisor/exec_ladder.h"
@@ -42,15 +44,19 @@ class NoModules : public sys::ModuleLoader {
   }
 };
 
+// TAKE_UEVENTS: drain the socket into the (paused) bridge's queue and carry
+// it; false for the provisional handoff, made before the pause, which must
+// leave the queue and the socket to stage 1.
 handoff::CollectInput Collect(sys::Kernel& kernel, const SwitchContext& context,
-                              std::vector<std::string> warnings, bool with_fds) {
+                              std::vector<std::string> warnings, bool with_fds,
+                              bool take_uevents = true) {
   handoff::CollectInput input;
   input.engine = context.engine;
   input.ring = context.ring;
   input.timeline = context.timeline;
   input.cmdline_raw = context.cmdline_raw;
   input.cmdline_params = CmdlineParams(context.cmdline_raw);
-  if (context.bridge != nullptr) {
+  if (context.bridge != nullptr && take_uevents) {
     // Whatever arrived during the move is still in the socket: queue it too.
     context.bridge->OnReadable();
     input.uevents = context.bridge->TakeQueued();
@@ -70,13 +76,33 @@ handoff::CollectInput Collect(sys::Kernel& kernel, const SwitchContext& context,
   return input;
 }
 
+void Mark(const SwitchContext& context, absl::string_view name) {
+  if (context.timeline != nullptr) context.timeline->Mark(name);
+}
+
+// The preflight of our own binary on the new root, before the pause, shown
+// a provisional handoff (see the header for what that cannot prove).
+std::optional<supervisor::EarlyPreflight> PreflightEarly(
+    sys::Kernel& kernel, const SwitchContext& context, const supervisor::LadderOptions& ladder,
+    const std::string& new_root, const std::vector<std::string>& plan_warnings,
+    const std::function<void(absl::string_view)>& log) {
+  // Closed when this returns: the real handoff is a new memfd.
+  absl::StatusOr<handoff::PreparedHandoff> provisional = handoff::PrepareHandoff(
+      kernel, Collect(kernel, context, plan_warnings, /*with_fds=*/true, /*take_uevents=*/false));
+  const int fd = provisional.ok() ? provisional->handoff_fd : -1;
+  if (!provisional.ok()) {
+    log(absl::StrCat("provisional handoff for the preflight: ", provisional.status().message(),
+                     "; preflighting without one"));
+  }
+  return supervisor::PreflightOnNewRoot(kernel, new_root, ladder.self_path, fd, ladder.env, log);
+}
+
 }  // namespace
 
 absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
                            const Stage1Boot::SwitchRequest& request,
                            const std::function<void(absl::string_view)>& log) {
-  if (context.bridge != nullptr) context.bridge->Pause();
-  if (context.timeline != nullptr) context.timeline->Mark("switch-start");
+  // Before the pause: what reads the new root and plans, and the preflight.
   supervisor::LadderOptions ladder;
   ladder.init = context.boot.init;
   ladder.init_args = context.boot.init_args;
@@ -87,18 +113,40 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
   // The init= that is baton is our own binary on the real root.
   if (baton) ladder.self_path = init_resolved;
   // The real root's page cache is cold: the disk reads what the exec will
-  // need while the switch and the handoff run.
+  // need while the rest runs.
   (void)supervisor::ReadaheadForExec(kernel, request.new_root, init_resolved);
 
   supervisor::SwitchOptions options;
   options.new_root = request.new_root;
   options.pid1 = kernel.GetPid() == 1;
+  absl::StatusOr<supervisor::SwitchPlan> early_plan = supervisor::PlanSwitch(kernel, options);
+  if (!early_plan.ok()) return early_plan.status();
+  Mark(context, "switch-planned");
+  std::vector<supervisor::EarlyPreflight> preflown;
+  if (baton) {
+    std::optional<supervisor::EarlyPreflight> early =
+        PreflightEarly(kernel, context, ladder, request.new_root, early_plan->warnings, log);
+    if (early) preflown.push_back(*std::move(early));
+    Mark(context, "preflight-done");
+  }
+
+  // The window: uevents now queue for stage 2.
+  if (context.bridge != nullptr) context.bridge->Pause();
+  Mark(context, "switch-start");
+  // Stage-1 tasks still running (and the preflight child) share the mount
+  // namespace: the plan is made again from the table as it is now, and
+  // that one is executed. A change is logged.
   absl::StatusOr<supervisor::SwitchPlan> plan = supervisor::PlanSwitch(kernel, options);
   if (!plan.ok()) return plan.status();
+  if (supervisor::FormatSteps(plan->steps) != supervisor::FormatSteps(early_plan->steps) ||
+      supervisor::FormatSteps(plan->fallback) != supervisor::FormatSteps(early_plan->fallback)) {
+    log(absl::StrCat("the mount table changed after the switch was planned: re-planned (",
+                     absl::StrJoin(supervisor::FormatSteps(plan->steps), ", "), ")"));
+  }
+  Mark(context, "switch-checked");
   supervisor::SwitchReport report;
-  if (context.timeline != nullptr) context.timeline->Mark("switch-planned");
   absl::Status switched = supervisor::ExecuteSwitch(kernel, *plan, context.now, &report);
-  if (context.timeline != nullptr) context.timeline->Mark("root-switched");
+  Mark(context, "root-switched");
   for (const std::string& warning : report.warnings) log(warning);
   if (!switched.ok()) return switched;
   if (context.root_switched) context.root_switched();
@@ -146,7 +194,7 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
       }
     }
   }
-  return supervisor::RunLadder(kernel, supervisor::BuildLadder(ladder), log);
+  return supervisor::RunLadder(kernel, supervisor::BuildLadder(ladder), log, "/", preflown);
 }
 
 bool IsInitramfs(sys::Kernel& kernel) {

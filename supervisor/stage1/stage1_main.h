@@ -20,26 +20,55 @@
 // Then fds 0, 1, 2 are made to be /dev/console where they are not open, with
 // CLOEXEC cleared (they are the real init's stdio after the exec).
 //
-// THE SWITCH (SwitchAndExec), in this order:
-//   1. pause the uevent bridge (later datagrams queue; the socket stays open)
-//      and Mark("switch-start");
-//   2. ResolveInits on the new root, PlanSwitch/ExecuteSwitch (switch_root.h);
-//   3. drain the socket into the queue and TakeQueued() — uevents that came
-//      during the move are carried too;
-//   4. baton as init (the resolved init= is called "baton"; it is also the
-//      ladder's own binary): PrepareHandoff (handoff/collect.h) with the
-//      engine, the log ring, the timeline, the command line, the queued
-//      uevents, the spawner's open log pipes (LogPipeRole) and the bridge's
-//      socket (kUeventSocketRole); the ladder gets --handoff-fd/--handoff-fds.
-//      If that fails, the reason is logged and becomes --stateless-reason.
+// THE SWITCH (SwitchAndExec), in this order. Before the pause (stage 1 is
+// inside its loop's callback: datagrams stay unread in the socket, not lost):
+//   1. ResolveInits on the new root, ReadaheadForExec, PlanSwitch
+//      (switch_root.h): Mark("switch-planned");
+//   2. baton as init: a PROVISIONAL handoff (PrepareHandoff of the same
+//      Collect as step 5 — engine, ring, timeline, command line, the fds —
+//      but no uevents: the socket and queue are left alone) and the preflight
+//      of the stage-2 binary chrooted into the new root (PreflightOnNewRoot,
+//      exec_ladder.h) shown it; Mark("preflight-done"). The provisional
+//      memfd is closed before step 5;
+// The window (what issue 4 measures, switch-start -> stage2-ready):
+//   3. pause the uevent bridge (later datagrams queue; the socket stays
+//      open) and Mark("switch-start");
+//   4. PlanSwitch again — stage-1 tasks still running share the mount
+//      namespace, so the table may have changed since step 1; this plan is
+//      the one executed (a difference is logged) — Mark("switch-checked"),
+//      ExecuteSwitch, Mark("root-switched");
+//   5. drain the socket into the queue and TakeQueued() — uevents that came
+//      during steps 1-4 are carried too;
+//   6. baton as init: PrepareHandoff (handoff/collect.h) with the engine,
+//      the log ring, the timeline, the command line, the queued uevents, the
+//      spawner's open log pipes (LogPipeRole) and the bridge's socket
+//      (kUeventSocketRole); the ladder gets --handoff-fd/--handoff-fds. If
+//      that fails, the reason is logged and becomes --stateless-reason.
 //      A foreign init: the handoff goes to /run/baton/handoff.pb (the real
 //      root's /run, after the move) and, for systemd, a --deserialize fd
 //      carries the initrd timestamp (the "stage1-start" mark);
-//   5. the exec ladder (exec_ladder.h) with init= and the init arguments;
-//      a baton rung is first preflighted there (`baton --preflight` in a
-//      child, shown the handoff of step 4) and skipped if that child dies
-//      or does not answer: PID 1 is never handed to a binary that cannot
-//      reach main.
+//   7. the exec ladder (exec_ladder.h) with init= and the init arguments,
+//      given step 2's verdict: a baton rung whose preflight failed there is
+//      skipped exactly as if it had failed after the switch; one that passed
+//      is not preflighted again, as long as the path is still the file
+//      preflighted (device, inode, size; else it is preflighted again).
+//      PID 1 is never handed to a binary that could not reach main.
+//
+// WHAT THE PROVISIONAL HANDOFF CANNOT PROVE. The preflight shows the binary
+// can start, parse the real root's job files and decode a handoff of this
+// format from this build's encoder with this boot's jobs, log and timeline.
+// It does not see what only the real handoff holds: the uevents queued
+// during the switch, log lines, marks and job changes after step 2, the
+// switch's warnings, the real byte count; a decoder fault triggered only by
+// those is not caught (stage 2 then either starts stateless, saying why, or
+// dies like any fault after main — the case the preflight never covered).
+// The binary ran without the API mounts (/proc, /dev, /sys, /run move in at
+// step 4), as a chrooted child, not as PID 1. A file rewritten in place
+// between steps 2 and 7 with the same size is not noticed (a copy or rename
+// over it is: new inode). What it keeps: the header check (CheckExecutable)
+// still runs after the switch on every rung, and init= is resolved before
+// the pause, so a symlink changed by a stage-1 task after step 1 is not
+// followed (the ladder checks each rung's path, not the resolution).
 // Returns only when the switch or every rung failed: the boot never blocks
 // on the handoff.
 #ifndef BATON_SUPERVISOR_STAGE1_STAGE1_MAIN_H_
@@ -78,7 +107,7 @@ struct SwitchContext {
   const supervisor::Engine* engine = nullptr;
   const supervisor::LogRing* ring = nullptr;
   const supervisor::Spawner* spawner = nullptr;  // its open log pipes
-  handoff::BootTimeline* timeline = nullptr;     // gets "switch-start"
+  handoff::BootTimeline* timeline = nullptr;     // gets the marks above
   supervisor::UeventBridge* bridge = nullptr;    // paused; queue and socket
   std::string cmdline_raw;                       // /proc/cmdline, no newline
   BootOptions boot;

@@ -144,6 +144,16 @@ class SwitchAndExecTest : public ::testing::Test {
     kernel_.set_spawn_hook([this, output, status, signal](pid_t pid, const sys::SpawnRequest& r) {
       if (r.argv.size() < 2 || r.argv[1] != "--preflight") return;
       preflights_.push_back(r);
+      paused_at_preflight_.push_back(bridge_.paused());
+      // What it was shown: the handoff of its --handoff-fd=, decoded now.
+      int fd = -1;
+      if (r.argv.size() > 2 && absl::StartsWith(r.argv[2], "--handoff-fd=") &&
+          absl::SimpleAtoi(r.argv[2].substr(13), &fd)) {
+        absl::StatusOr<std::string> bytes = handoff::ReadHandoffFd(kernel_, fd);
+        if (bytes.ok()) shown_.push_back(handoff::Decode(*bytes));
+      }
+      calls_at_preflight_.push_back(kernel_.calls());
+      if (on_preflight_) on_preflight_();
       ASSERT_TRUE(kernel_.FinishChild(pid, r, output, status, signal).ok());
     });
   }
@@ -181,6 +191,10 @@ class SwitchAndExecTest : public ::testing::Test {
   supervisor::UeventBridge bridge_;
   int socket_ = -1;
   std::vector<sys::SpawnRequest> preflights_;
+  std::vector<bool> paused_at_preflight_;
+  std::vector<handoff::DecodeResult> shown_;
+  std::vector<std::vector<std::string>> calls_at_preflight_;
+  std::function<void()> on_preflight_;  // runs while the preflight child "runs"
   std::vector<std::string> log_;
   std::function<void(absl::string_view)> Log() {
     return [this](absl::string_view line) { log_.emplace_back(line); };
@@ -214,7 +228,8 @@ TEST_F(SwitchAndExecTest, BatonGetsTheHandoffFd) {
   std::vector<std::string> marks;
   for (const handoff::Timestamp& t : d.handoff->timestamps()) marks.push_back(t.name());
   EXPECT_THAT(marks, ElementsAre("stage1-start", "root-device-ready", "root-mounted",
-                                 "switch-start", "switch-planned", "root-switched", "exec"));
+                                 "switch-planned", "preflight-done", "switch-start",
+                                 "switch-checked", "root-switched", "exec"));
   ASSERT_EQ(d.handoff->uevents_size(), 1);
   EXPECT_TRUE(absl::StartsWith(d.handoff->uevents(0).datagram(), "add@/devices/virtual/block/loop7"));
   ASSERT_EQ(d.handoff->fds_size(), 1);
@@ -223,17 +238,48 @@ TEST_F(SwitchAndExecTest, BatonGetsTheHandoffFd) {
   EXPECT_FALSE(kernel_.Stat("/run/baton/handoff.pb").ok());
 }
 
-TEST_F(SwitchAndExecTest, BatonIsPreflightedWithTheRealHandoff) {
+// The whole sequence, exactly: the preflight (chrooted into /root, with a
+// provisional handoff) before the pause and before anything moves, then the
+// plan executed, then the exec with the real handoff and no second preflight.
+TEST_F(SwitchAndExecTest, BatonIsPreflightedBeforeThePauseWithAProvisionalHandoff) {
+  // Waits in the socket during the preflight: not in the provisional
+  // handoff, carried by the real one.
+  kernel_.InjectUevent(std::string("add@/devices/virtual/block/loop7\0ACTION=add\0", 40));
   ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());
   ASSERT_EQ(preflights_.size(), 1u);
   ASSERT_EQ(kernel_.execs().size(), 1u);
-  // The same memfd the exec carries; on the real root already (no chroot).
-  EXPECT_THAT(preflights_[0].argv,
-              ElementsAre("/sbin/baton", "--preflight", kernel_.execs()[0].argv[1]));
-  EXPECT_TRUE(preflights_[0].root.empty());
+  const std::string real_fd = kernel_.execs()[0].argv[1];
+  ASSERT_EQ(preflights_[0].argv.size(), 3u);
+  EXPECT_EQ(preflights_[0].argv[0], "/sbin/baton");
+  EXPECT_EQ(preflights_[0].argv[1], "--preflight");
+  EXPECT_THAT(preflights_[0].argv[2], ::testing::StartsWith("--handoff-fd="));
+  EXPECT_EQ(preflights_[0].root, "/root");
+  EXPECT_FALSE(paused_at_preflight_[0]);
+  EXPECT_TRUE(bridge_.paused());
+  // Nothing had moved when it ran.
+  EXPECT_THAT(calls_at_preflight_[0],
+              ElementsAre("seal_memfd baton-handoff", ::testing::StartsWith("spawn /sbin/baton")));
+  std::vector<std::string> after(kernel_.calls().begin() + calls_at_preflight_[0].size(),
+                                 kernel_.calls().end());
+  EXPECT_THAT(after, ElementsAre("mount - / MS_REC|MS_PRIVATE", "mount /dev /root/dev MS_MOVE",
+                                 "mount /proc /root/proc MS_MOVE", "mount /sys /root/sys MS_MOVE",
+                                 "mount /run /root/run MS_MOVE", "chdir /root",
+                                 "mount . / MS_MOVE", "chroot .", "chdir /",
+                                 "unlinkat / dev AT_REMOVEDIR", "unlinkat / proc AT_REMOVEDIR",
+                                 "unlinkat / root AT_REMOVEDIR", "unlinkat / run AT_REMOVEDIR",
+                                 "unlinkat / sys AT_REMOVEDIR", "seal_memfd baton-handoff",
+                                 absl::StrCat("execve /sbin/baton ", real_fd, " --handoff-fds=",
+                                              socket_)));
+  // The provisional handoff: decodable, the same jobs, no uevents yet.
+  ASSERT_EQ(shown_.size(), 1u);
+  ASSERT_TRUE(shown_[0].ok()) << shown_[0].stateless_reason;
+  ASSERT_EQ(shown_[0].handoff->instances_size(), 1);
+  EXPECT_EQ(shown_[0].handoff->instances(0).job(), "hold");
+  EXPECT_EQ(shown_[0].handoff->uevents_size(), 0);
   bool said = false;
   for (const std::string& line : log_) {
-    said = said || absl::StartsWith(line, "/sbin/baton preflight: baton preflight ok");
+    said = said || (absl::StartsWith(line, "/sbin/baton preflight: baton preflight ok") &&
+                    absl::EndsWith(line, "; before the switch"));
   }
   EXPECT_TRUE(said);
 }
@@ -241,7 +287,8 @@ TEST_F(SwitchAndExecTest, BatonIsPreflightedWithTheRealHandoff) {
 TEST_F(SwitchAndExecTest, BatonDyingBeforeMainIsSkippedForSbinInit) {
   Preflight("", 0, SIGSEGV);
   ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());
-  ASSERT_EQ(preflights_.size(), 1u);  // not again for the stateless rung
+  ASSERT_EQ(preflights_.size(), 1u);  // before the switch; not again after it
+  EXPECT_EQ(preflights_[0].root, "/root");
   ASSERT_EQ(kernel_.execs().size(), 1u);
   EXPECT_EQ(kernel_.execs()[0].path, "/sbin/init");
   bool said = false;
@@ -253,6 +300,27 @@ TEST_F(SwitchAndExecTest, BatonDyingBeforeMainIsSkippedForSbinInit) {
   EXPECT_TRUE(said);
 }
 
+// A stage-1 task mounts on the new root while the preflight runs: the plan
+// made before the pause is not the one executed.
+TEST_F(SwitchAndExecTest, MountTableChangedDuringThePreflightIsPlannedAgain) {
+  on_preflight_ = [this] { kernel_.AddMount({"tmpfs", "/root/run", "tmpfs", "rw", true}); };
+  ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());
+  std::vector<std::string> after(kernel_.calls().begin() + calls_at_preflight_[0].size(),
+                                 kernel_.calls().end());
+  ASSERT_GE(after.size(), 5u);
+  EXPECT_THAT(std::vector<std::string>(after.begin(), after.begin() + 5),
+              ElementsAre("mount - / MS_REC|MS_PRIVATE", "mount /dev /root/dev MS_MOVE",
+                          "mount /proc /root/proc MS_MOVE", "mount /sys /root/sys MS_MOVE",
+                          "umount /run MNT_DETACH"));
+  bool said = false;
+  for (const std::string& line : log_) {
+    said = said || absl::StartsWith(line,
+                                    "the mount table changed after the switch was planned: "
+                                    "re-planned (make-private /, open-old-root /, ");
+  }
+  EXPECT_TRUE(said);
+}
+
 TEST_F(SwitchAndExecTest, ForeignInitIsNotPreflighted) {
   ASSERT_TRUE(SwitchAndExec(kernel_, Context("/lib/systemd/systemd"), Request(), Log()).ok());
   EXPECT_THAT(preflights_, ::testing::IsEmpty());
@@ -260,6 +328,8 @@ TEST_F(SwitchAndExecTest, ForeignInitIsNotPreflighted) {
 }
 
 TEST_F(SwitchAndExecTest, UnpreparedHandoffGoesStateless) {
+  // Both the provisional handoff's and the real one's.
+  kernel_.FailNextOn("memfd_create", "", ENOSYS);
   kernel_.FailNextOn("memfd_create", "", ENOSYS);
   ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());
   ASSERT_EQ(kernel_.execs().size(), 1u);
@@ -287,7 +357,8 @@ TEST_F(SwitchAndExecTest, ForeignSystemdGetsTheFileAndDeserialize) {
   std::vector<std::string> marks;
   for (const handoff::Timestamp& t : d.handoff->timestamps()) marks.push_back(t.name());
   EXPECT_THAT(marks, ElementsAre("stage1-start", "root-device-ready", "root-mounted",
-                                 "switch-start", "switch-planned", "root-switched", "exec"));
+                                 "switch-planned", "switch-start", "switch-checked",
+                                 "root-switched", "exec"));
 }
 
 }  // namespace

@@ -107,10 +107,24 @@ def report(boots):
             if len(ds) == len(boots):
                 rows.append((f"{prev} -> {name}", ds))
         prev = name
+    # Marks stage 1 makes before the pause (since the switch's early work moved there:
+    # init= resolved, readahead, plan, preflight): shown, not in the total.
+    early = []
+    if "root-mounted" in first:
+        before = first[first.index("root-mounted"):first.index("switch-start") + 1]
+        for a, b in zip(before, before[1:]):
+            ds = [dict(x)[b] - dict(x)[a] for x in boots if a in dict(x) and b in dict(x)]
+            if len(ds) == len(boots):
+                early.append((f"{a} -> {b}", ds))
     totals = [dict(b)["stage2-ready"] - dict(b)["switch-start"] for b in boots]
     ready = names.index("stage2-ready")
-    width = max(len(r[0]) for r in rows) if rows else 30
+    width = max(len(r[0]) for r in rows + early) if rows + early else 30
     print(f"switch in QEMU (TCG), {len(boots)} boots, guest CLOCK_MONOTONIC: median (range)")
+    if early:
+        print("  before the pause (not in the total):")
+        for label, ds in early:
+            print(f"  {label:<{width}}  {fmt(ds)}")
+        print("  the window:")
     for i, (label, ds) in enumerate(rows):
         if i == ready:
             print("  after ready (not in the total):")
