@@ -7,7 +7,9 @@
 // (one per root-stack step: "root-step:md0", "root-step:luks-<uuid>"…),
 // "root-device-ready", "root-mounted", "switch-planned" (init= resolved on
 // the new root, readahead asked, the switch planned), "preflight-done" (the
-// stage-2 binary preflighted on the new root; baton as init only), then
+// stage-2 binary preflighted on the new root; baton as init only) or
+// "loader-checked" (a dynamic foreign init's loader check on the new root),
+// then
 // "switch-start" (uevent queue paused), "switch-checked" (planned again on
 // the mount table as it is now),
 // "root-switched" (mounts moved, chrooted; the old rootfs is emptied later,

@@ -638,24 +638,35 @@ std::string FileChange(const sys::FileInfo& was, const sys::FileInfo& now) {
 
 // The early verdict for PATH when ROOT/PATH is still the file it was taken
 // on; otherwise nullopt (logged when there was one).
-std::optional<PreflightVerdict> EarlyVerdict(sys::Kernel& kernel, const std::string& root,
-                                             const std::string& path,
-                                             const std::vector<EarlyPreflight>& early,
-                                             const std::function<void(absl::string_view)>& log) {
-  auto it = std::find_if(early.begin(), early.end(),
-                         [&](const EarlyPreflight& e) { return e.path == path; });
-  if (it == early.end()) return std::nullopt;
+const EarlyPreflight* EarlyEntry(sys::Kernel& kernel, const std::string& root,
+                                 const std::string& path, bool loader,
+                                 const std::vector<EarlyPreflight>& early,
+                                 const std::function<void(absl::string_view)>& log) {
+  auto it = std::find_if(early.begin(), early.end(), [&](const EarlyPreflight& e) {
+    return e.path == path && e.loader.has_value() == loader;
+  });
+  if (it == early.end()) return nullptr;
   absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, root, path);
   absl::StatusOr<sys::FileInfo> now =
       resolved.ok() ? kernel.Stat(OnRoot(root, *resolved)) : resolved.status();
   const std::string change =
       now.ok() ? FileChange(it->file, *now) : std::string(now.status().message());
   if (!change.empty()) {
-    log(absl::StrCat(path, " changed since its preflight before the switch (", change,
-                     "); preflighting it again"));
-    return std::nullopt;
+    log(absl::StrCat(path, " changed since its ", loader ? "loader check" : "preflight",
+                     " before the switch (", change, "); ",
+                     loader ? "checking" : "preflighting", " it again"));
+    return nullptr;
   }
-  return it->verdict;
+  return &*it;
+}
+
+std::optional<PreflightVerdict> EarlyVerdict(sys::Kernel& kernel, const std::string& root,
+                                             const std::string& path,
+                                             const std::vector<EarlyPreflight>& early,
+                                             const std::function<void(absl::string_view)>& log) {
+  const EarlyPreflight* entry = EarlyEntry(kernel, root, path, false, early, log);
+  if (entry == nullptr) return std::nullopt;
+  return entry->verdict;
 }
 
 // An exec error of the preflight's own spawn is left to the real execve,
@@ -694,6 +705,32 @@ std::optional<EarlyPreflight> PreflightOnNewRoot(sys::Kernel& kernel, const std:
   return early;
 }
 
+std::optional<EarlyPreflight> LoaderCheckOnNewRoot(
+    sys::Kernel& kernel, const std::string& new_root, const std::string& path,
+    const std::vector<std::string>& env, const std::function<void(absl::string_view)>& log) {
+  std::string interpreter;
+  if (!CheckExecutable(kernel, new_root, path, &interpreter).ok() || interpreter.empty()) {
+    return std::nullopt;
+  }
+  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, new_root, path);
+  if (!resolved.ok()) return std::nullopt;
+  absl::StatusOr<sys::FileInfo> file = kernel.Stat(OnRoot(new_root, *resolved));
+  if (!file.ok()) return std::nullopt;
+  LoaderCheckRequest request;
+  request.path = path;
+  request.interpreter = interpreter;
+  request.root = new_root;
+  request.env = env;
+  EarlyPreflight early;
+  early.path = path;
+  early.loader = LoaderCheck(kernel, request);
+  early.file = *file;
+  if (!early.loader->refused) {
+    log(absl::StrCat(early.loader->Describe(path), "; before the switch"));
+  }
+  return early;
+}
+
 absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& ladder,
                        const std::function<void(absl::string_view)>& log,
                        const std::string& root, const std::vector<EarlyPreflight>& early) {
@@ -721,14 +758,21 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
     if (check->second.ok() && !rung.preflight && !interpreter.empty()) {
       auto verdict = loaded.find(rung.path);
       if (verdict == loaded.end()) {
-        LoaderCheckRequest request;
-        request.path = rung.path;
-        request.interpreter = interpreter;
-        request.root = root;
-        request.env = rung.env;
-        LoaderVerdict said = LoaderCheck(kernel, request);
+        // Taken before the switch: its accepted line is logged already.
+        const EarlyPreflight* before = EarlyEntry(kernel, root, rung.path, true, early, log);
+        LoaderVerdict said;
+        if (before != nullptr) {
+          said = *before->loader;
+        } else {
+          LoaderCheckRequest request;
+          request.path = rung.path;
+          request.interpreter = interpreter;
+          request.root = root;
+          request.env = rung.env;
+          said = LoaderCheck(kernel, request);
+          if (!said.refused) log(said.Describe(rung.path));
+        }
         const std::string line = said.Describe(rung.path);
-        if (!said.refused) log(line);
         verdict = loaded.emplace(rung.path, said.refused ? absl::FailedPreconditionError(line)
                                                          : absl::OkStatus())
                       .first;

@@ -244,6 +244,7 @@ PreflightVerdict JudgePreflight(const std::optional<sys::ChildExit>& exit, bool 
 // within 10s (killed)".
 PreflightVerdict Preflight(sys::Kernel& kernel, const PreflightRequest& request);
 
+
 // --- loader check ----------------------------------------------------------
 
 struct LoaderCheckRequest {
@@ -275,6 +276,9 @@ LoaderVerdict LoaderCheck(sys::Kernel& kernel, const LoaderCheckRequest& request
 struct EarlyPreflight {
   std::string path;  // as the ladder names it: a path on the real root
   PreflightVerdict verdict;
+  // Set instead of VERDICT for a rung that is loader-checked, not
+  // preflighted (LoaderCheckOnNewRoot).
+  std::optional<LoaderVerdict> loader;
   // PATH's Stat on the new root when it was preflighted: RunLadder takes
   // the verdict only while PATH (after the switch, on "/") is still that
   // file (type, device, inode, size); otherwise it preflights again.
@@ -292,6 +296,15 @@ std::optional<EarlyPreflight> PreflightOnNewRoot(sys::Kernel& kernel, const std:
                                                  const std::string& path, int handoff_fd,
                                                  const std::vector<std::string>& env,
                                                  const std::function<void(absl::string_view)>& log);
+
+// The same for a foreign rung's loader check: PATH on NEW_ROOT checked,
+// and when it has a PT_INTERP, LoaderCheck chrooted into NEW_ROOT; an
+// accepted verdict is logged as RunLadder does, followed by "; before the
+// switch". nullopt when there is nothing to carry (the check objects, a
+// static binary or a script, PATH does not stat).
+std::optional<EarlyPreflight> LoaderCheckOnNewRoot(
+    sys::Kernel& kernel, const std::string& new_root, const std::string& path,
+    const std::vector<std::string>& env, const std::function<void(absl::string_view)>& log);
 
 // Tries each rung in order, ROOT being the root the paths are on ("/" once
 // the switch is done). Each rung's path is first checked (CheckExecutable;
@@ -318,7 +331,8 @@ std::optional<EarlyPreflight> PreflightOnNewRoot(sys::Kernel& kernel, const std:
 //    said>"
 // so a later baton rung tells stage 2's log and handoff-status why.
 // A rung that is not preflighted and has a PT_INTERP is loader-checked
-// (once per path); a refusal skips it like a failed check:
+// (once per path; an EARLY loader verdict for it is taken on the same terms
+// as an early preflight); a refusal skips it like a failed check:
 //   "not executing /sbin/init (/sbin/init): /sbin/init loader check:
 //    /sbin/init: error while loading shared libraries: libfoo.so.1: cannot
 //    open shared object file: No such file or directory (38 ms); trying

@@ -128,6 +128,18 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
         PreflightEarly(kernel, context, ladder, request.new_root, early_plan->warnings, log);
     if (early) preflown.push_back(*std::move(early));
     Mark(context, "preflight-done");
+  } else {
+    // A foreign init's loader check, likewise before the pause (its argv
+    // does not matter here: only its path and environment).
+    std::vector<supervisor::ExecCandidate> rungs = supervisor::BuildLadder(ladder);
+    if (!rungs.empty() && !rungs.front().preflight) {
+      std::optional<supervisor::EarlyPreflight> early = supervisor::LoaderCheckOnNewRoot(
+          kernel, request.new_root, rungs.front().path, rungs.front().env, log);
+      if (early) {
+        preflown.push_back(*std::move(early));
+        Mark(context, "loader-checked");
+      }
+    }
   }
 
   // The window: uevents now queue for stage 2.

@@ -1,5 +1,6 @@
 #include "supervisor/stage1/stage1_main.h"
 
+#include <elf.h>
 #include <signal.h>
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include "handoff/collect.h"
 #include "handoff/memfd.h"
 #include "jobs/job.h"
+#include "supervisor/make_elf_for_test.h"
 #include "sys/fake_block_prober.h"
 #include "sys/fake_kernel.h"
 #include "sys/fake_module_loader.h"
@@ -325,6 +327,81 @@ TEST_F(SwitchAndExecTest, ForeignInitIsNotPreflighted) {
   ASSERT_TRUE(SwitchAndExec(kernel_, Context("/lib/systemd/systemd"), Request(), Log()).ok());
   EXPECT_THAT(preflights_, ::testing::IsEmpty());
   EXPECT_EQ(kernel_.execs().size(), 1u);
+}
+
+// A dynamic foreign init: its loader check runs before the pause, chrooted
+// into the new root, and the ladder after the switch takes that verdict.
+TEST_F(SwitchAndExecTest, ForeignDynamicInitIsLoaderCheckedBeforeThePause) {
+  ASSERT_TRUE(kernel_.MkdirAll("/root/lib64").ok());
+  supervisor::testing_elf::ElfSpec loader;
+  loader.type = ET_DYN;
+  ASSERT_TRUE(kernel_.WriteFile("/root/lib64/ld-linux-x86-64.so.2",
+                                supervisor::testing_elf::MakeElf(loader), 0755)
+                  .ok());
+  supervisor::testing_elf::ElfSpec dynamic;
+  dynamic.interp = "/lib64/ld-linux-x86-64.so.2";
+  ASSERT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd",
+                                supervisor::testing_elf::MakeElf(dynamic), 0755)
+                  .ok());
+  std::vector<sys::SpawnRequest> listed;
+  std::vector<bool> paused;
+  kernel_.set_spawn_hook([&](pid_t pid, const sys::SpawnRequest& r) {
+    listed.push_back(r);
+    paused.push_back(bridge_.paused());
+    ASSERT_TRUE(kernel_.FinishChild(pid, r, "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6\n",
+                                    0).ok());
+  });
+  SwitchContext context = Context("/lib/systemd/systemd");
+  ASSERT_TRUE(SwitchAndExec(kernel_, context, Request(), Log()).ok());
+  ASSERT_EQ(listed.size(), 1u);  // before the switch; not again after it
+  EXPECT_THAT(listed[0].argv,
+              ElementsAre("/lib64/ld-linux-x86-64.so.2", "--list", "/lib/systemd/systemd"));
+  EXPECT_EQ(listed[0].root, "/root");
+  EXPECT_FALSE(paused[0]);
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  EXPECT_EQ(kernel_.execs()[0].path, "/lib/systemd/systemd");
+  bool said = false;
+  for (const std::string& line : log_) {
+    said = said || (absl::StartsWith(line, "/lib/systemd/systemd loader check: 1 objects found") &&
+                    absl::EndsWith(line, "; before the switch"));
+  }
+  EXPECT_TRUE(said);
+  EXPECT_NE(timeline_.Find("loader-checked"), nullptr);
+}
+
+// Refused before the pause: the rung is skipped after the switch with the
+// loader's words, without a second check.
+TEST_F(SwitchAndExecTest, ForeignInitMissingALibraryIsSkippedOnTheEarlyVerdict) {
+  ASSERT_TRUE(kernel_.MkdirAll("/root/lib64").ok());
+  supervisor::testing_elf::ElfSpec loader;
+  loader.type = ET_DYN;
+  ASSERT_TRUE(kernel_.WriteFile("/root/lib64/ld-linux-x86-64.so.2",
+                                supervisor::testing_elf::MakeElf(loader), 0755)
+                  .ok());
+  supervisor::testing_elf::ElfSpec dynamic;
+  dynamic.interp = "/lib64/ld-linux-x86-64.so.2";
+  ASSERT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd",
+                                supervisor::testing_elf::MakeElf(dynamic), 0755)
+                  .ok());
+  int spawns = 0;
+  kernel_.set_spawn_hook([&](pid_t pid, const sys::SpawnRequest& r) {
+    ++spawns;
+    ASSERT_TRUE(kernel_.FinishChild(pid, r,
+                                    "/lib/systemd/systemd: error while loading shared libraries: "
+                                    "libsystemd-shared-252.so: cannot open shared object file\n",
+                                    127).ok());
+  });
+  ASSERT_TRUE(SwitchAndExec(kernel_, Context("/lib/systemd/systemd"), Request(), Log()).ok());
+  EXPECT_EQ(spawns, 1);
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  EXPECT_NE(kernel_.execs()[0].path, "/lib/systemd/systemd");
+  bool said = false;
+  for (const std::string& line : log_) {
+    said = said || absl::StrContains(line, "/lib/systemd/systemd loader check: "
+                                           "/lib/systemd/systemd: error while loading shared "
+                                           "libraries: libsystemd-shared-252.so");
+  }
+  EXPECT_TRUE(said);
 }
 
 TEST_F(SwitchAndExecTest, UnpreparedHandoffGoesStateless) {
