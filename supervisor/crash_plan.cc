@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "supervisor/stage1/cmdline.h"
+#include "supervisor/stage1/rescue.h"
 
 namespace baton::supervisor {
 
@@ -67,16 +68,7 @@ CrashPlanInput GatherCrashInput(sys::Kernel& kernel, CrashStage stage) {
     return FileId{info->dev, info->ino};
   };
   input.self = input.identify("/proc/self/exe");
-  absl::StatusOr<std::string> active = kernel.ReadFile("/sys/class/tty/console/active");
-  if (active.ok()) {
-    std::vector<std::string> words =
-        absl::StrSplit(absl::StripAsciiWhitespace(*active), ' ', absl::SkipEmpty());
-    if (!words.empty() && words.back().find('/') == std::string::npos) {
-      std::string tty = absl::StrCat("/dev/", words.back());
-      absl::StatusOr<sys::FileInfo> info = kernel.Stat(tty);
-      if (info.ok() && info->type == sys::FileInfo::Type::kCharDevice) input.console_tty = tty;
-    }
-  }
+  input.console_tty = stage1::ActiveConsoleTty(kernel);
   return input;
 }
 

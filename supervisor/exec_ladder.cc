@@ -627,6 +627,14 @@ std::vector<ExecCandidate> BuildLadder(const LadderOptions& options) {
 
 namespace {
 
+// PATH's Stat on ROOT, resolved there first: an absolute link on the new
+// root would lead into the initramfs if the Stat followed it from here.
+absl::StatusOr<sys::FileInfo> FileOnRoot(sys::Kernel& kernel, const std::string& root,
+                                         const std::string& path) {
+  ASSIGN_OR_RETURN(std::string resolved, ResolveOnRoot(kernel, root, path));
+  return kernel.Stat(OnRoot(root, resolved));
+}
+
 // How FILE (a Stat) differs from the one preflighted, "" when it does not.
 std::string FileChange(const sys::FileInfo& was, const sys::FileInfo& now) {
   if (was.type != now.type) return "file type";
@@ -646,9 +654,7 @@ const EarlyPreflight* EarlyEntry(sys::Kernel& kernel, const std::string& root,
     return e.path == path && e.loader.has_value() == loader;
   });
   if (it == early.end()) return nullptr;
-  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, root, path);
-  absl::StatusOr<sys::FileInfo> now =
-      resolved.ok() ? kernel.Stat(OnRoot(root, *resolved)) : resolved.status();
+  absl::StatusOr<sys::FileInfo> now = FileOnRoot(kernel, root, path);
   const std::string change =
       now.ok() ? FileChange(it->file, *now) : std::string(now.status().message());
   if (!change.empty()) {
@@ -683,11 +689,7 @@ std::optional<EarlyPreflight> PreflightOnNewRoot(sys::Kernel& kernel, const std:
                                                  const std::vector<std::string>& env,
                                                  const std::function<void(absl::string_view)>& log) {
   if (!CheckExecutable(kernel, new_root, path).ok()) return std::nullopt;
-  // Resolved on the new root first: an absolute link there would lead into
-  // the initramfs if the Stat followed it from here.
-  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, new_root, path);
-  if (!resolved.ok()) return std::nullopt;
-  absl::StatusOr<sys::FileInfo> file = kernel.Stat(OnRoot(new_root, *resolved));
+  absl::StatusOr<sys::FileInfo> file = FileOnRoot(kernel, new_root, path);
   if (!file.ok()) return std::nullopt;
   PreflightRequest request;
   request.path = path;
@@ -712,9 +714,7 @@ std::optional<EarlyPreflight> LoaderCheckOnNewRoot(
   if (!CheckExecutable(kernel, new_root, path, &interpreter).ok() || interpreter.empty()) {
     return std::nullopt;
   }
-  absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, new_root, path);
-  if (!resolved.ok()) return std::nullopt;
-  absl::StatusOr<sys::FileInfo> file = kernel.Stat(OnRoot(new_root, *resolved));
+  absl::StatusOr<sys::FileInfo> file = FileOnRoot(kernel, new_root, path);
   if (!file.ok()) return std::nullopt;
   LoaderCheckRequest request;
   request.path = path;

@@ -22,21 +22,24 @@ FatalAction DecideFatal(const BootOptions& options) {
   return action;
 }
 
+std::string ActiveConsoleTty(sys::Kernel& kernel) {
+  absl::StatusOr<std::string> active = kernel.ReadFile("/sys/class/tty/console/active");
+  if (!active.ok()) return "";
+  std::vector<std::string> words =
+      absl::StrSplit(absl::StripAsciiWhitespace(*active), ' ', absl::SkipEmpty());
+  if (words.empty() || words.back().find('/') != std::string::npos) return "";
+  std::string tty = absl::StrCat("/dev/", words.back());
+  absl::StatusOr<sys::FileInfo> info = kernel.Stat(tty);
+  return info.ok() && info->type == sys::FileInfo::Type::kCharDevice ? tty : "";
+}
+
 sys::SpawnRequest RescueShellRequest(sys::Kernel& kernel, int console_fd,
                                      const std::string& reason) {
   sys::SpawnRequest request;
   request.argv = {"/bin/sh", "-i"};
-  absl::StatusOr<std::string> active = kernel.ReadFile("/sys/class/tty/console/active");
-  if (active.ok()) {
-    std::vector<std::string> words =
-        absl::StrSplit(absl::StripAsciiWhitespace(*active), ' ', absl::SkipEmpty());
-    if (!words.empty() && words.back().find('/') == std::string::npos) {
-      std::string tty = absl::StrCat("/dev/", words.back());
-      absl::StatusOr<sys::FileInfo> info = kernel.Stat(tty);
-      if (info.ok() && info->type == sys::FileInfo::Type::kCharDevice) {
-        request.argv = {"/bin/sh", "-c", absl::StrCat("exec /bin/sh -i <>", tty, " >&0 2>&0")};
-      }
-    }
+  const std::string tty = ActiveConsoleTty(kernel);
+  if (!tty.empty()) {
+    request.argv = {"/bin/sh", "-c", absl::StrCat("exec /bin/sh -i <>", tty, " >&0 2>&0")};
   }
   request.env = {
       absl::StrCat("PATH=", kPath),

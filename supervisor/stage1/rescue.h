@@ -53,6 +53,12 @@ struct FatalAction {
 };
 FatalAction DecideFatal(const BootOptions& options);
 
+// The console's own tty ("/dev/ttyS0"): the last device of
+// /sys/class/tty/console/active that is a character device; "" when not
+// known. A shell there gets a controlling tty (job control, ^C), which
+// /dev/console cannot give.
+std::string ActiveConsoleTty(sys::Kernel& kernel);
+
 // The request for a rescue (or break=) shell. CONSOLE_FD is an open fd on the
 // console (stdio of the shell); REASON goes into BATON_RESCUE_REASON.
 sys::SpawnRequest RescueShellRequest(sys::Kernel& kernel, int console_fd,

@@ -160,6 +160,21 @@ class SwitchAndExecTest : public ::testing::Test {
     });
   }
 
+  // /root/lib/systemd/systemd as a dynamic ELF, with its loader.
+  void SeedDynamicSystemd() {
+    ASSERT_TRUE(kernel_.MkdirAll("/root/lib64").ok());
+    supervisor::testing_elf::ElfSpec loader;
+    loader.type = ET_DYN;
+    ASSERT_TRUE(kernel_.WriteFile("/root/lib64/ld-linux-x86-64.so.2",
+                                  supervisor::testing_elf::MakeElf(loader), 0755)
+                    .ok());
+    supervisor::testing_elf::ElfSpec dynamic;
+    dynamic.interp = "/lib64/ld-linux-x86-64.so.2";
+    ASSERT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd",
+                                  supervisor::testing_elf::MakeElf(dynamic), 0755)
+                    .ok());
+  }
+
   SwitchContext Context(const std::string& init) {
     SwitchContext context;
     context.engine = &engine_;
@@ -332,17 +347,7 @@ TEST_F(SwitchAndExecTest, ForeignInitIsNotPreflighted) {
 // A dynamic foreign init: its loader check runs before the pause, chrooted
 // into the new root, and the ladder after the switch takes that verdict.
 TEST_F(SwitchAndExecTest, ForeignDynamicInitIsLoaderCheckedBeforeThePause) {
-  ASSERT_TRUE(kernel_.MkdirAll("/root/lib64").ok());
-  supervisor::testing_elf::ElfSpec loader;
-  loader.type = ET_DYN;
-  ASSERT_TRUE(kernel_.WriteFile("/root/lib64/ld-linux-x86-64.so.2",
-                                supervisor::testing_elf::MakeElf(loader), 0755)
-                  .ok());
-  supervisor::testing_elf::ElfSpec dynamic;
-  dynamic.interp = "/lib64/ld-linux-x86-64.so.2";
-  ASSERT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd",
-                                supervisor::testing_elf::MakeElf(dynamic), 0755)
-                  .ok());
+  SeedDynamicSystemd();
   std::vector<sys::SpawnRequest> listed;
   std::vector<bool> paused;
   kernel_.set_spawn_hook([&](pid_t pid, const sys::SpawnRequest& r) {
@@ -372,17 +377,7 @@ TEST_F(SwitchAndExecTest, ForeignDynamicInitIsLoaderCheckedBeforeThePause) {
 // Refused before the pause: the rung is skipped after the switch with the
 // loader's words, without a second check.
 TEST_F(SwitchAndExecTest, ForeignInitMissingALibraryIsSkippedOnTheEarlyVerdict) {
-  ASSERT_TRUE(kernel_.MkdirAll("/root/lib64").ok());
-  supervisor::testing_elf::ElfSpec loader;
-  loader.type = ET_DYN;
-  ASSERT_TRUE(kernel_.WriteFile("/root/lib64/ld-linux-x86-64.so.2",
-                                supervisor::testing_elf::MakeElf(loader), 0755)
-                  .ok());
-  supervisor::testing_elf::ElfSpec dynamic;
-  dynamic.interp = "/lib64/ld-linux-x86-64.so.2";
-  ASSERT_TRUE(kernel_.WriteFile("/root/lib/systemd/systemd",
-                                supervisor::testing_elf::MakeElf(dynamic), 0755)
-                  .ok());
+  SeedDynamicSystemd();
   int spawns = 0;
   kernel_.set_spawn_hook([&](pid_t pid, const sys::SpawnRequest& r) {
     ++spawns;
