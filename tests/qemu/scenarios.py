@@ -536,13 +536,15 @@ class _Done(Exception):
 # what the arrays miss and asks on the console (jobs/stage1/md-degraded-ask.conf).
 MD_ASK_PROMPT = r"Start them degraded\? \[y/N\] $"
 MD_ASK_SAYS = r"^  /dev/md\w+: 1 of 2 members present, 1 missing\r?$"
+ASK_THINK = 8.0             # s the "human" takes to answer, > rootdelay=5
 
 
 def _md_ask_yes_steps(ctx):
     ctx.wait(MD_ASK_SAYS, timeout=MARKER_TIMEOUT)
     ctx.wait(MD_ASK_PROMPT, timeout=30, partial=True)
     ctx.asked_at = time.monotonic() - ctx.vm.start
-    ctx.type("y")
+    # Past rootdelay= before the answer: the open question holds the rescue shell off.
+    ctx.type("y", delay=ASK_THINK)
 
 
 def _check_md_ask_yes(ctx, out):
@@ -958,12 +960,14 @@ SCENARIOS = [
     Scenario("raid1-degraded", "raid1", disks=[0],
              expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1"]),
     Scenario("raid1-degraded-ask", "raid1", disks=[0],
-             append=lambda fx: f"{fx['cmdline']} baton.md.degraded=ask",
+             append=lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5",
              steps=_md_ask_yes_steps, post=_check_md_ask_yes,
              expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1",
                      r"answered yes: starting them degraded"],
+             forbid=[r"rootdelay=\)", r"rescue shell"],
              doc="baton.md.degraded=ask, one member of two: the console question is "
-                 "answered y, the array runs degraded and the root boots"),
+                 "answered y 8 s after it shows (past rootdelay=5: no timer on it), the "
+                 "array runs degraded and the root boots"),
     RescueScenario("raid1-degraded-ask-no", "raid1",
                    lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5 panic=0",
                    disks=[0], steps=_md_ask_no_steps,
