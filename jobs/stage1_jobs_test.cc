@@ -1,6 +1,8 @@
 // The stock stage-1 jobs (jobs/stage1/*.conf) parse without diagnostics and
 // say what the stage-1 design needs: both stages, tasks, one instance per
-// device, the `baton` subcommand that carries the policy.
+// device, the `baton` subcommand that carries the policy. md-degraded-ask
+// (stage 1 only) starts on PID 1's question and turns the answer of
+// `baton md-ask-degraded` into md-degraded-answer.
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
