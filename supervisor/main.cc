@@ -7,6 +7,7 @@
 #include "supervisor/baton_main.h"
 #include "supervisor/personality.h"
 #include "supervisor/stage1/commands.h"
+#include "supervisor/stage1/md_ask.h"
 #include "supervisor/stage1/modprobe.h"
 #include "sys/linux_kernel.h"
 #include "tools/initctl_lib.h"
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
     if (command == "luks-unlock") return baton::stage1::RunLuksUnlock(argc - 1, argv + 1);
     if (command == "md-add") return baton::stage1::RunMdAdd(argc - 1, argv + 1);
     if (command == "md-run-degraded") return baton::stage1::RunMdRunDegraded(argc - 1, argv + 1);
+    if (command == "md-ask-degraded") return baton::stage1::RunMdAskDegraded(argc - 1, argv + 1);
     if (command == "lvm-activate") return baton::stage1::RunLvmActivate(argc - 1, argv + 1);
   }
   std::vector<std::string> args(argv + 1, argv + argc);

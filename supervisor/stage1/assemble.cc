@@ -326,4 +326,8 @@ int LvmActivate(const ToolContext& ctx, const Stage1Files& files, const Env& pv)
   return 0;
 }
 
+absl::StatusOr<int> MdMembersFromSuperblock(const ToolContext& ctx, const std::string& kname) {
+  return MembersFromSuperblock(ctx, MemberDevice(kname));
+}
+
 }  // namespace baton::stage1

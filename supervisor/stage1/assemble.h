@@ -89,6 +89,11 @@ int MdAdd(const ToolContext& ctx, const Stage1Files& files, const Env& member);
 
 int MdRunDegraded(const ToolContext& ctx, const Stage1Files& files, const std::string& md_device);
 
+// The member count of an array as the superblock of its member KNAME (an
+// md/dev-KNAME entry: "vdb") says: MD_DEVICES of `mdadm --examine --export`.
+// For an inactive array, whose md/raid_disks reads empty (md_ask.h).
+absl::StatusOr<int> MdMembersFromSuperblock(const ToolContext& ctx, const std::string& kname);
+
 // PV: the device's udev properties (DEVNAME, LVM_VG_NAME when known, …).
 int LvmActivate(const ToolContext& ctx, const Stage1Files& files, const Env& pv);
 

@@ -297,7 +297,12 @@ std::optional<absl::Time> Stage1Boot::NextDeadline() const {
   if (idle_forever_ || reboot_at_) return next;
   bool waiting = (phase_ == Phase::kWaitRoot && !root_) || (phase_ == Phase::kWaitUsr && !usr_) ||
                  phase_ == Phase::kWaitJobs;
-  if (waiting && shell_pid_ == 0 && !deadline_reported_) consider(wait_deadline_);
+  // While the rootdelay= point is held (Step: a task runs, or the arbiter
+  // still has an array to start), a task's end or the arbiter's own check
+  // wakes the loop; the point itself, maybe past, would make it spin.
+  const bool held =
+      phase_ == Phase::kWaitRoot && !root_ && (RunningTasks() > 0 || arbiter_.HasCandidates());
+  if (waiting && shell_pid_ == 0 && !deadline_reported_ && !held) consider(wait_deadline_);
   if (phase_ == Phase::kWaitRoot && (!root_ || !resume_.Decided())) {
     std::optional<absl::Time> check = arbiter_.NextCheck();
     if (check) consider(*check);
@@ -558,8 +563,15 @@ bool Stage1Boot::Step() {
         return next(Phase::kPremount);
       }
       if (!root_ && !deadline_reported_ && now >= wait_deadline_) {
+        // Let the queue hand out an md-start-degraded just emitted: its job
+        // running holds the point.
+        engine_.RunQueue();
         int tasks = RunningTasks();
         if (tasks > 0) return false;  // a prompt owns the console; checked again when it ends
+        // An array the arbiter will start at the next quiet (a "yes" typed
+        // after rootdelay=, or auto with the quiet still to come): the
+        // arbiter gives up itself once nothing is left to start.
+        if (arbiter_.HasCandidates()) return false;
         deadline_reported_ = true;
         Fatal(absl::StrCat("the root device did not appear within ",
                            absl::FormatDuration(boot.rootdelay), " (rootdelay=)"));

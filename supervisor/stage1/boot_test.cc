@@ -654,6 +654,49 @@ TEST_F(Stage1BootTest, RootdelayWaitsForARunningPrompt) {
   EXPECT_NE(boot_->shell_pid(), 0);
 }
 
+// baton.md.degraded=ask, the root on md0: the question waits past
+// rootdelay= (its job is a task), and a "yes" typed then starts the array at
+// the next quiet instead of the rescue shell.
+TEST_F(ResumeOnDegradedArrayTest, AskAnsweredYesAfterRootdelayStartsTheArray) {
+  AddMdJobs();
+  AddJob("md-degraded-ask", "stage initramfs\ntask\nstart on md-degraded-ask\n"
+                            "exec baton md-ask-degraded $MD_DEVNAMES\n");
+  Boot("root=LABEL=root baton.md.degraded=ask rootdelay=5");
+  ToTheNextDeadline();
+  ASSERT_EQ(Count("md-degraded-ask"), 1);
+  EXPECT_THAT(runner_.started, ElementsAre("md-degraded-ask"));
+  Advance(absl::Seconds(30));  // the human thinks
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  // Nothing to wake for but the job's end (the passed rootdelay= point would
+  // make the loop spin).
+  EXPECT_EQ(boot_->NextDeadline(), std::nullopt);
+  engine_.Emit("md-degraded-answer", {{"ANSWER", "yes"}});
+  FinishJob(5000);
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  EXPECT_EQ(Count("md-start-degraded"), 0);  // not before the quiet
+  EXPECT_THAT(boot_->NextDeadline(), Optional(clock_.now + kDefaultQuietGrace));
+  ToTheNextDeadline();
+  EXPECT_EQ(Count("md-start-degraded"), 1);
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  // mdadm --run failed: nothing left to start, the rescue shell comes.
+  FinishJob(5001);
+  EXPECT_NE(boot_->shell_pid(), 0);
+  EXPECT_EQ(Count("md-start-degraded"), 1);
+}
+
+TEST_F(ResumeOnDegradedArrayTest, AskAnsweredNoAfterRootdelayIsTheRescueShell) {
+  AddJob("md-degraded-ask", "stage initramfs\ntask\nstart on md-degraded-ask\n"
+                            "exec baton md-ask-degraded $MD_DEVNAMES\n");
+  Boot("root=LABEL=root baton.md.degraded=ask rootdelay=5");
+  ToTheNextDeadline();
+  Advance(absl::Seconds(30));
+  EXPECT_EQ(boot_->shell_pid(), 0);
+  engine_.Emit("md-degraded-answer", {{"ANSWER", "no"}});
+  FinishJob(5000);
+  EXPECT_NE(boot_->shell_pid(), 0);
+  EXPECT_EQ(Count("md-start-degraded"), 0);
+}
+
 TEST_F(Stage1BootTest, FailedSwitchFallsToRescue) {
   switch_result_ = absl::InternalError("exec /sbin/init: ENOENT");
   Boot("root=LABEL=root fsck.mode=skip");

@@ -5,6 +5,7 @@
 //   baton md-add DEVNAME               assemble.h
 //   baton md-run-degraded MDDEV        assemble.h
 //   baton lvm-activate DEVNAME         assemble.h
+//   baton md-ask-degraded MDDEV...     md_ask.h (dispatched by main.cc itself)
 //
 // Each RunX(argc, argv) takes argv as the subcommand sees it: argv[0] is the
 // subcommand's name ("luks-unlock"), its arguments follow. The baton

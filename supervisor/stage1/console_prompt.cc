@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<ConsoleSession>> ConsoleSession::Open(const ToolC
 
 ConsoleSession::~ConsoleSession() {
   if (restore_echo_) (void)ctx_.kernel.SetEcho(console_.get(), true);
+  if (restore_noecho_) (void)ctx_.kernel.SetEcho(console_.get(), false);
 }
 
 absl::Status ConsoleSession::WriteAll(absl::string_view text) {
@@ -115,6 +116,49 @@ absl::StatusOr<bool> ConsoleSession::ReadSecret(absl::string_view prompt, Secret
   if (too_long) {
     return absl::InvalidArgumentError(
         absl::StrCat("passphrase too long (more than ", SecretBuffer::kCapacity, " bytes)"));
+  }
+  return !eof;
+}
+
+absl::StatusOr<bool> ConsoleSession::ReadLine(absl::string_view prompt, std::string* line) {
+  line->clear();
+  absl::StatusOr<bool> was_on = ctx_.kernel.SetEcho(console_.get(), true);
+  restore_noecho_ = was_on.ok() && !*was_on;
+  RETURN_IF_ERROR(WriteAll(prompt));
+
+  bool eof = false;
+  bool too_long = false;
+  absl::Status error;
+  for (;;) {
+    char c = 0;
+    absl::StatusOr<size_t> n = ctx_.kernel.Read(console_.get(), &c, 1);
+    if (!n.ok()) {
+      error = n.status();
+      break;
+    }
+    if (*n == 0) {
+      eof = true;
+      break;
+    }
+    if (c == '\n') break;
+    if (line->size() == kMaxLine) {
+      too_long = true;
+    } else {
+      line->push_back(c);
+    }
+  }
+  if (!line->empty() && line->back() == '\r') line->pop_back();
+
+  if (restore_noecho_) {
+    (void)ctx_.kernel.SetEcho(console_.get(), false);
+    restore_noecho_ = false;
+  }
+  if (!error.ok() || eof || too_long) line->clear();
+  if (!error.ok()) return absl::Status(error.code(), absl::StrCat("reading ", path_, ": ", error.message()));
+  if (eof) (void)WriteAll("\n");  // nothing typed ended the prompt's line
+  if (too_long) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("answer too long (more than ", kMaxLine, " bytes)"));
   }
   return !eof;
 }

@@ -16,6 +16,10 @@
 // tcsetattr(TCSAFLUSH) drops what was typed). Echo is restored afterwards,
 // and in the destructor if a read was interrupted.
 //
+// ReadLine is the visible counterpart, for questions (md-ask-degraded's
+// "Start them degraded? [y/N] "): echo on while the line is typed (turned
+// on if it was off, and back as it was afterwards).
+//
 // The secret lives only in a SecretBuffer: a fixed array, never copied into
 // a std::string, wiped with explicit_bzero when done.
 #ifndef BATON_SUPERVISOR_STAGE1_CONSOLE_PROMPT_H_
@@ -78,6 +82,15 @@ class ConsoleSession {
   // turned off (not a tty) that is logged and the read goes on.
   absl::StatusOr<bool> ReadSecret(absl::string_view prompt, SecretBuffer* secret);
 
+  // Echo on, PROMPT (written as is), one line read into *LINE without its
+  // "\n" or "\r\n"; the terminal echoes what is typed, the newline included.
+  // Echo is put back as it was. Returns false at end of input, *LINE empty.
+  // A line longer than kMaxLine is read to its end and reported as
+  // InvalidArgument "answer too long". When echo cannot be set (not a tty)
+  // the read goes on without a word: the question is still answerable.
+  static constexpr size_t kMaxLine = 256;
+  absl::StatusOr<bool> ReadLine(absl::string_view prompt, std::string* line);
+
   const std::string& path() const { return path_; }
 
  private:
@@ -91,7 +104,8 @@ class ConsoleSession {
   sys::UniqueFd console_;
   std::string path_;
   sys::UniqueFd lock_;  // flocked; released when closed
-  bool restore_echo_ = false;
+  bool restore_echo_ = false;  // ReadSecret turned echo off
+  bool restore_noecho_ = false;  // ReadLine turned echo on
 };
 
 }  // namespace baton::stage1

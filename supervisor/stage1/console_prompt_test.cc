@@ -115,5 +115,80 @@ TEST_F(ConsolePromptTest, NotATtyIsLoggedAndReadAnyway) {
   EXPECT_THAT(Log(), HasSubstr("cannot turn echo off on /dev/console"));
 }
 
+TEST_F(ConsolePromptTest, ReadLineLeavesEchoOnAndReadsOneLine) {
+  kernel_.AddTerminal("/dev/console", "yes\r\nnext\n");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  kernel_.ClearCalls();
+  std::string line = "old";
+  auto got = (*session)->ReadLine("Start? [y/N] ", &line);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got);
+  EXPECT_EQ(line, "yes");
+  // Echo was on already: asked for and left alone; the terminal echoes the
+  // typed newline, so none is written.
+  EXPECT_THAT(kernel_.calls(), ElementsAre("set_echo /dev/console on"));
+  EXPECT_EQ(kernel_.terminal_output("/dev/console"), "Start? [y/N] ");
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/console"));
+  got = (*session)->ReadLine("again: ", &line);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(line, "next");
+}
+
+TEST_F(ConsolePromptTest, ReadLineTurnsEchoOnWhenOffThenBack) {
+  kernel_.AddTerminal("/dev/console", "n\n");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok());
+  // Echo off as a passphrase prompt interrupted elsewhere might leave it.
+  auto fd = kernel_.Open("/dev/console", O_RDWR);
+  ASSERT_TRUE(fd.ok());
+  ASSERT_TRUE(kernel_.SetEcho(fd->get(), false).ok());
+  kernel_.ClearCalls();
+  std::string line;
+  auto got = (*session)->ReadLine("? ", &line);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(line, "n");
+  EXPECT_THAT(kernel_.calls(),
+              ElementsAre("set_echo /dev/console on", "set_echo /dev/console off"));
+  EXPECT_FALSE(kernel_.terminal_echo("/dev/console"));
+}
+
+TEST_F(ConsolePromptTest, ReadLineEndOfInput) {
+  kernel_.AddTerminal("/dev/console", "partial");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok());
+  std::string line;
+  auto got = (*session)->ReadLine("? ", &line);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(*got);
+  EXPECT_TRUE(line.empty());
+  EXPECT_EQ(kernel_.terminal_output("/dev/console"), "? \n");
+}
+
+TEST_F(ConsolePromptTest, ReadLineTooLongIsConsumedAndRefused) {
+  kernel_.AddTerminal("/dev/console", std::string(ConsoleSession::kMaxLine + 1, 'y') + "\nn\n");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok());
+  std::string line;
+  auto got = (*session)->ReadLine("? ", &line);
+  ASSERT_FALSE(got.ok());
+  EXPECT_THAT(std::string(got.status().message()), HasSubstr("answer too long"));
+  EXPECT_TRUE(line.empty());
+  got = (*session)->ReadLine("? ", &line);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(line, "n");
+}
+
+TEST_F(ConsolePromptTest, ReadLineNotATtyReadsAnyway) {
+  ASSERT_TRUE(kernel_.MkdirAll("/dev").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/dev/console", "").ok());
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok());
+  std::string line;
+  auto got = (*session)->ReadLine("? ", &line);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_FALSE(*got);
+}
+
 }  // namespace
 }  // namespace baton::stage1

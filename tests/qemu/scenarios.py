@@ -532,6 +532,47 @@ class _Done(Exception):
     pass
 
 
+# baton.md.degraded=ask: md-degraded-ask.conf runs `baton md-ask-degraded`, which says
+# what the arrays miss and asks on the console (jobs/stage1/md-degraded-ask.conf).
+MD_ASK_PROMPT = r"Start them degraded\? \[y/N\] $"
+MD_ASK_SAYS = r"^  /dev/md\w+: 1 of 2 members present, 1 missing\r?$"
+ASK_THINK = 8.0             # s the "human" takes to answer, > rootdelay=5
+
+
+def _md_ask_yes_steps(ctx):
+    ctx.wait(MD_ASK_SAYS, timeout=MARKER_TIMEOUT)
+    ctx.wait(MD_ASK_PROMPT, timeout=30, partial=True)
+    ctx.asked_at = time.monotonic() - ctx.vm.start
+    # Past rootdelay= before the answer: the open question holds the rescue shell off.
+    ctx.type("y", delay=ASK_THINK)
+
+
+def _check_md_ask_yes(ctx, out):
+    # The array was started after the answer, not before the question.
+    started = next((t for t, l in ctx.vm.lines
+                    if re.search(r"WARNING: starting /dev/md\w+ degraded", l)), None)
+    if started is None or started < ctx.asked_at:
+        raise Failure("the array was not started degraded after the answer")
+
+
+def _md_ask_no_steps(ctx):
+    ctx.wait(MD_ASK_SAYS, timeout=MARKER_TIMEOUT)
+    ctx.wait(MD_ASK_PROMPT, timeout=30, partial=True)
+    ctx.type("n")
+    ctx.wait(r"answered no: leaving them as they are", timeout=30)
+    # No timer on the question; after the answer rootdelay= has passed: rescue shell.
+    ctx.wait(r"waited for[^\n]*batonroot", timeout=MARKER_TIMEOUT)
+    ctx.wait(PROMPT, timeout=60, partial=True)
+    ctx.type("cat /sys/block/md*/md/array_state; grep -c '^md' /proc/mdstat; "
+             "echo ASKNO-$((40+2))")
+    m = ctx.wait(r"^(\S+)\r?\n(\d+)\r?\nASKNO-42", timeout=30)
+    if m.group(1) != "inactive":
+        raise Failure(f"the array is {m.group(1)!r} after the answer no, not inactive")
+    if re.search(r"WARNING: starting /dev/md\w+ degraded", ctx.vm.output):
+        raise Failure("the array was started degraded after the answer no")
+    raise _Done()
+
+
 def _break_steps(ctx):
     ctx.wait(PROMPT, timeout=MARKER_TIMEOUT, partial=True)
     # the root must not be mounted yet at break=premount
@@ -660,14 +701,17 @@ class NoCryptsetupScenario(Scenario):
 
 
 class RescueScenario(Scenario):
-    """No marker: the rescue shell is the end."""
+    """No marker: the rescue shell is the end. disks: the fixture's disks attached
+    (None: none)."""
 
     def run(self, images, fxs, log_path):
         fx = fxs[self.fixture]
         initrd = images.get(self.image)
         k = kernel.ensure()
         t0 = time.monotonic()
-        with VM(k["vmlinuz"], initrd, disks=[], append=self.cmdline(fx),
+        all_disks = fixtures.disks(fx) if self.disks else []
+        disks = [all_disks[i] for i in self.disks or []]
+        with VM(k["vmlinuz"], initrd, disks=disks, append=self.cmdline(fx),
                 timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
             vm.dump = lambda n=60: None
             ctx = Ctx(vm, fx)
@@ -983,6 +1027,20 @@ SCENARIOS = [
     Scenario("raid1", "raid1", expect=[CLEAN_MD, r"\[UU\]"]),
     Scenario("raid1-degraded", "raid1", disks=[0],
              expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1"]),
+    Scenario("raid1-degraded-ask", "raid1", disks=[0],
+             append=lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5",
+             steps=_md_ask_yes_steps, post=_check_md_ask_yes,
+             expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1",
+                     r"answered yes: starting them degraded"],
+             forbid=[r"rootdelay=\)", r"rescue shell"],
+             doc="baton.md.degraded=ask, one member of two: the console question is "
+                 "answered y 8 s after it shows (past rootdelay=5: no timer on it), the "
+                 "array runs degraded and the root boots"),
+    RescueScenario("raid1-degraded-ask-no", "raid1",
+                   lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5 panic=0",
+                   disks=[0], steps=_md_ask_no_steps,
+                   doc="the same question answered n: the array stays inactive and, the "
+                       "root on it, the boot ends at the rescue shell after rootdelay="),
     Scenario("luks-keyfile", "luks-keyfile", image="crypttab", expect=[ROOT_EXT4],
              forbid=[r"Please enter passphrase"]),
     Scenario("luks-pass", "luks-pass", steps=_luks_pass_steps, expect=[ROOT_EXT4]),
