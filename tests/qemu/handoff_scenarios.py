@@ -224,10 +224,14 @@ poweroff -f
 """
 
 # Stands in for baton on init= (its name makes stage 1 hand it the handoff): damages
-# the handoff in transit -- 4 bytes of the payload overwritten in a copy, put on the
+# the handoff in transit to the real exec (not to the preflight) -- 4 bytes of the payload overwritten in a copy, put on the
 # same fd number -- then execs the real baton with the same arguments. Runs as PID 1.
 CORRUPTING_WRAPPER = """#!/bin/sh
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Stage 1's preflight (before the switch: the real root is still read-only and
+# /run not yet moved) sees the handoff as stage 1 wrote it; only the real exec
+# gets the damage.
+case " $* " in *" --preflight "*) exec /usr/sbin/baton "$@";; esac
 fd=
 for a in "$@"; do case "$a" in --handoff-fd=*) fd=${a#--handoff-fd=};; esac; done
 if [ -n "$fd" ]; then
