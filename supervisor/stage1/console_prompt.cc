@@ -70,6 +70,26 @@ absl::Status ConsoleSession::Say(absl::string_view text) {
   return WriteAll(absl::StrCat(text, "\n"));
 }
 
+ConsoleSession::LineRead ConsoleSession::ReadBytes(const std::function<bool(char)>& keep) {
+  LineRead read;
+  for (;;) {
+    char c = 0;
+    absl::StatusOr<size_t> n = ctx_.kernel.Read(console_.get(), &c, 1);
+    if (!n.ok()) {
+      read.error = n.status();
+      break;
+    }
+    if (*n == 0) {
+      read.eof = true;
+      break;
+    }
+    if (c == '\n') break;
+    if (!keep(c)) read.too_long = true;
+    explicit_bzero(&c, sizeof(c));
+  }
+  return read;
+}
+
 absl::StatusOr<bool> ConsoleSession::ReadSecret(absl::string_view prompt, SecretBuffer* secret) {
   secret->Wipe();
   absl::StatusOr<bool> was_on = ctx_.kernel.SetEcho(console_.get(), false);
@@ -80,28 +100,14 @@ absl::StatusOr<bool> ConsoleSession::ReadSecret(absl::string_view prompt, Secret
   }
   RETURN_IF_ERROR(WriteAll(prompt));
 
-  bool eof = false;
-  bool too_long = false;
-  absl::Status error;
-  for (;;) {
-    char c = 0;
-    absl::StatusOr<size_t> n = ctx_.kernel.Read(console_.get(), &c, 1);
-    if (!n.ok()) {
-      error = n.status();
-      break;
-    }
-    if (*n == 0) {
-      eof = true;
-      break;
-    }
-    if (c == '\n') break;
-    if (secret->size_ == SecretBuffer::kCapacity) {
-      too_long = true;
-    } else {
-      secret->buf_[secret->size_++] = c;
-    }
-    explicit_bzero(&c, sizeof(c));
-  }
+  const LineRead read = ReadBytes([secret](char c) {
+    if (secret->size_ == SecretBuffer::kCapacity) return false;
+    secret->buf_[secret->size_++] = c;
+    return true;
+  });
+  const bool eof = read.eof;
+  const bool too_long = read.too_long;
+  const absl::Status& error = read.error;
   if (secret->size_ > 0 && secret->buf_[secret->size_ - 1] == '\r') {
     secret->buf_[--secret->size_] = '\0';
   }
@@ -126,27 +132,14 @@ absl::StatusOr<bool> ConsoleSession::ReadLine(absl::string_view prompt, std::str
   restore_noecho_ = was_on.ok() && !*was_on;
   RETURN_IF_ERROR(WriteAll(prompt));
 
-  bool eof = false;
-  bool too_long = false;
-  absl::Status error;
-  for (;;) {
-    char c = 0;
-    absl::StatusOr<size_t> n = ctx_.kernel.Read(console_.get(), &c, 1);
-    if (!n.ok()) {
-      error = n.status();
-      break;
-    }
-    if (*n == 0) {
-      eof = true;
-      break;
-    }
-    if (c == '\n') break;
-    if (line->size() == kMaxLine) {
-      too_long = true;
-    } else {
-      line->push_back(c);
-    }
-  }
+  const LineRead read = ReadBytes([line](char c) {
+    if (line->size() == kMaxLine) return false;
+    line->push_back(c);
+    return true;
+  });
+  const bool eof = read.eof;
+  const bool too_long = read.too_long;
+  const absl::Status& error = read.error;
   if (!line->empty() && line->back() == '\r') line->pop_back();
 
   if (restore_noecho_) {

@@ -26,6 +26,7 @@
 #define BATON_SUPERVISOR_STAGE1_CONSOLE_PROMPT_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -99,6 +100,17 @@ class ConsoleSession {
       : ctx_(ctx), console_(std::move(console)), path_(std::move(path)), lock_(std::move(lock)) {}
 
   absl::Status WriteAll(absl::string_view text);
+
+  // Reads the console byte by byte up to "\n" (not given to KEEP) or end
+  // of input; KEEP returns false once its buffer is full (the rest of the
+  // line is still read). The bytes pass through KEEP only: a secret is
+  // never held here.
+  struct LineRead {
+    bool eof = false;
+    bool too_long = false;
+    absl::Status error;
+  };
+  LineRead ReadBytes(const std::function<bool(char)>& keep);
 
   const ToolContext& ctx_;
   sys::UniqueFd console_;
