@@ -772,6 +772,70 @@ def blkid_type(path):
     return r.stdout.strip()
 
 
+def _first_of(out, lines_rx, want):
+    """What stage 1 did first among the lines matching LINES_RX: a Failure unless it
+    starts with WANT (the resume decision before anything of the root)."""
+    order = [l for l in out.splitlines() if re.match(lines_rx, l)]
+    if not order or not order[0].startswith(want):
+        return order[:3]
+    return None
+
+
+def hibernate_boot(k, initrd, disks, append, log, name, no_image_rx):
+    """Boot 1 of a resume scenario: stage 1 prints NO_IMAGE_RX (no image yet) before
+    anything of the root, the root's init swapon's and hibernates, QEMU exits.
+    Returns (boot 1's token, its console)."""
+    with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM,
+            append=append + " baton.test.hibernate=1", timeout=BOOT_TIMEOUT,
+            console_log=log, name=name) as vm:
+        vm.dump = lambda n=60: None
+        try:
+            vm.wait_for(no_image_rx, timeout=MARKER_TIMEOUT)
+            vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
+            vm.wait_for(r"^BATON-SWAP-ON 1", timeout=30)
+            token = vm.wait_for(r"^BATON-HIBERNATE-TOKEN (\S+)", timeout=30).group(1)
+            rc = vm.wait_exit(BOOT_TIMEOUT)
+        except VMError as e:
+            raise Failure("boot 1: " + _why(str(e), vm.output)) from None
+        out = vm.output
+    if re.search(r"BATON-RESUMED-|BATON-HIBERNATE-FAILED", out):
+        raise Failure(f"boot 1 did not power off after writing the image "
+                      f"(QEMU exit {rc}); see {log}")
+    early = _first_of(out, r"baton: (resume: no hibernation image|checking|mounted) ",
+                      "baton: resume: no hibernation image")
+    if early is not None:
+        raise Failure(f"boot 1: the root was checked or mounted before the resume "
+                      f"decision: {early}")
+    return token, out
+
+
+def resume_boot(k, initrd, disks, append, log, name, found_rxs, token):
+    """Boot 2 of a resume scenario: each of FOUND_RXS in turn, then boot 1's init
+    printing its TOKEN (the image restored) and powering off; the root was neither
+    checked nor mounted first. Returns the console."""
+    with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM, append=append,
+            timeout=BOOT_TIMEOUT, console_log=log, name=name) as vm:
+        vm.dump = lambda n=60: None
+        try:
+            for rx in found_rxs:
+                vm.wait_for(rx, timeout=MARKER_TIMEOUT)
+            vm.wait_for(r"^BATON-RESUMED-" + re.escape(token) + r"\s*$", timeout=BOOT_TIMEOUT)
+            vm.wait_for(r"^BATON-ROOT-DONE", timeout=60)
+            vm.wait_exit(60)
+        except VMError as e:
+            raise Failure("boot 2: " + _why(str(e), vm.output)) from None
+        out = vm.output
+    if re.search(r"was not seen|BATON-ROOT-INIT|baton: switching to root", out):
+        raise Failure("boot 2 booted the root afresh: it did not resume")
+    if re.search(r"^BATON-ROOT-MOUNT", out, re.M):
+        raise Failure("boot 2 printed the fresh init's mount line")
+    early = _first_of(out, r"baton: (resume: hibernation image found|checking|mounted) ",
+                      "baton: resume: hibernation image found")
+    if early is not None:
+        raise Failure(f"boot 2: the root was checked or mounted before the resume: {early}")
+    return out
+
+
 class ResumeScenario(Scenario):
     """Two boots of the generic image with `resume=UUID=<swap>` and a swap disk (vdb).
     Boot 1: the swap holds no image (stage 1 says so and boots on), the real root
@@ -802,53 +866,19 @@ class ResumeScenario(Scenario):
             swap, resume = self.make_swap(work)
             append = f"root=LABEL=batonroot {resume} no_console_suspend"
             disks = fixtures.disks(fx) + [Disk(swap, serial="swap", snapshot=False)]
-            log1 = log_path.replace(".log", "-1.log")
-            with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM,
-                    append=append + " baton.test.hibernate=1", timeout=BOOT_TIMEOUT,
-                    console_log=log1, name=self.name + "-1") as vm:
-                vm.dump = lambda n=60: None
-                try:
-                    vm.wait_for(r"^baton: resume: no hibernation image on /dev/vdb " +
-                                self.no_image + r"; booting on", timeout=MARKER_TIMEOUT)
-                    vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
-                    vm.wait_for(r"^BATON-SWAP-ON 1", timeout=30)
-                    token = vm.wait_for(r"^BATON-HIBERNATE-TOKEN (\S+)", timeout=30).group(1)
-                    rc = vm.wait_exit(BOOT_TIMEOUT)
-                except VMError as e:
-                    raise Failure("boot 1: " + _why(str(e), vm.output)) from None
-                out1 = vm.output
+            token, _ = hibernate_boot(
+                k, initrd, disks, append, log_path.replace(".log", "-1.log"), self.name + "-1",
+                r"^baton: resume: no hibernation image on /dev/vdb " + self.no_image +
+                r"; booting on")
             t1 = time.monotonic() - t0
-            if re.search(r"BATON-RESUMED-|BATON-HIBERNATE-FAILED", out1):
-                raise Failure(f"boot 1 did not power off after writing the image "
-                              f"(QEMU exit {rc}); see {log1}")
-            # The decision comes before the root is checked or mounted.
-            order = [l for l in out1.splitlines()
-                     if re.match(r"baton: (resume: no hibernation image|checking|mounted) ", l)]
-            if not order or not order[0].startswith("baton: resume: no hibernation image"):
-                raise Failure(f"boot 1: the root was checked or mounted before the resume "
-                              f"decision: {order[:3]}")
             if self.written_type and blkid_type(swap) != self.written_type:
                 raise Failure(f"after boot 1 the swap disk probes as "
                               f"TYPE={blkid_type(swap)!r}, not {self.written_type}: no image "
                               f"written")
             self.check_written(swap)
-            with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM, append=append,
-                    timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
-                vm.dump = lambda n=60: None
-                try:
-                    vm.wait_for(r"^baton: resume: hibernation image found on /dev/vdb " +
-                                self.found, timeout=MARKER_TIMEOUT)
-                    vm.wait_for(r"^BATON-RESUMED-" + re.escape(token) + r"\s*$",
-                                timeout=BOOT_TIMEOUT)
-                    vm.wait_for(r"^BATON-ROOT-DONE", timeout=60)
-                    vm.wait_exit(60)
-                except VMError as e:
-                    raise Failure("boot 2: " + _why(str(e), vm.output)) from None
-                out2 = vm.output
-            if re.search(r"BATON-ROOT-INIT|baton: switching to root", out2):
-                raise Failure("boot 2 ran the root's init afresh: it did not resume")
-            if re.search(r"^BATON-ROOT-MOUNT", out2, re.M):
-                raise Failure("boot 2 printed the fresh init's mount line")
+            resume_boot(k, initrd, disks, append, log_path, self.name,
+                        [r"^baton: resume: hibernation image found on /dev/vdb " + self.found],
+                        token)
             t2 = time.monotonic() - t0 - t1
             self.details = (f"boot 1 (no image, hibernate, power off) {t1:.1f} s; boot 2 "
                             f"(image found, resumed boot 1's init, token {token[:8]}…) "
@@ -859,8 +889,6 @@ class ResumeScenario(Scenario):
 
     def check_written(self, swap):
         pass
-
-
 
 
 # A swap FILE on an ext4 disk (vdb), found by the filesystem's UUID and resume_offset=.
@@ -960,54 +988,20 @@ class ResumeDegradedScenario(Scenario):
                                                    Disk(b, serial="swapb", snapshot=False)],
                                  {}, log_path.replace(".log", "-builder.log"))
             tb = time.monotonic() - t0
-            log1 = log_path.replace(".log", "-1.log")
             disks1 = fixtures.disks(fx) + [Disk(a, serial="swapa", snapshot=False),
                                            Disk(b, serial="swapb", snapshot=False)]
-            with VM(k["vmlinuz"], initrd, disks=disks1, mem=RESUME_MEM,
-                    append=append + " baton.test.hibernate=1", timeout=BOOT_TIMEOUT,
-                    console_log=log1, name=self.name + "-1") as vm:
-                vm.dump = lambda n=60: None
-                try:
-                    vm.wait_for(r"^baton: resume: no hibernation image on /dev/md\d+ "
-                                r"\(TYPE=swap\); booting on", timeout=MARKER_TIMEOUT)
-                    vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
-                    vm.wait_for(r"^BATON-SWAP-ON 1", timeout=30)
-                    token = vm.wait_for(r"^BATON-HIBERNATE-TOKEN (\S+)", timeout=30).group(1)
-                    rc = vm.wait_exit(BOOT_TIMEOUT)
-                except VMError as e:
-                    raise Failure("boot 1: " + _why(str(e), vm.output)) from None
-                out1 = vm.output
+            token, _ = hibernate_boot(
+                k, initrd, disks1, append, log_path.replace(".log", "-1.log"), self.name + "-1",
+                r"^baton: resume: no hibernation image on /dev/md\d+ \(TYPE=swap\); booting on")
             t1 = time.monotonic() - t0 - tb
-            if re.search(r"BATON-RESUMED-|BATON-HIBERNATE-FAILED", out1):
-                raise Failure(f"boot 1 did not power off after writing the image "
-                              f"(QEMU exit {rc}); see {log1}")
             # Boot 2: the second member is gone (a blank disk in its place keeps the
             # device layout the resumed kernel knows).
             disks2 = fixtures.disks(fx) + [Disk(a, serial="swapa", snapshot=False),
                                            Disk(blank, serial="swapb", snapshot=False)]
-            with VM(k["vmlinuz"], initrd, disks=disks2, mem=RESUME_MEM, append=append,
-                    timeout=BOOT_TIMEOUT, console_log=log_path, name=self.name) as vm:
-                vm.dump = lambda n=60: None
-                try:
-                    vm.wait_for(r"WARNING: starting /dev/md\d+ degraded", timeout=MARKER_TIMEOUT)
-                    vm.wait_for(r"^baton: resume: hibernation image found on /dev/md\d+ "
-                                r"\(swsuspend", timeout=MARKER_TIMEOUT)
-                    vm.wait_for(r"^BATON-RESUMED-" + re.escape(token) + r"\s*$",
-                                timeout=BOOT_TIMEOUT)
-                    vm.wait_for(r"^BATON-ROOT-DONE", timeout=60)
-                    vm.wait_exit(60)
-                except VMError as e:
-                    raise Failure("boot 2: " + _why(str(e), vm.output)) from None
-                out2 = vm.output
-            if re.search(r"was not seen|BATON-ROOT-INIT|baton: switching to root", out2):
-                raise Failure("boot 2 booted the root afresh: the image on the degraded "
-                              "array was not resumed")
-            order = [l for l in out2.splitlines()
-                     if re.match(r"baton: (resume: hibernation image found|checking|mounted) ",
-                                 l)]
-            if not order or not order[0].startswith("baton: resume: hibernation image found"):
-                raise Failure(f"boot 2: the root was checked or mounted before the resume: "
-                              f"{order[:3]}")
+            resume_boot(k, initrd, disks2, append, log_path, self.name,
+                        [r"WARNING: starting /dev/md\d+ degraded",
+                         r"^baton: resume: hibernation image found on /dev/md\d+ \(swsuspend"],
+                        token)
             t2 = time.monotonic() - t0 - tb - t1
             self.details = (f"builder {tb:.1f} s; boot 1 (both members, no image, hibernate) "
                             f"{t1:.1f} s; boot 2 (one member: started degraded, image "
