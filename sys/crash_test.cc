@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -77,6 +78,19 @@ std::string Hex(const volatile void* p) {
   return text;
 }
 
+// Forks a child that installs PLAN's handler (exit 3 if it cannot) and runs
+// BODY, which is meant not to return (it faults, aborts or waits to be sent
+// a signal; exit 4 if it does). Returns the child's pid to the parent.
+pid_t ForkInstalled(const CrashPlan& plan, const std::function<void()>& body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!InstallCrashHandler(plan).ok()) _exit(3);
+    body();
+    _exit(4);
+  }
+  return pid;
+}
+
 int WaitExit(pid_t pid) {
   int status = 0;
   EXPECT_EQ(waitpid(pid, &status, 0), pid);
@@ -91,13 +105,8 @@ TEST(CrashHandlerTest, RealFaultExecsTheFallback) {
                                       {fallback, {fallback, "one", "two"}}});
   volatile int* page = ForbiddenPage();
   ASSERT_NE(page, nullptr);
-  pid_t pid = fork();
+  pid_t pid = ForkInstalled(plan, [page] { *page = 1; });
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (!InstallCrashHandler(plan).ok()) _exit(3);
-    *page = 1;
-    _exit(4);  // not reached
-  }
   EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
   const std::string text = Slurp(console);
   EXPECT_NE(text.find("baton: PID 1 crashed: SIGSEGV at address " + Hex(page) +
@@ -118,10 +127,7 @@ TEST(CrashHandlerTest, AForkedChildDiesOfItsFaultAsWithoutTheHandler) {
   CrashPlan plan = PlanWith(console, {{fallback, {fallback}}});
   volatile int* page = ForbiddenPage();
   ASSERT_NE(page, nullptr);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (!InstallCrashHandler(plan).ok()) _exit(3);
+  pid_t pid = ForkInstalled(plan, [page] {
     // The installer's own children, forked after the install: one faults,
     // one is sent SIGSEGV. Both must die of it; the fallback is PID 1's.
     pid_t faulting = fork();
@@ -139,7 +145,8 @@ TEST(CrashHandlerTest, AForkedChildDiesOfItsFaultAsWithoutTheHandler) {
     const bool both = WIFSIGNALED(a) && WTERMSIG(a) == SIGSEGV && WIFSIGNALED(b) &&
                       WTERMSIG(b) == SIGSEGV;
     _exit(both ? 7 : 6);
-  }
+  });
+  ASSERT_GE(pid, 0);
   EXPECT_EQ(WaitExit(pid), 7) << Slurp(console);
   EXPECT_EQ(Slurp(console).find("fallback"), std::string::npos) << Slurp(console);
 }
@@ -156,12 +163,8 @@ TEST(CrashHandlerTest, StackOverflowIsCaught) {
   const std::string console = FreshConsole("overflow.console");
   const std::string fallback = WriteFallback("fallback-overflow");
   CrashPlan plan = PlanWith(console, {{fallback, {fallback}}});
-  pid_t pid = fork();
+  pid_t pid = ForkInstalled(plan, [] { _exit(Recurse(0)); });
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (!InstallCrashHandler(plan).ok()) _exit(3);
-    _exit(Recurse(0));
-  }
   EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
   EXPECT_NE(Slurp(console).find("crashed: SIGSEGV at address"), std::string::npos);
 }
@@ -172,14 +175,11 @@ TEST(CrashHandlerTest, SentSignalExecsTheFallbackAndNamesTheSender) {
   CrashPlan plan = PlanWith(console, {{fallback, {fallback, "sent"}}});
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(ready[0]);
-    if (!InstallCrashHandler(plan).ok()) _exit(3);
+  pid_t pid = ForkInstalled(plan, [&ready] {
     (void)!write(ready[1], "x", 1);
     for (;;) pause();
-  }
+  });
+  ASSERT_GE(pid, 0);
   close(ready[1]);
   char c;
   ASSERT_EQ(read(ready[0], &c, 1), 1);
@@ -199,12 +199,8 @@ TEST(CrashHandlerTest, AbortExecsTheFallback) {
   const std::string console = FreshConsole("abort.console");
   const std::string fallback = WriteFallback("fallback-abort");
   CrashPlan plan = PlanWith(console, {{fallback, {fallback}}});
-  pid_t pid = fork();
+  pid_t pid = ForkInstalled(plan, [] { abort(); });
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    if (!InstallCrashHandler(plan).ok()) _exit(3);
-    abort();
-  }
   EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
   // abort() raises SIGABRT at itself: "from pid <own pid>".
   EXPECT_NE(Slurp(console).find("got SIGABRT from pid " + std::to_string(pid)), std::string::npos)
