@@ -1,6 +1,7 @@
 #include "sys/fake_kernel.h"
 
 #include <fcntl.h>
+#include <linux/keyboard.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -157,6 +158,17 @@ void FakeKernel::AddTerminal(const std::string& path, const std::string& input) 
     r.parent->children[r.name] = r.node;
   }
   terminals_[global].input = input;
+}
+
+void FakeKernel::AddVirtualTerminal(const std::string& path, const std::string& input) {
+  AddTerminal(path, input);
+  terminals_[Global(path)].virtual_terminal = true;
+}
+
+std::optional<uint16_t> FakeKernel::keyboard_entry(uint8_t table, uint8_t index) const {
+  auto it = keymap_.find({table, index});
+  if (it == keymap_.end()) return std::nullopt;
+  return it->second;
 }
 
 void FakeKernel::AddTerminalInput(const std::string& path, const std::string& input) {
@@ -900,6 +912,38 @@ absl::StatusOr<bool> FakeKernel::SetEcho(int fd, bool on) {
       });
   if (!status.ok()) return status;
   return was_on;
+}
+
+absl::StatusOr<size_t> FakeKernel::SetKeyboardEntries(int fd,
+                                                      const std::vector<KeyboardEntry>& entries) {
+  std::shared_ptr<OpenFile> file = FileOf(fd);
+  std::string path = file != nullptr ? file->path : absl::StrCat("fd ", fd);
+  size_t refused = 0;
+  absl::Status status = Logged(
+      "set_keyboard_entries", path,
+      absl::StrCat("set_keyboard_entries ", path, " ", entries.size()), [&] {
+        if (file == nullptr) return EBADF;
+        auto tty = terminals_.find(file->path);
+        if (file->kind != OpenFile::Kind::kNode || tty == terminals_.end() ||
+            !tty->second.virtual_terminal) {
+          return ENOTTY;
+        }
+        for (const KeyboardEntry& e : entries) {
+          if (e.index == 0 && e.value == K_NOSUCHMAP) {
+            if (e.table == 0) continue;
+            for (int i = 0; i < 256; ++i) keymap_.erase({e.table, static_cast<uint8_t>(i)});
+            continue;
+          }
+          if (KTYP(e.value) > KT_BRL && !unicode_keyboard_) {  // past the last type: Unicode
+            ++refused;
+            continue;
+          }
+          keymap_[{e.table, e.index}] = e.value;
+        }
+        return 0;
+      });
+  if (!status.ok()) return status;
+  return refused;
 }
 
 absl::StatusOr<UniqueFd> FakeKernel::Dup(int fd) {

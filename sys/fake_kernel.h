@@ -77,7 +77,12 @@
 // Write appends to terminal_output(path), SetEcho toggles terminal_echo(path)
 // (echo starts on). SetEcho on anything else is ENOTTY. Flock records
 // "flock PATH LOCK_EX|LOCK_NB" style lines (PATH as opened); locks are not
-// modelled otherwise.
+// modelled otherwise. A terminal added with AddVirtualTerminal also takes
+// SetKeyboardEntries: keyboard_entry(table, index) is the last value set
+// (the table is one for all VTs, as the kernel's); index 0 with K_NOSUCHMAP
+// frees a table; a Unicode value (a type past KT_BRL) is refused (EINVAL,
+// counted) unless set_unicode_keyboard(true), the kernel's default with
+// vt.default_utf8=1. On any other file SetKeyboardEntries is ENOTTY.
 //
 // INJECTION. FailNext(call, err) makes the next call named CALL fail with
 // errno ERR; FailNextOn(call, path, err) only when its main argument (as
@@ -88,6 +93,7 @@
 //   pipe set_cloexec
 //   dup mount umount pivot_root chroot chdir fchdir mounts uevent_socket
 //   recv_datagram memfd_create seal_memfd reboot wait flock set_echo
+//   set_keyboard_entries
 //   sync swapoff
 //
 // LISTING. ListDirEntries types each child by its node (directory,
@@ -189,6 +195,9 @@ class FakeKernel : public Kernel {
   void set_spawn_hook(SpawnHook hook) { spawn_hook_ = std::move(hook); }
   // A tty at PATH (parents created) whose reads return INPUT (see TERMINALS).
   void AddTerminal(const std::string& path, const std::string& input);
+  void AddVirtualTerminal(const std::string& path, const std::string& input);
+  std::optional<uint16_t> keyboard_entry(uint8_t table, uint8_t index) const;
+  void set_unicode_keyboard(bool on) { unicode_keyboard_ = on; }
   void AddTerminalInput(const std::string& path, const std::string& input);
   std::string terminal_output(const std::string& path) const;
   bool terminal_echo(const std::string& path) const;
@@ -265,6 +274,8 @@ class FakeKernel : public Kernel {
   absl::StatusOr<UniqueFd> Dup(int fd) override;
   absl::Status Flock(int fd, int operation) override;
   absl::StatusOr<bool> SetEcho(int fd, bool on) override;
+  absl::StatusOr<size_t> SetKeyboardEntries(int fd,
+                                            const std::vector<KeyboardEntry>& entries) override;
 
   absl::StatusOr<UniqueFd> EpollCreate() override;
   absl::Status EpollAdd(int epfd, int fd, uint32_t events, uint64_t data) override;
@@ -334,6 +345,7 @@ class FakeKernel : public Kernel {
     std::string input;
     std::string output;
     bool echo = true;
+    bool virtual_terminal = false;
   };
   struct Injection {
     std::string call;
@@ -385,6 +397,8 @@ class FakeKernel : public Kernel {
   std::deque<ChildExit> exits_;
   SpawnHook spawn_hook_;
   std::map<std::string, Terminal> terminals_;  // by path in the whole namespace
+  std::map<std::pair<uint8_t, uint8_t>, uint16_t> keymap_;  // (table, index) -> value
+  bool unicode_keyboard_ = true;
   std::set<pid_t> live_;
   std::string cwd_ = "/";
   std::string root_ = "/";

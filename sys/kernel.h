@@ -246,6 +246,22 @@ class Kernel {
   virtual absl::StatusOr<bool> SetEcho(int fd, bool on) {
     return absl::UnimplementedError("tcsetattr");
   }
+  // The console keymap (linux/kd.h KDSKBENT), one entry per ioctl, in order,
+  // on FD, a virtual terminal (the table is the kernel's, shared by every
+  // VT). An entry with index 0 and value K_NOSUCHMAP frees its table (not
+  // table 0). Entries the kernel refuses with EINVAL (a value of a type it
+  // does not know, or a Unicode value while the keyboard is not in Unicode
+  // mode) are counted and skipped, as loadkeys does; returns that count.
+  // Any other error (ENOTTY: not a VT, EPERM) stops at once.
+  struct KeyboardEntry {
+    uint8_t table;
+    uint8_t index;
+    uint16_t value;
+  };
+  virtual absl::StatusOr<size_t> SetKeyboardEntries(int fd,
+                                                    const std::vector<KeyboardEntry>& entries) {
+    return absl::UnimplementedError("KDSKBENT");
+  }
 
   // --- event loop primitives ---------------------------------------------
   virtual absl::StatusOr<UniqueFd> EpollCreate() = 0;

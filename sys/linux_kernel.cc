@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/kd.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -652,6 +654,25 @@ absl::StatusOr<bool> LinuxKernel::SetEcho(int fd, bool on) {
     return ErrnoStatus(errno, absl::StrCat("tcsetattr fd ", fd));
   }
   return was_on;
+}
+
+absl::StatusOr<size_t> LinuxKernel::SetKeyboardEntries(int fd,
+                                                       const std::vector<KeyboardEntry>& entries) {
+  size_t refused = 0;
+  for (const KeyboardEntry& e : entries) {
+    struct kbentry ke = {};
+    ke.kb_table = e.table;
+    ke.kb_index = e.index;
+    ke.kb_value = e.value;
+    if (::ioctl(fd, KDSKBENT, &ke) == 0) continue;
+    if (errno == EINVAL) {
+      ++refused;
+      continue;
+    }
+    return ErrnoStatus(errno, absl::StrCat("KDSKBENT fd ", fd, " table ", e.table, " key ",
+                                           e.index));
+  }
+  return refused;
 }
 
 // --- event loop primitives -------------------------------------------------

@@ -83,6 +83,8 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<UniqueFd> Dup(int fd) override;
   absl::Status Flock(int fd, int operation) override;
   absl::StatusOr<bool> SetEcho(int fd, bool on) override;
+  absl::StatusOr<size_t> SetKeyboardEntries(int fd,
+                                            const std::vector<KeyboardEntry>& entries) override;
 
   absl::StatusOr<UniqueFd> EpollCreate() override;
   absl::Status EpollAdd(int epfd, int fd, uint32_t events, uint64_t data) override;

@@ -14,6 +14,7 @@
 #include "handoff/collect.h"
 #include "supervisor/crash_plan.h"
 #include "supervisor/exec_ladder.h"
+#include "supervisor/stage1/keymap.h"
 #include "supervisor/switch_root.h"
 #include "sys/kmod_loader.h"
 #include "sys/libblkid_prober.h"
@@ -289,6 +290,9 @@ void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring
                      const supervisor::Spawner& spawner, supervisor::Clock& clock, LogFn log,
                      WatchFn watch, RunOnceFn run_once, OrphanHookFn orphan_hook) {
   for (const std::string& warning : warnings_) log(warning);
+  // Before the bridge starts: no unlock job can ask for a passphrase yet.
+  std::string keymap = LoadImageKeymap(kernel_);
+  if (!keymap.empty()) log(keymap);
   absl::StatusOr<std::string> release = kernel_.ReadFile("/proc/sys/kernel/osrelease");
   sys::KmodLoader::Options kmod_options;
   if (release.ok()) {

@@ -118,6 +118,10 @@ def mkinitramfs(bins, output, args, modules_dir=None, notes=None):
     # For experiments only (e.g. "--include /bin/busybox:/sbin/modprobe"): extra words
     # for every image, split on spaces.
     cmd += os.environ.get("BATON_TEST_MKINITRAMFS_ARGS", "").split()
+    if "--keymap" not in cmd:
+        # Not the build host's console keymap (console-setup's, when it has one):
+        # every machine builds the same image; the keymap scenarios name theirs.
+        cmd += ["--keymap", "none"]
     env = dict(os.environ, SOURCE_DATE_EPOCH="1600000000")
     t0 = time.monotonic()
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -161,6 +165,8 @@ class Images:
             args += ["--include", f"{tab}:/etc/crypttab"]
             for fx_name in KEYFILE_FIXTURES:
                 args += ["--include", f"{self.fxs[fx_name]['keyfile']}:{key_path(fx_name)}"]
+        elif name == "keymap":
+            args += ["--keymap", KEYMAP_TEST]
         elif name == "dynbusybox":
             args = ["--sysroot", dynbusybox_sysroot(self.dir)]
         elif name == "statictools":
@@ -591,6 +597,28 @@ DYNBB_SHELL = ("ls -1 /etc/baton/jobs; cat /etc/initrd-release; mkdir -p /tmp/bb
 DYNBB_EXPECT = [r"^md-incremental\.conf\r?$", r"^ID=baton-initrd\r?$",
                 r"^bbtest /tmp/bbm tmpfs ", r"^xyz\r?$", r"^BB-WC-5\r?$",
                 r"^BB-42"]
+
+
+# keymap-premount: the image carries tools/mkinitramfs' AZERTY test keymap (baton-
+# mkinitramfs compiled it with loadkeys -b); at break=premount busybox's dumpkmap reads
+# the kernel's tables back (KDGKBENT; its file: "bkeymap", 256 flags, 128 keys of each
+# of tables 0-2, 4-6, 8-10, 12). Table 0: the US 'q' key (16) types 'a' (K(KT_LETTER,
+# 'a') = 0x0b61, little-endian), the 'a' key (30) 'q'; table 1, key 16: 'A'; table 2
+# (AltGr), not in the keymap, was freed: its key 0 reads K_NOSUCHMAP (0x027f). The
+# kernel's own US map gives 71 0b / 61 0b / 51 0b and an AltGr table.
+KEYMAP_TEST = os.path.join(repo_root(), "tools", "mkinitramfs", "testdata", "azerty-test.kmap")
+KEYMAP_SHELL = ("dumpkmap > /tmp/k; for o in 295 323 551 775; do echo KM-$o $(od -An -tx1 "
+                "-j$o -N2 /tmp/k); done; echo KM-$((40+2))")
+KEYMAP_EXPECT = [r"console keymap loaded from /etc/baton/keymap\.bmap \(2 tables of 128 keys\)",
+                 r"^KM-295 61 0b\r?$", r"^KM-323 71 0b\r?$", r"^KM-551 41 0b\r?$",
+                 r"^KM-775 7f 02\r?$"]
+
+
+def _keymap_steps(ctx):
+    ctx.wait(PROMPT, timeout=MARKER_TIMEOUT, partial=True)
+    ctx.type(KEYMAP_SHELL)
+    ctx.wait(r"^KM-42", timeout=30)
+    ctx.type("exit")
 
 
 def _dynbusybox_steps(ctx):
@@ -1132,6 +1160,9 @@ SCENARIOS = [
                    steps=_rescue_steps),
     Scenario("break-premount", "plain", "root=LABEL=batonroot break=premount",
              steps=_break_steps, expect=[ROOT_EXT4]),
+    Scenario("keymap-premount", "plain", "root=LABEL=batonroot break=premount", image="keymap",
+             steps=_keymap_steps, expect=KEYMAP_EXPECT + [ROOT_EXT4],
+             doc="the image's console keymap is the kernel's before stage 1 asks for input"),
     Scenario("dynbusybox-premount", "plain", "root=LABEL=batonroot break=premount",
              image="dynbusybox", steps=_dynbusybox_steps,
              expect=DYNBB_EXPECT + [ROOT_EXT4],

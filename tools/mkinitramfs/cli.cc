@@ -13,6 +13,7 @@ const char kUsage[] =
     "           [--with-udevd] [--compress zstd|gzip|xz|lz4|none] [--jobs DIR]...\n"
     "           [--include HOSTPATH[:IMAGEPATH]]... [--init PATH] [--initctl PATH]\n"
     "           [--sysroot DIR] [--extra-module NAME]... [--storage-tools auto|all|native]\n"
+    "           [--keymap FILE|NAME|none]\n"
     "       baton-mkinitramfs --list IMAGE\n";
 
 namespace {
@@ -87,6 +88,11 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
       ASSIGN_OR_RETURN(o.sysroot, next());
       while (o.sysroot.size() > 1 && o.sysroot.back() == '/') o.sysroot.pop_back();
       if (o.sysroot == "/") o.sysroot.clear();
+    } else if (opt == "--keymap") {
+      ASSIGN_OR_RETURN(o.keymap, next());
+      if (o.keymap.empty()) {
+        return absl::InvalidArgumentError("--keymap needs FILE, NAME or none");
+      }
     } else if (opt == "--extra-module") {
       ASSIGN_OR_RETURN(std::string m, next());
       o.extra_modules.push_back(m);

@@ -4,6 +4,7 @@
 //       [--with-udevd] [--compress zstd|gzip|xz|lz4|none] [--jobs DIR]…
 //       [--include HOSTPATH[:IMAGEPATH]]… [--init PATH] [--initctl PATH]
 //       [--sysroot DIR] [--extra-module NAME]… [--storage-tools auto|all|native]
+//       [--keymap FILE|NAME|none]
 //   baton-mkinitramfs --list IMAGE
 //
 // Options take their value as the next word or after '='.

@@ -20,7 +20,7 @@ TEST(CliTest, FullCommandLine) {
        "--with-udevd", "--compress", "xz", "--jobs", "/j1", "--jobs=/j2", "--include",
        "/a:/b", "--include", "/c", "--init", "/x/baton", "--initctl", "/x/initctl",
        "--sysroot", "/sr/", "--extra-module", "raid1", "--extra-module", "dm_crypt",
-       "--storage-tools", "native"},
+       "--storage-tools", "native", "--keymap", "fr-latin1"},
       "/nowhere", "1700000000");
   ASSERT_TRUE(cl.ok()) << cl.status();
   const ImageOptions& o = cl->image;
@@ -38,6 +38,7 @@ TEST(CliTest, FullCommandLine) {
   EXPECT_THAT(o.extra_modules, ElementsAre("raid1", "dm_crypt"));
   EXPECT_EQ(o.mtime, 1700000000u);
   EXPECT_EQ(o.storage_tools, StorageTools::kNative);
+  EXPECT_EQ(o.keymap, "fr-latin1");
 }
 
 TEST(CliTest, Defaults) {
@@ -51,6 +52,7 @@ TEST(CliTest, Defaults) {
   EXPECT_EQ(cl->image.mtime, 0u);
   EXPECT_FALSE(cl->image.generic);
   EXPECT_EQ(cl->image.storage_tools, StorageTools::kAuto);
+  EXPECT_EQ(cl->image.keymap, "");  // the host's
 }
 
 TEST(CliTest, Errors) {
@@ -66,6 +68,10 @@ TEST(CliTest, Errors) {
                               .message()),
               HasSubstr("auto|all|native"));
   EXPECT_FALSE(ParseCommandLine({"-o"}, "/", nullptr).ok());
+  EXPECT_THAT(std::string(ParseCommandLine({"-o", "i", "--init", "/x", "--keymap="}, "/", nullptr)
+                              .status()
+                              .message()),
+              HasSubstr("--keymap needs FILE, NAME or none"));
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x"}, "/", "yesterday").ok());
   EXPECT_FALSE(ParseCommandLine({"-o", "i", "--init", "/x", "--include", "a:rel"}, "/", nullptr).ok());
 }

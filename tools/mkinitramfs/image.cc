@@ -20,11 +20,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "jobs/load_dir.h"
+#include "supervisor/stage1/keymap.h"
 #include "supervisor/stage1/resume.h"
 #include "sys/linux_kernel.h"
 #include "sys/status_macros.h"
 #include "tools/mkinitramfs/busybox.h"
 #include "tools/mkinitramfs/host_config.h"
+#include "tools/mkinitramfs/keymap.h"
 #include "tools/mkinitramfs/resume_auto.h"
 #include "tools/mkinitramfs/library_resolver.h"
 #include "tools/mkinitramfs/module_lists.h"
@@ -234,6 +236,28 @@ absl::Status AddConfigs(const ImageOptions& o, const HostStack& stack,
 // RESUME=auto, or no file at all, picks the running host's largest swap
 // partition as initramfs-tools does (resume_auto.h); for a --sysroot that
 // is not done (a note says so when the file asked for it).
+// The console keymap (keymap.h): the host's unless --keymap says otherwise.
+absl::Status AddKeymap(const ImageOptions& o, FileSet* files, std::vector<std::string>* warnings,
+                       std::vector<std::string>* notes) {
+  KeymapChoice choice = ChooseKeymap(o.keymap, o.sysroot);
+  if (choice.source.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> compiled = CompileKeymap(choice.source, o.loadkeys);
+  if (!compiled.ok()) {
+    if (choice.explicit_option) return compiled.status();
+    warnings->push_back(absl::StrCat("console keymap of ", choice.from, " not carried (",
+                                     compiled.status().message(),
+                                     "); stage 1 keeps the kernel's US layout"));
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(files->Add(stage1::kImageKeymap, FileSpec::Data(*std::move(compiled))));
+  if (notes != nullptr) {
+    notes->push_back(absl::StrCat(
+        "keymap: ", choice.explicit_option ? choice.source : absl::StrCat("the host's (", choice.from, ")"),
+        " -> ", stage1::kImageKeymap));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AddResumeDefault(const ImageOptions& o, FileSet* files,
                               std::vector<std::string>* notes) {
   if (o.generic) return absl::OkStatus();
@@ -490,6 +514,7 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
   RETURN_IF_ERROR(AddTools(o, stack, choice, &libs, files));
   RETURN_IF_ERROR(AddConfigs(o, stack, choice, files));
   RETURN_IF_ERROR(AddResumeDefault(o, files, notes));
+  RETURN_IF_ERROR(AddKeymap(o, files, warnings, notes));
   RETURN_IF_ERROR(AddModules(o, stack, choice, files, warnings));
   if (o.with_udevd) RETURN_IF_ERROR(AddUdevd(o, &libs, files));
   for (const auto& [host, image] : o.includes) {

@@ -69,6 +69,9 @@ struct ImageOptions {
   std::string initctl_path;  // empty: /sbin/initctl -> /init
   std::string sysroot;
   std::vector<std::string> extra_modules;
+  // --keymap FILE|NAME|none; empty: the host's (tools/mkinitramfs/keymap.h).
+  std::string keymap;
+  std::string loadkeys = "loadkeys";  // the build host's, to compile a text keymap
   // Where tools are looked for, inside the sysroot.
   std::vector<std::string> tool_dirs = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
   std::string firmware_dir = "/lib/firmware";  // inside the sysroot

@@ -182,6 +182,46 @@ TEST_F(ImageTest, HostResumeSettingBecomesTheImagesDefault) {
   EXPECT_EQ(k.Find("/conf/conf.d/resume"), nullptr);
 }
 
+// The host's console keymap (console-setup's cache in the sysroot) is
+// compiled into /etc/baton/keymap.bmap; --keymap none leaves it out; without
+// loadkeys the host's is a warning and an explicit --keymap an error.
+TEST_F(ImageTest, ConsoleKeymapFromTheHostOrTheOption) {
+  FileSet none;
+  ASSERT_TRUE(Collect(&none).ok());
+  EXPECT_EQ(none.Find("/etc/baton/keymap.bmap"), nullptr);  // the host has none
+  std::string bmap(7 + 256 + 256, '\0');
+  bmap.replace(0, 7, "bkeymap");
+  bmap[7] = 1;  // table 0 only
+  Write(root_ + "/etc/console-setup/cached_UTF-8_del.kmap.gz", bmap);
+  FileSet host;
+  std::vector<std::string> notes;
+  ASSERT_TRUE(CollectFiles(o_, &host, &warnings_, &notes).ok());
+  ASSERT_NE(host.Find("/etc/baton/keymap.bmap"), nullptr);
+  EXPECT_EQ(host.Find("/etc/baton/keymap.bmap")->data, bmap);
+  EXPECT_THAT(notes, ::testing::Contains(
+                         "keymap: the host's (/etc/console-setup/cached_UTF-8_del.kmap.gz) -> "
+                         "/etc/baton/keymap.bmap"));
+  o_.keymap = "none";
+  FileSet off;
+  ASSERT_TRUE(Collect(&off).ok());
+  EXPECT_EQ(off.Find("/etc/baton/keymap.bmap"), nullptr);
+  // A text keymap, no loadkeys: the host's is a warning, --keymap an error.
+  Write(root_ + "/etc/console-setup/cached_UTF-8_del.kmap.gz", "keymaps 0\n");
+  o_.keymap = "";
+  o_.loadkeys = "/nonexistent/loadkeys";
+  FileSet warned;
+  ASSERT_TRUE(Collect(&warned).ok());
+  EXPECT_EQ(warned.Find("/etc/baton/keymap.bmap"), nullptr);
+  EXPECT_THAT(warnings_, ::testing::Contains(::testing::HasSubstr(
+                             "console keymap of /etc/console-setup/cached_UTF-8_del.kmap.gz not "
+                             "carried (keymap ")));
+  o_.keymap = root_ + "/etc/console-setup/cached_UTF-8_del.kmap.gz";
+  FileSet refused;
+  absl::Status st = Collect(&refused);
+  EXPECT_FALSE(st.ok());
+  EXPECT_THAT(std::string(st.message()), ::testing::HasSubstr("/nonexistent/loadkeys -b"));
+}
+
 // A host with e2fsck-static: e2fsck.static goes in under e2fsck's name, with
 // fsck.ext4 a link to it, and the dynamic e2fsck stays out.
 TEST_F(ImageTest, StaticE2fsckPreferred) {
