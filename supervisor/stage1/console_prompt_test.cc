@@ -337,12 +337,17 @@ TEST_F(ActiveConsolesTest, EchoRestoredOnEveryConsoleWhenTheReadFails) {
   {
     auto session = ConsoleSession::Open(ctx_);
     ASSERT_TRUE(session.ok()) << session.status();
+    kernel_.ClearCalls();
     SecretBuffer secret;
     // Nobody types, nothing hangs up: the fake's poll refuses to block.
     auto got = (*session)->ReadSecret("P: ", &secret);
     ASSERT_FALSE(got.ok());
+    EXPECT_THAT(std::string(got.status().message()), HasSubstr("waiting for /dev/tty0, /dev/ttyS0"));
     EXPECT_TRUE(secret.empty());
   }
+  EXPECT_THAT(kernel_.calls(),
+              ElementsAre("set_echo /dev/tty0 off", "set_echo /dev/ttyS0 off",
+                          "set_echo /dev/tty0 on", "set_echo /dev/ttyS0 on"));
   EXPECT_TRUE(kernel_.terminal_echo("/dev/tty0"));
   EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
 }
