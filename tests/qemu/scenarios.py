@@ -726,6 +726,18 @@ def _tty0_steps(ctx):
     ctx.wait(r"^Unlocked \S+ as root\.$", timeout=60)
 
 
+def _md_ask_tty0_steps(ctx):
+    ctx.wait(MD_ASK_SAYS, timeout=MARKER_TIMEOUT)
+    ctx.wait(MD_ASK_PROMPT, timeout=30, partial=True)
+    time.sleep(SEND_DELAY)
+    ctx.vm.send_keys("y\n")
+    try:
+        ctx.wait(ANSWERED_ON_TTY0, timeout=60)
+    except VMError:
+        raise Failure("the y typed on tty0 (the keyboard) was not taken: the question "
+                      "reads /dev/console (ttyS0) only") from None
+
+
 def _check_tty0(ctx, out):
     asked = re.findall(r"Please enter passphrase for disk", out)
     if len(asked) != 2:
@@ -1064,6 +1076,14 @@ SCENARIOS = [
              doc="baton.md.degraded=ask, one member of two: the console question is "
                  "answered y 8 s after it shows (past rootdelay=5: no timer on it), the "
                  "array runs degraded and the root boots"),
+    Scenario("raid1-degraded-ask-tty0", "raid1", disks=[0],
+             append=lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5 "
+                               "console=tty0 console=ttyS0",
+             steps=_md_ask_tty0_steps,
+             expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1", ANSWERED_ON_TTY0,
+                     r"answered yes: starting them degraded"],
+             doc="raid1-degraded-ask with console=tty0 console=ttyS0: the question is "
+                 "answered y on the keyboard (tty0), not on /dev/console"),
     RescueScenario("raid1-degraded-ask-no", "raid1",
                    lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5 panic=0",
                    disks=[0], steps=_md_ask_no_steps,
