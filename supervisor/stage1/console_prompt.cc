@@ -40,7 +40,8 @@ std::vector<std::string> ConsoleSession::ActiveConsolePaths(sys::Kernel& kernel)
 
 absl::StatusOr<std::unique_ptr<ConsoleSession>> ConsoleSession::Open(const ToolContext& ctx) {
   std::vector<Console> consoles;
-  for (const std::string& path : ActiveConsolePaths(ctx.kernel)) {
+  const std::vector<std::string> active = ActiveConsolePaths(ctx.kernel);
+  for (const std::string& path : active) {
     absl::StatusOr<sys::FileInfo> info = ctx.kernel.Stat(path);
     if (!info.ok() || info->type != sys::FileInfo::Type::kCharDevice) {
       ctx.Log(absl::StrCat("not asking on ", path, ": ",
@@ -53,6 +54,7 @@ absl::StatusOr<std::unique_ptr<ConsoleSession>> ConsoleSession::Open(const ToolC
       continue;
     }
     consoles.push_back(Console{std::move(*fd), path});
+    consoles.back().dev_console = path == active.back();
   }
   if (consoles.empty()) {  // no sysfs, or none of them would open
     std::string path = ctx.console;
@@ -68,6 +70,7 @@ absl::StatusOr<std::unique_ptr<ConsoleSession>> ConsoleSession::Open(const ToolC
     }
     if (!console.ok()) return console.status();
     consoles.push_back(Console{std::move(*console), path});
+    consoles.back().dev_console = true;
   }
 
   sys::UniqueFd lock;
@@ -154,6 +157,13 @@ absl::Status ConsoleSession::WriteEach(absl::string_view text) {
 
 absl::Status ConsoleSession::Say(absl::string_view text) {
   return WriteEach(absl::StrCat(text, "\n"));
+}
+
+void ConsoleSession::SayBesidesTheConsole(absl::string_view text) {
+  const std::string line = absl::StrCat(text, "\n");
+  for (Console& console : consoles_) {
+    if (!console.dev_console && console.writing) (void)WriteAll(console, line);
+  }
 }
 
 void ConsoleSession::StopReading(Console& console, absl::string_view why) {

@@ -97,6 +97,11 @@ class ConsoleSession {
   // Writes TEXT and a newline to every console; an error only when none
   // took it.
   absl::Status Say(absl::string_view text);
+  // Say to every console but /dev/console's own device (the last of the
+  // active list): for what a tool has written to /dev/console already
+  // (cryptsetup's "No key available with this passphrase."). Nothing when
+  // the session asks on /dev/console alone.
+  void SayBesidesTheConsole(absl::string_view text);
 
   // Echo off on each console, PROMPT (written as is) to each, the first line
   // typed on any read into *SECRET without its "\n" or "\r\n", echo back as
@@ -129,6 +134,7 @@ class ConsoleSession {
     std::string path;
     bool reading = true;         // not yet at end of file or failed
     bool writing = true;         // no write has failed
+    bool dev_console = false;    // what /dev/console writes to
     bool skip_line = false;      // drop input up to the next newline
     bool restore_echo = false;   // ReadSecret turned echo off
     bool restore_noecho = false; // ReadLine turned echo on
