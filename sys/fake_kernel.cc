@@ -175,6 +175,10 @@ void FakeKernel::AddTerminalInput(const std::string& path, const std::string& in
   terminals_[Global(path)].input += input;
 }
 
+void FakeKernel::HoldTerminal(const std::string& path, bool held) {
+  terminals_[Global(path)].held = held;
+}
+
 std::string FakeKernel::terminal_output(const std::string& path) const {
   auto it = terminals_.find(Global(path));
   return it == terminals_.end() ? "" : it->second.output;
@@ -431,6 +435,29 @@ absl::StatusOr<bool> FakeKernel::WaitReadable(int fd, absl::Duration timeout) {
   return !file->pipe->data.empty() || file->pipe->writers <= 0;
 }
 
+absl::StatusOr<std::vector<int>> FakeKernel::PollReadable(const std::vector<int>& fds,
+                                                        absl::Duration timeout) {
+  std::string what = absl::StrCat("poll ", fds.size(), " fds");
+  if (int err = TakeInjected("poll_readable", "")) return ErrnoStatus(err, what);
+  std::vector<int> ready;
+  for (int fd : fds) {
+    std::shared_ptr<OpenFile> file = FileOf(fd);
+    if (file == nullptr) return ErrnoStatus(EBADF, what);
+    bool readable = true;
+    if (file->kind == OpenFile::Kind::kPipeRead) {
+      readable = !file->pipe->data.empty() || file->pipe->writers <= 0;
+    } else if (file->kind == OpenFile::Kind::kNode) {
+      auto tty = terminals_.find(file->path);
+      if (tty != terminals_.end()) readable = !tty->second.input.empty() || !tty->second.held;
+    }
+    if (readable) ready.push_back(fd);
+  }
+  if (ready.empty() && timeout == absl::InfiniteDuration()) {
+    return ErrnoStatus(EDEADLK, absl::StrCat(what, " (nothing would ever be readable)"));
+  }
+  return ready;
+}
+
 absl::Status FakeKernel::SetChildSubreaper() {
   return Logged("set_child_subreaper", "", "set_child_subreaper", [&] {
     child_subreaper_ = true;
@@ -501,6 +528,7 @@ absl::StatusOr<size_t> FakeKernel::Read(int fd, void* buf, size_t len) {
       auto tty = terminals_.find(file->path);
       if (tty != terminals_.end()) {
         std::string& input = tty->second.input;
+        if (input.empty() && tty->second.held) return ErrnoStatus(EAGAIN, what);
         size_t line_end = input.find('\n');
         size_t n = std::min(len, line_end == std::string::npos ? input.size() : line_end + 1);
         std::memcpy(buf, input.data(), n);

@@ -83,6 +83,17 @@
 // frees a table; a Unicode value (a type past KT_BRL) is refused (EINVAL,
 // counted) unless set_unicode_keyboard(true), the kernel's default with
 // vt.default_utf8=1. On any other file SetKeyboardEntries is ENOTTY.
+// HoldTerminal(path) keeps a terminal open once its
+// input is used up (a person who has not typed yet): it then has nothing to
+// read rather than end of file, so PollReadable leaves it out and a Read
+// fails with EAGAIN (a real read would block); HoldTerminal(path, false)
+// is the hang-up, end of file again.
+//
+// POLLING. PollReadable reports a terminal with input (or at end of file),
+// a pipe with data or no writer left, and any other fd as readable. When
+// none is and the timeout is infinite it fails with EDEADLK (it would block
+// forever) instead of hanging the test; with a finite timeout it returns
+// none at once.
 //
 // INJECTION. FailNext(call, err) makes the next call named CALL fail with
 // errno ERR; FailNextOn(call, path, err) only when its main argument (as
@@ -93,8 +104,7 @@
 //   pipe set_cloexec
 //   dup mount umount pivot_root chroot chdir fchdir mounts uevent_socket
 //   recv_datagram memfd_create seal_memfd reboot wait flock set_echo
-//   set_keyboard_entries
-//   sync swapoff
+//   set_keyboard_entries sync swapoff poll_readable
 //
 // LISTING. ListDirEntries types each child by its node (directory,
 // symlink, regular; device nodes are kOther); a directory that is a
@@ -199,6 +209,7 @@ class FakeKernel : public Kernel {
   std::optional<uint16_t> keyboard_entry(uint8_t table, uint8_t index) const;
   void set_unicode_keyboard(bool on) { unicode_keyboard_ = on; }
   void AddTerminalInput(const std::string& path, const std::string& input);
+  void HoldTerminal(const std::string& path, bool held = true);
   std::string terminal_output(const std::string& path) const;
   bool terminal_echo(const std::string& path) const;
   void set_kill_terminates(bool on) { kill_terminates_ = on; }
@@ -240,6 +251,8 @@ class FakeKernel : public Kernel {
   // otherwise false at once (fake time does not pass, so nothing could
   // arrive). Anything else is readable. Logged as "wait_readable FD".
   absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) override;
+  absl::StatusOr<std::vector<int>> PollReadable(const std::vector<int>& fds,
+                                                absl::Duration timeout) override;
   pid_t GetPid() override { return pid_; }
   uid_t GetUid() override { return uid_; }
   absl::Status SetChildSubreaper() override;
@@ -346,6 +359,7 @@ class FakeKernel : public Kernel {
     std::string output;
     bool echo = true;
     bool virtual_terminal = false;
+    bool held = false;  // used-up input is "nothing yet", not end of file
   };
   struct Injection {
     std::string call;

@@ -425,5 +425,40 @@ TEST(FakeKernelTest, CallLogFormat) {
   EXPECT_TRUE(kernel.child_subreaper());
 }
 
+TEST(FakeKernelTest, PollReadableAndHeldTerminals) {
+  FakeKernel kernel;
+  kernel.AddTerminal("/dev/ttyS0", "");
+  kernel.AddTerminal("/dev/ttyS1", "ab");
+  kernel.HoldTerminal("/dev/ttyS0");
+  kernel.HoldTerminal("/dev/ttyS1");
+  auto a = kernel.Open("/dev/ttyS0", O_RDWR);
+  auto b = kernel.Open("/dev/ttyS1", O_RDWR);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto ready = kernel.PollReadable({a->get(), b->get()}, absl::InfiniteDuration());
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_THAT(*ready, ElementsAre(b->get()));
+  char buf[8];
+  auto n = kernel.Read(b->get(), buf, sizeof(buf));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2u);
+  // Held and used up: nothing to read, not end of file.
+  EXPECT_FALSE(kernel.Read(b->get(), buf, sizeof(buf)).ok());
+  ready = kernel.PollReadable({a->get(), b->get()}, absl::Milliseconds(10));
+  ASSERT_TRUE(ready.ok());
+  EXPECT_THAT(*ready, IsEmpty());
+  auto never = kernel.PollReadable({a->get(), b->get()}, absl::InfiniteDuration());
+  ASSERT_FALSE(never.ok());
+  EXPECT_THAT(std::string(never.status().message()), HasSubstr("nothing would ever be readable"));
+  // The hang-up: end of file, readable.
+  kernel.HoldTerminal("/dev/ttyS0", false);
+  ready = kernel.PollReadable({a->get(), b->get()}, absl::InfiniteDuration());
+  ASSERT_TRUE(ready.ok());
+  EXPECT_THAT(*ready, ElementsAre(a->get()));
+  n = kernel.Read(a->get(), buf, sizeof(buf));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0u);
+  EXPECT_FALSE(kernel.PollReadable({-1}, absl::ZeroDuration()).ok());
+}
+
 }  // namespace
 }  // namespace baton::sys

@@ -140,6 +140,15 @@ class Kernel {
   virtual absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) {
     return absl::UnimplementedError("wait readable");
   }
+  // Waits up to TIMEOUT until at least one of FDS is readable: poll(POLLIN),
+  // a hang-up or an error counting as readable (the Read then says which).
+  // Returns the ready fds in the order of FDS; empty when the time passed
+  // first. EINTR is retried with the time left. For reading whichever of
+  // several consoles is typed on first (console_prompt.h).
+  virtual absl::StatusOr<std::vector<int>> PollReadable(const std::vector<int>& fds,
+                                                        absl::Duration timeout) {
+    return absl::UnimplementedError("poll");
+  }
   // pidfd_open(PID): an fd that becomes readable (WaitReadable) when the
   // child PID exits, so that waiting for it can be bounded; Wait still reaps.
   virtual absl::StatusOr<UniqueFd> PidFd(pid_t pid) {

@@ -345,6 +345,31 @@ absl::StatusOr<bool> LinuxKernel::WaitReadable(int fd, absl::Duration timeout) {
   }
 }
 
+absl::StatusOr<std::vector<int>> LinuxKernel::PollReadable(const std::vector<int>& fds,
+                                                         absl::Duration timeout) {
+  const bool forever = timeout == absl::InfiniteDuration();
+  const absl::Time deadline = forever ? absl::InfiniteFuture() : absl::Now() + timeout;
+  std::vector<struct pollfd> polled;
+  polled.reserve(fds.size());
+  for (int fd : fds) polled.push_back({fd, POLLIN, 0});
+  for (;;) {
+    int ms = -1;
+    if (!forever) {
+      absl::Duration left = std::max(absl::ZeroDuration(), deadline - absl::Now());
+      ms = static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
+    }
+    int n = ::poll(polled.data(), polled.size(), ms);
+    if (n >= 0) {
+      std::vector<int> ready;
+      for (const struct pollfd& p : polled) {
+        if (p.revents != 0) ready.push_back(p.fd);
+      }
+      return ready;
+    }
+    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("poll ", fds.size(), " fds"));
+  }
+}
+
 absl::StatusOr<UniqueFd> LinuxKernel::PidFd(pid_t pid) {
   int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // CLOEXEC already
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("pidfd_open ", pid));

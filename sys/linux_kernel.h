@@ -46,6 +46,8 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
   absl::StatusOr<ChildExit> Wait(pid_t pid) override;
   absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) override;
+  absl::StatusOr<std::vector<int>> PollReadable(const std::vector<int>& fds,
+                                                absl::Duration timeout) override;
   absl::StatusOr<UniqueFd> PidFd(pid_t pid) override;
   absl::StatusOr<pid_t> RunInIdleChild(const std::function<int()>& body) override;
   absl::StatusOr<uint64_t> Readahead(const std::string& path) override;

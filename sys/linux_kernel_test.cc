@@ -528,6 +528,24 @@ TEST(LinuxKernelTest, WaitReadableAndPidFdBoundTheWaitForAChild) {
   EXPECT_EQ(ReadAll(kernel, out->first.get()), "late\n");
 }
 
+TEST(LinuxKernelTest, PollReadableReportsTheReadyFdsOnly) {
+  LinuxKernel kernel;
+  auto a = kernel.Pipe();
+  auto b = kernel.Pipe();
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto none = kernel.PollReadable({a->first.get(), b->first.get()}, absl::Milliseconds(20));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  ASSERT_TRUE(kernel.Write(b->second.get(), "x", 1).ok());
+  auto ready = kernel.PollReadable({a->first.get(), b->first.get()}, absl::InfiniteDuration());
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_THAT(*ready, ::testing::ElementsAre(b->first.get()));
+  a->second.reset();  // end of file counts as readable
+  ready = kernel.PollReadable({a->first.get(), b->first.get()}, absl::Seconds(5));
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_THAT(*ready, ::testing::ElementsAre(a->first.get(), b->first.get()));
+}
+
 TEST(LinuxKernelTest, SpawnWithRootChrootsFirst) {
   LinuxKernel kernel;
   SpawnRequest req;

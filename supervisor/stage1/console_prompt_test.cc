@@ -13,6 +13,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ConsolePromptTest : public ::testing::Test {
  protected:
@@ -188,6 +189,211 @@ TEST_F(ConsolePromptTest, ReadLineNotATtyReadsAnyway) {
   auto got = (*session)->ReadLine("? ", &line);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_FALSE(*got);
+}
+
+// `console=tty0 console=ttyS0` and the like: /sys/class/tty/console/active
+// names every console; /dev/console is only the last one's device. In the
+// fake /dev/console is a terminal of its own where nobody types: a session
+// that asked there alone would get no answer.
+class ActiveConsolesTest : public ConsolePromptTest {
+ protected:
+  void SetActive(const std::string& names) {
+    ASSERT_TRUE(kernel_.MkdirAll("/sys/class/tty/console").ok());
+    ASSERT_TRUE(kernel_.WriteFile("/sys/class/tty/console/active", names + "\n").ok());
+    kernel_.AddTerminal("/dev/console", "");
+    kernel_.HoldTerminal("/dev/console");
+  }
+  // A console someone may type on later: no end of file when input runs out.
+  void AddConsole(const std::string& path, const std::string& input) {
+    kernel_.AddTerminal(path, input);
+    kernel_.HoldTerminal(path);
+  }
+};
+
+TEST_F(ActiveConsolesTest, AsksOnEveryConsoleAndTakesTheFirstLineFromAny) {
+  SetActive("tty0 ttyS0");
+  AddConsole("/dev/tty0", "abc");           // someone began typing at the screen
+  AddConsole("/dev/ttyS0", "hunter2\r\n");  // and the serial line answered
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ((*session)->path(), "/dev/tty0, /dev/ttyS0");
+  kernel_.ClearCalls();
+  SecretBuffer secret;
+  auto got = (*session)->ReadSecret("Passphrase: ", &secret);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got);
+  EXPECT_EQ(std::string(secret.data(), secret.size()), "hunter2");
+  // Echo off on both before the prompt, back on both after.
+  EXPECT_THAT(kernel_.calls(),
+              ElementsAre("set_echo /dev/tty0 off", "set_echo /dev/ttyS0 off",
+                          "set_echo /dev/tty0 on", "set_echo /dev/ttyS0 on"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/tty0"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS0"), "Passphrase: \n");
+  // The other console is told where the answer came from, never what it was.
+  EXPECT_EQ(kernel_.terminal_output("/dev/tty0"), "Passphrase: \n(answered on ttyS0)\n");
+  EXPECT_EQ(kernel_.terminal_output("/dev/console"), "");
+  EXPECT_THAT(Log(), Not(HasSubstr("hunter2")));
+  EXPECT_THAT(kernel_.terminal_output("/dev/tty0"), Not(HasSubstr("hunter2")));
+
+  // The screen's half-typed "abc" was for the question answered: it is
+  // dropped with the rest of its line, and the next line there answers.
+  kernel_.AddTerminalInput("/dev/tty0", "def\nagain\n");
+  got = (*session)->ReadSecret("Passphrase: ", &secret);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(std::string(secret.data(), secret.size()), "again");
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS0"),
+            "Passphrase: \nPassphrase: \n(answered on tty0)\n");
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/tty0"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
+}
+
+TEST_F(ActiveConsolesTest, PartialLinesOnBothAreKeptApart) {
+  SetActive("ttyS0 ttyS1");
+  // Read byte by byte in turn: both lines are half read when one ends.
+  AddConsole("/dev/ttyS0", "first-console-line");
+  AddConsole("/dev/ttyS1", "second\n");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  std::string line;
+  auto got = (*session)->ReadLine("? ", &line);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got);
+  EXPECT_EQ(line, "second");
+  // Finishing the first console's line later does not answer the next
+  // question with its tail.
+  kernel_.AddTerminalInput("/dev/ttyS0", "-ends\nyes\n");
+  got = (*session)->ReadLine("? ", &line);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(line, "yes");
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS0"), "? \n(answered on ttyS1)\n? ");
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS1"), "? ? \n(answered on ttyS0)\n");
+}
+
+TEST_F(ActiveConsolesTest, EndOfFileOnOneLeavesTheOther) {
+  SetActive("ttyS0 ttyS1");
+  kernel_.AddTerminal("/dev/ttyS0", "");  // hung up: end of file at once
+  AddConsole("/dev/ttyS1", "pw\n");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  SecretBuffer secret;
+  auto got = (*session)->ReadSecret("P: ", &secret);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got);
+  EXPECT_EQ(std::string(secret.data(), secret.size()), "pw");
+  EXPECT_THAT(Log(), HasSubstr("not reading /dev/ttyS0 any more: end of file"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS1"));
+  // Both gone: the end of input, echo restored on both.
+  kernel_.HoldTerminal("/dev/ttyS1", false);
+  got = (*session)->ReadSecret("P: ", &secret);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_FALSE(*got);
+  EXPECT_TRUE(secret.empty());
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS1"));
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS1"), "P: \nP: \n");
+}
+
+TEST_F(ActiveConsolesTest, ReadErrorOnOneLeavesTheOther) {
+  SetActive("ttyS0 ttyS1");
+  AddConsole("/dev/ttyS0", "x");
+  AddConsole("/dev/ttyS1", "n\n");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  kernel_.FailNext("read", EIO);  // the first read is ttyS0's
+  std::string line;
+  auto got = (*session)->ReadLine("? ", &line);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(line, "n");
+  EXPECT_THAT(Log(), HasSubstr("not reading /dev/ttyS0 any more"));
+}
+
+TEST_F(ActiveConsolesTest, ReadLineRestoresEchoOnEachAsItWas) {
+  SetActive("tty0 ttyS0");
+  AddConsole("/dev/tty0", "");
+  AddConsole("/dev/ttyS0", "y\n");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  auto fd = kernel_.Open("/dev/tty0", O_RDWR);
+  ASSERT_TRUE(fd.ok());
+  ASSERT_TRUE(kernel_.SetEcho(fd->get(), false).ok());
+  kernel_.ClearCalls();
+  std::string line;
+  auto got = (*session)->ReadLine("Start? ", &line);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(line, "y");
+  EXPECT_THAT(kernel_.calls(),
+              ElementsAre("set_echo /dev/tty0 on", "set_echo /dev/ttyS0 on",
+                          "set_echo /dev/tty0 off"));
+  EXPECT_FALSE(kernel_.terminal_echo("/dev/tty0"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
+}
+
+TEST_F(ActiveConsolesTest, EchoRestoredOnEveryConsoleWhenTheReadFails) {
+  SetActive("tty0 ttyS0");
+  AddConsole("/dev/tty0", "");
+  AddConsole("/dev/ttyS0", "");
+  {
+    auto session = ConsoleSession::Open(ctx_);
+    ASSERT_TRUE(session.ok()) << session.status();
+    kernel_.ClearCalls();
+    SecretBuffer secret;
+    // Nobody types, nothing hangs up: the fake's poll refuses to block.
+    auto got = (*session)->ReadSecret("P: ", &secret);
+    ASSERT_FALSE(got.ok());
+    EXPECT_THAT(std::string(got.status().message()), HasSubstr("waiting for /dev/tty0, /dev/ttyS0"));
+    EXPECT_TRUE(secret.empty());
+  }
+  EXPECT_THAT(kernel_.calls(),
+              ElementsAre("set_echo /dev/tty0 off", "set_echo /dev/ttyS0 off",
+                          "set_echo /dev/tty0 on", "set_echo /dev/ttyS0 on"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/tty0"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
+}
+
+TEST_F(ActiveConsolesTest, SayGoesToEveryConsole) {
+  SetActive("tty0 ttyS0");
+  AddConsole("/dev/tty0", "");
+  AddConsole("/dev/ttyS0", "");
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  ASSERT_TRUE((*session)->Say("Unlocked vda as root.").ok());
+  EXPECT_EQ(kernel_.terminal_output("/dev/tty0"), "Unlocked vda as root.\n");
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS0"), "Unlocked vda as root.\n");
+  // A console a write fails on is left out; the others still get the text.
+  kernel_.FailNext("write", EIO);
+  ASSERT_TRUE((*session)->Say("again").ok());
+  EXPECT_EQ(kernel_.terminal_output("/dev/tty0"), "Unlocked vda as root.\n");
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS0"), "Unlocked vda as root.\nagain\n");
+  EXPECT_THAT(Log(), HasSubstr("cannot write to /dev/tty0"));
+}
+
+TEST_F(ActiveConsolesTest, ConsolesThatDoNotOpenAreSkippedAndNoted) {
+  SetActive("tty0 pts/0 netcon0 ttyS0 ttyS0");
+  AddConsole("/dev/tty0", "");
+  AddConsole("/dev/ttyS0", "pw\n");
+  kernel_.FailNextOn("open", "/dev/tty0", ENXIO);
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ((*session)->path(), "/dev/ttyS0");
+  EXPECT_THAT(Log(), HasSubstr("not asking on /dev/tty0"));
+  EXPECT_THAT(Log(), HasSubstr("not asking on /dev/netcon0"));
+  EXPECT_THAT(Log(), Not(HasSubstr("pts")));
+}
+
+TEST_F(ActiveConsolesTest, NoneOpensThenTheConsoleAsBefore) {
+  SetActive("ttyS3");  // listed, but no such device node
+  kernel_.AddTerminalInput("/dev/console", "pw\n");
+  kernel_.HoldTerminal("/dev/console", false);
+  auto session = ConsoleSession::Open(ctx_);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ((*session)->path(), "/dev/console");
+  SecretBuffer secret;
+  auto got = (*session)->ReadSecret("P: ", &secret);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(std::string(secret.data(), secret.size()), "pw");
+  EXPECT_EQ(kernel_.terminal_output("/dev/console"), "P: \n");
 }
 
 }  // namespace

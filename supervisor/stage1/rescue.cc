@@ -22,11 +22,15 @@ FatalAction DecideFatal(const BootOptions& options) {
   return action;
 }
 
-std::string ActiveConsoleTty(sys::Kernel& kernel) {
+std::vector<std::string> ActiveConsoleNames(sys::Kernel& kernel) {
   absl::StatusOr<std::string> active = kernel.ReadFile("/sys/class/tty/console/active");
-  if (!active.ok()) return "";
-  std::vector<std::string> words =
-      absl::StrSplit(absl::StripAsciiWhitespace(*active), ' ', absl::SkipEmpty());
+  if (!active.ok()) return {};
+  return absl::StrSplit(absl::StripAsciiWhitespace(*active), absl::ByAnyChar(" \t\n"),
+                        absl::SkipEmpty());
+}
+
+std::string ActiveConsoleTty(sys::Kernel& kernel) {
+  std::vector<std::string> words = ActiveConsoleNames(kernel);
   if (words.empty() || words.back().find('/') != std::string::npos) return "";
   std::string tty = absl::StrCat("/dev/", words.back());
   absl::StatusOr<sys::FileInfo> info = kernel.Stat(tty);

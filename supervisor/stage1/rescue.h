@@ -53,8 +53,15 @@ struct FatalAction {
 };
 FatalAction DecideFatal(const BootOptions& options);
 
+// The names in /sys/class/tty/console/active ("tty0 ttyS0\n" → {"tty0",
+// "ttyS0"}), in its order: the last one is the device behind /dev/console;
+// tty0 is whichever virtual terminal is in the foreground. Empty when the
+// file cannot be read (no sysfs). The names are the kernel's, not checked:
+// callers make /dev paths of those without a '/'.
+std::vector<std::string> ActiveConsoleNames(sys::Kernel& kernel);
+
 // The console's own tty ("/dev/ttyS0"): the last device of
-// /sys/class/tty/console/active that is a character device; "" when not
+// /sys/class/tty/console/active, when it is a character device; "" when not
 // known. A shell there gets a controlling tty (job control, ^C), which
 // /dev/console cannot give.
 std::string ActiveConsoleTty(sys::Kernel& kernel);

@@ -175,8 +175,11 @@ int UnlockWithPassphrase(const ToolContext& ctx, const LuksDecision& d, const st
       return 0;
     }
     // cryptsetup has said "No key available with this passphrase." on its
-    // stderr (the console); saying it again would print it twice.
-    if (exit->signal == 0 && exit->exit_status == kCryptsetupWrongKey) continue;
+    // stderr (/dev/console); saying it again there would print it twice.
+    if (exit->signal == 0 && exit->exit_status == kCryptsetupWrongKey) {
+      console.SayBesidesTheConsole(luks::kNoKeyMessage);
+      continue;
+    }
     ctx.Log(absl::StrCat("cannot unlock ", what, ": cryptsetup open failed (",
                          DescribeExit(*exit), ")"));
     return 1;

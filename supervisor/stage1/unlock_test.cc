@@ -127,6 +127,36 @@ TEST_F(UnlockTest, PassphraseGoesThroughThePipeAndAWrongOneAsksAgain) {
   ExpectSecretNowhere("correct horse");
 }
 
+TEST_F(UnlockTest, EveryActiveConsoleIsAskedAndToldOfAWrongPassphrase) {
+  // console=tty0 console=ttyS0: /dev/console is ttyS0, where cryptsetup's
+  // stderr goes; the screen (tty0) is asked too and answers.
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/class/tty/console").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/class/tty/console/active", "tty0 ttyS0\n").ok());
+  kernel_.AddTerminal("/dev/tty0", "wrong pass 1\ncorrect horse\n");
+  kernel_.AddTerminal("/dev/ttyS0", "");
+  kernel_.HoldTerminal("/dev/ttyS0");
+  exit_statuses_ = {kCryptsetupWrongKey, 0};
+  EXPECT_EQ(Run(), 0);
+  EXPECT_EQ(stdin_seen_, (std::vector<std::string>{"wrong pass 1", "correct horse"}));
+  const std::string prompt =
+      absl::StrCat("Please enter passphrase for disk vda (", kMapping, "): ");
+  const std::string unlocked = absl::StrCat("Unlocked vda as ", kMapping, ".\n");
+  EXPECT_EQ(kernel_.terminal_output("/dev/tty0"),
+            absl::StrCat(prompt, "\nNo key available with this passphrase.\n", prompt, "\n",
+                         unlocked));
+  EXPECT_EQ(kernel_.terminal_output("/dev/ttyS0"),
+            absl::StrCat(prompt, "\n(answered on tty0)\n", prompt, "\n(answered on tty0)\n",
+                         unlocked));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/tty0"));
+  EXPECT_TRUE(kernel_.terminal_echo("/dev/ttyS0"));
+  for (const char* tty : {"/dev/tty0", "/dev/ttyS0"}) {
+    EXPECT_THAT(kernel_.terminal_output(tty), Not(HasSubstr("wrong pass")));
+    EXPECT_THAT(kernel_.terminal_output(tty), Not(HasSubstr("correct horse")));
+  }
+  ExpectSecretNowhere("wrong pass");
+  ExpectSecretNowhere("correct horse");
+}
+
 TEST_F(UnlockTest, ThreeWrongPassphrasesFail) {
   kernel_.AddTerminal("/dev/console", "sesame1\nsesame2\nsesame3\nsesame4\n");
   exit_statuses_ = {2, 2, 2, 2};

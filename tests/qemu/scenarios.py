@@ -728,6 +728,52 @@ class NoCryptsetupScenario(Scenario):
         return super().run(images, fxs, log_path)
 
 
+# `console=tty0 console=ttyS0`, as on many servers: /dev/console is ttyS0 (the last
+# console=), where the harness reads; the passphrases are typed on the PS/2 keyboard,
+# i.e. on tty0 (the foreground virtual terminal), the console a user at the screen has.
+# baton must ask on both (/sys/class/tty/console/active) and tell ttyS0 where the
+# answer came from. (Two serial consoles cannot do this: the 8250 driver registers one
+# console, so `console=ttyS0 console=ttyS1` leaves only one of them active.)
+ANSWERED_ON_TTY0 = r"^\(answered on tty0\)$"
+
+
+def _tty0_steps(ctx):
+    ctx.wait(PROMPT_FOR, partial=True)
+    time.sleep(SEND_DELAY)
+    ctx.vm.send_keys("not-the-passphrase\n")
+    try:
+        ctx.wait(ANSWERED_ON_TTY0, timeout=60)
+    except VMError:
+        raise Failure("the line typed on tty0 (the keyboard) was not taken: the prompt "
+                      "reads /dev/console (ttyS0) only") from None
+    ctx.wait(r"No key available with this passphrase", timeout=60)
+    ctx.wait(PROMPT_FOR, timeout=60, partial=True)
+    time.sleep(SEND_DELAY)
+    ctx.vm.send_keys(ctx.fx["passphrase"] + "\n")
+    ctx.wait(ANSWERED_ON_TTY0, timeout=60)
+    ctx.wait(r"^Unlocked \S+ as root\.$", timeout=60)
+
+
+def _md_ask_tty0_steps(ctx):
+    ctx.wait(MD_ASK_SAYS, timeout=MARKER_TIMEOUT)
+    ctx.wait(MD_ASK_PROMPT, timeout=30, partial=True)
+    time.sleep(SEND_DELAY)
+    ctx.vm.send_keys("y\n")
+    try:
+        ctx.wait(ANSWERED_ON_TTY0, timeout=60)
+    except VMError:
+        raise Failure("the y typed on tty0 (the keyboard) was not taken: the question "
+                      "reads /dev/console (ttyS0) only") from None
+
+
+def _check_tty0(ctx, out):
+    asked = re.findall(r"Please enter passphrase for disk", out)
+    if len(asked) != 2:
+        raise Failure(f"{len(asked)} passphrase prompts on ttyS0, expected 2")
+    if ctx.fx["passphrase"] in out or "not-the-passphrase" in out:
+        raise Failure("a typed passphrase shows on ttyS0")
+
+
 class RescueScenario(Scenario):
     """No marker: the rescue shell is the end. disks: the fixture's disks attached
     (None: none)."""
@@ -1058,6 +1104,14 @@ SCENARIOS = [
              doc="baton.md.degraded=ask, one member of two: the console question is "
                  "answered y 8 s after it shows (past rootdelay=5: no timer on it), the "
                  "array runs degraded and the root boots"),
+    Scenario("raid1-degraded-ask-tty0", "raid1", disks=[0],
+             append=lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5 "
+                               "console=tty0 console=ttyS0",
+             steps=_md_ask_tty0_steps,
+             expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1", ANSWERED_ON_TTY0,
+                     r"answered yes: starting them degraded"],
+             doc="raid1-degraded-ask with console=tty0 console=ttyS0: the question is "
+                 "answered y on the keyboard (tty0), not on /dev/console"),
     RescueScenario("raid1-degraded-ask-no", "raid1",
                    lambda fx: f"{fx['cmdline']} baton.md.degraded=ask rootdelay=5 panic=0",
                    disks=[0], steps=_md_ask_no_steps,
@@ -1089,6 +1143,15 @@ SCENARIOS = [
                          expect=[ROOT_EXT4, r"No key available with this passphrase",
                                  r"unlocked \S+ as root with a passphrase .*natively"],
                          doc="no cryptsetup: a wrong passphrase, then the right one"),
+    NoCryptsetupScenario("luks-pass-tty0-native", "luks-pass",
+                         lambda fx: f"{fx['cmdline']} console=tty0 console=ttyS0",
+                         image="luks-native-pass", steps=_tty0_steps, post=_check_tty0,
+                         expect=[ROOT_EXT4, ANSWERED_ON_TTY0,
+                                 r"No key available with this passphrase",
+                                 r"unlocked \S+ as root with a passphrase .*natively"],
+                         doc="console=tty0 console=ttyS0 (/dev/console is ttyS0): a wrong "
+                             "then the right passphrase typed on the keyboard (tty0); "
+                             "ttyS0 is told both answers came from tty0"),
     NoLvmToolScenario("lvm-striped-native", "lvm-striped",
                       lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']} break=premount",
                       image="lvm-striped-native", steps=_lvm_native_steps,

@@ -5,6 +5,7 @@
             append="root=LABEL=batonroot", mem="1G", timeout=300) as vm:
         m = vm.wait_for(r"BATON-ROOT-INIT uptime=([0-9.]+)", timeout=120)
         vm.send("passphrase\\n")                 # type on the serial console
+        vm.send_keys("passphrase\\n")            # type on the PS/2 keyboard (tty0)
         vm.hotplug_disk("late.img", "late0")     # QMP blockdev-add + device_add
         vm.wait_exit(30)                          # guest ran `poweroff -f`
     vm = boot(kernel, initrd, disks=[...], append=..., mem="1G", qmp=True)  # same, a function
@@ -298,6 +299,25 @@ class VM:
 
     def unplug_disk(self, id):
         self.qmp("device_del", id=f"{id}dev")
+
+    # --- keyboard ----------------------------------------------------------------
+
+    def send_keys(self, text, hold_ms=50):
+        """Types `text` on the guest's PS/2 keyboard (QMP send-key; the i8042 of the pc
+        machine): the foreground virtual terminal gets it, i.e. tty0, a second console
+        besides ttyS0 when the kernel line has `console=tty0`. Letters, digits, space,
+        "-", ".", "/" and "\n" (Enter); upper case with shift."""
+        names = {" ": "spc", "-": "minus", ".": "dot", "/": "slash", "\n": "ret"}
+        for ch in text:
+            if ch.isascii() and ch.isalnum():
+                keys = [ch.lower()] if not ch.isupper() else ["shift", ch.lower()]
+            elif ch in names:
+                keys = [names[ch]]
+            else:
+                raise VMError(f"send_keys: no key for {ch!r}")
+            self.qmp("send-key", keys=[{"type": "qcode", "data": k} for k in keys],
+                     **{"hold-time": hold_ms})
+            time.sleep(2 * hold_ms / 1000)  # released before the next one is pressed
 
 
 def boot(kernel, initrd=None, disks=(), append="", mem="1G", qmp=True, **kw):
