@@ -781,15 +781,18 @@ def _first_of(out, lines_rx, want):
     return None
 
 
-def hibernate_boot(k, initrd, disks, append, log, name, no_image_rx):
+def hibernate_boot(k, initrd, disks, append, log, name, no_image_rx, steps=None):
     """Boot 1 of a resume scenario: stage 1 prints NO_IMAGE_RX (no image yet) before
     anything of the root, the root's init swapon's and hibernates, QEMU exits.
+    STEPS(vm), when given, runs first (e.g. types a passphrase).
     Returns (boot 1's token, its console)."""
     with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM,
             append=append + " baton.test.hibernate=1", timeout=BOOT_TIMEOUT,
             console_log=log, name=name) as vm:
         vm.dump = lambda n=60: None
         try:
+            if steps:
+                steps(vm)
             vm.wait_for(no_image_rx, timeout=MARKER_TIMEOUT)
             vm.wait_for(MARKER, timeout=MARKER_TIMEOUT)
             vm.wait_for(r"^BATON-SWAP-ON 1", timeout=30)
@@ -809,14 +812,16 @@ def hibernate_boot(k, initrd, disks, append, log, name, no_image_rx):
     return token, out
 
 
-def resume_boot(k, initrd, disks, append, log, name, found_rxs, token):
+def resume_boot(k, initrd, disks, append, log, name, found_rxs, token, steps=None):
     """Boot 2 of a resume scenario: each of FOUND_RXS in turn, then boot 1's init
     printing its TOKEN (the image restored) and powering off; the root was neither
-    checked nor mounted first. Returns the console."""
+    checked nor mounted first. STEPS(vm), when given, runs first. Returns the console."""
     with VM(k["vmlinuz"], initrd, disks=disks, mem=RESUME_MEM, append=append,
             timeout=BOOT_TIMEOUT, console_log=log, name=name) as vm:
         vm.dump = lambda n=60: None
         try:
+            if steps:
+                steps(vm)
             for rx in found_rxs:
                 vm.wait_for(rx, timeout=MARKER_TIMEOUT)
             vm.wait_for(r"^BATON-RESUMED-" + re.escape(token) + r"\s*$", timeout=BOOT_TIMEOUT)
@@ -1011,6 +1016,89 @@ class ResumeDegradedScenario(Scenario):
         return time.monotonic() - t0
 
 
+# Debian's installer layout (fixtures' luks-lvm-swap): LUKS on the disk, a VG with the
+# root LV and swap_1. RESUME_INIT with the swap on swap_1 (found by its dm name in sysfs:
+# the root's /dev is stage 1's devtmpfs, which has /dev/dm-N but no /dev/mapper names).
+RESUME_LAPTOP_INIT = RESUME_INIT.replace(
+    'swapon /dev/vdb && echo "BATON-SWAP-ON $(grep -c vdb /proc/swaps)"',
+    'for d in /sys/block/dm-*; do\n'
+    f'    [ "$(cat $d/dm/name)" = {fixtures.dm_name(fixtures.LAPTOP_VG, "swap_1")} ] && '
+    'sw=/dev/${d##*/}\n'
+    '  done\n'
+    '  swapon $sw && echo "BATON-SWAP-ON $(grep -c "^$sw " /proc/swaps)"')
+
+
+class ResumeLuksLvmScenario(Scenario):
+    """resume=/dev/mapper/<vg>-swap_1 and root=/dev/mapper/<vg>-root on one LUKS2
+    container holding a VG (the installer's "guided, encrypted LVM"), generic image (no
+    crypttab: baton asks for the passphrase). Both boots: the passphrase is typed at the
+    prompt; the unlock and the VG's activation come before the resume decision, the
+    decision before anything of the root. Boot 1: plain swap on swap_1, the root's init
+    hibernates onto it. Boot 2 (same disk, written through a qcow2 overlay of the cached
+    fixture): the image found on swap_1 and resumed."""
+
+    own_fixture = True
+
+    def run(self, images, fxs, log_path):
+        fx = fixtures.build("luks-lvm-swap",
+                            root=rootfs.real_root(init_script=RESUME_LAPTOP_INIT))
+        initrd = images.get(self.image)
+        k = kernel.ensure()
+        append = (f"root=/dev/mapper/{fx['root_dm']} resume=/dev/mapper/{fx['swap_dm']} "
+                  f"no_console_suspend")
+        t0 = time.monotonic()
+        work = tempfile.mkdtemp(prefix="baton-resume-luks-")
+        try:
+            # Both boots write the one disk; the overlay keeps the cached fixture as built.
+            src = fx["disks"][0]
+            overlay = os.path.join(work, "disk0.qcow2")
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
+                            src["path"], overlay], check=True)
+            disks = [Disk(overlay, serial=src["serial"], snapshot=False, fmt="qcow2")]
+            unlocks = []
+
+            def passphrase(vm):
+                ctx = Ctx(vm, fx)
+                ctx.wait(r"passphrase[^\n]*:\s*$", partial=True)
+                ctx.type(fx["passphrase"])
+                m = ctx.wait(r"unlocked \S+ as \S+ with a passphrase.*$")
+                unlocks.append(m.group(0))
+
+            dm = r"/dev/dm-\d+"
+            token, out1 = hibernate_boot(
+                k, initrd, disks, append, log_path.replace(".log", "-1.log"),
+                self.name + "-1",
+                rf"^baton: resume: no hibernation image on {dm} \(TYPE=swap\); booting on",
+                steps=passphrase)
+            t1 = time.monotonic() - t0
+            out2 = resume_boot(k, initrd, disks, append, log_path, self.name,
+                               [rf"^baton: resume: hibernation image found on {dm} "
+                                r"\(swsuspend"], token, steps=passphrase)
+            t2 = time.monotonic() - t0 - t1
+            for i, out in enumerate((out1, out2), 1):
+                self.check_order(i, out)
+            self.details = (f"boot 1 (passphrase, no image on swap_1, hibernate) {t1:.1f} s; "
+                            f"boot 2 (passphrase, image found on swap_1, resumed boot 1's "
+                            f"init, token {token[:8]}…) {t2:.1f} s; fixture built in "
+                            f"{fx['build_seconds']} s")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return time.monotonic() - t0
+
+    @staticmethod
+    def check_order(boot, out):
+        """The unlock, then the resume decision, in that order on the console."""
+        lines = out.splitlines()
+        unlock = next((i for i, l in enumerate(lines)
+                       if re.search(r"unlocked \S+ as \S+ with a passphrase", l)), None)
+        decided = next((i for i, l in enumerate(lines)
+                        if re.match(r"baton: resume: (no hibernation image|hibernation "
+                                    r"image found) ", l)), None)
+        if unlock is None or decided is None or unlock > decided:
+            raise Failure(f"boot {boot}: expected the unlock before the resume decision "
+                          f"(unlock line {unlock}, decision line {decided})")
+
+
 SCENARIOS = [
     Scenario("plain-label", "plain", lambda fx: "root=LABEL=batonroot", expect=[ROOT_EXT4]),
     Scenario("plain-uuid", "plain", lambda fx: f"root=UUID={fx['root_uuid']}",
@@ -1157,6 +1245,11 @@ SCENARIOS = [
                                "hibernates onto the array; boot 2 lacks a member: the array "
                                "is started degraded at quiet and the image resumed before "
                                "the root is touched"),
+    ResumeLuksLvmScenario("resume-luks-lvm", "luks-lvm-swap",
+                          doc="Debian's encrypted-LVM layout: resume=/dev/mapper/VG-swap_1, "
+                              "root on the same VG in one LUKS2 container, the passphrase "
+                              "typed at baton's prompt in both boots: unlock, VG, then the "
+                              "resume decision, then the root; boot 2 resumes boot 1"),
     Scenario("resume-not-seen", "plain",
              f"root=LABEL=batonroot resume=UUID={fixtures.fixed_uuid('resume', 'absent')}",
              expect=[r"^baton: resume: the resume device resume=UUID=\S+ was "
