@@ -1107,15 +1107,27 @@ class ResumeLuksLvmScenario(Scenario):
     prompt; the unlock and the VG's activation come before the resume decision, the
     decision before anything of the root. Boot 1: plain swap on swap_1, the root's init
     hibernates onto it. Boot 2 (same disk, written through a qcow2 overlay of the cached
-    fixture): the image found on swap_1 and resumed."""
+    fixture): the image found on swap_1 and resumed.
+    ROOT_ELSEWHERE: the root is the plain fixture's (vda, found at once; the encrypted
+    disk is vdb), the passphrase typed PASS_DELAY s after the prompt, well past the
+    quiet grace: the gate must wait for the prompt, not say "not seen"."""
 
     own_fixture = True
 
+    def __init__(self, *args, root_elsewhere=False, pass_delay=SEND_DELAY, **kw):
+        super().__init__(*args, **kw)
+        self.root_elsewhere, self.pass_delay = root_elsewhere, pass_delay
+
     def run(self, images, fxs, log_path):
-        fx = fixtures.build("luks-lvm-swap",
-                            root=rootfs.real_root(init_script=RESUME_LAPTOP_INIT))
+        root = rootfs.real_root(init_script=RESUME_LAPTOP_INIT)
+        fx = fixtures.build("luks-lvm-swap", root=root)
         k = kernel.ensure()
         append = f"root=/dev/mapper/{fx['root_dm']} no_console_suspend"
+        root_disks = []
+        if self.root_elsewhere:
+            plain = fixtures.build("plain", root=root)
+            root_disks = fixtures.disks(plain)
+            append = f"root=PARTUUID={plain['partuuid']} no_console_suspend"
         if self.image == "resume-laptop-native":
             # the resume device is the image's default (the sysroot's RESUME=)
             initrd = laptop_native_image(images, fx)
@@ -1130,13 +1142,14 @@ class ResumeLuksLvmScenario(Scenario):
             overlay = os.path.join(work, "disk0.qcow2")
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b",
                             src["path"], overlay], check=True)
-            disks = [Disk(overlay, serial=src["serial"], snapshot=False, fmt="qcow2")]
+            disks = root_disks + [Disk(overlay, serial=src["serial"], snapshot=False,
+                                       fmt="qcow2")]
             unlocks = []
 
             def passphrase(vm):
                 ctx = Ctx(vm, fx)
                 ctx.wait(r"passphrase[^\n]*:\s*$", partial=True)
-                ctx.type(fx["passphrase"])
+                ctx.type(fx["passphrase"], delay=self.pass_delay)
                 m = ctx.wait(r"unlocked \S+ as \S+ with a passphrase.*$")
                 unlocks.append(m.group(0))
                 if self.image == "resume-laptop-native" and "natively" not in m.group(0):
@@ -1155,6 +1168,8 @@ class ResumeLuksLvmScenario(Scenario):
             t2 = time.monotonic() - t0 - t1
             for i, out in enumerate((out1, out2), 1):
                 self.check_order(i, out)
+                if self.root_elsewhere:
+                    self.check_held(i, out)
                 if self.image == "resume-laptop-native":
                     self.check_native(i, out, fx)
             self.details = (f"boot 1 (passphrase, no image on swap_1, hibernate) {t1:.1f} s; "
@@ -1164,6 +1179,18 @@ class ResumeLuksLvmScenario(Scenario):
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return time.monotonic() - t0
+
+    def check_held(self, boot, out):
+        """Root elsewhere: the root was found before the prompt was answered, and still
+        the decision came after the unlock (checked by check_order): the gate held."""
+        lines = out.splitlines()
+        found = next((i for i, l in enumerate(lines)
+                      if re.match(r"baton: root device \S+ \(ext4\) found", l)), None)
+        unlock = next((i for i, l in enumerate(lines)
+                       if re.search(r"unlocked \S+ as \S+ with a passphrase", l)), None)
+        if found is None or unlock is None or found > unlock:
+            raise Failure(f"boot {boot}: expected the root found before the unlock (root "
+                          f"line {found}, unlock line {unlock})")
 
     @staticmethod
     def check_native(boot, out, fx):
@@ -1346,6 +1373,12 @@ SCENARIOS = [
                               "(--storage-tools native: baton unlocks and activates both "
                               "LVs itself), no resume= on the command line: the resume "
                               "device is the installer's RESUME=/dev/mapper/VG-swap_1"),
+    ResumeLuksLvmScenario("resume-luks-lvm-root-elsewhere", "luks-lvm-swap",
+                          root_elsewhere=True, pass_delay=8,
+                          doc="swap_1 of the encrypted VG on vdb, the root on the plain "
+                              "disk (found at once); the passphrase typed 8 s after the "
+                              "prompt (past the 2 s quiet): the gate waits for it and "
+                              "resumes from swap_1"),
     Scenario("resume-not-seen", "plain",
              f"root=LABEL=batonroot resume=UUID={fixtures.fixed_uuid('resume', 'absent')}",
              expect=[r"^baton: resume: the resume device resume=UUID=\S+ was "
