@@ -13,7 +13,12 @@ build_many(names) builds all missing builder-made fixtures in ONE builder boot (
 are found by serial in the guest): 6 fixtures took one ~105 s builder boot.
 
 Names (the API): plain, raid1, luks-keyfile, luks-pass, luks-argon2, lvm, lvm-striped,
-raid-luks-lvm, luks2x-raid-lvm, usr-split.
+raid-luks-lvm, luks2x-raid-lvm, luks-lvm-swap, usr-split.
+
+luks-lvm-swap is Debian's installer layout "guided - use entire disk and set up encrypted
+LVM": one disk, LUKS2 (passphrase slot 0, key file slot 1), a VG `batonlap-vg` (named like
+the installer's `<hostname>-vg`, so the dm names double the '-') with LVs `root` (the
+ext4) and `swap_1` (mkswap, LABEL=batonlapswap), for the resume scenarios.
 
 Every fixture's root filesystem is ext4 LABEL=batonroot with a fixed UUID, holding the
 small real root of rootfs.real_root(): /sbin/init prints
@@ -61,7 +66,7 @@ KEYFILE_SIZE = 64
 ROOT_LABEL = "batonroot"
 USR_LABEL = "batonusr"
 NAMES = ["plain", "raid1", "luks-keyfile", "luks-pass", "luks-argon2", "lvm", "lvm-striped", "raid-luks-lvm",
-         "luks2x-raid-lvm", "usr-split"]
+         "luks2x-raid-lvm", "luks-lvm-swap", "usr-split"]
 _NS = uuidlib.UUID("6b61746f-6e00-4000-8000-000000000000")
 
 TOOL_PACKAGES = ["mdadm", "cryptsetup-bin", "lvm2", "e2fsprogs", "busybox-static", "gdisk",
@@ -196,6 +201,8 @@ PBKDF2_PBKDF = "--pbkdf pbkdf2 --pbkdf-force-iterations 1000"
 # argon2id at a fixed cost (no benchmark): 64 MiB, 4 passes (cryptsetup's minimum), 1 lane
 ARGON2_PBKDF = ("--pbkdf argon2id --pbkdf-memory 65536 --pbkdf-parallel 1 "
                 "--pbkdf-force-iterations 4")
+LAPTOP_VG = "batonlap-vg"
+LAPTOP_SWAP_LABEL = "batonlapswap"
 LUKS_FMT = f"cryptsetup luksFormat --batch-mode --type luks2 {PBKDF2_PBKDF}"
 SH_PRELUDE = """set -x
 wait_dev() { n=0; while [ ! -b "$1" ]; do n=$((n+1)); [ $n -gt 100 ] && return 1; sleep 0.1; done; }
@@ -291,7 +298,25 @@ def vm_plan(name):
         d.update(md_uuid=u("md"), md_device="/dev/md0", luks_uuids=[u("luks0"), u("luks1")],
                  luks_names=["crypt0", "crypt1"], passphrase=PASSPHRASE, vg="vgcross", lv="root")
         return 2, 96, body, "/dev/vgcross/root", down, d
+    if name == "luks-lvm-swap":
+        vg = LAPTOP_VG
+        body = _luks("$D0", u("luks"), "lapcrypt")
+        body += ["lvm pvcreate -ff -y /dev/mapper/lapcrypt",
+                 f"lvm vgcreate {vg} /dev/mapper/lapcrypt",
+                 f"lvm lvcreate -y -Zn -n root -L 36M {vg}",
+                 f"lvm lvcreate -y -Zn -n swap_1 -l 100%FREE {vg}", f"lvm vgmknodes {vg}",
+                 f"wait_dev /dev/{vg}/swap_1", f"mkswap -L {LAPTOP_SWAP_LABEL} /dev/{vg}/swap_1"]
+        down = [f"lvm vgchange -an {vg}", "cryptsetup close lapcrypt"]
+        d.update(luks_uuids=[u("luks")], luks_name="lapcrypt", passphrase=PASSPHRASE, vg=vg,
+                 lv="root", swap_lv="swap_1", swap_label=LAPTOP_SWAP_LABEL,
+                 root_dm=dm_name(vg, "root"), swap_dm=dm_name(vg, "swap_1"))
+        return 1, 320, body, f"/dev/{vg}/root", down, d
     raise KeyError(f"unknown fixture {name!r}; known: {', '.join(NAMES)}")
+
+
+def dm_name(vg, lv):
+    """The device-mapper name LVM gives VG/LV ('-' doubled in each, joined by '-')."""
+    return vg.replace("-", "--") + "-" + lv.replace("-", "--")
 
 
 def disk_serial(name, i):
