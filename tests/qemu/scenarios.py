@@ -21,6 +21,7 @@ Everything a scenario checks is printed by the guest: the fixture root's /sbin/i
 usr-split's /usr lines) or a shell the scenario types into.
 """
 
+import gzip
 import json
 import os
 import re
@@ -118,9 +119,10 @@ def mkinitramfs(bins, output, args, modules_dir=None, notes=None):
     # For experiments only (e.g. "--include /bin/busybox:/sbin/modprobe"): extra words
     # for every image, split on spaces.
     cmd += os.environ.get("BATON_TEST_MKINITRAMFS_ARGS", "").split()
-    if "--keymap" not in cmd:
+    if "--keymap" not in cmd and "--sysroot" not in cmd:
         # Not the build host's console keymap (console-setup's, when it has one):
-        # every machine builds the same image; the keymap scenarios name theirs.
+        # every machine builds the same image. A --sysroot's keymap is its own
+        # (luks-native-pass-azerty's sysroot has one; the others none).
         cmd += ["--keymap", "none"]
     env = dict(os.environ, SOURCE_DATE_EPOCH="1600000000")
     t0 = time.monotonic()
@@ -249,6 +251,7 @@ LUKS_NATIVE_IMAGES = {  # image -> fixture; host-only, --storage-tools native
     "luks-argon2-native": "luks-argon2",
     "luks-argon2-native-keyfile": "luks-argon2",
     "luks2x-native-pass": "luks2x-raid-lvm",
+    "luks-native-pass-azerty": "luks-pass",
 }
 
 
@@ -298,6 +301,13 @@ def luks_native_sysroot(workdir, image, fxs):
         key = "none luks"
     with open(os.path.join(etc, "crypttab"), "w") as f:
         f.write(f"{fx['luks_name']} UUID={fx['luks_uuids'][0]} {key}\n")
+    if image.endswith("-azerty"):
+        # A French host: console-setup's cache holds its compiled XKB layout
+        # (here the AZERTY test map); baton-mkinitramfs takes it as the host's.
+        os.makedirs(os.path.join(etc, "console-setup"), exist_ok=True)
+        with open(KEYMAP_TEST, "rb") as src, gzip.open(
+                os.path.join(etc, "console-setup", "cached_UTF-8_del.kmap.gz"), "wb") as dst:
+            dst.write(src.read())
     return d
 
 
@@ -752,6 +762,27 @@ def _tty0_steps(ctx):
     ctx.vm.send_keys(ctx.fx["passphrase"] + "\n")
     ctx.wait(ANSWERED_ON_TTY0, timeout=60)
     ctx.wait(r"^Unlocked \S+ as root\.$", timeout=60)
+
+
+# luks-pass-azerty-tty0-native: the host is French (its console-setup cache in the
+# sysroot holds the AZERTY test map), the passphrase is typed on the keyboard as a
+# French user types it: the key labelled A sits where a US keyboard has Q, "-" on the
+# US 6 key. The kernel's US map would read "bqton6test6pqssphrqse".
+AZERTY_KEYS = {"a": "q", "q": "a", "z": "w", "w": "z", "m": ";", "-": "6"}
+
+
+def _azerty_steps(ctx):
+    ctx.wait(PROMPT_FOR, partial=True)
+    time.sleep(SEND_DELAY)
+    ctx.vm.send_keys("".join(AZERTY_KEYS.get(c, c) for c in ctx.fx["passphrase"]) + "\n")
+    ctx.wait(ANSWERED_ON_TTY0, timeout=60)
+    try:
+        ctx.wait(r"^Unlocked \S+ as root\.$|No key available", timeout=60)
+    except VMError:
+        raise Failure("no answer to the passphrase typed on tty0") from None
+    if re.search(r"No key available", ctx.vm.output):
+        raise Failure("the passphrase typed on an AZERTY keyboard was refused: the "
+                      "console keymap was not loaded before the prompt")
 
 
 def _md_ask_tty0_steps(ctx):
@@ -1357,6 +1388,16 @@ SCENARIOS = [
                          doc="console=tty0 console=ttyS0 (/dev/console is ttyS0): a wrong "
                              "then the right passphrase typed on the keyboard (tty0); "
                              "ttyS0 is told both answers came from tty0"),
+    NoCryptsetupScenario("luks-pass-azerty-tty0-native", "luks-pass",
+                         lambda fx: f"{fx['cmdline']} console=tty0 console=ttyS0",
+                         image="luks-native-pass-azerty", steps=_azerty_steps,
+                         expect=[ROOT_EXT4, ANSWERED_ON_TTY0,
+                                 r"console keymap loaded from /etc/baton/keymap\.bmap",
+                                 r"unlocked \S+ as root with a passphrase .*natively"],
+                         forbid=[r"No key available"],
+                         doc="a French host's image (its console-setup keymap carried by "
+                             "default): the passphrase typed on the AZERTY keyboard (tty0) "
+                             "opens the root at the first try"),
     NoLvmToolScenario("lvm-striped-native", "lvm-striped",
                       lambda fx: f"root=/dev/{fx['vg']}/{fx['lv']} break=premount",
                       image="lvm-striped-native", steps=_lvm_native_steps,
