@@ -78,6 +78,9 @@ struct CollectInput {
 };
 
 Handoff CollectHandoff(const CollectInput& input);
+// The same into *OUT (a new message, typically on an arena: PrepareHandoff
+// and WriteHandoffFile collect onto one).
+void CollectHandoffInto(const CollectInput& input, Handoff* out);
 
 struct PreparedHandoff {
   sys::UniqueFd memfd;                // the sealed handoff; CLOEXEC cleared

@@ -110,6 +110,19 @@ TEST_F(CollectTest, CollectsEverything) {
   EXPECT_EQ(h.warnings(0), "something odd");
 }
 
+TEST_F(CollectTest, CollectingOntoAnArenaGivesTheSameHandoff) {
+  timeline_.Mark("stage1-start");
+  t_ = 0;
+  const std::string on_heap = CollectHandoff(Input()).SerializeAsString();
+  t_ = 0;  // the same clock readings again (the uevents' time)
+  google::protobuf::Arena arena;
+  Handoff* h = google::protobuf::Arena::CreateMessage<Handoff>(&arena);
+  CollectHandoffInto(Input(), h);
+  EXPECT_EQ(h->GetArena(), &arena);
+  EXPECT_GE(h->events_size(), 3);
+  EXPECT_EQ(h->SerializeAsString(), on_heap);
+}
+
 TEST_F(CollectTest, SecretsNeverEnter) {
   Handoff h = CollectHandoff(Input());
   std::string bytes = h.SerializeAsString();

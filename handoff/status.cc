@@ -92,9 +92,26 @@ std::string KindText(HandoffKind kind) {
 
 StatusReport ReportFromDecode(const DecodeResult& decoded) {
   StatusReport report;
-  if (decoded.handoff != nullptr) report.handoff = *decoded.handoff;
+  if (decoded.handoff != nullptr) report.handoff = std::make_shared<Handoff>(*decoded.handoff);
   report.stateless_reason = decoded.stateless_reason;
   report.warnings = decoded.warnings;
+  return report;
+}
+
+StatusReport ReportFromDecode(DecodeResult&& decoded) {
+  StatusReport report;
+  if (decoded.handoff != nullptr) {
+    if (decoded.arena != nullptr) {
+      // Owns the arena; points at the handoff on it (aliasing constructor).
+      std::shared_ptr<google::protobuf::Arena> arena(std::move(decoded.arena));
+      report.handoff = std::shared_ptr<Handoff>(std::move(arena), decoded.handoff);
+    } else {  // not on an arena: nothing to keep alive, copy
+      report.handoff = std::make_shared<Handoff>(*decoded.handoff);
+    }
+    decoded.handoff = nullptr;
+  }
+  report.stateless_reason = std::move(decoded.stateless_reason);
+  report.warnings = std::move(decoded.warnings);
   return report;
 }
 

@@ -14,6 +14,7 @@
 #define BATON_HANDOFF_STATUS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,9 +28,11 @@
 namespace baton::handoff {
 
 struct StatusReport {
-  // The handoff as decoded (after per-item validation); nullopt when stage 2
-  // started stateless, and then STATELESS_REASON says why.
-  std::optional<Handoff> handoff;
+  // The handoff as decoded (after per-item validation); null when stage 2
+  // started stateless, and then STATELESS_REASON says why. Shared: a report
+  // made from a decode it may own (ReportFromDecode(DecodeResult&&)) keeps
+  // the decoder's arena alive instead of copying the message off it.
+  std::shared_ptr<Handoff> handoff;
   std::string stateless_reason;
   std::string reader_build = kProducerBuild;
   uint32_t reader_version = kReaderVersion;
@@ -45,6 +48,11 @@ struct StatusReport {
 // A report holding a copy of DECODED's handoff (or its reason) and its
 // warnings.
 StatusReport ReportFromDecode(const DecodeResult& decoded);
+// The same without the copy: the report takes DECODED's arena with the
+// handoff on it (the message stays where it is: a pointer or reference to
+// *decoded.handoff taken before stays valid as long as the report's
+// handoff). DECODED is left empty.
+StatusReport ReportFromDecode(DecodeResult&& decoded);
 
 // "switch" (stage 1's handoff; also what a handoff older than format 4
 // means) or "re-exec" (`initctl reexec`).

@@ -75,6 +75,41 @@ TEST(StatusTest, TextShowsEverything) {
   EXPECT_THAT(text, HasSubstr("inode mismatch"));
 }
 
+TEST(StatusTest, ReportTakesTheDecodedHandoffWithoutACopy) {
+  absl::StatusOr<std::string> bytes = Encode(GoldenV1());
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  DecodeResult decoded = Decode(*bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.stateless_reason;
+  decoded.warnings.push_back("a decode warning");
+  const std::string copied_json = FormatJson(ReportFromDecode(decoded));
+  const Handoff* on_arena = decoded.handoff;
+  StatusReport report = ReportFromDecode(std::move(decoded));
+  // The very message the decoder made, now owned (with its arena) by the report.
+  ASSERT_NE(report.handoff, nullptr);
+  EXPECT_EQ(report.handoff.get(), on_arena);
+  EXPECT_EQ(report.handoff->GetArena(), on_arena->GetArena());
+  EXPECT_NE(report.handoff->GetArena(), nullptr);
+  EXPECT_EQ(decoded.arena, nullptr);
+  EXPECT_EQ(decoded.handoff, nullptr);
+  EXPECT_THAT(report.warnings, ::testing::ElementsAre("a decode warning"));
+  // Shows what a copy would.
+  EXPECT_EQ(FormatJson(report), copied_json);
+  // A copy of the report shares it; it outlives the DecodeResult and grows.
+  StatusReport kept = report;
+  report = StatusReport();
+  kept.handoff->add_timestamps()->set_name("stage2-ready");
+  EXPECT_EQ(kept.handoff->timestamps(kept.handoff->timestamps_size() - 1).name(), "stage2-ready");
+  EXPECT_EQ(kept.handoff->producer_build(), GoldenV1().producer_build());
+}
+
+TEST(StatusTest, ReportFromARejectedDecodeHoldsNoHandoff) {
+  DecodeResult decoded = Decode("not a handoff at all");
+  ASSERT_FALSE(decoded.ok());
+  StatusReport report = ReportFromDecode(std::move(decoded));
+  EXPECT_EQ(report.handoff, nullptr);
+  EXPECT_THAT(report.stateless_reason, HasSubstr("bad magic"));
+}
+
 TEST(StatusTest, StatelessSaysWhy) {
   DecodeResult decoded;
   decoded.stateless_reason = "handoff checksum mismatch: stored 1, computed 2";

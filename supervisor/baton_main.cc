@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "handoff/codec.h"
+#include "handoff/status.h"
 #include "handoff/memfd.h"
 #include "handoff/version.h"
 #include "handoff/timeline.h"
@@ -99,6 +100,10 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   ring_options.log_dir = options.log_dir;
   LogRing ring(kernel, clock, clock.Now(), ring_options);
   Logger logger(kernel, &ring, 2);
+  // Stage 2's console lines wait for "stage2-ready" (supervisor/logger.h:
+  // under emulation the console costs more than the restore it reports);
+  // the ring has them at once, warnings and errors are not held.
+  if (options.stage2()) logger.Hold();
   logger.Info(absl::StrCat("starting (", user_mode ? "user" : "system", " mode, pid ",
                            kernel.GetPid(), ", jobs from ", options.jobs_dir, ")"));
   if (!crash_note.empty()) logger.Info(crash_note);
@@ -225,6 +230,7 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     restored = std::make_unique<stage2::RestoreResult>(stage2::RestoreStage2(kernel, restore));
     control.set_handoff_report(&restored->report);
   }
+  logger.Release();
   if (restored && restored->reexec()) {
     // The devices were set up and `startup` emitted before the re-exec:
     // nothing is redone (udevd, when it runs, was adopted like any service).
@@ -478,7 +484,62 @@ int PreflightReport(const Options& options, sys::Kernel& kernel, int out_fd) {
     if (c == '\n') c = ' ';
   }
   Print(kernel, out_fd, absl::StrCat(line, "\n"));
+  // The answer is out: the rehearsal can only add what it translates.
+  (void)RehearseStage2(options, kernel);
   return 0;
+}
+
+Stage2Rehearsal RehearseStage2(const Options& options, sys::Kernel& kernel) {
+  Stage2Rehearsal out;
+  // As RunSupervisor, in its order, minus what has effects outside: the
+  // crash handler is planned, not installed; the ring has no log
+  // directory; the logger no console; no loop, no socket.
+  handoff::BootTimeline timeline;
+  timeline.Mark("stage2-start");
+  MonotonicClock clock;
+  const sys::CrashPlan crash = PlanCrash(GatherCrashInput(kernel, CrashStage::kRealRoot));
+  LogRing ring(kernel, clock, clock.Now(), LogRing::Options());
+  Logger logger(kernel, &ring, -1);
+  logger.Info(absl::StrCat("starting (system mode, pid ", kernel.GetPid(), ", jobs from ",
+                           options.jobs_dir, ")"));
+  logger.Info(absl::StrCat("crash handler (real root): PID 1 crash -> ", crash.Describe()));
+  std::vector<jobs::Diagnostic> read_diags;
+  auto sources = ReadJobSources(kernel, {options.jobs_dir}, &read_diags);
+  timeline.Mark("jobs-read");
+  Spawner spawner(kernel, ring, nullptr, Spawner::Options());
+  Engine engine(spawner, clock);
+  JobReloader reloader(options.jobs_dir,
+                       [](const jobs::JobConfig& job) { return job.RunsIn(jobs::Stage::kRoot); });
+  for (const jobs::Diagnostic& diag :
+       reloader.Load(std::move(sources), std::move(read_diags), engine, &out.jobs)) {
+    logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));
+  }
+  logger.Info(absl::StrCat(out.jobs, " jobs loaded"));
+  timeline.Mark("jobs-loaded");
+  std::string udevd = stage2::FindUdevd(kernel);
+  if (!udevd.empty() && engine.FindJob(stage2::kUdevdJob) == nullptr) {
+    engine.AddJob(stage2::UdevdJob(udevd));
+  }
+  if (options.handoff_fd >= 0) {
+    // A dup: the restore closes the fd it reads; the preflight's stays.
+    absl::StatusOr<sys::UniqueFd> dup = kernel.Dup(options.handoff_fd);
+    if (dup.ok()) {
+      stage2::RestoreInput restore;
+      restore.handoff_fd = dup->release();
+      restore.engine = &engine;
+      restore.ring = &ring;
+      restore.spawner = &spawner;
+      restore.timeline = &timeline;
+      restore.log = [&logger](absl::string_view line) { logger.Info(line); };
+      stage2::RestoreResult result = stage2::RestoreStage2(kernel, restore);
+      out.restored = !result.stateless();
+      out.stateless_reason = result.report.stateless_reason;
+    }
+  }
+  out.history = engine.History().size();
+  out.instances = engine.Instances().size();
+  out.supervisor_lines = ring.Lines("", "").size();
+  return out;
 }
 
 int Run(const Options& options, sys::Kernel& kernel) {

@@ -35,6 +35,9 @@
 //       handoff= is last: "none" (no --handoff-fd), "ok (…[, N warnings])"
 //       or "unreadable: <why stage 2 would start stateless>". Its work
 //       also loads (and under TCG translates) the code stage 2 runs first.
+//       After the line it rehearses stage 2's start on throwaway state
+//       (RehearseStage2 below), so that the restore's code, too, is paged
+//       in and translated before the switch rather than inside it.
 //       As PID 1 the word is ignored like any other kernel argument.
 //
 // Defaults: user mode logs to $XDG_RUNTIME_DIR/baton/log (or
@@ -81,8 +84,29 @@ inline constexpr char kUsage[] =
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args, const Env& environment,
                                      uid_t uid, bool is_pid1);
 
-// `baton --preflight`: writes its one line to OUT_FD; returns 0.
+// `baton --preflight`: writes its one line to OUT_FD, then rehearses;
+// returns 0.
 int PreflightReport(const Options& options, sys::Kernel& kernel, int out_fd);
+
+// Stage 2's start up to "stage2-ready" (RunSupervisor), run in the preflight
+// on throwaway state: a memory-only LogRing, a Logger without console, an
+// Engine with the job files of OPTIONS.jobs_dir that stage 2 would load
+// (`stage root`/`both`) and udevd's job when this root has udevd, then the
+// restore (supervisor/stage2/restore.h) of the handoff at a dup of
+// OPTIONS.handoff_fd (read with pread; the fd is left open and its offset
+// alone) with no carried fds and no control socket. Nothing is adopted
+// (the carried pids are not our children: they take the "gone" path and are
+// queued, and the queue is never run), spawned, bound or written; no signal
+// is sent beyond kill(pid, 0). What it did, for the tests:
+struct Stage2Rehearsal {
+  size_t jobs = 0;                 // job files loaded into the engine
+  bool restored = false;           // the handoff was decoded and restored
+  std::string stateless_reason;    // else why stage 2 would start stateless
+  size_t history = 0;              // events in the engine's history after it
+  size_t instances = 0;            // instances the engine knows after it
+  size_t supervisor_lines = 0;     // lines of the supervisor's stream after it
+};
+Stage2Rehearsal RehearseStage2(const Options& options, sys::Kernel& kernel);
 
 // Runs the mode; returns the process exit status (system mode never returns).
 int Run(const Options& options, sys::Kernel& kernel);

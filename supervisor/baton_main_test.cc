@@ -197,5 +197,74 @@ TEST_F(PreflightReportTest, UnreadableHandoffIsSaidWithTheRestoreReason) {
   EXPECT_THAT(none.second, ::testing::EndsWith(" handoff=none\n"));
 }
 
+TEST_F(PreflightReportTest, RehearsesTheRestoreOnThrowawayState) {
+  // A directory of its own (the other tests' files share dir_/jobs).
+  const std::string jobs = dir_ + "/rehearsal-jobs";
+  ASSERT_TRUE(kernel_.MkdirAll(jobs).ok());
+  ASSERT_TRUE(kernel_.WriteFile(jobs + "/svc.conf",
+                                "stage both\nstart on startup\nexec /bin/sleep 100\n")
+                  .ok());
+  ASSERT_TRUE(kernel_.WriteFile(jobs + "/early.conf",
+                                "stage initramfs\nstart on initramfs\nexec /bin/true\n")
+                  .ok());
+  handoff::Handoff h;
+  handoff::StampVersion(&h);
+  for (int i = 1; i <= 5; ++i) {
+    handoff::Event* e = h.add_events();
+    e->set_seq(i);
+    e->set_name(i == 5 ? "root-mounted" : "block-device-added");
+    handoff::KeyValue* kv = e->add_env();
+    kv->set_key("DEVNAME");
+    kv->set_value(absl::StrCat("/dev/vd", i));
+    e->set_monotonic_ns(1000 * i);
+  }
+  for (int i = 0; i < 3; ++i) {
+    handoff::LogLine* line = h.mutable_supervisor_log()->add_lines();
+    line->set_since_start_ns(10 * i);
+    line->set_text(absl::StrCat("stage 1 line ", i));
+  }
+  // A carried child that is not ours (nor anyone's): the "gone" path.
+  handoff::JobInstance* in = h.add_instances();
+  in->set_job("svc");
+  in->set_pid(0x3ffffff0);
+  in->set_state(handoff::JOB_STATE_RUNNING);
+  in->set_goal(handoff::JOB_GOAL_START);
+  auto bytes = handoff::Encode(h);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto memfd = handoff::WriteSealedMemfd(kernel_, *bytes);
+  ASSERT_TRUE(memfd.ok()) << memfd.status();
+  const off_t offset = ::lseek(memfd->get(), 0, SEEK_CUR);
+
+  Options options;
+  options.mode = Options::Mode::kPreflight;
+  options.jobs_dir = jobs;
+  options.handoff_fd = memfd->get();
+  Stage2Rehearsal r = RehearseStage2(options, kernel_);
+  EXPECT_EQ(r.jobs, 1u);  // svc; early is stage 1's only
+  EXPECT_TRUE(r.restored) << r.stateless_reason;
+  EXPECT_EQ(r.history, 5u);
+  EXPECT_EQ(r.instances, 1u);  // svc, queued for a restart that never runs
+  // The 3 carried lines in front of the rehearsal's own.
+  EXPECT_GT(r.supervisor_lines, 3u);
+  // The preflight's fd is still open, its offset untouched.
+  EXPECT_EQ(::fcntl(memfd->get(), F_GETFD), FD_CLOEXEC);
+  EXPECT_EQ(::lseek(memfd->get(), 0, SEEK_CUR), offset);
+
+  // A handoff stage 2 would refuse: rehearsed as the stateless start.
+  auto bad = handoff::WriteSealedMemfd(kernel_, "this is not a handoff at all");
+  ASSERT_TRUE(bad.ok());
+  options.handoff_fd = bad->get();
+  Stage2Rehearsal refused = RehearseStage2(options, kernel_);
+  EXPECT_FALSE(refused.restored);
+  EXPECT_THAT(refused.stateless_reason, ::testing::HasSubstr("bad magic"));
+  EXPECT_EQ(refused.history, 0u);
+  EXPECT_EQ(refused.jobs, 1u);
+  // Without a handoff: the jobs only.
+  options.handoff_fd = -1;
+  Stage2Rehearsal none = RehearseStage2(options, kernel_);
+  EXPECT_FALSE(none.restored);
+  EXPECT_EQ(none.jobs, 1u);
+}
+
 }  // namespace
 }  // namespace baton::supervisor

@@ -8,6 +8,9 @@ namespace baton::supervisor {
 
 namespace {
 
+// More held text than this is written out at once (held lines are few).
+constexpr size_t kMaxHeldBytes = 16 * 1024;
+
 const char* LevelPrefix(Logger::Level level) {
   switch (level) {
     case Logger::Level::kInfo:
@@ -26,9 +29,22 @@ void Logger::Log(Level level, absl::string_view message) {
   std::string text = absl::StrCat(LevelPrefix(level), message);
   if (ring_ != nullptr) ring_->AddSupervisorLine(text);
   if (console_fd_ < 0 || (quiet_ && level == Level::kInfo)) return;
-  std::string line = absl::StrCat("baton: ", text, "\n");
-  // Best effort: a console that cannot be written to is not an error.
-  (void)kernel_.Write(console_fd_, line.data(), line.size());
+  absl::StrAppend(&pending_, "baton: ", text, "\n");
+  if (held_ && level == Level::kInfo && pending_.size() < kMaxHeldBytes) return;
+  Flush();
+}
+
+void Logger::Release() {
+  held_ = false;
+  Flush();
+}
+
+void Logger::Flush() {
+  if (pending_.empty()) return;
+  // Best effort: a console that cannot be written to is not an error (and
+  // what it did not take is not retried: the ring has every line).
+  (void)kernel_.Write(console_fd_, pending_.data(), pending_.size());
+  pending_.clear();
 }
 
 }  // namespace baton::supervisor

@@ -3,8 +3,17 @@
 //
 // Console writes go through the sys::Kernel; a failed console write is
 // ignored (there is nowhere else to report it). The logger never aborts.
+//
+// Hold() keeps console lines back, in order, until Release() writes them in
+// one write(2): stage 2 holds its console from its start to "stage2-ready",
+// because under emulation every console write (serial, byte by byte) costs
+// more than the work it reports. The ring gets every line at once, held or
+// not. A warning or an error is never kept back: it is written at once,
+// after the held lines before it.
 #ifndef BATON_SUPERVISOR_LOGGER_H_
 #define BATON_SUPERVISOR_LOGGER_H_
+
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "supervisor/log_ring.h"
@@ -29,11 +38,26 @@ class Logger {
   // Info lines are kept in the ring but not shown on the console.
   void set_quiet(bool quiet) { quiet_ = quiet; }
 
+  // Console lines from now on wait for Release() (see above).
+  void Hold() { held_ = true; }
+  // Writes the held lines, if any, in one write, and stops holding.
+  void Release();
+  bool held() const { return held_; }
+
+  // Releases what is still held.
+  ~Logger() { Release(); }
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
+
  private:
+  void Flush();
+
   sys::Kernel& kernel_;
   LogRing* ring_;
   int console_fd_;
   bool quiet_ = false;
+  bool held_ = false;
+  std::string pending_;  // held console text, newline-terminated lines
 };
 
 }  // namespace baton::supervisor

@@ -293,9 +293,13 @@ RestoreResult Restorer::Run() {
     return std::move(result_);
   }
   if (in_.timeline != nullptr) in_.timeline->Mark("handoff-decoded");
-  result_.report = handoff::ReportFromDecode(decoded);
-  for (const std::string& w : decoded.warnings) Log(w);
-  const handoff::Handoff& h = *decoded.handoff;
+  // The report takes the decoded message itself (no copy): H is the report's
+  // handoff, which only grows below (stage 2's marks, late uevents), after
+  // what is read from it.
+  result_.report = handoff::ReportFromDecode(std::move(decoded));
+  for (const std::string& w : result_.report.warnings) Log(w);
+  const handoff::Handoff& h = *result_.report.handoff;
+  const int carried_marks = h.timestamps_size();
   Log(absl::StrCat("handoff from ", h.producer_build(), " (format ", h.format_version(),
                    "): ", h.instances_size(), " instances, ", h.events_size(), " events, ",
                    h.uevents_size(), " queued uevents"));
@@ -306,6 +310,7 @@ RestoreResult Restorer::Run() {
     if (h.has_supervisor_log()) in_.ring->Import(ToStream(h.supervisor_log()));
   }
   std::vector<supervisor::Event> events;
+  events.reserve(static_cast<size_t>(h.events_size()));
   for (const handoff::Event& e : h.events()) {
     supervisor::Event event;
     event.name = e.name();
@@ -325,7 +330,7 @@ RestoreResult Restorer::Run() {
     // made before the restore ("stage2-start") and "stage2-ready".
     in_.timeline->Mark("stage2-ready");
     const std::vector<handoff::Timestamp>& marks = in_.timeline->marks();
-    for (size_t i = static_cast<size_t>(h.timestamps_size()); i < marks.size(); ++i) {
+    for (size_t i = static_cast<size_t>(carried_marks); i < marks.size(); ++i) {
       *result_.report.handoff->add_timestamps() = marks[i];
     }
   }

@@ -90,11 +90,11 @@ struct RestoreInput {
 
 struct RestoreResult {
   handoff::StatusReport report;
-  bool stateless() const { return !report.handoff.has_value(); }
+  bool stateless() const { return report.handoff == nullptr; }
   // A running stage 2 re-exec'ed itself (initctl reexec): its devices are
   // set up already and `startup` was emitted once.
   bool reexec() const {
-    return report.handoff.has_value() && report.handoff->kind() == handoff::HANDOFF_KIND_REEXEC;
+    return report.handoff != nullptr && report.handoff->kind() == handoff::HANDOFF_KIND_REEXEC;
   }
   // Queued uevents to replay (raw datagrams, arrival order).
   std::vector<std::string> uevents;

@@ -1,0 +1,157 @@
+#include "supervisor/logger.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sys/linux_kernel.h"
+
+namespace baton::supervisor {
+namespace {
+
+class FakeClock : public Clock {
+ public:
+  absl::Time Now() override { return now; }
+  absl::Time now = absl::UnixEpoch() + absl::Seconds(100);
+};
+
+// A real kernel whose writes are counted: the console is a pipe here.
+class CountingKernel : public sys::LinuxKernel {
+ public:
+  absl::StatusOr<size_t> Write(int fd, const void* buf, size_t len) override {
+    ++writes;
+    return sys::LinuxKernel::Write(fd, buf, len);
+  }
+  int writes = 0;
+};
+
+class LoggerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int fds[2];
+    ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+  }
+  void TearDown() override {
+    ::close(read_fd_);
+    ::close(write_fd_);
+  }
+  // What reached the console so far.
+  std::string Console() {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(read_fd_, buf, sizeof(buf));
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+  std::vector<std::string> RingTexts(const LogRing& ring) {
+    std::vector<std::string> out;
+    for (const LogLine& line : ring.Lines("", "")) out.push_back(line.text);
+    return out;
+  }
+
+  CountingKernel kernel_;
+  FakeClock clock_;
+  int read_fd_ = -1;
+  int write_fd_ = -1;
+};
+
+TEST_F(LoggerTest, UnheldLinesAreWrittenOneByOne) {
+  Logger logger(kernel_, nullptr, write_fd_);
+  logger.Info("one");
+  EXPECT_EQ(Console(), "baton: one\n");
+  logger.Warn("two");
+  EXPECT_EQ(Console(), "baton: warning: two\n");
+  EXPECT_EQ(kernel_.writes, 2);
+}
+
+TEST_F(LoggerTest, HeldInfoLinesWaitAndGoOutInOneWrite) {
+  LogRing ring(kernel_, clock_, clock_.now, {});
+  Logger logger(kernel_, &ring, write_fd_);
+  logger.Hold();
+  EXPECT_TRUE(logger.held());
+  logger.Info("starting");
+  logger.Info("2 jobs loaded");
+  // Nothing on the console yet, but the ring has both at once.
+  EXPECT_EQ(Console(), "");
+  EXPECT_EQ(kernel_.writes, 0);
+  EXPECT_EQ(RingTexts(ring), std::vector<std::string>({"starting", "2 jobs loaded"}));
+  logger.Release();
+  EXPECT_FALSE(logger.held());
+  EXPECT_EQ(Console(), "baton: starting\nbaton: 2 jobs loaded\n");
+  EXPECT_EQ(kernel_.writes, 1);
+  // Released: lines go out at once again; releasing twice writes nothing.
+  logger.Info("ready");
+  EXPECT_EQ(Console(), "baton: ready\n");
+  logger.Release();
+  EXPECT_EQ(kernel_.writes, 2);
+}
+
+TEST_F(LoggerTest, AWarningIsNotHeldAndKeepsTheOrder) {
+  Logger logger(kernel_, nullptr, write_fd_);
+  logger.Hold();
+  logger.Info("before");
+  logger.Error("broken");
+  // The held line first, then the error, in one write; still holding after.
+  EXPECT_EQ(Console(), "baton: before\nbaton: error: broken\n");
+  EXPECT_EQ(kernel_.writes, 1);
+  EXPECT_TRUE(logger.held());
+  logger.Info("after");
+  EXPECT_EQ(Console(), "");
+  logger.Warn("odd");
+  EXPECT_EQ(Console(), "baton: after\nbaton: warning: odd\n");
+}
+
+TEST_F(LoggerTest, QuietInfoLinesAreNotHeldEither) {
+  Logger logger(kernel_, nullptr, write_fd_);
+  logger.set_quiet(true);
+  logger.Hold();
+  logger.Info("ring only");
+  logger.Release();
+  EXPECT_EQ(Console(), "");
+  EXPECT_EQ(kernel_.writes, 0);
+}
+
+TEST_F(LoggerTest, TheDestructorWritesWhatIsStillHeld) {
+  {
+    Logger logger(kernel_, nullptr, write_fd_);
+    logger.Hold();
+    logger.Info("last words");
+    EXPECT_EQ(Console(), "");
+  }
+  EXPECT_EQ(Console(), "baton: last words\n");
+}
+
+TEST_F(LoggerTest, TooMuchHeldTextIsWrittenOut) {
+  Logger logger(kernel_, nullptr, write_fd_);
+  logger.Hold();
+  const std::string line(1000, 'x');
+  int lines = 0;
+  while (kernel_.writes == 0 && lines < 100) {
+    logger.Info(line);
+    ++lines;
+  }
+  // Bounded: written after ~16 KiB, well before 100 lines.
+  EXPECT_EQ(kernel_.writes, 1);
+  EXPECT_GT(lines, 10);
+  EXPECT_LT(lines, 30);
+  EXPECT_EQ(Console().size(), static_cast<size_t>(lines) * (line.size() + 8));
+}
+
+TEST_F(LoggerTest, NoConsoleMeansNoWrites) {
+  Logger logger(kernel_, nullptr, -1);
+  logger.Hold();
+  logger.Error("nowhere");
+  logger.Release();
+  EXPECT_EQ(kernel_.writes, 0);
+}
+
+}  // namespace
+}  // namespace baton::supervisor
