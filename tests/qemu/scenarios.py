@@ -747,20 +747,23 @@ class NoCryptsetupScenario(Scenario):
 ANSWERED_ON_TTY0 = r"^\(answered on tty0\)$"
 
 
-def _tty0_steps(ctx):
-    ctx.wait(PROMPT_FOR, partial=True)
+def _answer_on_tty0(ctx, prompt, keys, what, timeout=MARKER_TIMEOUT):
+    """Once PROMPT shows on ttyS0, types KEYS on the keyboard (tty0) and waits for
+    ttyS0's "(answered on tty0)"; WHAT names the answer when it was not taken."""
+    ctx.wait(prompt, timeout=timeout, partial=True)
     time.sleep(SEND_DELAY)
-    ctx.vm.send_keys("not-the-passphrase\n")
+    ctx.vm.send_keys(keys)
     try:
         ctx.wait(ANSWERED_ON_TTY0, timeout=60)
     except VMError:
-        raise Failure("the line typed on tty0 (the keyboard) was not taken: the prompt "
+        raise Failure(f"{what} typed on tty0 (the keyboard) was not taken: the prompt "
                       "reads /dev/console (ttyS0) only") from None
+
+
+def _tty0_steps(ctx):
+    _answer_on_tty0(ctx, PROMPT_FOR, "not-the-passphrase\n", "the line")
     ctx.wait(r"No key available with this passphrase", timeout=60)
-    ctx.wait(PROMPT_FOR, timeout=60, partial=True)
-    time.sleep(SEND_DELAY)
-    ctx.vm.send_keys(ctx.fx["passphrase"] + "\n")
-    ctx.wait(ANSWERED_ON_TTY0, timeout=60)
+    _answer_on_tty0(ctx, PROMPT_FOR, ctx.fx["passphrase"] + "\n", "the passphrase", timeout=60)
     ctx.wait(r"^Unlocked \S+ as root\.$", timeout=60)
 
 
@@ -772,10 +775,9 @@ AZERTY_KEYS = {"a": "q", "q": "a", "z": "w", "w": "z", "m": ";", "-": "6"}
 
 
 def _azerty_steps(ctx):
-    ctx.wait(PROMPT_FOR, partial=True)
-    time.sleep(SEND_DELAY)
-    ctx.vm.send_keys("".join(AZERTY_KEYS.get(c, c) for c in ctx.fx["passphrase"]) + "\n")
-    ctx.wait(ANSWERED_ON_TTY0, timeout=60)
+    _answer_on_tty0(ctx, PROMPT_FOR,
+                    "".join(AZERTY_KEYS.get(c, c) for c in ctx.fx["passphrase"]) + "\n",
+                    "the passphrase")
     try:
         ctx.wait(r"^Unlocked \S+ as root\.$|No key available", timeout=60)
     except VMError:
@@ -787,14 +789,7 @@ def _azerty_steps(ctx):
 
 def _md_ask_tty0_steps(ctx):
     ctx.wait(MD_ASK_SAYS, timeout=MARKER_TIMEOUT)
-    ctx.wait(MD_ASK_PROMPT, timeout=30, partial=True)
-    time.sleep(SEND_DELAY)
-    ctx.vm.send_keys("y\n")
-    try:
-        ctx.wait(ANSWERED_ON_TTY0, timeout=60)
-    except VMError:
-        raise Failure("the y typed on tty0 (the keyboard) was not taken: the question "
-                      "reads /dev/console (ttyS0) only") from None
+    _answer_on_tty0(ctx, MD_ASK_PROMPT, "y\n", "the y", timeout=30)
 
 
 def _check_tty0(ctx, out):
