@@ -2,6 +2,7 @@
 
 #include <sys/reboot.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -70,6 +71,35 @@ void AppendMark(handoff::BootTimeline& timeline, absl::string_view name,
   }
 }
 
+// Reads the job files of JOBS_DIR and loads those RELOADER wants into
+// ENGINE; a file with errors is skipped with a warning. MARK (may be empty)
+// gets "jobs-read" and "jobs-loaded". Returns how many jobs were loaded.
+size_t LoadJobFiles(sys::Kernel& kernel, const std::string& jobs_dir, JobReloader& reloader,
+                    Engine& engine, Logger& logger,
+                    const std::function<void(absl::string_view)>& mark) {
+  std::vector<jobs::Diagnostic> read_diags;
+  auto sources = ReadJobSources(kernel, {jobs_dir}, &read_diags);
+  if (mark) mark("jobs-read");
+  size_t job_count = 0;
+  for (const jobs::Diagnostic& diag :
+       reloader.Load(std::move(sources), std::move(read_diags), engine, &job_count)) {
+    logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));
+  }
+  logger.Info(absl::StrCat(job_count, " jobs loaded"));
+  if (mark) mark("jobs-loaded");
+  return job_count;
+}
+
+// udevd's job, when the root has a udevd and no job of that name: defined
+// before the restore, so that a udevd carried by a re-exec is adopted under
+// it (respawn and all), not as an orphan.
+void DefineUdevdJob(sys::Kernel& kernel, Engine& engine) {
+  std::string udevd = stage2::FindUdevd(kernel);
+  if (!udevd.empty() && engine.FindJob(stage2::kUdevdJob) == nullptr) {
+    engine.AddJob(stage2::UdevdJob(udevd));
+  }
+}
+
 int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   const bool user_mode = options.mode == Options::Mode::kUser;
   // Stage 2's first mark, as early as the process can make it: stage 1's
@@ -108,10 +138,6 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
                            kernel.GetPid(), ", jobs from ", options.jobs_dir, ")"));
   if (!crash_note.empty()) logger.Info(crash_note);
 
-  std::vector<jobs::Diagnostic> read_diags;
-  auto sources = ReadJobSources(kernel, {options.jobs_dir}, &read_diags);
-  if (options.stage2()) timeline.Mark("jobs-read");
-
   Spawner::Options spawner_options;
   if (user_mode) spawner_options.base_env = options.environment;
   if (stage1) spawner_options.base_env = stage1->JobEnv();
@@ -123,13 +149,9 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     if (in_stage1) return stage1::Stage1Host::WantsJob(job);
     return !in_stage2 || job.RunsIn(jobs::Stage::kRoot);
   });
-  size_t job_count = 0;
-  for (const jobs::Diagnostic& diag :
-       reloader.Load(std::move(sources), std::move(read_diags), engine, &job_count)) {
-    logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));
-  }
-  logger.Info(absl::StrCat(job_count, " jobs loaded"));
-  if (options.stage2()) timeline.Mark("jobs-loaded");
+  std::function<void(absl::string_view)> mark;
+  if (options.stage2()) mark = [&timeline](absl::string_view name) { timeline.Mark(name); };
+  (void)LoadJobFiles(kernel, options.jobs_dir, reloader, engine, logger, mark);
 
   // PID 1 on the real root: SIGTERM/SIGINT/SIGUSR1/SIGUSR2 reboot, halt and
   // power off (supervisor/shutdown.h); stage 1 and user mode only stop jobs.
@@ -221,12 +243,7 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     restore.timeline = &timeline;
     restore.log = log;
     restore.listen = [&listen](sys::UniqueFd carried) { (void)listen(std::move(carried)); };
-    // udevd's job is defined before the restore, so that a udevd carried by
-    // a re-exec is adopted under it (respawn and all), not as an orphan.
-    std::string udevd = stage2::FindUdevd(kernel);
-    if (!udevd.empty() && engine.FindJob(stage2::kUdevdJob) == nullptr) {
-      engine.AddJob(stage2::UdevdJob(udevd));
-    }
+    DefineUdevdJob(kernel, engine);
     restored = std::make_unique<stage2::RestoreResult>(stage2::RestoreStage2(kernel, restore));
     control.set_handoff_report(&restored->report);
   }
@@ -503,23 +520,13 @@ Stage2Rehearsal RehearseStage2(const Options& options, sys::Kernel& kernel) {
   logger.Info(absl::StrCat("starting (system mode, pid ", kernel.GetPid(), ", jobs from ",
                            options.jobs_dir, ")"));
   logger.Info(absl::StrCat("crash handler (real root): PID 1 crash -> ", crash.Describe()));
-  std::vector<jobs::Diagnostic> read_diags;
-  auto sources = ReadJobSources(kernel, {options.jobs_dir}, &read_diags);
-  timeline.Mark("jobs-read");
   Spawner spawner(kernel, ring, nullptr, Spawner::Options());
   Engine engine(spawner, clock);
   JobReloader reloader(options.jobs_dir,
                        [](const jobs::JobConfig& job) { return job.RunsIn(jobs::Stage::kRoot); });
-  for (const jobs::Diagnostic& diag :
-       reloader.Load(std::move(sources), std::move(read_diags), engine, &out.jobs)) {
-    logger.Warn(absl::StrCat(diag.ToString(), " (file skipped)"));
-  }
-  logger.Info(absl::StrCat(out.jobs, " jobs loaded"));
-  timeline.Mark("jobs-loaded");
-  std::string udevd = stage2::FindUdevd(kernel);
-  if (!udevd.empty() && engine.FindJob(stage2::kUdevdJob) == nullptr) {
-    engine.AddJob(stage2::UdevdJob(udevd));
-  }
+  out.jobs = LoadJobFiles(kernel, options.jobs_dir, reloader, engine, logger,
+                          [&timeline](absl::string_view name) { timeline.Mark(name); });
+  DefineUdevdJob(kernel, engine);
   if (options.handoff_fd >= 0) {
     // A dup: the restore closes the fd it reads; the preflight's stays.
     absl::StatusOr<sys::UniqueFd> dup = kernel.Dup(options.handoff_fd);
