@@ -1,3 +1,4 @@
+#include "tools/mkinitramfs/host_file.h"
 #include "tools/mkinitramfs/host_config.h"
 
 #include <errno.h>
@@ -24,13 +25,6 @@ namespace {
 
 using stage1::LvmSection;
 using stage1::LvmValue;
-
-std::string ReadOrEmpty(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // PATH's bytes; nullopt when it does not exist; ERROR set when it exists
 // but cannot be read (a directory, EACCES, EIO…).
@@ -87,7 +81,7 @@ bool HostHasLvmDevice(const std::string& sysfs) {
   std::string pattern = sysfs + "/block/dm-*/dm/uuid";
   if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
     for (size_t i = 0; i < g.gl_pathc && !found; ++i) {
-      found = absl::StartsWith(ReadOrEmpty(g.gl_pathv[i]), "LVM-");
+      found = absl::StartsWith(ReadHostFileOrEmpty(g.gl_pathv[i]), "LVM-");
     }
   }
   ::globfree(&g);
@@ -101,7 +95,7 @@ std::vector<std::string> HostRaidLevels(const std::string& sysfs) {
   std::string pattern = sysfs + "/block/md*/md/level";
   if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
     for (size_t i = 0; i < g.gl_pathc; ++i) {
-      std::string l(absl::StripAsciiWhitespace(ReadOrEmpty(g.gl_pathv[i])));
+      std::string l(absl::StripAsciiWhitespace(ReadHostFileOrEmpty(g.gl_pathv[i])));
       if (!l.empty()) out.push_back(l);
     }
   }
@@ -231,7 +225,7 @@ absl::StatusOr<HostStack> ReadHostStack(const std::string& sysroot,
                                         const std::string& sysfs) {
   HostStack s;
   std::set<std::string> crypt_names;
-  for (const auto& w : Lines(ReadOrEmpty(sysroot + "/etc/crypttab"))) {
+  for (const auto& w : Lines(ReadHostFileOrEmpty(sysroot + "/etc/crypttab"))) {
     s.crypt = true;
     crypt_names.insert(w[0]);
     if (w.size() >= 3 && w[2] != "none" && w[2] != "-" &&
@@ -240,7 +234,7 @@ absl::StatusOr<HostStack> ReadHostStack(const std::string& sysroot,
     }
   }
   bool level_unknown = false;
-  for (const auto& w : Lines(ReadOrEmpty(sysroot + "/etc/mdadm/mdadm.conf"))) {
+  for (const auto& w : Lines(ReadHostFileOrEmpty(sysroot + "/etc/mdadm/mdadm.conf"))) {
     if (w[0] != "ARRAY") continue;
     s.raid = true;
     std::string mod;
@@ -268,7 +262,7 @@ absl::StatusOr<HostStack> ReadHostStack(const std::string& sysroot,
   if (level_unknown) s.raid_levels.clear();
   bool by_id = false;
   std::set<std::string> vgs;
-  for (const auto& [dev, type] : RootEntries(ReadOrEmpty(sysroot + "/etc/fstab"))) {
+  for (const auto& [dev, type] : RootEntries(ReadHostFileOrEmpty(sysroot + "/etc/fstab"))) {
     if (type != "auto") s.root_fs_types.push_back(type);
     absl::string_view d = dev;
     if (absl::ConsumePrefix(&d, "/dev/mapper/")) {

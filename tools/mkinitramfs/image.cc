@@ -1,3 +1,4 @@
+#include "tools/mkinitramfs/host_file.h"
 #include "tools/mkinitramfs/image.h"
 
 #include <dirent.h>
@@ -73,13 +74,6 @@ constexpr const char* kUdevRules[] = {
 bool Exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0;
-}
-
-std::string ReadOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string DefaultKver() {
@@ -265,7 +259,7 @@ absl::Status AddResumeDefault(const ImageOptions& o, FileSet* files,
   std::string host = o.sysroot + conf_path;
   const bool have_conf = Exists(host);
   stage1::ResumeConf conf;
-  if (have_conf) conf = stage1::ParseResumeConf(ReadOrEmpty(host));
+  if (have_conf) conf = stage1::ParseResumeConf(ReadHostFileOrEmpty(host));
   std::string note;
   if (conf.resume == "none") {
     note = absl::StrCat("resume: no default (", conf_path,
@@ -279,7 +273,7 @@ absl::Status AddResumeDefault(const ImageOptions& o, FileSet* files,
                             "command line still works");
       }
     } else {
-      std::vector<SwapFacts> swaps = HostSwaps("", ReadOrEmpty("/etc/crypttab"));
+      std::vector<SwapFacts> swaps = HostSwaps("", ReadHostFileOrEmpty("/etc/crypttab"));
       ResumeAutoChoice choice = PickResumeDevice(swaps);
       if (!choice.resume.empty()) {
         RETURN_IF_ERROR(files->Add(stage1::kImageResumeConf,
@@ -426,7 +420,7 @@ absl::Status AddUdevd(const ImageOptions& o, LibraryResolver* libs, FileSet* fil
     std::string path = absl::StrCat(udev_dir, "/rules.d/", rule);
     if (!Exists(o.sysroot + path)) continue;
     RETURN_IF_ERROR(files->Add(path, FileSpec::HostFile(o.sysroot + path, 0644)));
-    for (const std::string& h : RuleHelpers(ReadOrEmpty(o.sysroot + path))) {
+    for (const std::string& h : RuleHelpers(ReadHostFileOrEmpty(o.sysroot + path))) {
       std::string helper = absl::StartsWith(h, "/") ? h : absl::StrCat(udev_dir, "/", h);
       if (absl::StrContains(helper, '$') || !Exists(o.sysroot + helper)) continue;
       RETURN_IF_ERROR(libs->AddWithDependencies(helper, files));

@@ -2,8 +2,6 @@
 
 #include <glob.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -12,21 +10,13 @@
 #include "absl/strings/strip.h"
 #include "supervisor/stage1/keymap.h"
 #include "tools/mkinitramfs/compress.h"
+#include "tools/mkinitramfs/host_file.h"
 
 namespace baton::mkinitramfs {
 namespace {
 
 constexpr char kConsoleSetupGlob[] = "/etc/console-setup/cached_*.kmap.gz";
 constexpr char kVconsoleConf[] = "/etc/vconsole.conf";
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 // KEYMAP= of a vconsole.conf (shell-style: quotes stripped, last one wins).
 std::string VconsoleKeymap(const std::string& text) {
@@ -60,22 +50,19 @@ KeymapChoice ChooseKeymap(const std::string& option, const std::string& sysroot)
   }
   ::globfree(&g);
   if (!choice.source.empty()) return choice;
-  std::string text;
-  if (ReadFile(sysroot + kVconsoleConf, &text)) {
-    choice.source = VconsoleKeymap(text);
-    if (!choice.source.empty()) choice.from = kVconsoleConf;
-  }
+  choice.source = VconsoleKeymap(ReadHostFileOrEmpty(sysroot + kVconsoleConf));
+  if (!choice.source.empty()) choice.from = kVconsoleConf;
   return choice;
 }
 
 absl::StatusOr<std::string> CompileKeymap(const std::string& source,
                                           const std::string& loadkeys) {
-  std::string data;
-  const bool read = ReadFile(source, &data);
-  if (!read && source.find('/') != std::string::npos) {
+  absl::StatusOr<std::string> file = ReadHostFile(source);
+  if (!file.ok() && source.find('/') != std::string::npos) {
     return absl::NotFoundError(absl::StrCat("keymap ", source, ": not found"));
   }
-  if (!read || !absl::StartsWith(data, "bkeymap")) {
+  std::string data = file.ok() ? *std::move(file) : std::string();
+  if (!file.ok() || !absl::StartsWith(data, "bkeymap")) {
     absl::StatusOr<std::string> compiled = RunFilter({loadkeys, "-b", "-q", source}, "");
     if (!compiled.ok()) {
       return absl::Status(compiled.status().code(),

@@ -1,3 +1,4 @@
+#include "tools/mkinitramfs/host_file.h"
 #include "tools/mkinitramfs/module_db.h"
 
 #include <fcntl.h>
@@ -30,14 +31,6 @@ bool IsModuleFile(absl::string_view path) {
     if (absl::EndsWith(path, s)) return true;
   }
   return false;
-}
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoStatus(errno, absl::StrCat("open ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -84,7 +77,7 @@ absl::StatusOr<ModuleInfo> ReadModuleInfo(const std::string& modules_dir,
     blob = ReadElfSection(path, ".modinfo");
   } else {
     // Compressed: unpack into a temporary file to read its sections.
-    ASSIGN_OR_RETURN(std::string packed, ReadWholeFile(path));
+    ASSIGN_OR_RETURN(std::string packed, ReadHostFile(path));
     ASSIGN_OR_RETURN(std::string plain, Decompress(packed));
     const char* tmpdir = getenv("TMPDIR");
     std::string tmpl = absl::StrCat(tmpdir ? tmpdir : "/tmp", "/baton-ko-XXXXXX");

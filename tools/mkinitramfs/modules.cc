@@ -1,3 +1,4 @@
+#include "tools/mkinitramfs/host_file.h"
 #include "tools/mkinitramfs/modules.h"
 
 #include <glob.h>
@@ -23,18 +24,6 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoStatus(errno, absl::StrCat("open ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string ReadFileOrEmpty(const std::string& path) {
-  absl::StatusOr<std::string> s = ReadFile(path);
-  return s.ok() ? *s : std::string();
-}
 
 absl::Status WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -51,8 +40,8 @@ absl::Status MakeScratchTree(const std::string& modules_dir,
   ASSIGN_OR_RETURN(std::vector<ModuleInfo> all, ScanModuleDir(modules_dir));
   ASSIGN_OR_RETURN(
       auto files,
-      BuildIndexFiles(all, ReadFileOrEmpty(modules_dir + "/modules.builtin"),
-                      ReadFileOrEmpty(modules_dir + "/modules.builtin.modinfo")));
+      BuildIndexFiles(all, ReadHostFileOrEmpty(modules_dir + "/modules.builtin"),
+                      ReadHostFileOrEmpty(modules_dir + "/modules.builtin.modinfo")));
   std::error_code ec;
   std::filesystem::create_directories(scratch, ec);
   if (ec) return absl::InternalError(absl::StrCat("mkdir ", scratch, ": ", ec.message()));
@@ -279,8 +268,8 @@ absl::Status ModuleResolver::AddToImage(const std::string& image_dir,
   }
   ASSIGN_OR_RETURN(
       auto indexes,
-      BuildIndexFiles(infos, ReadFileOrEmpty(modules_dir_ + "/modules.builtin"),
-                      ReadFileOrEmpty(modules_dir_ + "/modules.builtin.modinfo")));
+      BuildIndexFiles(infos, ReadHostFileOrEmpty(modules_dir_ + "/modules.builtin"),
+                      ReadHostFileOrEmpty(modules_dir_ + "/modules.builtin.modinfo")));
   for (auto& [name, data] : indexes) {
     RETURN_IF_ERROR(files->Add(absl::StrCat(image_dir, "/", name),
                                FileSpec::Data(std::move(data))));
@@ -294,7 +283,7 @@ absl::Status ModuleResolver::AddToImage(const std::string& image_dir,
   std::string order_path = modules_dir_ + "/modules.order";
   if (FileExists(order_path)) {
     RETURN_IF_ERROR(files->Add(absl::StrCat(image_dir, "/modules.order"),
-                               FileSpec::Data(ImageModulesOrder(ReadFileOrEmpty(order_path)))));
+                               FileSpec::Data(ImageModulesOrder(ReadHostFileOrEmpty(order_path)))));
   }
   return absl::OkStatus();
 }
@@ -325,7 +314,7 @@ std::vector<std::string> DeviceModaliases(const std::string& sysfs) {
   std::string pattern = sysfs + "/bus/*/devices/*/modalias";
   if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
     for (size_t i = 0; i < g.gl_pathc; ++i) {
-      std::string a(absl::StripAsciiWhitespace(ReadFileOrEmpty(g.gl_pathv[i])));
+      std::string a(absl::StripAsciiWhitespace(ReadHostFileOrEmpty(g.gl_pathv[i])));
       if (!a.empty()) out.insert(a);
     }
   }
