@@ -42,26 +42,28 @@
 // the events arrive after udevd's rules ran, so modules, probing and links
 // are udevd's business; the bridge only emits, with udevd's properties.
 //
-// COLDPLUG walks DEV SYS_ROOT/devices itself (through the Kernel:
-// ListDirEntries, whose types come from the directory read, so no entry is
-// stat'ed; ReadFile, ReadLink; only real directories are entered, symlinks
-// such as `subsystem`, `driver`, `device`, `port` are never followed, and
-// the attribute groups `power`, `holders`, `slaves` are not listed) and
-// synthesizes an `add` for every directory holding a
-// `uevent` file: DEVPATH from the path, SUBSYSTEM from the basename of the
-// `subsystem` link, the rest from the `uevent` file. The alternative,
-// writing "add" into every `uevent` file as `udevadm trigger` does, was not
-// chosen: it makes the kernel send each event back through the socket, so
-// coldplug would cost a netlink round trip per device, could overflow the
-// socket's receive buffer on large machines (the events are lost, ENOBUFS),
-// and "coldplug is done" could only be guessed from the socket going quiet.
-// Walking is synchronous: when Coldplug() returns every existing device has
-// been handled, which is what Quiet() needs. Order, as udev does it: first
+// COLDPLUG finds the devices as `udevadm trigger` does, by subsystem: each
+// symlink of SYS_ROOT/bus/*/devices and SYS_ROOT/class/* points at a device
+// directory under SYS_ROOT/devices (DEVPATH: the link resolved; SUBSYSTEM:
+// the bus or class). A walk of /sys/devices would list every attribute
+// group as well: 287 listings for the test VM's 214 devices instead of 70,
+// about twice the time under TCG. Unlike `udevadm trigger`, which writes
+// "add" into each device's `uevent` file, coldplug reads the file and
+// synthesizes the `add` itself, in depth-first order of DEVPATH (a parent
+// before its children). Triggering would make the kernel send each event
+// back through the socket, so coldplug would cost a netlink round trip per
+// device, could overflow the socket's receive buffer on large machines (the
+// events are lost, ENOBUFS), and "coldplug is done" could only be guessed
+// from the socket going quiet. All through the Kernel: ListDirEntries, whose
+// types come from the directory read, so no entry is stat'ed; ReadLink;
+// ReadFile.
+// Enumerating is synchronous: when Coldplug() returns every existing device
+// has been handled, which is what Quiet() needs. Order, as udev does it: first
 // every MODALIAS is loaded (drivers bind and create devices, whose events
 // come through the socket), then the events of non-block devices, then
 // block devices: whole disks, then partitions, then virtual (dm, md, loop)
-// devices. A device created while the walk runs may be handled twice (walk
-// and socket); handling is idempotent apart from the repeated event.
+// devices. A device created while coldplug runs may be handled twice
+// (coldplug and socket); handling is idempotent apart from the repeated event.
 //
 // PAUSE. While paused (the switch to the real root), OnReadable() still
 // drains the socket but queues the raw datagrams instead of handling them;
@@ -77,8 +79,10 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -162,7 +166,9 @@ class UeventBridge {
   void AddLink(const std::string& link, const std::string& node);
   void RemoveLink(const std::string& link, const std::string& node);
   std::string LinkTarget(const std::string& link, const std::string& node) const;
-  void Walk(const std::string& dir, std::vector<Uevent>& out);
+  // Appends (devpath, SUBSYSTEM) for each device symlink in SYS_ROOT + DIR.
+  void ListSubsystem(const std::string& dir, const std::string& subsystem,
+                     std::vector<std::pair<std::string, std::string>>& out);
 
   sys::Kernel& kernel_;
   sys::ModuleLoader& modules_;
@@ -184,6 +190,12 @@ class UeventBridge {
   std::map<std::string, std::vector<std::string>> links_;
   std::map<std::string, std::map<std::string, std::string>> derived_;
 };
+
+// The DEVPATH a sysfs symlink in DIR (relative to the sysfs root, e.g.
+// "/bus/pci/devices") points at: "../../../devices/pci0000:00/0000:00:03.0"
+// → "/devices/pci0000:00/0000:00:03.0". nullopt for an absolute target, one
+// above the sysfs root, or one outside /devices.
+std::optional<std::string> ResolveSysfsLink(absl::string_view dir, absl::string_view target);
 
 // udev's escaping of a string used as a /dev file name: every byte outside
 // [0-9A-Za-z#+-.:=@_] that is not part of a valid UTF-8 sequence, and '\',

@@ -1,29 +1,17 @@
-// UeventBridge: coldplug by walking sysfs (see the header for why and in
-// which order).
+// UeventBridge: coldplug by enumerating sysfs's buses and classes (see the
+// header for why and in which order).
 #include <algorithm>
-#include <set>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "supervisor/uevent_bridge.h"
 
 namespace baton::supervisor {
 namespace {
-
-// Directories inside a device directory that hold attributes, never
-// devices: not worth a listing each. (Files and symlinks such as
-// `uevent`, `subsystem`, `driver` or `device` are skipped by their type.)
-const std::set<std::string>& SkippedNames() {
-  static const auto* names = new std::set<std::string>{"power", "holders", "slaves"};
-  return *names;
-}
-
-bool HasUevent(const std::vector<sys::DirEntry>& entries) {
-  auto it = std::lower_bound(
-      entries.begin(), entries.end(), "uevent",
-      [](const sys::DirEntry& e, const char* name) { return e.name < name; });
-  return it != entries.end() && it->name == "uevent";
-}
 
 // Block devices: physical disks, their partitions, then virtual devices
 // (dm, md, loop), which stack on the others.
@@ -33,56 +21,110 @@ int BlockRank(const Uevent& ev) {
   return (virt ? 2 : 0) + (part ? 1 : 0);
 }
 
+// Depth-first order of the device tree: "/devices/a", "/devices/a/b",
+// "/devices/a-x" ('/' sorts before every other byte), so a parent comes
+// before its children, as a walk of /sys/devices would visit them.
+bool TreeOrder(const std::string& a, const std::string& b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [](char x, char y) {
+                                        if (x == y) return false;
+                                        if (x == '/') return true;
+                                        if (y == '/') return false;
+                                        return static_cast<unsigned char>(x) <
+                                               static_cast<unsigned char>(y);
+                                      });
+}
+
 }  // namespace
 
-void UeventBridge::Walk(const std::string& dir, std::vector<Uevent>& out) {
-  // Typed listing: one directory read, no stat per entry (under TCG each
-  // syscall is expensive, and a device directory holds ~20 entries).
-  absl::StatusOr<std::vector<sys::DirEntry>> entries = kernel_.ListDirEntries(dir);
+std::optional<std::string> ResolveSysfsLink(absl::string_view dir, absl::string_view target) {
+  if (absl::StartsWith(target, "/")) return std::nullopt;
+  std::vector<absl::string_view> parts;
+  for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) parts.push_back(part);
+  for (absl::string_view part : absl::StrSplit(target, '/', absl::SkipEmpty())) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) return std::nullopt;  // above the sysfs root
+      parts.pop_back();
+    } else {
+      parts.push_back(part);
+    }
+  }
+  if (parts.size() < 2 || parts.front() != "devices") return std::nullopt;
+  return absl::StrCat("/", absl::StrJoin(parts, "/"));
+}
+
+void UeventBridge::ListSubsystem(const std::string& dir, const std::string& subsystem,
+                                 std::vector<std::pair<std::string, std::string>>& out) {
+  const std::string path = options_.sys_root + dir;
+  absl::StatusOr<std::vector<sys::DirEntry>> entries = kernel_.ListDirEntries(path);
   if (!entries.ok()) {
-    Log(absl::StrCat("coldplug: cannot list ", dir, ": ", entries.status().message()));
+    Log(absl::StrCat("coldplug: cannot list ", path, ": ", entries.status().message()));
     return;
   }
-  if (HasUevent(*entries)) {
-    absl::StatusOr<std::string> subsystem = kernel_.ReadLink(dir + "/subsystem");
-    absl::StatusOr<std::string> contents = kernel_.ReadFile(dir + "/uevent");
-    if (subsystem.ok() && contents.ok()) {
-      std::string sub = *subsystem;
-      if (size_t slash = sub.rfind('/'); slash != std::string::npos) sub.erase(0, slash + 1);
-      Env props = {{"ACTION", "add"},
-                   {"DEVPATH", dir.substr(options_.sys_root.size())},
-                   {"SUBSYSTEM", sub}};
-      for (auto& kv : ParseUeventFile(*contents)) {
-        if (kv.first != "ACTION" && kv.first != "DEVPATH" && kv.first != "SUBSYSTEM") {
-          props.push_back(std::move(kv));
-        }
-      }
-      absl::StatusOr<Uevent> ev = UeventFromProps(std::move(props));
-      if (ev.ok()) {
-        out.push_back(std::move(*ev));
-      } else {
-        Log(absl::StrCat("coldplug: skipped ", dir, ": ", ev.status().message()));
-      }
-    }
-    // No `subsystem` link: a kobject that is not a device of any class.
-  }
-  // Only real directories: in sysfs a device's children are directories,
-  // while symlinks (`subsystem`, `driver`, `device`, `port`, holders…) are
-  // cross-references to devices found elsewhere in the tree.
   for (const sys::DirEntry& entry : *entries) {
-    if (entry.type != sys::DirEntry::Type::kDirectory) continue;
-    if (SkippedNames().count(entry.name)) continue;
-    Walk(dir + "/" + entry.name, out);
+    // Devices are symlinks into /sys/devices; a class may also hold
+    // control files (gpio's `export`, net's `bonding_masters`).
+    if (entry.type != sys::DirEntry::Type::kSymlink) continue;
+    absl::StatusOr<std::string> target = kernel_.ReadLink(absl::StrCat(path, "/", entry.name));
+    if (!target.ok()) continue;  // gone since the listing
+    std::optional<std::string> devpath = ResolveSysfsLink(dir, *target);
+    if (!devpath) {
+      Log(absl::StrCat("coldplug: skipped ", path, "/", entry.name, " -> ", *target,
+                       ": not a device under ", options_.sys_root, "/devices"));
+      continue;
+    }
+    out.emplace_back(std::move(*devpath), subsystem);
   }
 }
 
 absl::Status UeventBridge::Coldplug() {
-  const std::string root = options_.sys_root + "/devices";
-  absl::StatusOr<std::vector<std::string>> top = kernel_.ListDir(root);
-  if (!top.ok()) return top.status();
+  // Every device of every bus and class, as `udevadm trigger` enumerates
+  // them: (devpath, subsystem).
+  std::vector<std::pair<std::string, std::string>> found;
+  absl::StatusOr<std::vector<sys::DirEntry>> buses =
+      kernel_.ListDirEntries(options_.sys_root + "/bus");
+  if (!buses.ok()) return buses.status();
+  for (const sys::DirEntry& bus : *buses) {
+    if (bus.type != sys::DirEntry::Type::kDirectory) continue;
+    ListSubsystem(absl::StrCat("/bus/", bus.name, "/devices"), bus.name, found);
+  }
+  absl::StatusOr<std::vector<sys::DirEntry>> classes =
+      kernel_.ListDirEntries(options_.sys_root + "/class");
+  if (!classes.ok()) {
+    Log(absl::StrCat("coldplug: cannot list ", options_.sys_root, "/class: ",
+                     classes.status().message()));
+  } else {
+    for (const sys::DirEntry& cls : *classes) {
+      if (cls.type != sys::DirEntry::Type::kDirectory) continue;
+      ListSubsystem(absl::StrCat("/class/", cls.name), cls.name, found);
+    }
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return TreeOrder(a.first, b.first); });
+  found.erase(std::unique(found.begin(), found.end(),
+                          [](const auto& a, const auto& b) { return a.first == b.first; }),
+              found.end());
 
   std::vector<Uevent> devices;
-  Walk(root, devices);
+  devices.reserve(found.size());
+  for (auto& [devpath, subsystem] : found) {
+    absl::StatusOr<std::string> contents =
+        kernel_.ReadFile(absl::StrCat(options_.sys_root, devpath, "/uevent"));
+    if (!contents.ok()) continue;  // removed since the listing: its event comes by the socket
+    Env props = {{"ACTION", "add"}, {"DEVPATH", devpath}, {"SUBSYSTEM", std::move(subsystem)}};
+    for (auto& kv : ParseUeventFile(*contents)) {
+      if (kv.first != "ACTION" && kv.first != "DEVPATH" && kv.first != "SUBSYSTEM") {
+        props.push_back(std::move(kv));
+      }
+    }
+    absl::StatusOr<Uevent> ev = UeventFromProps(std::move(props));
+    if (ev.ok()) {
+      devices.push_back(std::move(*ev));
+    } else {
+      Log(absl::StrCat("coldplug: skipped ", devpath, ": ", ev.status().message()));
+    }
+  }
 
   const bool follow_udevd = options_.group == 2;
   if (!follow_udevd) {

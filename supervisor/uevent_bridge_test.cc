@@ -3,10 +3,13 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cerrno>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sys/fake_block_prober.h"
@@ -68,8 +71,10 @@ class UeventBridgeTest : public ::testing::Test {
     EXPECT_TRUE(kernel_.MkdirAll("/sys/bus/virtio").ok());
   }
 
-  // A sysfs device directory: its uevent file and `subsystem` link
-  // (relative, like the kernel's).
+  // A sysfs device directory: its uevent file and `subsystem` link, and
+  // its entry in SUBSYSTEM_DIR ("bus/pci" → /sys/bus/pci/devices/NAME,
+  // "class/block" → /sys/class/block/NAME); links relative, like the
+  // kernel's.
   void AddDevice(const std::string& devpath, const std::string& subsystem_dir,
                  const std::string& uevent) {
     const std::string dir = "/sys" + devpath;
@@ -81,6 +86,13 @@ class UeventBridgeTest : public ::testing::Test {
     }
     ASSERT_TRUE(kernel_.Symlink(up + "../" + subsystem_dir, dir + "/subsystem").ok());
     ASSERT_TRUE(kernel_.MkdirAll(dir + "/power").ok());  // attribute groups too
+    const bool bus = absl::StartsWith(subsystem_dir, "bus/");
+    const std::string list = "/sys/" + subsystem_dir + (bus ? "/devices" : "");
+    ASSERT_TRUE(kernel_.MkdirAll(list).ok());
+    ASSERT_TRUE(kernel_
+                    .Symlink((bus ? "../../.." : "../..") + devpath,
+                             list + devpath.substr(devpath.rfind('/')))
+                    .ok());
   }
 
   void AddVirtioDisk() {
@@ -200,16 +212,18 @@ TEST_F(UeventBridgeTest, ColdplugOrdersDisksThenPartitionsThenVirtualDevices) {
   EXPECT_THAT(prober_.probed(), Not(Contains("/dev/tty0")));
 }
 
-TEST_F(UeventBridgeTest, ColdplugDoesNotWalkSymlinksToDeviceDirectoriesTwice) {
+TEST_F(UeventBridgeTest, ColdplugHandlesEachDeviceOnceWhateverLinksToIt) {
   AddVirtioDisk();
   AddDevice("/devices/virtual/block/dm-0", "class/block",
             "MAJOR=253\nMINOR=0\nDEVNAME=dm-0\nDEVTYPE=disk\n");
-  // Cross-references as sysfs has them: names no skip list knows, pointing
-  // at device directories found elsewhere in the tree.
+  // Cross-references as sysfs has them, pointing at device directories
+  // found elsewhere, and the same device listed a second time.
   ASSERT_TRUE(kernel_.Symlink("../../../pci0000:00/0000:00:03.0",
                               "/sys/devices/virtual/block/dm-0/port").ok());
   ASSERT_TRUE(kernel_.Symlink("../../virtual/block/dm-0", "/sys" + kVda + "/peer").ok());
   ASSERT_TRUE(kernel_.Symlink("block/vda", "/sys" + kVirtio + "/vda-link").ok());
+  ASSERT_TRUE(kernel_.Symlink("../../devices/virtual/block/dm-0", "/sys/class/block/dm-0-again")
+                  .ok());
   ASSERT_TRUE(bridge_->Coldplug().ok());
   std::vector<std::string> paths;
   for (const auto& e : emitted_) paths.push_back(*EnvGet(e.env, "DEVPATH"));
@@ -219,28 +233,72 @@ TEST_F(UeventBridgeTest, ColdplugDoesNotWalkSymlinksToDeviceDirectoriesTwice) {
   EXPECT_THAT(log_, Contains("coldplug: 5 devices, 3 block"));
 }
 
-TEST_F(UeventBridgeTest, ColdplugListsEachDirectoryOnceAndStatsNothing) {
-  // No block device: handling those stats /dev nodes, which is not the walk.
+TEST_F(UeventBridgeTest, ColdplugEmitsParentsBeforeChildrenAcrossSubsystems) {
+  // The class device under the platform device, and a sibling whose name
+  // sorts between them byte-wise ('-' < '/').
+  AddDevice("/devices/platform/serial8250", "bus/platform", "DRIVER=serial8250\n");
+  AddDevice("/devices/platform/serial8250/tty/ttyS1", "class/tty",
+            "MAJOR=4\nMINOR=65\nDEVNAME=ttyS1\n");
+  AddDevice("/devices/platform/serial8250-x", "bus/platform", "\n");
+  AddDevice("/devices/LNXSYSTM:00", "bus/acpi", "MODALIAS=acpi:LNXSYSTM:\n");
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  std::vector<std::string> order;
+  for (const auto& e : emitted_) order.push_back(*EnvGet(e.env, "SUBSYSTEM") + " " +
+                                                 *EnvGet(e.env, "DEVPATH"));
+  EXPECT_THAT(order, ElementsAre("acpi /devices/LNXSYSTM:00",
+                                 "platform /devices/platform/serial8250",
+                                 "tty /devices/platform/serial8250/tty/ttyS1",
+                                 "platform /devices/platform/serial8250-x"));
+}
+
+TEST_F(UeventBridgeTest, ColdplugSkipsControlFilesAndLinksOutsideDevices) {
+  AddDevice("/devices/virtual/tty/tty0", "class/tty", "MAJOR=4\nMINOR=0\nDEVNAME=tty0\n");
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/class/gpio").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sys/class/gpio/export", "").ok());
+  ASSERT_TRUE(kernel_.Symlink("../../module/loop", "/sys/class/tty/odd").ok());
+  // A class that vanished between the two listings.
+  kernel_.FailNextOn("list_dir_entries", "/sys/class/block", ENOENT);
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  EXPECT_THAT(Names(), ElementsAre("tty-device-added"));
+  EXPECT_THAT(log_, Contains(HasSubstr("coldplug: skipped /sys/class/tty/odd -> "
+                                       "../../module/loop: not a device under /sys/devices")));
+  EXPECT_THAT(log_, Contains(HasSubstr("coldplug: cannot list /sys/class/block")));
+}
+
+TEST_F(UeventBridgeTest, ColdplugListsEachSubsystemOnceAndStatsNothing) {
+  // No block device: handling those stats /dev nodes, which is not coldplug.
   AddDevice(kPci, "bus/pci", "PCI_CLASS=10000\nMODALIAS=pci:v00001AF4d00001001sv00001AF4\n");
   AddDevice(kVirtio, "bus/virtio", "MODALIAS=virtio:d00000002v00001AF4\n");
   AddDevice("/devices/virtual/tty/tty0", "class/tty", "MAJOR=4\nMINOR=0\nDEVNAME=tty0\n");
   ASSERT_TRUE(kernel_.MkdirAll("/sys" + kPci + "/msi_irqs").ok());
   ASSERT_TRUE(kernel_.WriteFile("/sys" + kPci + "/vendor", "0x1af4\n").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/sys" + kPci + "/modalias", "pci:v00001AF4\n").ok());
   ASSERT_TRUE(kernel_.Symlink("../../../bus/pci/drivers/virtio-pci", "/sys" + kPci + "/driver")
                   .ok());
-  ASSERT_TRUE(kernel_.Symlink("../0000:00:03.0", "/sys" + kVirtio + "/device").ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/bus/pci/drivers/virtio-pci").ok());
   kernel_.ClearCallCounts();
   ASSERT_TRUE(bridge_->Coldplug().ok());
   ASSERT_THAT(Names(), ElementsAre("pci-device-added", "virtio-device-added", "tty-device-added"));
-  // One typed listing per directory walked: /sys/devices, pci0000:00,
-  // 0000:00:03.0, msi_irqs, virtio0, virtual, tty, tty0 (the three `power`
-  // groups are skipped), and no stat of any entry to learn its type.
-  EXPECT_EQ(kernel_.call_count("list_dir_entries"), 8u);
+  // One typed listing each of /sys/bus, /sys/bus/pci/devices,
+  // /sys/bus/virtio/devices, /sys/class, /sys/class/block, /sys/class/tty:
+  // no device directory is listed, and no entry stat'ed to learn its type.
+  EXPECT_EQ(kernel_.call_count("list_dir_entries"), 6u);
   EXPECT_EQ(kernel_.call_count("stat"), 0u);
-  EXPECT_EQ(kernel_.call_count("list_dir"), 1u);  // Coldplug's check that sysfs is there
-  // Per device: the `subsystem` link and the `uevent` file.
+  EXPECT_EQ(kernel_.call_count("list_dir"), 0u);
+  // Per device: its link in the bus or class, and its `uevent` file.
   EXPECT_EQ(kernel_.call_count("readlink"), 3u);
+  EXPECT_EQ(kernel_.call_count("read_file"), 3u);
+}
+
+TEST(ResolveSysfsLinkTest, ResolvesRelativeLinksIntoDevices) {
+  EXPECT_EQ(ResolveSysfsLink("/bus/pci/devices", "../../../devices/pci0000:00/0000:00:03.0"),
+            "/devices/pci0000:00/0000:00:03.0");
+  EXPECT_EQ(ResolveSysfsLink("/class/block", "../../devices/virtual/block/dm-0"),
+            "/devices/virtual/block/dm-0");
+  EXPECT_EQ(ResolveSysfsLink("/class/block", "./../../devices/./x"), "/devices/x");
+  EXPECT_EQ(ResolveSysfsLink("/class/block", "/sys/devices/x"), std::nullopt);
+  EXPECT_EQ(ResolveSysfsLink("/class/block", "../../../devices/x"), std::nullopt);
+  EXPECT_EQ(ResolveSysfsLink("/class/block", "../../module/loop"), std::nullopt);
+  EXPECT_EQ(ResolveSysfsLink("/class/block", "../../devices"), std::nullopt);
 }
 
 TEST_F(UeventBridgeTest, ColdplugMakesUdevLinksWithUdevEscaping) {
