@@ -28,6 +28,7 @@
 #include "supervisor/reload.h"
 #include "supervisor/shutdown.h"
 #include "supervisor/spawner.h"
+#include "supervisor/stage1/rescue.h"
 #include "supervisor/stage1/stage1_main.h"
 #include "supervisor/stage2/reexec.h"
 #include "supervisor/stage2/restore.h"
@@ -114,7 +115,14 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   const bool initramfs = !user_mode && stage1::IsInitramfs(kernel);
   std::string crash_note;
   auto note_crash = [&crash_note](absl::string_view line) { crash_note = std::string(line); };
-  if (pid1) {
+  // Stage 2 plans without the console tty (the crash shell on /dev/console,
+  // no job control) and adds it after "stage2-ready": reading it costs more
+  // than the rest of the plan under emulation.
+  std::optional<CrashPlanInput> crash_console_later;
+  if (pid1 && options.stage2()) {
+    crash_console_later = GatherCrashInput(kernel, CrashStage::kRealRoot, /*with_console=*/false);
+    (void)InstallCrashPlan(*crash_console_later, note_crash);
+  } else if (pid1) {
     (void)InstallCrashPlan(kernel, initramfs ? CrashStage::kInitramfs : CrashStage::kRealRoot,
                            note_crash);
   }
@@ -246,6 +254,17 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     DefineUdevdJob(kernel, engine);
     restored = std::make_unique<stage2::RestoreResult>(stage2::RestoreStage2(kernel, restore));
     control.set_handoff_report(&restored->report);
+  }
+  if (crash_console_later) {
+    // The shell on the console's own tty from here on (crash_plan.h).
+    crash_console_later->console_tty = stage1::ActiveConsoleTty(kernel);
+    if (!crash_console_later->console_tty.empty()) {
+      absl::Status installed = sys::InstallCrashHandler(PlanCrash(*crash_console_later));
+      if (!installed.ok()) {
+        logger.Warn(absl::StrCat("crash handler: the console tty not added: ", installed.message()));
+      }
+    }
+    crash_console_later.reset();
   }
   logger.Release();
   if (restored && restored->reexec()) {

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "supervisor/exec_ladder.h"
 #include "supervisor/stage1/cmdline.h"
 #include "supervisor/stage1/rescue.h"
 
@@ -52,7 +53,18 @@ sys::CrashPlan PlanCrash(const CrashPlanInput& input) {
   return plan;
 }
 
-CrashPlanInput GatherCrashInput(sys::Kernel& kernel, CrashStage stage) {
+namespace {
+// The regular file at PATH (O_PATH, so symlinks are followed), or nullopt.
+std::optional<FileId> Identify(sys::Kernel& kernel, const std::string& path) {
+  absl::StatusOr<sys::UniqueFd> fd = kernel.Open(path, O_PATH | O_CLOEXEC);
+  if (!fd.ok()) return std::nullopt;
+  absl::StatusOr<sys::FileInfo> info = kernel.StatFd(fd->get());
+  if (!info.ok() || info->type != sys::FileInfo::Type::kRegular) return std::nullopt;
+  return FileId{info->dev, info->ino};
+}
+}  // namespace
+
+CrashPlanInput GatherCrashInput(sys::Kernel& kernel, CrashStage stage, bool with_console) {
   CrashPlanInput input;
   input.stage = stage;
   absl::StatusOr<std::string> cmdline = kernel.ReadFile("/proc/cmdline");
@@ -60,29 +72,45 @@ CrashPlanInput GatherCrashInput(sys::Kernel& kernel, CrashStage stage) {
   input.init = boot.init;
   input.init_args = boot.init_args;
   input.panic = boot.panic;
-  input.identify = [&kernel](const std::string& path) -> std::optional<FileId> {
-    absl::StatusOr<sys::UniqueFd> fd = kernel.Open(path, O_PATH | O_CLOEXEC);
-    if (!fd.ok()) return std::nullopt;
-    absl::StatusOr<sys::FileInfo> info = kernel.StatFd(fd->get());
-    if (!info.ok() || info->type != sys::FileInfo::Type::kRegular) return std::nullopt;
-    return FileId{info->dev, info->ino};
-  };
+  input.identify = [&kernel](const std::string& path) { return Identify(kernel, path); };
   input.self = input.identify("/proc/self/exe");
-  input.console_tty = stage1::ActiveConsoleTty(kernel);
+  if (with_console) input.console_tty = stage1::ActiveConsoleTty(kernel);
   return input;
+}
+
+CrashPlanInput GatherCrashInputOnRoot(sys::Kernel& kernel, const std::string& new_root) {
+  CrashPlanInput input = GatherCrashInput(kernel, CrashStage::kRealRoot);
+  std::string base = new_root;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  if (base == "/") base.clear();
+  input.identify = [&kernel, base](const std::string& path) -> std::optional<FileId> {
+    absl::StatusOr<std::string> resolved = ResolveOnRoot(kernel, base.empty() ? "/" : base, path);
+    if (!resolved.ok()) return std::nullopt;
+    return Identify(kernel, base + *resolved);
+  };
+  return input;
+}
+
+std::string DescribeCrashPlan(CrashStage stage, const sys::CrashPlan& plan) {
+  return absl::StrCat("crash handler (", stage == CrashStage::kInitramfs ? "initramfs" : "real root",
+                      "): PID 1 crash -> ", plan.Describe());
 }
 
 absl::Status InstallCrashPlan(sys::Kernel& kernel, CrashStage stage,
                               const std::function<void(absl::string_view)>& log) {
-  CrashPlanInput input = GatherCrashInput(kernel, stage);
+  return InstallCrashPlan(GatherCrashInput(kernel, stage), log);
+}
+
+absl::Status InstallCrashPlan(const CrashPlanInput& input,
+                              const std::function<void(absl::string_view)>& log) {
+  const CrashStage stage = input.stage;
   sys::CrashPlan plan = PlanCrash(input);
   absl::Status installed = sys::InstallCrashHandler(plan);
   if (!installed.ok()) {
     log(absl::StrCat("crash handler not installed: ", installed.message()));
     return installed;
   }
-  log(absl::StrCat("crash handler (", stage == CrashStage::kInitramfs ? "initramfs" : "real root",
-                   "): PID 1 crash -> ", plan.Describe()));
+  log(DescribeCrashPlan(stage, plan));
   return installed;
 }
 

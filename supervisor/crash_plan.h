@@ -68,12 +68,31 @@ sys::CrashPlan PlanCrash(const CrashPlanInput& input);
 // Reads what PlanCrash needs through KERNEL: /proc/cmdline (init=, "--"
 // arguments, panic=), /proc/self/exe, the candidates' files (opened O_PATH
 // and fstat'ed), /sys/class/tty/console/active.
-CrashPlanInput GatherCrashInput(sys::Kernel& kernel, CrashStage stage);
+// WITH_CONSOLE false leaves console_tty "" (the shell then runs as
+// `/bin/sh -i` on /dev/console): stage 2 reads the console after
+// "stage2-ready" and plans again (under emulation that read costs more than
+// the rest of the plan).
+CrashPlanInput GatherCrashInput(sys::Kernel& kernel, CrashStage stage, bool with_console = true);
+
+// The kRealRoot input while NEW_ROOT is not "/" yet (stage 1 before the
+// switch, so that nothing of it is read inside the uevent pause): as
+// GatherCrashInput, except that init=, /sbin/init and /bin/sh are looked
+// up under NEW_ROOT, symlinks resolved within it (ResolveOnRoot). The
+// command line, /proc/self/exe and the console are the same before and
+// after the switch; the plan names the paths as they will be after it.
+CrashPlanInput GatherCrashInputOnRoot(sys::Kernel& kernel, const std::string& new_root);
 
 // Gathers, plans and installs (sys::InstallCrashHandler); LOG gets one line
 // "crash handler: PID 1 crash -> exec /sbin/init, then …".
 absl::Status InstallCrashPlan(sys::Kernel& kernel, CrashStage stage,
                               const std::function<void(absl::string_view)>& log);
+
+// Plans INPUT and installs it; LOG as above.
+absl::Status InstallCrashPlan(const CrashPlanInput& input,
+                              const std::function<void(absl::string_view)>& log);
+
+// That line for PLAN: "crash handler (real root): PID 1 crash -> …".
+std::string DescribeCrashPlan(CrashStage stage, const sys::CrashPlan& plan);
 
 }  // namespace baton::supervisor
 

@@ -181,5 +181,45 @@ TEST_F(GatherCrashInputTest, NoProcMeansNoInitPlanned) {
   EXPECT_EQ(Paths(PlanCrash(input)), (Argv{"/bin/sh"}));
 }
 
+// Stage 2's first plan: the console left for later, the shell plain.
+TEST_F(GatherCrashInputTest, WithoutConsoleTheShellIsPlainUntilTheTtyIsAdded) {
+  CrashPlanInput input = GatherCrashInput(kernel_, CrashStage::kRealRoot, false);
+  EXPECT_EQ(input.console_tty, "");
+  sys::CrashPlan plan = PlanCrash(input);
+  ASSERT_EQ(plan.execs.size(), 1u);
+  EXPECT_EQ(plan.execs[0].argv, (Argv{"/bin/sh", "-i"}));
+  input.console_tty = "/dev/ttyS0";
+  EXPECT_EQ(PlanCrash(input).execs[0].argv,
+            (Argv{"/bin/sh", "-c", "exec /bin/sh -i <>/dev/ttyS0 >&0 2>&0"}));
+}
+
+// Before the switch: the real root's files under /root, symlinks resolved
+// within it; the initramfs' own files are not looked at.
+TEST_F(GatherCrashInputTest, OnRootLooksUnderTheNewRoot) {
+  ASSERT_TRUE(kernel_.WriteFile("/proc/cmdline", "root=LABEL=r\n").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/sbin/init", "initramfs's init", 0755).ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/root/sbin").ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/root/usr/lib/sysvinit").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/root/usr/lib/sysvinit/init", "ELF init", 0755).ok());
+  // Absolute: on the initramfs it would name nothing.
+  ASSERT_TRUE(kernel_.Symlink("/usr/lib/sysvinit/init", "/root/sbin/init").ok());
+  CrashPlanInput input = GatherCrashInputOnRoot(kernel_, "/root/");
+  EXPECT_EQ(input.stage, CrashStage::kRealRoot);
+  EXPECT_EQ(input.console_tty, "/dev/ttyS0");
+  ASSERT_TRUE(input.self.has_value());
+  EXPECT_TRUE(input.identify("/sbin/init").has_value());
+  // No /root/bin/sh: the initramfs' /bin/sh does not count.
+  EXPECT_FALSE(input.identify("/bin/sh").has_value());
+  sys::CrashPlan plan = PlanCrash(input);
+  EXPECT_EQ(Paths(plan), (Argv{"/sbin/init"}));  // the path as it is after the switch
+  EXPECT_EQ(DescribeCrashPlan(CrashStage::kRealRoot, plan),
+            "crash handler (real root): PID 1 crash -> exec /sbin/init, then freeze");
+
+  ASSERT_TRUE(kernel_.MkdirAll("/root/bin").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/root/bin/sh", "ELF dash", 0755).ok());
+  ASSERT_TRUE(kernel_.Unlink("/root/usr/lib/sysvinit/init").ok());  // a dangling link
+  EXPECT_EQ(Paths(PlanCrash(GatherCrashInputOnRoot(kernel_, "/root"))), (Argv{"/bin/sh"}));
+}
+
 }  // namespace
 }  // namespace baton::supervisor

@@ -741,6 +741,7 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
   std::map<std::string, std::string> interpreters;  // path -> its PT_INTERP ("" static)
   std::map<std::string, absl::Status> loaded;      // path -> its loader check's verdict
   std::string stateless_reason;                 // replaces --stateless-reason= when set
+  std::set<std::string> early_refused;          // paths whose early verdict does not hold
   auto then = [&](size_t i) {
     return i + 1 < ladder.size()
                ? absl::StrCat("; trying ", ladder[i + 1].path, " (", ladder[i + 1].description, ")")
@@ -749,6 +750,20 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
   for (size_t i = 0; i < ladder.size(); ++i) {
     const ExecCandidate& rung = ladder[i];
     auto check = checked.find(rung.path);
+    if (check == checked.end() && rung.preflight && preflights.count(rung.path) == 0) {
+      // Preflighted before the switch and still that file (one resolve and
+      // stat): its header check passed then (PreflightOnNewRoot runs it
+      // first) and its verdict stands; neither is taken again.
+      if (std::optional<PreflightVerdict> verdict =
+              EarlyVerdict(kernel, root, rung.path, early, log)) {
+        check = checked.emplace(rung.path, absl::OkStatus()).first;
+        preflights.emplace(rung.path, verdict->accepted() ? absl::OkStatus()
+                                                          : absl::FailedPreconditionError(
+                                                                verdict->Describe(rung.path)));
+      } else {
+        early_refused.insert(rung.path);  // changed, or none: preflighted below
+      }
+    }
     if (check == checked.end()) {
       check = checked.emplace(rung.path, CheckExecutable(kernel, root, rung.path,
                                                          &interpreters[rung.path]))
@@ -783,7 +798,10 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
       auto flown = preflights.find(rung.path);
       if (flown == preflights.end()) {
         // Taken before the switch: its accepted line is logged already.
-        std::optional<PreflightVerdict> verdict = EarlyVerdict(kernel, root, rung.path, early, log);
+        std::optional<PreflightVerdict> verdict;
+        if (early_refused.count(rung.path) == 0) {
+          verdict = EarlyVerdict(kernel, root, rung.path, early, log);
+        }
         if (!verdict) {
           PreflightRequest request;
           request.path = rung.path;

@@ -726,6 +726,58 @@ TEST(EarlyPreflightTest, ReplacedBinaryIsPreflightedAgain) {
             "preflighting it again");
 }
 
+TEST(EarlyPreflightTest, UnchangedFileIsNotCheckedAgainAfterTheSwitch) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::vector<std::string> log;
+  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
+  std::optional<EarlyPreflight> early =
+      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+  ASSERT_TRUE(early.has_value());
+  // Rewritten in place, same inode and size, with a header CheckExecutable
+  // refuses: the ladder only compares the file (device, inode, size), it
+  // does not read the header again, so it execs (and execve would say).
+  ElfSpec foreign;
+  foreign.machine = kOwnElfMachine == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
+  ASSERT_TRUE(k.WriteFile("/root/usr/sbin/baton", MakeElf(foreign), 0755).ok());
+  ASSERT_FALSE(CheckExecutable(k, "/root", "/usr/sbin/baton").ok());
+  k.set_spawn_hook(nullptr);
+  ASSERT_TRUE(RunLadder(k, ladder, logged, "/root", {*early}).ok());
+  EXPECT_EQ(k.spawned().size(), 1u);
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/usr/sbin/baton");
+  EXPECT_EQ(log.size(), 1u);  // the preflight's line only
+}
+
+TEST(EarlyPreflightTest, ChangedFileIsCheckedAgainAndSaidOnce) {
+  sys::FakeKernel k;
+  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
+  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::vector<std::string> log;
+  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
+  std::optional<EarlyPreflight> early =
+      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+  ASSERT_TRUE(early.has_value());
+  // Replaced by a bigger file the header check refuses: not preflighted,
+  // skipped on both baton rungs, the change said once.
+  ElfSpec foreign;
+  foreign.machine = kOwnElfMachine == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
+  foreign.size = 12288;
+  ASSERT_TRUE(k.WriteFile("/root/usr/sbin/baton", MakeElf(foreign), 0755).ok());
+  ASSERT_TRUE(RunLadder(k, ladder, logged, "/root", {*early}).ok());
+  EXPECT_EQ(k.spawned().size(), 1u);
+  ASSERT_EQ(k.execs().size(), 1u);
+  EXPECT_EQ(k.execs()[0].path, "/sbin/init");
+  int changed = 0, skipped = 0;
+  for (const std::string& line : log) {
+    if (line.find("changed since its preflight") != std::string::npos) ++changed;
+    if (line.rfind("not executing /usr/sbin/baton", 0) == 0) ++skipped;
+  }
+  EXPECT_EQ(changed, 1);
+  EXPECT_EQ(skipped, 2);
+}
+
 TEST(EarlyPreflightTest, AbsoluteLinksAreFollowedOnTheNewRoot) {
   sys::FakeKernel k;
   SeedPreflightRoot(k);

@@ -143,6 +143,15 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
     }
   }
 
+  // The crash plan for PID 1 on the real root, from the files it will run:
+  // read and logged now, installed right after the switch.
+  std::optional<sys::CrashPlan> crash_plan;
+  if (context.install_crash_plan) {
+    crash_plan = supervisor::PlanCrash(supervisor::GatherCrashInputOnRoot(kernel, request.new_root));
+    log(absl::StrCat(supervisor::DescribeCrashPlan(supervisor::CrashStage::kRealRoot, *crash_plan),
+                     "; installed at the switch"));
+  }
+
   // The window: uevents now queue for stage 2.
   if (context.bridge != nullptr) context.bridge->Pause();
   Mark(context, "switch-start");
@@ -162,7 +171,10 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
   Mark(context, "root-switched");
   for (const std::string& warning : report.warnings) log(warning);
   if (!switched.ok()) return switched;
-  if (context.root_switched) context.root_switched();
+  if (crash_plan) {
+    absl::Status installed = context.install_crash_plan(*crash_plan);
+    if (!installed.ok()) log(absl::StrCat("crash handler not installed: ", installed.message()));
+  }
 
   // Held open until the exec: the ladder passes their numbers.
   handoff::PreparedHandoff prepared;
@@ -175,8 +187,8 @@ absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,
       for (const std::string& warning : prepared.warnings) log(warning);
       ladder.handoff_fd = prepared.handoff_fd;
       ladder.handoff_fds = prepared.fds;
-      log(absl::StrCat("handoff: ", prepared.bytes, " bytes, ", prepared.fds.size(),
-                       " fds carried"));
+      // Its size and fds are stage 2's first line about it ("handoff from
+      // …"): no console line here, inside the window.
     } else {
       ladder.stateless_reason =
           absl::StrCat("stage 1 could not prepare the handoff: ", made.status().message());
@@ -327,9 +339,8 @@ void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring
                     context.cmdline_raw = cmdline_raw_;
                     context.boot = boot_;
                     context.warnings = warnings_;
-                    context.root_switched = [this, &log] {
-                      (void)supervisor::InstallCrashPlan(kernel_, supervisor::CrashStage::kRealRoot,
-                                                         log);
+                    context.install_crash_plan = [](const sys::CrashPlan& plan) {
+                      return sys::InstallCrashHandler(plan);
                     };
                     return SwitchAndExec(kernel_, context, request, log);
                   });

@@ -65,10 +65,12 @@
 // The binary ran without the API mounts (/proc, /dev, /sys, /run move in at
 // step 4), as a chrooted child, not as PID 1. A file rewritten in place
 // between steps 2 and 7 with the same size is not noticed (a copy or rename
-// over it is: new inode). What it keeps: the header check (CheckExecutable)
-// still runs after the switch on every rung, and init= is resolved before
-// the pause, so a symlink changed by a stage-1 task after step 1 is not
-// followed (the ladder checks each rung's path, not the resolution).
+// over it is: new inode), nor is its header read again after the switch:
+// a rung preflighted before the pause on the same file costs one resolve
+// and stat; the header check (CheckExecutable) runs after the switch on
+// every other rung. init= is resolved before the pause, so a symlink
+// changed by a stage-1 task after step 1 is not followed (the ladder checks
+// each rung's path, not the resolution).
 // Returns only when the switch or every rung failed: the boot never blocks
 // on the handoff.
 #ifndef BATON_SUPERVISOR_STAGE1_STAGE1_MAIN_H_
@@ -91,6 +93,7 @@
 #include "supervisor/uevent_bridge.h"
 #include "supervisor/stage1/boot.h"
 #include "supervisor/stage1/cmdline.h"
+#include "sys/crash.h"
 #include "sys/kernel.h"
 
 namespace baton::stage1 {
@@ -113,9 +116,13 @@ struct SwitchContext {
   BootOptions boot;
   std::vector<std::string> warnings;             // into the handoff's warnings
   std::function<absl::Time()> now = [] { return absl::Now(); };  // ExecuteSwitch's clock
-  // Called once the root is switched (PID 1 stands on the real root), before
-  // the handoff and the ladder: the crash plan is made again there.
-  std::function<void()> root_switched;
+  // PID 1's crash plan on the real root (supervisor/crash_plan.h): made and
+  // logged before the pause, from the new root's files
+  // (GatherCrashInputOnRoot), so the window reads nothing and writes no
+  // console line for it; this installs it once the root is switched (PID 1
+  // stands on the real root), before the handoff and the ladder. Empty: no
+  // plan is made.
+  std::function<absl::Status(const sys::CrashPlan&)> install_crash_plan;
 };
 
 absl::Status SwitchAndExec(sys::Kernel& kernel, const SwitchContext& context,

@@ -301,6 +301,51 @@ TEST_F(SwitchAndExecTest, BatonIsPreflightedBeforeThePauseWithAProvisionalHandof
   EXPECT_TRUE(said);
 }
 
+// PID 1's crash plan for the real root: read from /root and logged before
+// the pause, installed after the chroot, before the handoff; nothing about
+// it (nor the handoff's size) is logged inside the window.
+TEST_F(SwitchAndExecTest, CrashPlanIsMadeBeforeThePauseAndInstalledAfterTheSwitch) {
+  ASSERT_TRUE(kernel_.MkdirAll("/root/bin").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/root/bin/sh", "elf", 0755).ok());
+  SwitchContext context = Context("/sbin/baton");
+  std::vector<sys::CrashPlan> installed;
+  size_t calls_at_install = 0;
+  size_t log_at_pause = 0;
+  on_preflight_ = [this, &log_at_pause] { log_at_pause = log_.size(); };
+  context.install_crash_plan = [&](const sys::CrashPlan& plan) {
+    installed.push_back(plan);
+    calls_at_install = kernel_.calls().size();
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(SwitchAndExec(kernel_, context, Request(), Log()).ok());
+  ASSERT_EQ(installed.size(), 1u);
+  ASSERT_EQ(installed[0].execs.size(), 1u);  // /root/bin/sh; no /proc/self/exe: no init
+  EXPECT_EQ(installed[0].execs[0].path, "/bin/sh");
+  ASSERT_GE(calls_at_install, 1u);
+  std::vector<std::string> before(kernel_.calls().begin(),
+                                  kernel_.calls().begin() + calls_at_install);
+  std::vector<std::string> after(kernel_.calls().begin() + calls_at_install,
+                                 kernel_.calls().end());
+  EXPECT_THAT(before, ::testing::Contains("chroot ."));
+  EXPECT_THAT(after, ElementsAre("seal_memfd baton-handoff", ::testing::StartsWith("execve ")));
+  // The log: the preflight's line, then the plan's, and nothing after.
+  ASSERT_EQ(log_.size(), log_at_pause + 2);
+  EXPECT_EQ(log_.back(),
+            "crash handler (real root): PID 1 crash -> exec /bin/sh, then freeze; "
+            "installed at the switch");
+  EXPECT_TRUE(absl::StartsWith(log_[log_.size() - 2], "/sbin/baton preflight: "));
+}
+
+TEST_F(SwitchAndExecTest, CrashPlanNotInstalledIsSaid) {
+  SwitchContext context = Context("/sbin/baton");
+  context.install_crash_plan = [](const sys::CrashPlan&) {
+    return absl::InternalError("sigaltstack: no");
+  };
+  ASSERT_TRUE(SwitchAndExec(kernel_, context, Request(), Log()).ok());
+  EXPECT_THAT(log_, ::testing::Contains("crash handler not installed: sigaltstack: no"));
+  EXPECT_EQ(kernel_.execs().size(), 1u);
+}
+
 TEST_F(SwitchAndExecTest, BatonDyingBeforeMainIsSkippedForSbinInit) {
   Preflight("", 0, SIGSEGV);
   ASSERT_TRUE(SwitchAndExec(kernel_, Context("/sbin/baton"), Request(), Log()).ok());

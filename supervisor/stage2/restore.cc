@@ -286,6 +286,7 @@ RestoreResult Restorer::Run() {
     Stateless(absl::StrCat("cannot read the handoff: ", bytes.status().message()));
     return std::move(result_);
   }
+  const size_t size = bytes->size();
   handoff::DecodeResult decoded = handoff::Decode(*bytes);
   if (!decoded.ok()) {
     Stateless(decoded.stateless_reason);
@@ -300,9 +301,9 @@ RestoreResult Restorer::Run() {
   for (const std::string& w : result_.report.warnings) Log(w);
   const handoff::Handoff& h = *result_.report.handoff;
   const int carried_marks = h.timestamps_size();
-  Log(absl::StrCat("handoff from ", h.producer_build(), " (format ", h.format_version(),
-                   "): ", h.instances_size(), " instances, ", h.events_size(), " events, ",
-                   h.uevents_size(), " queued uevents"));
+  Log(absl::StrCat("handoff from ", h.producer_build(), " (format ", h.format_version(), ", ",
+                   size, " bytes, ", h.fds_size(), " fds): ", h.instances_size(), " instances, ",
+                   h.events_size(), " events, ", h.uevents_size(), " queued uevents"));
 
   RestoreTimes(h);
   if (in_.ring != nullptr) {
