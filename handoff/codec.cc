@@ -5,11 +5,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "handoff/crc32c.h"
 #include "handoff/secrets.h"
 #include "handoff/validate.h"
 #include "handoff/version.h"
+#include "sys/str_printf.h"
 
 namespace baton::handoff {
 namespace {
@@ -102,7 +102,7 @@ DecodeResult Decode(absl::string_view bytes) {
   uint32_t crc = Crc32c(payload);
   if (crc != stored_crc) {
     return Stateless(
-        absl::StrFormat("handoff checksum mismatch: stored %08x, computed %08x", stored_crc, crc));
+        sys::StrPrintf("handoff checksum mismatch: stored %08x, computed %08x", stored_crc, crc));
   }
   google::protobuf::ArenaOptions options;
   options.start_block_size = 64 * 1024;

@@ -3,14 +3,14 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "handoff/log_pack.h"
+#include "sys/str_printf.h"
 
 namespace baton::handoff {
 namespace {
 
-std::string Millis(int64_t ns) { return absl::StrFormat("%.3f ms", ns / 1e6); }
+std::string Millis(int64_t ns) { return sys::StrPrintf("%.3f ms", ns / 1e6); }
 
 std::string StateText(JobState state) {
   switch (state) {
@@ -64,7 +64,7 @@ std::string JsonString(absl::string_view text) {
       case '>': out += "\\u003e"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+          sys::StrAppendPrintf(&out, "\\u%04x", static_cast<unsigned char>(c));
         } else {
           out += c;
         }
@@ -192,41 +192,42 @@ std::string FormatText(const StatusReport& report) {
     absl::StrAppend(&out, "handoff: none, stage 2 started stateless: ", s.stateless_reason(), "\n");
   } else {
     absl::StrAppend(&out, "handoff: accepted\n");
-    absl::StrAppendFormat(&out, "kind:     %s (%s -> %s)\n", s.kind(), s.producer_build(),
-                          s.reader_build());
-    absl::StrAppendFormat(&out, "producer: %s, format %d (min reader %d)\n", s.producer_build(),
-                          s.producer_format_version(), s.producer_min_reader_version());
+    absl::StrAppend(&out, "kind:     ", s.kind(), " (", s.producer_build(), " -> ",
+                    s.reader_build(), ")\n");
+    absl::StrAppend(&out, "producer: ", s.producer_build(), ", format ", s.producer_format_version(),
+                    " (min reader ", s.producer_min_reader_version(), ")\n");
   }
-  absl::StrAppendFormat(&out, "reader:   %s, version %d\n", s.reader_build(), s.reader_version());
+  absl::StrAppend(&out, "reader:   ", s.reader_build(), ", version ", s.reader_version(), "\n");
   if (!s.phases().empty()) {
     absl::StrAppend(&out, "phases:\n");
     for (const HandoffStatus::Phase& p : s.phases()) {
-      absl::StrAppendFormat(&out, "  %-44s %12s\n", absl::StrCat(p.from(), " -> ", p.to()),
-                            Millis(p.duration_ns()));
+      sys::StrAppendPrintf(&out, "  %-44s %12s\n", absl::StrCat(p.from(), " -> ", p.to()).c_str(),
+                           Millis(p.duration_ns()).c_str());
     }
   }
   if (!s.stateless()) {
-    absl::StrAppendFormat(&out, "jobs (%d):\n", s.jobs_size());
+    absl::StrAppend(&out, "jobs (", s.jobs_size(), "):\n");
     if (!s.jobs().empty()) {
-      absl::StrAppendFormat(&out, "  %-20s %-20s %-10s %8s  %s\n", "JOB", "INSTANCE", "STATE",
-                            "PID", "OUTCOME");
+      sys::StrAppendPrintf(&out, "  %-20s %-20s %-10s %8s  %s\n", "JOB", "INSTANCE", "STATE",
+                           "PID", "OUTCOME");
     }
     for (const HandoffStatus::Job& j : s.jobs()) {
-      absl::StrAppendFormat(&out, "  %-20s %-20s %-10s %8d  %s\n", j.job(),
-                            j.instance().empty() ? "-" : j.instance(), StateText(j.state()),
-                            j.pid(), j.outcome());
+      sys::StrAppendPrintf(&out, "  %-20s %-20s %-10s %8d  %s\n", j.job().c_str(),
+                           j.instance().empty() ? "-" : j.instance().c_str(),
+                           StateText(j.state()).c_str(), j.pid(), j.outcome().c_str());
     }
-    absl::StrAppendFormat(&out, "log lines carried: %d (%d dropped before the switch)\n",
-                          s.log_lines(), s.log_lines_dropped());
-    absl::StrAppendFormat(&out, "events carried: %d\n", s.events());
-    absl::StrAppendFormat(&out, "uevents: %d queued, %d replayed\n", s.uevents_queued(),
-                          s.uevents_replayed());
-    absl::StrAppendFormat(&out, "fds carried (%d):\n", s.fds_size());
+    absl::StrAppend(&out, "log lines carried: ", s.log_lines(), " (", s.log_lines_dropped(),
+                    " dropped before the switch)\n");
+    absl::StrAppend(&out, "events carried: ", s.events(), "\n");
+    absl::StrAppend(&out, "uevents: ", s.uevents_queued(), " queued, ", s.uevents_replayed(),
+                    " replayed\n");
+    absl::StrAppend(&out, "fds carried (", s.fds_size(), "):\n");
     for (const FdEntry& fd : s.fds()) {
-      absl::StrAppendFormat(&out, "  #%d %-24s %s\n", fd.index(), fd.role(), TypeText(fd.type()));
+      sys::StrAppendPrintf(&out, "  #%u %-24s %s\n", fd.index(), fd.role().c_str(),
+                           TypeText(fd.type()).c_str());
     }
   }
-  absl::StrAppendFormat(&out, "warnings (%d):\n", s.warnings_size());
+  absl::StrAppend(&out, "warnings (", s.warnings_size(), "):\n");
   for (const std::string& w : s.warnings()) absl::StrAppend(&out, "  - ", w, "\n");
   return out;
 }

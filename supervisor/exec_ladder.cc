@@ -18,11 +18,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "supervisor/bounded_child.h"
 #include "sys/status_macros.h"
+#include "sys/str_printf.h"
 
 namespace baton::supervisor {
 namespace {
@@ -151,7 +151,7 @@ class Checker {
       return absl::StrCat(name, ": not a regular file (", TypeName(info->type), ")");
     }
     if ((info->mode & 0111) == 0) {
-      return absl::StrCat(name, absl::StrFormat(": not executable (mode %04o)", info->mode));
+      return absl::StrCat(name, sys::StrPrintf(": not executable (mode %04o)", info->mode));
     }
     absl::StatusOr<sys::UniqueFd> fd = kernel_.Open(full, O_RDONLY);
     if (!fd.ok()) return Unreadable(fd.status(), unreadable);
@@ -847,8 +847,8 @@ absl::Status RunLadder(sys::Kernel& kernel, const std::vector<ExecCandidate>& la
 }
 
 std::string SystemdDeserialization(absl::Time initrd_realtime, absl::Duration initrd_monotonic) {
-  return absl::StrFormat("initrd-timestamp=%d %d\n\n", absl::ToUnixMicros(initrd_realtime),
-                         absl::ToInt64Microseconds(initrd_monotonic));
+  return absl::StrCat("initrd-timestamp=", absl::ToUnixMicros(initrd_realtime), " ",
+                      absl::ToInt64Microseconds(initrd_monotonic), "\n\n");
 }
 
 absl::StatusOr<sys::UniqueFd> MakeSystemdDeserializeFd(sys::Kernel& kernel,

@@ -6,12 +6,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "sys/str_printf.h"
 
 namespace baton::supervisor {
 
 std::string FormatLogLine(const LogLine& line) {
-  return absl::StrFormat("[%12.6f] %s", absl::ToDoubleSeconds(line.since_start), line.text);
+  return absl::StrCat(sys::StrPrintf("[%12.6f] ", absl::ToDoubleSeconds(line.since_start)), line.text);
 }
 
 LogRing::LogRing(sys::Kernel& kernel, Clock& clock, absl::Time start, Options options)

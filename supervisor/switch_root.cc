@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "sys/status_macros.h"
+#include "sys/str_printf.h"
 #include "sys/unique_fd.h"
 
 namespace baton::supervisor {
@@ -217,7 +217,7 @@ std::string FormatStep(const SwitchStep& step) {
               line += " MNT_DETACH";
               flags &= ~MNT_DETACH;
             }
-            if (flags != 0) absl::StrAppend(&line, absl::StrFormat(" 0x%x", flags));
+            if (flags != 0) absl::StrAppend(&line, sys::StrPrintf(" 0x%x", flags));
             return line;
           },
           [](const MoveMountRoot& s) {
@@ -327,8 +327,9 @@ bool CheckOldRoot(sys::Kernel& kernel, int old_root_fd, bool pid1, uint64_t new_
     return false;
   }
   if (!IsTemporaryFs(info->fs_magic)) {
-    report->warnings.push_back(absl::StrFormat(
-        "clean-old-root: old root is not tmpfs/ramfs (f_type 0x%x); left alone", info->fs_magic));
+    report->warnings.push_back(absl::StrCat(
+        "clean-old-root: old root is not tmpfs/ramfs (f_type 0x", absl::Hex(info->fs_magic),
+        "); left alone"));
     return false;
   }
   if (info->dev == new_root_dev) {

@@ -10,10 +10,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "supervisor/uevent_bridge.h"
+#include "sys/str_printf.h"
 
 namespace baton::supervisor {
 namespace {
@@ -86,7 +86,7 @@ std::string Encode(absl::string_view s, bool keep_backslash) {
         (keep_backslash && c == '\\')) {
       out.push_back(static_cast<char>(c));
     } else {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
+      sys::StrAppendPrintf(&out, "\\x%02x", c);
     }
   }
   return out;

@@ -1,9 +1,11 @@
 // Compiles a job's `seccomp allow|deny SYSCALL...` line into a classic-BPF
-// program (libseccomp) that SpawnRequest::seccomp_bpf carries to the child.
+// program that SpawnRequest::seccomp_bpf carries to the child: the program
+// libseccomp would export for the same rules (seccomp_test compares them on
+// every syscall number), written without linking libseccomp.
 //
-// The program is built for the native architecture only; a syscall made
-// through another ABI (e.g. 32-bit on x86_64) hits the default action of
-// libseccomp's architecture check, which kills the process.
+// The program is built for x86_64 only; a syscall made through another ABI
+// (32-bit, x32) hits libseccomp's bad-architecture action, which kills the
+// thread.
 #ifndef BATON_SYS_SECCOMP_H_
 #define BATON_SYS_SECCOMP_H_
 
@@ -32,7 +34,9 @@ namespace baton::sys {
 absl::StatusOr<std::vector<uint8_t>> CompileSeccompFilter(
     bool allow_list, const std::vector<std::string>& syscalls);
 
-// OK when NAME is a syscall libseccomp knows on this architecture, else
+// OK when NAME is a syscall libseccomp knows on this architecture (names
+// of other architectures' syscalls, e.g. socketcall, are accepted and add no
+// rule, as with libseccomp), else
 // InvalidArgument "unknown syscall 'NAME'". The job parser uses this to lint.
 absl::Status CheckSyscallName(const std::string& name);
 

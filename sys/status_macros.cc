@@ -1,11 +1,11 @@
 #include "sys/status_macros.h"
 
-#include "absl/strings/str_format.h"
+#include "absl/strings/str_cat.h"
 
 namespace baton {
 
 absl::Status ErrnoStatus(int err, absl::string_view what) {
-  std::string msg = absl::StrFormat("%s: %s (errno %d)", what, std::strerror(err), err);
+  std::string msg = absl::StrCat(what, ": ", std::strerror(err), " (errno ", err, ")");
   switch (err) {
     case ENOENT:
       return absl::NotFoundError(msg);

@@ -7,13 +7,13 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "handoff/codec.h"
 #include "handoff/status.h"
 #include "handoff/version.h"
 #include "supervisor/event.h"
 #include "sys/status_macros.h"
+#include "sys/str_printf.h"
 
 namespace baton::initctl {
 
@@ -262,7 +262,7 @@ std::string Format(const control::Request& request, const control::Response& res
       for (const control::LogLine& line : response.log()) {
         // `initctl log JOB` of an instance job: which instance said it.
         const std::string who = line.instance().empty() ? "" : absl::StrCat(line.instance(), ": ");
-        absl::StrAppend(&out, absl::StrFormat("[%12.6f] %s%s\n", line.time(), who, line.text()));
+        absl::StrAppend(&out, sys::StrPrintf("[%12.6f] ", line.time()), who, line.text(), "\n");
       }
       break;
     case control::Request::kEvents:
@@ -271,7 +271,9 @@ std::string Format(const control::Request& request, const control::Response& res
         for (const control::EnvVar& var : event.env()) {
           env.push_back(absl::StrCat(var.key(), "=", var.value()));
         }
-        std::string line = absl::StrFormat("%6d %12.6f %s", event.seq(), event.time(), event.name());
+        std::string line = absl::StrCat(
+            sys::StrPrintf("%6llu %12.6f ", static_cast<unsigned long long>(event.seq()), event.time()),
+            event.name());
         if (!env.empty()) absl::StrAppend(&line, " ", absl::StrJoin(env, " "));
         absl::StrAppend(&out, line, "\n");
       }

@@ -10,11 +10,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "supervisor/stage1/fstab.h"
 #include "supervisor/stage1/rescue.h"
+#include "sys/str_printf.h"
 
 namespace baton::stage1 {
 
@@ -508,8 +508,8 @@ std::string Stage1Boot::SwitchMarker(absl::Time now) const {
     absl::string_view uuid = EnvValueOr(root_->env, "ID_FS_UUID");
     id = uuid.empty() ? root_->fs_type : absl::StrCat("UUID=", uuid);
   }
-  return absl::StrFormat("baton: switching to root %s (%s) after %.2f s\n", root_->devname, id,
-                         absl::ToDoubleSeconds(now - options_.start));
+  return absl::StrCat("baton: switching to root ", root_->devname, " (", id, ") after ",
+                      sys::StrPrintf("%.2f", absl::ToDoubleSeconds(now - options_.start)), " s\n");
 }
 
 bool Stage1Boot::Step() {
