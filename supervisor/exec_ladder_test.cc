@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -649,15 +651,31 @@ TEST(PreflightTest, OlderBatonWithoutPreflightIsAcceptedWithoutADryRun) {
 
 const std::vector<std::string> kEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
 
-TEST(EarlyPreflightTest, RunsChrootedAndItsVerdictIsNotRunAgain) {
+// A new root seeded with the ladder's files (SeedPreflightRoot), and the
+// log lines of the preflight and the ladder run on it.
+class EarlyPreflightTest : public ::testing::Test {
+ protected:
+  EarlyPreflightTest() : ladder(SeedPreflightRoot(k)) {}
+
+  // /usr/sbin/baton preflighted before the switch, the provisional handoff
+  // on fd 7 (the ladder's real one is fd 3); its child writes OUTPUT and
+  // ends with STATUS or SIGNAL.
+  std::optional<EarlyPreflight> Preflight(const std::string& output, int status,
+                                          int signal = 0) {
+    ScriptChild(k, output, status, signal);
+    return PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+  }
+
   sys::FakeKernel k;
-  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
-  ScriptChild(k, std::string(kOkLine) + "\n", 0);
+  std::vector<ExecCandidate> ladder;
   std::vector<std::string> log;
-  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
-  // The provisional handoff on fd 7; the real one (the ladder's) on fd 3.
-  std::optional<EarlyPreflight> early =
-      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+  std::function<void(absl::string_view)> logged = [this](absl::string_view l) {
+    log.emplace_back(l);
+  };
+};
+
+TEST_F(EarlyPreflightTest, RunsChrootedAndItsVerdictIsNotRunAgain) {
+  std::optional<EarlyPreflight> early = Preflight(std::string(kOkLine) + "\n", 0);
   ASSERT_TRUE(early.has_value());
   EXPECT_EQ(early->verdict.kind, PreflightVerdict::Kind::kOk);
   ASSERT_EQ(k.spawned().size(), 1u);
@@ -677,14 +695,8 @@ TEST(EarlyPreflightTest, RunsChrootedAndItsVerdictIsNotRunAgain) {
   EXPECT_EQ(log.size(), 1u);
 }
 
-TEST(EarlyPreflightTest, FailureSkipsBothBatonRungsWithoutAnotherChild) {
-  sys::FakeKernel k;
-  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
-  ScriptChild(k, "", 0, SIGSEGV);
-  std::vector<std::string> log;
-  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
-  std::optional<EarlyPreflight> early =
-      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+TEST_F(EarlyPreflightTest, FailureSkipsBothBatonRungsWithoutAnotherChild) {
+  std::optional<EarlyPreflight> early = Preflight("", 0, SIGSEGV);
   ASSERT_TRUE(early.has_value());
   EXPECT_FALSE(early->verdict.accepted());
   EXPECT_TRUE(log.empty());  // a failure is said by the ladder's skip lines
@@ -701,14 +713,8 @@ TEST(EarlyPreflightTest, FailureSkipsBothBatonRungsWithoutAnotherChild) {
   EXPECT_THAT(log[1], HasSubstr("; trying /sbin/init (/sbin/init)"));
 }
 
-TEST(EarlyPreflightTest, ReplacedBinaryIsPreflightedAgain) {
-  sys::FakeKernel k;
-  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
-  ScriptChild(k, std::string(kOkLine) + "\n", 0);
-  std::vector<std::string> log;
-  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
-  std::optional<EarlyPreflight> early =
-      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+TEST_F(EarlyPreflightTest, ReplacedBinaryIsPreflightedAgain) {
+  std::optional<EarlyPreflight> early = Preflight(std::string(kOkLine) + "\n", 0);
   ASSERT_TRUE(early.has_value());
   // Something else is put there after the preflight: it crashes before main.
   ElfSpec bigger;
@@ -726,14 +732,8 @@ TEST(EarlyPreflightTest, ReplacedBinaryIsPreflightedAgain) {
             "preflighting it again");
 }
 
-TEST(EarlyPreflightTest, UnchangedFileIsNotCheckedAgainAfterTheSwitch) {
-  sys::FakeKernel k;
-  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
-  ScriptChild(k, std::string(kOkLine) + "\n", 0);
-  std::vector<std::string> log;
-  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
-  std::optional<EarlyPreflight> early =
-      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+TEST_F(EarlyPreflightTest, UnchangedFileIsNotCheckedAgainAfterTheSwitch) {
+  std::optional<EarlyPreflight> early = Preflight(std::string(kOkLine) + "\n", 0);
   ASSERT_TRUE(early.has_value());
   // Rewritten in place, same inode and size, with a header CheckExecutable
   // refuses: the ladder only compares the file (device, inode, size), it
@@ -750,14 +750,8 @@ TEST(EarlyPreflightTest, UnchangedFileIsNotCheckedAgainAfterTheSwitch) {
   EXPECT_EQ(log.size(), 1u);  // the preflight's line only
 }
 
-TEST(EarlyPreflightTest, ChangedFileIsCheckedAgainAndSaidOnce) {
-  sys::FakeKernel k;
-  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
-  ScriptChild(k, std::string(kOkLine) + "\n", 0);
-  std::vector<std::string> log;
-  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
-  std::optional<EarlyPreflight> early =
-      PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged);
+TEST_F(EarlyPreflightTest, ChangedFileIsCheckedAgainAndSaidOnce) {
+  std::optional<EarlyPreflight> early = Preflight(std::string(kOkLine) + "\n", 0);
   ASSERT_TRUE(early.has_value());
   // Replaced by a bigger file the header check refuses: not preflighted,
   // skipped on both baton rungs, the change said once.
@@ -778,9 +772,7 @@ TEST(EarlyPreflightTest, ChangedFileIsCheckedAgainAndSaidOnce) {
   EXPECT_EQ(skipped, 2);
 }
 
-TEST(EarlyPreflightTest, AbsoluteLinksAreFollowedOnTheNewRoot) {
-  sys::FakeKernel k;
-  SeedPreflightRoot(k);
+TEST_F(EarlyPreflightTest, AbsoluteLinksAreFollowedOnTheNewRoot) {
   ASSERT_TRUE(k.Symlink("/usr/sbin", "/root/xbin").ok());
   // The initramfs has a file of its own at the link's target.
   ASSERT_TRUE(k.MkdirAll("/usr/sbin").ok());
@@ -792,11 +784,7 @@ TEST(EarlyPreflightTest, AbsoluteLinksAreFollowedOnTheNewRoot) {
   EXPECT_EQ(early->file.size, 8192u);  // /root/usr/sbin/baton, not /usr/sbin/baton
 }
 
-TEST(EarlyPreflightTest, NoVerdictWhenTheCheckObjectsOrNothingRan) {
-  sys::FakeKernel k;
-  std::vector<ExecCandidate> ladder = SeedPreflightRoot(k);
-  std::vector<std::string> log;
-  auto logged = [&](absl::string_view l) { log.emplace_back(l); };
+TEST_F(EarlyPreflightTest, NoVerdictWhenTheCheckObjectsOrNothingRan) {
   // Truncated: the header check objects, no child is started before the switch.
   ASSERT_TRUE(k.WriteFile("/root/usr/sbin/baton", MakeElf({}).substr(0, 4096), 0755).ok());
   EXPECT_FALSE(PreflightOnNewRoot(k, "/root", "/usr/sbin/baton", 7, kEnv, logged).has_value());
