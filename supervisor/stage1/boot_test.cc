@@ -377,7 +377,9 @@ TEST_F(Stage1BootTest, QuietSystemWithIncompleteArrayStartsItDegraded) {
   boot_->AfterWakeup();
   ASSERT_THAT(EventNames(), Contains("md-start-degraded"));
   for (const supervisor::Event& e : engine_.History()) {
-    if (e.name == "md-start-degraded") EXPECT_THAT(e.Get("MD_DEVNAME"), Optional(std::string("/dev/md0")));
+    if (e.name == "md-start-degraded") {
+      EXPECT_THAT(e.Get("MD_DEVNAME"), Optional(std::string("/dev/md0")));
+    }
   }
 }
 
