@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "sys/linux_kernel.h"
+#include "sys/str_printf.h"
 
 namespace baton::supervisor {
 namespace {
@@ -128,6 +129,23 @@ TEST_F(LogRingTest, LinesAreStampedSinceStart) {
   ASSERT_EQ(ring.Lines("j", "").size(), 1u);
   EXPECT_EQ(ring.Lines("j", "")[0].since_start, absl::Milliseconds(1500));
   EXPECT_EQ(FormatLogLine(ring.Lines("j", "")[0]), "[    1.500000] x");
+}
+
+// FormatLogLine writes "%12.6f" of the seconds with integers only.
+TEST(FormatLogLineTest, MatchesPrintfOfTheSeconds) {
+  const int64_t cases_ns[] = {0, 1, 499, 501, 999, 1000, 1499, 1501, 999999499, 999999501,
+                              1500000000, 59999999999, 123456789012, 9999999999999,
+                              123456789012345678, -1, -400, -1500000000, -123456789012};
+  for (int64_t ns : cases_ns) {
+    LogLine line{absl::Nanoseconds(ns), "t"};
+    EXPECT_EQ(FormatLogLine(line),
+              sys::StrPrintf("[%12.6f] t", absl::ToDoubleSeconds(absl::Nanoseconds(ns))))
+        << ns << " ns";
+  }
+  // An exact half microsecond goes away from zero (printf's double of it
+  // may lie on either side).
+  EXPECT_EQ(FormatLogLine({absl::Nanoseconds(2500), "t"}), "[    0.000003] t");
+  EXPECT_EQ(FormatLogLine({absl::Nanoseconds(-2500), "t"}), "[   -0.000003] t");
 }
 
 TEST_F(LogRingTest, AppendsToFilesInTheLogDir) {
