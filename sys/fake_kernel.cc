@@ -414,6 +414,18 @@ absl::StatusOr<std::optional<ChildExit>> FakeKernel::ReapOne() {
   return std::optional<ChildExit>(exit);
 }
 
+absl::StatusOr<bool> FakeKernel::IsOurChild(pid_t pid) {
+  if (int err = TakeInjected("is_our_child", absl::StrCat(pid))) {
+    return ErrnoStatus(err, absl::StrCat("waitid ", pid));
+  }
+  if (disowned_.count(pid)) return false;
+  if (live_.count(pid)) return true;
+  for (const ChildExit& exit : exits_) {
+    if (exit.pid == pid) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<ChildExit> FakeKernel::Wait(pid_t pid) {
   std::string what = absl::StrCat("waitid ", pid);
   if (int err = TakeInjected("wait", absl::StrCat(pid))) return ErrnoStatus(err, what);

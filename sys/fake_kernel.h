@@ -195,6 +195,9 @@ class FakeKernel : public Kernel {
   void SetFilesystem(const std::string& path_prefix, uint64_t dev, uint64_t fs_magic);
   void Exit(pid_t pid, int exit_status);
   void KillBySignal(pid_t pid, int sig);
+  // The live PID is another process's child from now on (it was reparented,
+  // or the pid was reused): Kill still reaches it, IsOurChild says false.
+  void Disown(pid_t pid) { disowned_.insert(pid); }
   // From a spawn hook: the child PID (spawned as REQUEST) writes OUTPUT to
   // its stdout, closes it, then exits with EXIT_STATUS, or dies of SIG when
   // it is not 0. The error is the write's.
@@ -246,6 +249,9 @@ class FakeKernel : public Kernel {
   absl::StatusOr<pid_t> Spawn(const SpawnRequest& request) override;
   absl::Status Kill(pid_t pid, int sig) override;
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
+  // A live child, or one whose exit is queued and not reaped, unless
+  // disowned. Not logged (it changes nothing); injectable as "is_our_child".
+  absl::StatusOr<bool> IsOurChild(pid_t pid) override;
   absl::StatusOr<ChildExit> Wait(pid_t pid) override;
   // A pipe's read end: readable when it holds data or has no writer left;
   // otherwise false at once (fake time does not pass, so nothing could
@@ -414,6 +420,7 @@ class FakeKernel : public Kernel {
   std::map<std::pair<uint8_t, uint8_t>, uint16_t> keymap_;  // (table, index) -> value
   bool unicode_keyboard_ = true;
   std::set<pid_t> live_;
+  std::set<pid_t> disowned_;
   std::string cwd_ = "/";
   std::string root_ = "/";
   int next_fd_ = kFakeFdBase;

@@ -123,6 +123,12 @@ class Kernel {
   virtual absl::Status Kill(pid_t pid, int sig) = 0;
   // Reaps one exited child without blocking; nullopt when none is waiting.
   virtual absl::StatusOr<std::optional<ChildExit>> ReapOne() = 0;
+  // Whether PID is our child, running or exited and not yet reaped
+  // (waitid(P_PID, WEXITED | WNOHANG | WNOWAIT): nothing is reaped); false
+  // for any other pid (ECHILD).
+  virtual absl::StatusOr<bool> IsOurChild(pid_t pid) {
+    return absl::UnimplementedError("is our child");
+  }
   virtual pid_t GetPid() = 0;
   virtual uid_t GetUid() = 0;
   // prctl(PR_SET_CHILD_SUBREAPER): orphans of our children come to us.

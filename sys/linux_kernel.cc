@@ -247,6 +247,15 @@ absl::StatusOr<pid_t> LinuxKernel::Spawn(const SpawnRequest& request) {
                      absl::StrCat(StepName(error.step), " (spawning ", request.argv[0], ")"));
 }
 
+absl::StatusOr<bool> LinuxKernel::IsOurChild(pid_t pid) {
+  siginfo_t info = {};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+    return true;
+  }
+  if (errno == ECHILD) return false;
+  return ErrnoStatus(errno, absl::StrCat("waitid ", pid));
+}
+
 absl::Status LinuxKernel::Kill(pid_t pid, int sig) {
   if (::kill(pid, sig) < 0) return ErrnoStatus(errno, absl::StrCat("kill ", pid, " ", sig));
   return absl::OkStatus();

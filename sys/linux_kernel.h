@@ -44,6 +44,7 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<pid_t> Spawn(const SpawnRequest& request) override;
   absl::Status Kill(pid_t pid, int sig) override;
   absl::StatusOr<std::optional<ChildExit>> ReapOne() override;
+  absl::StatusOr<bool> IsOurChild(pid_t pid) override;
   absl::StatusOr<ChildExit> Wait(pid_t pid) override;
   absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) override;
   absl::StatusOr<std::vector<int>> PollReadable(const std::vector<int>& fds,

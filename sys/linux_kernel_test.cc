@@ -134,6 +134,33 @@ TEST(LinuxKernelTest, KillReachesChild) {
   EXPECT_FALSE(kernel.Kill(*pid, 0).ok());  // gone
 }
 
+// 1: our child, 0: not, -1: IsOurChild failed.
+int Ours(LinuxKernel& kernel, pid_t pid) {
+  absl::StatusOr<bool> ours = kernel.IsOurChild(pid);
+  return ours.ok() ? (*ours ? 1 : 0) : -1;
+}
+
+TEST(LinuxKernelTest, IsOurChildWhileRunningAndUntilReaped) {
+  LinuxKernel kernel;
+  SpawnRequest req;
+  req.argv = {"/bin/sleep", "30"};
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  EXPECT_EQ(Ours(kernel, *pid), 1);
+  ASSERT_TRUE(kernel.Kill(*pid, SIGKILL).ok());
+  // Exited, not reaped: still ours, and IsOurChild reaps nothing.
+  for (int i = 0; i < 200 && kernel.Kill(*pid, 0).ok(); ++i) {
+    std::string stat = kernel.ReadFile(absl::StrCat("/proc/", *pid, "/stat")).value_or("");
+    if (stat.find(") Z ") != std::string::npos) break;
+    usleep(10000);
+  }
+  EXPECT_EQ(Ours(kernel, *pid), 1);
+  EXPECT_EQ(Ours(kernel, *pid), 1);
+  EXPECT_EQ(WaitFor(kernel, *pid).signal, SIGKILL);
+  EXPECT_EQ(Ours(kernel, *pid), 0);  // reaped
+  EXPECT_EQ(Ours(kernel, getppid()), 0);  // alive, not ours
+}
+
 TEST(LinuxKernelTest, DenySeccompKillsMkdirWithSigsys) {
   LinuxKernel kernel;
   auto program = CompileSeccompFilter(false, {"mkdir", "mkdirat"});

@@ -109,8 +109,10 @@ RestoreResult RestoreStage2(sys::Kernel& kernel, const RestoreInput& input);
 // RestoreStage2 does it once; stage 2 again just before the replay.
 std::vector<std::string> DrainUeventSocket(sys::Kernel& kernel, RestoreResult* result);
 
-// Whether PID is alive and our child: "" when it is, else why not
-// ("no such process", "parent is 812, not 1", "cannot read /proc/PID/stat").
+// Whether PID is alive and our child: "" when it is (Kernel::IsOurChild,
+// one waitid), else why not ("no such process", "parent is 812, not 1",
+// from PROC_ROOT/PID/stat). Where IsOurChild fails, /proc/PID/stat's
+// parent decides.
 std::string CheckOurChild(sys::Kernel& kernel, const std::string& proc_root, pid_t pid);
 
 }  // namespace baton::stage2

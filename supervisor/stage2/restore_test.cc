@@ -318,6 +318,7 @@ TEST_F(RestoreTest, GoneProcessIsRestartedAndReported) {
 
 TEST_F(RestoreTest, ProcessOfAnotherParentIsNotAdopted) {
   RunStage1();
+  kernel_.Disown(flaky_pid_);
   ASSERT_TRUE(kernel_
                   .WriteFile(absl::StrCat("/proc/", flaky_pid_, "/stat"),
                              absl::StrCat(flaky_pid_, " (flaky) S 812 0 0"))
@@ -327,6 +328,33 @@ TEST_F(RestoreTest, ProcessOfAnotherParentIsNotAdopted) {
   RestoreResult result = RunStage2(prepared->memfd.release(), prepared->fds);
   EXPECT_EQ(result.report.restarted.count({"flaky", ""}), 1u);
   EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("parent is 812, not 1"));
+}
+
+// waitid decides: /proc/PID/stat is not read for a child (nor trusted
+// against waitid).
+TEST_F(RestoreTest, ChildrenAreCheckedByWaitidNotProc) {
+  RunStage1();
+  ASSERT_TRUE(kernel_.Unlink(absl::StrCat("/proc/", svc_pid_, "/stat")).ok());
+  kernel_.Disown(flaky_pid_);  // its stat still says parent 1
+  absl::StatusOr<handoff::PreparedHandoff> prepared = handoff::PrepareHandoff(kernel_, Input());
+  ASSERT_TRUE(prepared.ok());
+  RestoreResult result = RunStage2(prepared->memfd.release(), prepared->fds);
+  EXPECT_EQ(result.report.adopted.count({"svc", ""}), 1u);
+  EXPECT_EQ(result.report.restarted.count({"flaky", ""}), 1u);
+  EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("not our child"));
+}
+
+TEST_F(RestoreTest, WhereWaitidFailsProcDecides) {
+  RunStage1();
+  ASSERT_TRUE(kernel_
+                  .WriteFile(absl::StrCat("/proc/", flaky_pid_, "/stat"),
+                             absl::StrCat(flaky_pid_, " (flaky) S 812 0 0"))
+                  .ok());
+  kernel_.FailNextOn("is_our_child", absl::StrCat(svc_pid_), EINVAL);
+  kernel_.FailNextOn("is_our_child", absl::StrCat(flaky_pid_), EINVAL);
+  EXPECT_EQ(CheckOurChild(kernel_, "/proc", svc_pid_), "");
+  EXPECT_EQ(CheckOurChild(kernel_, "/proc", flaky_pid_), "parent is 812, not 1");
+  EXPECT_EQ(CheckOurChild(kernel_, "/proc", flaky_pid_), "");  // waitid again
 }
 
 TEST_F(RestoreTest, UndefinedJobIsAdoptedAsOrphan) {
