@@ -203,6 +203,16 @@ ARGON2_PBKDF = ("--pbkdf argon2id --pbkdf-memory 65536 --pbkdf-parallel 1 "
                 "--pbkdf-force-iterations 4")
 LAPTOP_VG = "batonlap-vg"
 LAPTOP_SWAP_LABEL = "batonlapswap"
+# swap_1's UUID: busybox's mkswap (the builder's) has no -U, so the 16 bytes
+# are written into the swap header (struct swap_header's sws_uuid, at offset
+# 1036) after it; blkid reads them in this order.
+LAPTOP_SWAP_UUID = "6f2c4b0e-1d3a-4e5f-9a7b-8c9d0e1f2a3b"
+
+
+def swap_uuid_step(dev, uuid):
+    """A builder shell line that sets the UUID of the swap area on DEV."""
+    octal = "".join(f"\\{b:03o}" for b in uuidlib.UUID(uuid).bytes)
+    return f"printf '{octal}' | dd of={dev} bs=1 seek=1036 count=16 conv=notrunc"
 LUKS_FMT = f"cryptsetup luksFormat --batch-mode --type luks2 {PBKDF2_PBKDF}"
 SH_PRELUDE = """set -x
 wait_dev() { n=0; while [ ! -b "$1" ]; do n=$((n+1)); [ $n -gt 100 ] && return 1; sleep 0.1; done; }
@@ -305,10 +315,12 @@ def vm_plan(name):
                  f"lvm vgcreate {vg} /dev/mapper/lapcrypt",
                  f"lvm lvcreate -y -Zn -n root -L 36M {vg}",
                  f"lvm lvcreate -y -Zn -n swap_1 -l 100%FREE {vg}", f"lvm vgmknodes {vg}",
-                 f"wait_dev /dev/{vg}/swap_1", f"mkswap -L {LAPTOP_SWAP_LABEL} /dev/{vg}/swap_1"]
+                 f"wait_dev /dev/{vg}/swap_1", f"mkswap -L {LAPTOP_SWAP_LABEL} /dev/{vg}/swap_1",
+                 swap_uuid_step(f"/dev/{vg}/swap_1", LAPTOP_SWAP_UUID)]
         down = [f"lvm vgchange -an {vg}", "cryptsetup close lapcrypt"]
         d.update(luks_uuids=[u("luks")], luks_name="lapcrypt", passphrase=PASSPHRASE, vg=vg,
                  lv="root", swap_lv="swap_1", swap_label=LAPTOP_SWAP_LABEL,
+                 swap_uuid=LAPTOP_SWAP_UUID,
                  root_dm=dm_name(vg, "root"), swap_dm=dm_name(vg, "swap_1"))
         return 1, 320, body, f"/dev/{vg}/root", down, d
     raise KeyError(f"unknown fixture {name!r}; known: {', '.join(NAMES)}")

@@ -1210,13 +1210,17 @@ class ResumeLuksLvmScenario(Scenario):
     fixture): the image found on swap_1 and resumed.
     ROOT_ELSEWHERE: the root is the plain fixture's (vda, found at once; the encrypted
     disk is vdb), the passphrase typed PASS_DELAY s after the prompt, well past the
-    quiet grace: the gate must wait for the prompt, not say "not seen"."""
+    quiet grace: the gate must wait for the prompt, not say "not seen".
+    BY_UUID: resume=UUID= of swap_1's swap area instead of its /dev/mapper name: the
+    UUID only exists once the container is unlocked and the VG active."""
 
     own_fixture = True
 
-    def __init__(self, *args, root_elsewhere=False, pass_delay=SEND_DELAY, **kw):
+    def __init__(self, *args, root_elsewhere=False, pass_delay=SEND_DELAY, by_uuid=False,
+                 **kw):
         super().__init__(*args, **kw)
         self.root_elsewhere, self.pass_delay = root_elsewhere, pass_delay
+        self.by_uuid = by_uuid
 
     def run(self, images, fxs, log_path):
         root = rootfs.real_root(init_script=RESUME_LAPTOP_INIT)
@@ -1233,7 +1237,8 @@ class ResumeLuksLvmScenario(Scenario):
             initrd = laptop_native_image(images, fx)
         else:
             initrd = images.get(self.image)
-            append += f" resume=/dev/mapper/{fx['swap_dm']}"
+            append += (f" resume=UUID={fx['swap_uuid']}" if self.by_uuid
+                       else f" resume=/dev/mapper/{fx['swap_dm']}")
         t0 = time.monotonic()
         work = tempfile.mkdtemp(prefix="baton-resume-luks-")
         try:
@@ -1503,6 +1508,10 @@ SCENARIOS = [
                               "(--storage-tools native: baton unlocks and activates both "
                               "LVs itself), no resume= on the command line: the resume "
                               "device is the installer's RESUME=/dev/mapper/VG-swap_1"),
+    ResumeLuksLvmScenario("resume-luks-lvm-uuid", "luks-lvm-swap", by_uuid=True,
+                          doc="the same layout with resume=UUID= of swap_1's swap area "
+                              "(initramfs-tools' RESUME=UUID= form): found only after the "
+                              "unlock and the VG's activation, then boot 2 resumes"),
     ResumeLuksLvmScenario("resume-luks-lvm-root-elsewhere", "luks-lvm-swap",
                           root_elsewhere=True, pass_delay=8,
                           doc="swap_1 of the encrypted VG on vdb, the root on the plain "
