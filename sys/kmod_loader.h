@@ -7,6 +7,12 @@
 // ("softdep X pre: Y"), install commands and blacklists apply. A module that
 // is already loaded or built in is not an error.
 //
+// Configuration: libkmod's modprobe.d folders plus kRuntimeConfigDir, where
+// stage 1 writes what it decides at boot (supervisor/stage1/cpu_modules.h).
+// Install commands run as modprobe runs them (sh -c, MODPROBE_MODULE set),
+// except the idiom `install MODULE /bin/true` (or /bin/false), answered
+// without a process: that is what "never load MODULE" costs nothing to say.
+//
 // Aliases that resolve to no module are remembered (a negative cache): during
 // coldplug the same alias shows up on many devices (every PCI bridge, every
 // CPU), and a lookup walks several indexes.
@@ -17,6 +23,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,14 +36,26 @@ struct kmod_ctx;
 
 namespace baton::sys {
 
+// modprobe.d-style files that baton's loaders read besides the system's.
+inline constexpr char kRuntimeConfigDir[] = "/run/baton/modprobe.d";
+
+// The exit status COMMAND would have when it is exactly /bin/true (0) or
+// /bin/false (1), surrounding blanks aside; nullopt for anything else.
+std::optional<int> TrivialInstallCommand(const std::string& command);
+
 class KmodLoader : public ModuleLoader {
  public:
   struct Options {
     // The modules directory; empty means /lib/modules/$(uname -r).
     std::string modules_dir;
     // modprobe.d-style configuration files or folders; empty means libkmod's
-    // defaults (/etc/modprobe.d, /run/modprobe.d, /lib/modprobe.d…).
+    // defaults (/etc/modprobe.d, /run/modprobe.d, /usr/local/lib/modprobe.d,
+    // /lib/modprobe.d) and kRuntimeConfigDir.
     std::vector<std::string> config_paths;
+    // Runs an install command for MODULE and returns its wait status (as
+    // system(3)); empty: `sh -c COMMAND` with MODPROBE_MODULE=MODULE, as
+    // modprobe. Not called for the trivial ones (TrivialInstallCommand).
+    std::function<int(const std::string& module, const std::string& command)> run_command;
     // Resolve and report, but insert nothing (KMOD_PROBE_DRY_RUN).
     bool dry_run = false;
     // Told the name of each module about to be inserted (or, with an install

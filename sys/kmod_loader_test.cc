@@ -29,10 +29,16 @@ class KmodLoaderTest : public ::testing::Test {
     AddModule("fake_blk", "virtio:d00000002v*");
     AddModule("fake_ring", "");
     AddModule("fake_blacklisted", "pci:v0000DEADd*");
+    AddModule("fake_never", "");
+    AddModule("fake_refused", "");
+    AddModule("fake_scripted", "");
     ASSERT_EQ(Shell("PATH=$PATH:/sbin:/usr/sbin depmod -b " + base + " 6.1.0-test"), 0);
     std::ofstream(conf_) << "softdep fake_blk pre: fake_ring\n"
                             "alias my-disk-driver fake_blk\n"
-                            "blacklist fake_blacklisted\n";
+                            "blacklist fake_blacklisted\n"
+                            "install fake_never /bin/true\n"
+                            "install fake_refused  /bin/false \n"
+                            "install fake_scripted setup-it $CMDLINE_OPTS\n";
   }
 
   static int Shell(const std::string& cmd) {
@@ -95,6 +101,37 @@ TEST_F(KmodLoaderTest, ModuleNameAndConfigAliasAreLookedUpToo) {
   s = loader->LoadAlias("my-disk-driver");
   EXPECT_TRUE(s.ok()) << s;
   EXPECT_THAT(loaded_, ElementsAre("fake_ring", "fake_blk"));
+}
+
+TEST(TrivialInstallCommandTest, TrueAndFalseOnly) {
+  EXPECT_EQ(TrivialInstallCommand("/bin/true"), 0);
+  EXPECT_EQ(TrivialInstallCommand(" /bin/false\t"), 1);
+  EXPECT_EQ(TrivialInstallCommand("/bin/true; modprobe x"), std::nullopt);
+  EXPECT_EQ(TrivialInstallCommand("true"), std::nullopt);
+  EXPECT_EQ(TrivialInstallCommand(""), std::nullopt);
+}
+
+// Install commands are run for real (not a dry run): none of these modules
+// is inserted, the command stands in for it.
+TEST_F(KmodLoaderTest, InstallCommandsRunExceptTrivialOnes) {
+  std::vector<std::string> ran;
+  int status = 0;
+  KmodLoader::Options options;
+  options.modules_dir = modules_dir_;
+  options.config_paths = {conf_};
+  options.run_command = [&](const std::string& module, const std::string& command) {
+    ran.push_back(module + ": " + command);
+    return status;
+  };
+  auto loader = KmodLoader::Create(options);
+  ASSERT_TRUE(loader.ok()) << loader.status();
+  EXPECT_TRUE((*loader)->LoadAlias("fake_never").ok());
+  EXPECT_FALSE((*loader)->LoadAlias("fake_refused").ok());
+  EXPECT_THAT(ran, IsEmpty());
+  EXPECT_TRUE((*loader)->LoadAlias("fake_scripted").ok());
+  status = 1 << 8;  // exit 1
+  EXPECT_FALSE((*loader)->LoadAlias("fake_scripted").ok());
+  EXPECT_THAT(ran, ElementsAre("fake_scripted: setup-it ", "fake_scripted: setup-it "));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "handoff/collect.h"
 #include "supervisor/crash_plan.h"
 #include "supervisor/exec_ladder.h"
+#include "supervisor/stage1/cpu_modules.h"
 #include "supervisor/stage1/keymap.h"
 #include "supervisor/switch_root.h"
 #include "sys/kmod_loader.h"
@@ -310,6 +311,17 @@ void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring
   if (release.ok()) {
     kmod_options.modules_dir =
         absl::StrCat("/lib/modules/", absl::StripAsciiWhitespace(*release));
+  }
+  // Before any loader reads its configuration (cpu_modules.h).
+  if (!kmod_options.modules_dir.empty()) {
+    absl::StatusOr<std::vector<std::string>> left_out = WriteCpuFeatureConfig(
+        kernel_, kmod_options.modules_dir, "/sys", sys::kRuntimeConfigDir);
+    if (!left_out.ok()) {
+      log(absl::StrCat("modules for CPU features: ", left_out.status().message()));
+    } else if (!left_out->empty()) {
+      log(absl::StrCat("not loaded, for CPU features this CPU lacks: ",
+                       absl::StrJoin(*left_out, " ")));
+    }
   }
   std::unique_ptr<sys::ModuleLoader> modules;
   absl::StatusOr<std::unique_ptr<sys::KmodLoader>> kmod = sys::KmodLoader::Create(kmod_options);
