@@ -123,11 +123,16 @@ TEST(LinuxKernelTest, ReapOneSeesExitStatusAndSignal) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST(LinuxKernelTest, KillReachesChild) {
-  LinuxKernel kernel;
+// A child that sleeps until killed.
+absl::StatusOr<pid_t> SpawnSleeper(LinuxKernel& kernel) {
   SpawnRequest req;
   req.argv = {"/bin/sleep", "30"};
-  auto pid = kernel.Spawn(req);
+  return kernel.Spawn(req);
+}
+
+TEST(LinuxKernelTest, KillReachesChild) {
+  LinuxKernel kernel;
+  auto pid = SpawnSleeper(kernel);
   ASSERT_TRUE(pid.ok()) << pid.status();
   ASSERT_TRUE(kernel.Kill(*pid, SIGKILL).ok());
   EXPECT_EQ(WaitFor(kernel, *pid).signal, SIGKILL);
@@ -142,9 +147,7 @@ int Ours(LinuxKernel& kernel, pid_t pid) {
 
 TEST(LinuxKernelTest, IsOurChildWhileRunningAndUntilReaped) {
   LinuxKernel kernel;
-  SpawnRequest req;
-  req.argv = {"/bin/sleep", "30"};
-  auto pid = kernel.Spawn(req);
+  auto pid = SpawnSleeper(kernel);
   ASSERT_TRUE(pid.ok()) << pid.status();
   EXPECT_EQ(Ours(kernel, *pid), 1);
   ASSERT_TRUE(kernel.Kill(*pid, SIGKILL).ok());
