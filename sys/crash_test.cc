@@ -178,7 +178,8 @@ TEST(CrashHandlerTest, HeldTextBeyondTheLimitIsLeftOutWhole) {
   ASSERT_GE(pid, 0);
   EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
   const std::string text = Slurp(console);
-  EXPECT_EQ(text.rfind(filler + "\nfits\nbaton: PID 1 got SIGABRT", 0), 0u) << text.substr(filler.size());
+  EXPECT_EQ(text.rfind(filler + "\nfits\nbaton: PID 1 got SIGABRT", 0), 0u)
+      << text.substr(filler.size());
 }
 
 TEST(CrashHandlerTest, AForkedChildDiesOfItsFaultAsWithoutTheHandler) {
