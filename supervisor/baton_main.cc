@@ -33,6 +33,7 @@
 #include "supervisor/stage2/reexec.h"
 #include "supervisor/stage2/restore.h"
 #include "supervisor/stage2/udev.h"
+#include "sys/crash.h"
 #include "sys/seccomp.h"
 #include "sys/status_macros.h"
 
@@ -60,6 +61,15 @@ std::string Dirname(const std::string& path) {
 void Print(sys::Kernel& kernel, int fd, absl::string_view text) {
   (void)kernel.Write(fd, text.data(), text.size());
 }
+
+// PID 1's held console lines (Logger::Hold) wait in the crash handler's
+// static storage too, so that a crash before "stage2-ready" shows them
+// before its own line (sys/crash.h).
+class CrashHeldText : public HeldConsoleMirror {
+ public:
+  void Append(absl::string_view lines) override { sys::AppendCrashHeldText(lines); }
+  void Clear() override { sys::ClearCrashHeldText(); }
+};
 
 // Marks NAME and, when the handoff was accepted, adds it to what
 // `initctl handoff-status` shows (the restore copied the marks up to
@@ -137,10 +147,13 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   LogRing::Options ring_options;
   ring_options.log_dir = options.log_dir;
   LogRing ring(kernel, clock, clock.Now(), ring_options);
+  CrashHeldText crash_held;  // outlives the logger, which clears it last
   Logger logger(kernel, &ring, 2);
   // Stage 2's console lines wait for "stage2-ready" (supervisor/logger.h:
   // under emulation the console costs more than the restore it reports);
-  // the ring has them at once, warnings and errors are not held.
+  // the ring has them at once, warnings and errors are not held. A crash
+  // before then writes them first (the crash handler is PID 1's only).
+  if (pid1) logger.set_held_mirror(&crash_held);
   if (options.stage2()) logger.Hold();
   logger.Info(absl::StrCat("starting (", user_mode ? "user" : "system", " mode, pid ",
                            kernel.GetPid(), ", jobs from ", options.jobs_dir, ")"));

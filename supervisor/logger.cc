@@ -29,9 +29,19 @@ void Logger::Log(Level level, absl::string_view message) {
   std::string text = absl::StrCat(LevelPrefix(level), message);
   if (ring_ != nullptr) ring_->AddSupervisorLine(text);
   if (console_fd_ < 0 || (quiet_ && level == Level::kInfo)) return;
+  const size_t before = pending_.size();
   absl::StrAppend(&pending_, "baton: ", text, "\n");
-  if (held_ && level == Level::kInfo && pending_.size() < kMaxHeldBytes) return;
+  if (held_ && level == Level::kInfo && pending_.size() < kMaxHeldBytes) {
+    if (mirror_ != nullptr) mirror_->Append(absl::string_view(pending_).substr(before));
+    return;
+  }
   Flush();
+}
+
+void Logger::set_held_mirror(HeldConsoleMirror* mirror) {
+  if (mirror_ != nullptr) mirror_->Clear();
+  mirror_ = mirror;
+  if (mirror_ != nullptr && !pending_.empty()) mirror_->Append(pending_);
 }
 
 void Logger::Release() {
@@ -45,6 +55,9 @@ void Logger::Flush() {
   // what it did not take is not retried: the ring has every line).
   (void)kernel_.Write(console_fd_, pending_.data(), pending_.size());
   pending_.clear();
+  // After the write, not before: a crash in between shows the lines twice
+  // rather than not at all.
+  if (mirror_ != nullptr) mirror_->Clear();
 }
 
 }  // namespace baton::supervisor

@@ -10,6 +10,12 @@
 // more than the work it reports. The ring gets every line at once, held or
 // not. A warning or an error is never kept back: it is written at once,
 // after the held lines before it.
+//
+// While lines are held they are mirrored to a HeldConsoleMirror when one is
+// given: in PID 1 the crash handler's held text (sys/crash.h), so that a
+// crash before Release() still puts them on the console, before its own
+// line. Each kept line is appended as it is kept (no copy of what is held
+// already), and the mirror is cleared once the lines are written.
 #ifndef BATON_SUPERVISOR_LOGGER_H_
 #define BATON_SUPERVISOR_LOGGER_H_
 
@@ -20,6 +26,16 @@
 #include "sys/kernel.h"
 
 namespace baton::supervisor {
+
+// Where held console text waits besides the Logger (see above).
+class HeldConsoleMirror {
+ public:
+  virtual ~HeldConsoleMirror() = default;
+  // LINES: one or more newline-terminated console lines, after the others.
+  virtual void Append(absl::string_view lines) = 0;
+  // What was appended is on the console now.
+  virtual void Clear() = 0;
+};
 
 class Logger {
  public:
@@ -44,6 +60,10 @@ class Logger {
   void Release();
   bool held() const { return held_; }
 
+  // Mirrors held lines to MIRROR (null: none), which must outlive the
+  // Logger or be unset first. What is held already is appended at once.
+  void set_held_mirror(HeldConsoleMirror* mirror);
+
   // Releases what is still held.
   ~Logger() { Release(); }
   Logger(const Logger&) = delete;
@@ -57,6 +77,7 @@ class Logger {
   int console_fd_;
   bool quiet_ = false;
   bool held_ = false;
+  HeldConsoleMirror* mirror_ = nullptr;
   std::string pending_;  // held console text, newline-terminated lines
 };
 

@@ -28,6 +28,22 @@ class CountingKernel : public sys::LinuxKernel {
   int writes = 0;
 };
 
+// The crash handler's held text, as the Logger sees it.
+class FakeMirror : public HeldConsoleMirror {
+ public:
+  void Append(absl::string_view lines) override {
+    text.append(lines.data(), lines.size());
+    ++appends;
+  }
+  void Clear() override {
+    text.clear();
+    ++clears;
+  }
+  std::string text;
+  int appends = 0;
+  int clears = 0;
+};
+
 class LoggerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -143,6 +159,45 @@ TEST_F(LoggerTest, TooMuchHeldTextIsWrittenOut) {
   EXPECT_GT(lines, 10);
   EXPECT_LT(lines, 30);
   EXPECT_EQ(Console().size(), static_cast<size_t>(lines) * (line.size() + 8));
+}
+
+TEST_F(LoggerTest, HeldLinesAreMirroredUntilReleased) {
+  FakeMirror mirror;
+  Logger logger(kernel_, nullptr, write_fd_);
+  logger.set_held_mirror(&mirror);
+  logger.Info("not held");
+  EXPECT_EQ(mirror.text, "");
+  EXPECT_EQ(mirror.appends, 0);
+  logger.Hold();
+  logger.Info("starting stateless: no handoff");
+  logger.Info("handoff from stage 1");
+  // What a crash now would show: exactly what the console has not had yet.
+  EXPECT_EQ(mirror.text, "baton: starting stateless: no handoff\nbaton: handoff from stage 1\n");
+  EXPECT_EQ(mirror.appends, 2);  // one line at a time, not a copy of all held
+  EXPECT_EQ(Console(), "baton: not held\n");
+  logger.Release();
+  EXPECT_EQ(mirror.text, "");
+  EXPECT_EQ(Console(), "baton: starting stateless: no handoff\nbaton: handoff from stage 1\n");
+  logger.Info("after");
+  EXPECT_EQ(mirror.text, "");
+  logger.set_held_mirror(nullptr);
+}
+
+TEST_F(LoggerTest, AWarningWhileHeldEmptiesTheMirror) {
+  FakeMirror mirror;
+  Logger logger(kernel_, nullptr, write_fd_);
+  logger.Hold();
+  logger.Info("before the mirror");
+  // Given late: what is held already is mirrored at once.
+  logger.set_held_mirror(&mirror);
+  EXPECT_EQ(mirror.text, "baton: before the mirror\n");
+  logger.Warn("odd");  // written with what was held
+  EXPECT_EQ(mirror.text, "");
+  EXPECT_EQ(Console(), "baton: before the mirror\nbaton: warning: odd\n");
+  logger.Info("held again");
+  EXPECT_EQ(mirror.text, "baton: held again\n");
+  logger.set_held_mirror(nullptr);  // unset: the mirror is emptied
+  EXPECT_EQ(mirror.text, "");
 }
 
 TEST_F(LoggerTest, NoConsoleMeansNoWrites) {

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -34,6 +35,21 @@ Stored stored;
 volatile sig_atomic_t entered = 0;
 // The alternate stack: a stack overflow leaves no room on the faulting one.
 alignas(16) char alt_stack[64 * 1024];
+
+// --- the held console text (written by the installing process's Logger) ----
+//
+// Safe against the crash arriving mid-update by publishing the length last:
+// an append copies its bytes past held_len, then stores the new length with
+// release order (a signal fence for a handler on the same thread); clearing
+// is one store of 0. A handler that interrupts either sees the old length,
+// and the bytes up to it are never rewritten while published (an append
+// only writes past it), or the new one with its bytes in place. Blocking the
+// crash signals instead, as InstallCrashHandler does for the plan, would
+// cost two sigprocmask calls per held line, inside the switch window.
+char held_text[kCrashHeldBytes];
+std::atomic<size_t> held_len{0};
+static_assert(std::atomic<size_t>::is_always_lock_free,
+              "the handler reads held_len: it must not take a lock");
 
 // Copies S into the arena; nullptr when it does not fit.
 char* Keep(const std::string& s) {
@@ -89,21 +105,34 @@ const char* SignalName(int sig) {
   }
 }
 
-void Emit(Line& line) {
-  line.Add("\n");
+// Writes LEN bytes of TEXT on the console (fd 2 when it cannot be opened).
+void EmitText(const char* text, size_t len) {
   int fd = -1;
   if (stored.console != nullptr) {
     fd = open(stored.console, O_WRONLY | O_NOCTTY | O_APPEND | O_CLOEXEC);
   }
   const int out = fd >= 0 ? fd : 2;
   size_t done = 0;
-  while (done < line.len) {
-    ssize_t n = write(out, line.buf + done, line.len - done);
+  while (done < len) {
+    ssize_t n = write(out, text + done, len - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
   if (fd >= 0) close(fd);
+}
+
+void Emit(Line& line) {
+  line.Add("\n");
+  EmitText(line.buf, line.len);
+}
+
+// The held console text, if any, then empty (it is on the console now).
+void EmitHeld() {
+  const size_t len = held_len.load(std::memory_order_acquire);
+  if (len == 0) return;
+  EmitText(held_text, len);
+  held_len.store(0, std::memory_order_relaxed);
 }
 
 [[noreturn]] void Freeze() {
@@ -144,6 +173,8 @@ void OnCrash(int sig, siginfo_t* info, void*) {
     Freeze();          // a fault in the handler itself
   }
   entered = 1;
+  // What PID 1 said but held back comes first: what led to the crash.
+  EmitHeld();
   Line line;
   if (sent) {  // SI_USER, SI_QUEUE, SI_TKILL: sent
     line.Add("baton: PID 1 got ");
@@ -226,6 +257,16 @@ void OnCrash(int sig, siginfo_t* info, void*) {
 }
 
 }  // namespace
+
+void AppendCrashHeldText(absl::string_view text) {
+  const size_t len = held_len.load(std::memory_order_relaxed);
+  // Whole or not at all: a cut line would run into the crash line.
+  if (text.empty() || text.size() > sizeof(held_text) - len) return;
+  std::memcpy(held_text + len, text.data(), text.size());
+  held_len.store(len + text.size(), std::memory_order_release);  // published last
+}
+
+void ClearCrashHeldText() { held_len.store(0, std::memory_order_release); }
 
 std::string CrashPlan::Describe() const {
   std::string text;

@@ -7,7 +7,8 @@
 // PID 1 becomes something else, in the spirit of systemd's crash handler
 // (src/core/crash-handler.c: crash_shell / crash_reboot / freeze):
 //
-//   1. one line on the console (CrashPlan::console, else fd 2):
+//   1. the held console text, if any (below), then one line on the console
+//      (CrashPlan::console, else fd 2):
 //        baton: PID 1 crashed: SIGSEGV at address 0x0 (code 1); next: exec
 //        /sbin/init, then exec /bin/sh, then freeze
 //        baton: PID 1 got SIGSEGV from pid 123 (uid 0); next: ...
@@ -32,6 +33,17 @@
 // called again to replace the plan (e.g. after the root switch); the crash
 // signals are blocked while it rewrites it.
 //
+// Held console text: stage 2 keeps its routine console lines back until
+// "stage2-ready" (supervisor/logger.h, Logger::Hold). A copy of them waits
+// here (AppendCrashHeldText on every held line, ClearCrashHeldText once
+// they are written), so that a crash before then still shows on the
+// console what led to it ("starting stateless: ...", "handoff from ..."),
+// then the crash line. The handler empties it once written. At most
+// kCrashHeldBytes are kept; what does not fit is left out (the log ring has
+// every line). Only the process that installed the plan writes it (another
+// steps aside before); it stays apart from the plan, which a later
+// InstallCrashHandler rewrites without touching it.
+//
 // What to exec is planned by supervisor/crash_plan.h. Never plan the
 // crashed binary itself: a stateless re-exec loops on a deterministic crash.
 #ifndef BATON_SYS_CRASH_H_
@@ -44,6 +56,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace baton::sys {
 
@@ -77,6 +90,15 @@ inline constexpr int kCrashSignals[] = {SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGSEGV
 // Copies PLAN into static storage, sets up the alternate signal stack and
 // the handlers. Errors name what did not fit or which call failed.
 absl::Status InstallCrashHandler(const CrashPlan& plan);
+
+// The held console text (see above): as much as the Logger holds.
+inline constexpr size_t kCrashHeldBytes = 16 * 1024;
+// Adds TEXT (whole lines, newline-terminated) after what is held; TEXT
+// that would go beyond kCrashHeldBytes is left out whole. No syscall, no
+// allocation.
+void AppendCrashHeldText(absl::string_view text);
+// Empties the held text: it has reached the console.
+void ClearCrashHeldText();
 
 }  // namespace baton::sys
 

@@ -121,6 +121,67 @@ TEST(CrashHandlerTest, RealFaultExecsTheFallback) {
       << text;
 }
 
+// Stage 2's held console lines (supervisor/logger.h) come out before the
+// crash line, not lost; the handler's own lines follow.
+TEST(CrashHandlerTest, HeldTextGoesOutBeforeTheCrashLine) {
+  const std::string console = FreshConsole("held.console");
+  const std::string fallback = WriteFallback("fallback-held");
+  CrashPlan plan = PlanWith(console, {{fallback, {fallback}}});
+  volatile int* page = ForbiddenPage();
+  ASSERT_NE(page, nullptr);
+  const std::string held =
+      "baton: starting stateless: no handoff fd\nbaton: handoff from pid 1 (stage 1)\n";
+  pid_t pid = ForkInstalled(plan, [page] {
+    AppendCrashHeldText("baton: starting stateless: no handoff fd\n");
+    AppendCrashHeldText("baton: handoff from pid 1 (stage 1)\n");
+    *page = 1;
+  });
+  ASSERT_GE(pid, 0);
+  EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
+  const std::string text = Slurp(console);
+  // Exactly once, first, right before the crash line.
+  EXPECT_EQ(text.rfind(held + "baton: PID 1 crashed: SIGSEGV at address " + Hex(page), 0), 0u)
+      << text;
+  EXPECT_EQ(text.find("starting stateless", held.size()), std::string::npos) << text;
+  EXPECT_NE(text.find("fallback pid=" + std::to_string(pid)), std::string::npos) << text;
+}
+
+TEST(CrashHandlerTest, ClearedHeldTextWritesNothing) {
+  const std::string console = FreshConsole("cleared.console");
+  const std::string fallback = WriteFallback("fallback-cleared");
+  CrashPlan plan = PlanWith(console, {{fallback, {fallback}}});
+  pid_t pid = ForkInstalled(plan, [] {
+    AppendCrashHeldText("baton: already on the console\n");
+    ClearCrashHeldText();
+    abort();
+  });
+  ASSERT_GE(pid, 0);
+  EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
+  const std::string text = Slurp(console);
+  EXPECT_EQ(text.rfind("baton: PID 1 got SIGABRT from pid " + std::to_string(pid), 0), 0u)
+      << text;
+  EXPECT_EQ(text.find("already on the console"), std::string::npos) << text;
+}
+
+// More than kCrashHeldBytes: what fits is kept whole, the rest left out.
+TEST(CrashHandlerTest, HeldTextBeyondTheLimitIsLeftOutWhole) {
+  const std::string console = FreshConsole("full.console");
+  const std::string fallback = WriteFallback("fallback-full");
+  CrashPlan plan = PlanWith(console, {{fallback, {fallback}}});
+  const std::string filler(kCrashHeldBytes - 10, 'x');
+  pid_t pid = ForkInstalled(plan, [&filler] {
+    AppendCrashHeldText(filler);
+    AppendCrashHeldText("too long to fit\n");
+    AppendCrashHeldText("\nfits\n");
+    abort();
+  });
+  ASSERT_GE(pid, 0);
+  EXPECT_EQ(WaitExit(pid), 42) << Slurp(console);
+  const std::string text = Slurp(console);
+  EXPECT_EQ(text.rfind(filler + "\nfits\nbaton: PID 1 got SIGABRT", 0), 0u)
+      << text.substr(filler.size());
+}
+
 TEST(CrashHandlerTest, AForkedChildDiesOfItsFaultAsWithoutTheHandler) {
   const std::string console = FreshConsole("child.console");
   const std::string fallback = WriteFallback("fallback-child");
