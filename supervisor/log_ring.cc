@@ -17,7 +17,8 @@ std::string FormatLogLine(const LogLine& line) {
   const bool negative = ns < 0;
   // To the nearest microsecond, as printf rounds (a tie goes away from zero;
   // printf sees the double, rarely an exact tie), "-0.000000" as printf.
-  uint64_t us = ((negative ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns)) + 500) / 1000;
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+  const uint64_t us = (magnitude + 500) / 1000;
   std::string stamp = absl::StrCat(negative ? "-" : "", us / 1000000, ".",
                                    absl::Dec(us % 1000000, absl::kZeroPad6));
   if (stamp.size() < 12) stamp.insert(0, 12 - stamp.size(), ' ');

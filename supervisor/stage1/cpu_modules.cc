@@ -25,8 +25,9 @@ std::vector<std::string> ModulesForMissingCpuFeatures(absl::string_view modules_
   for (size_t at = modules_alias.find(kPrefix); at != absl::string_view::npos;
        at = modules_alias.find(kPrefix, at + 1)) {
     if (at != 0 && modules_alias[at - 1] != '\n') continue;
-    size_t end = modules_alias.find('\n', at);
-    absl::string_view line = modules_alias.substr(at, end == absl::string_view::npos ? end : end - at);
+    const size_t end = modules_alias.find('\n', at);
+    const absl::string_view line =
+        modules_alias.substr(at, end == absl::string_view::npos ? end : end - at);
     std::vector<absl::string_view> words =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     if (words.size() != 3) continue;
@@ -45,7 +46,8 @@ absl::StatusOr<std::vector<std::string>> WriteCpuFeatureConfig(sys::Kernel& kern
                                                                const std::string& modules_dir,
                                                                const std::string& sys_root,
                                                                const std::string& config_dir) {
-  absl::StatusOr<std::string> aliases = kernel.ReadFile(absl::StrCat(modules_dir, "/modules.alias"));
+  absl::StatusOr<std::string> aliases =
+      kernel.ReadFile(absl::StrCat(modules_dir, "/modules.alias"));
   absl::StatusOr<std::string> cpu =
       kernel.ReadFile(absl::StrCat(sys_root, "/devices/system/cpu/modalias"));
   if (!aliases.ok() || !cpu.ok()) return std::vector<std::string>();
