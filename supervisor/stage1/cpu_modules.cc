@@ -3,11 +3,9 @@
 #include <fnmatch.h>
 
 #include <map>
-#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "sys/status_macros.h"
 
