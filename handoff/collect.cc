@@ -96,6 +96,14 @@ bool ParseLogPipeRole(absl::string_view role, std::string* job, std::string* ins
   return !job->empty();
 }
 
+std::string ListenRole(absl::string_view job) { return absl::StrCat(kListenRolePrefix, job); }
+
+bool ParseListenRole(absl::string_view role, std::string* job) {
+  if (!absl::ConsumePrefix(&role, kListenRolePrefix) || role.empty()) return false;
+  *job = std::string(role);
+  return true;
+}
+
 Handoff CollectHandoff(const CollectInput& input) {
   Handoff h;
   CollectHandoffInto(input, &h);

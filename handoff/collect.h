@@ -56,12 +56,18 @@ inline constexpr char kLogPipeRolePrefix[] = "log-pipe:";
 // The control socket's listening fd (a re-exec carries it, so initctl never
 // finds the socket missing or refusing).
 inline constexpr char kControlSocketRole[] = "control-socket";
+// A socket the supervisor holds for a job (Spawner::AddListenFd), such as
+// udevd's uevent socket: "listen:JOB", one entry per fd, in order.
+inline constexpr char kListenRolePrefix[] = "listen:";
 
 // "log-pipe:JOB" or "log-pipe:JOB/INSTANCE".
 std::string LogPipeRole(absl::string_view job, absl::string_view instance);
 // The inverse: false when ROLE is not a log-pipe role or names no job. The
 // instance is everything after the first '/' (job names have none).
 bool ParseLogPipeRole(absl::string_view role, std::string* job, std::string* instance);
+// "listen:JOB", and its inverse (false when ROLE is not one or names no job).
+std::string ListenRole(absl::string_view job);
+bool ParseListenRole(absl::string_view role, std::string* job);
 
 struct CollectInput {
   const supervisor::Engine* engine = nullptr;  // each of these may be null

@@ -186,6 +186,15 @@ TEST_F(CollectTest, HandoffFileForAForeignInit) {
   EXPECT_EQ(d.handoff->timestamps(d.handoff->timestamps_size() - 1).name(), "exec");
 }
 
+TEST(ListenRoleTest, RoundTrip) {
+  EXPECT_EQ(ListenRole("udevd"), "listen:udevd");
+  std::string job;
+  ASSERT_TRUE(ParseListenRole("listen:udevd", &job));
+  EXPECT_EQ(job, "udevd");
+  EXPECT_FALSE(ParseListenRole("listen:", &job));
+  EXPECT_FALSE(ParseListenRole("log-pipe:udevd", &job));
+}
+
 TEST(LogPipeRoleTest, RoundTrip) {
   EXPECT_EQ(LogPipeRole("svc", ""), "log-pipe:svc");
   EXPECT_EQ(LogPipeRole("luks", "a/b"), "log-pipe:luks/a/b");

@@ -299,6 +299,11 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
     hooks.more_uevents = [&kernel, carried] {
       return stage2::DrainUeventSocket(kernel, carried);
     };
+    if (!spawner.HasListenFds(stage2::kUdevdJob)) {
+      hooks.keep_udevd_socket = [&spawner](sys::UniqueFd fd) {
+        spawner.AddListenFd(stage2::kUdevdJob, std::move(fd));
+      };
+    }
     stage2::DevicesResult devices =
         stage2::SetUpDevices(kernel, engine, restored->uevents, stage2::DevicesOptions(), hooks);
     restored->report.uevents_replayed = devices.replay.written;

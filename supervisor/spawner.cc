@@ -178,7 +178,23 @@ absl::StatusOr<sys::SpawnRequest> Spawner::BuildRequest(const Spec& spec) {
         absl::StrCat("job ", spec.job->name, ": seccomp: ", bpf.status().message()));
   }
   request.seccomp_bpf = std::move(*bpf);
+  auto listen = listen_fds_.find(spec.job->name);
+  if (listen != listen_fds_.end()) {
+    for (const sys::UniqueFd& fd : listen->second) request.listen_fds.push_back(fd.get());
+  }
   return request;
+}
+
+void Spawner::AddListenFd(const std::string& job, sys::UniqueFd fd) {
+  listen_fds_[job].push_back(std::move(fd));
+}
+
+std::vector<Spawner::ListenFdRef> Spawner::ListenFds() const {
+  std::vector<ListenFdRef> out;
+  for (const auto& [job, fds] : listen_fds_) {
+    for (const sys::UniqueFd& fd : fds) out.push_back({fd.get(), job});
+  }
+  return out;
 }
 
 absl::StatusOr<pid_t> Spawner::Start(const Spec& spec) {

@@ -17,6 +17,8 @@
 //     is flushed. Without an FdWatcher, log falls back to none.
 //   - output: the supervisor's own fd 1 and 2 are inherited.
 //   - none: /dev/null.
+// Listen fds: sockets the supervisor made for a job (AddListenFd), passed to
+// every process of it as systemd passes a socket unit's.
 // Seccomp: a job's policy is compiled once (sys::CompileSeccompFilter) and
 // the bytes are cached per job name until the policy changes; a policy that
 // does not compile makes Start fail with that error.
@@ -104,6 +106,19 @@ class Spawner : public ProcessRunner {
   // a watcher; FD is closed on any error.
   absl::Status AdoptLogPipe(sys::UniqueFd fd, const std::string& job, const std::string& instance);
 
+  // Sockets the supervisor holds for JOB, as a systemd socket unit does, and
+  // hands to each of its processes as fds 3, 4, … in the order added
+  // (sd_listen_fds(3): LISTEN_FDS and LISTEN_PID set). They outlive the
+  // processes: what arrives while none runs waits in them for the next.
+  void AddListenFd(const std::string& job, sys::UniqueFd fd);
+  bool HasListenFds(const std::string& job) const { return listen_fds_.count(job) > 0; }
+  struct ListenFdRef {
+    int fd;
+    std::string job;
+  };
+  // Every job's, by job name and then in order (the handoff carries them).
+  std::vector<ListenFdRef> ListenFds() const;
+
  private:
   struct Pipe {
     sys::UniqueFd fd;
@@ -126,6 +141,7 @@ class Spawner : public ProcessRunner {
   };
   std::map<std::string, CachedFilter> seccomp_cache_;
   std::map<int, std::unique_ptr<Pipe>> pipes_;
+  std::map<std::string, std::vector<sys::UniqueFd>> listen_fds_;
 };
 
 }  // namespace baton::supervisor

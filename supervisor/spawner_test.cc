@@ -196,6 +196,44 @@ TEST_F(SpawnerTest, EnvironmentReachesTheProcess) {
   EXPECT_EQ(lines[0].text, "b j");
 }
 
+TEST_F(SpawnerTest, ListenFdsGoToEveryProcessOfTheirJobOnly) {
+  Spawner spawner(kernel_, ring_, &watcher_, {});
+  auto pipe = kernel_.Pipe();
+  ASSERT_TRUE(pipe.ok());
+  int held = pipe->second.get();
+  spawner.AddListenFd("sock", std::move(pipe->second));
+  EXPECT_TRUE(spawner.HasListenFds("sock"));
+  EXPECT_FALSE(spawner.HasListenFds("other"));
+  ASSERT_EQ(spawner.ListenFds().size(), 1u);
+  EXPECT_EQ(spawner.ListenFds()[0].fd, held);
+  EXPECT_EQ(spawner.ListenFds()[0].job, "sock");
+
+  jobs::JobConfig job;
+  job.name = "sock";
+  job.exec = Exec("echo \"$LISTEN_FDS\" >&3");
+  // Two processes, as a respawn makes: both get the socket the supervisor
+  // keeps.
+  for (int i = 0; i < 2; ++i) {
+    auto pid = spawner.Start(SpecFor(job));
+    ASSERT_TRUE(pid.ok()) << pid.status();
+    EXPECT_EQ(WaitAndDrain(*pid, spawner).exit_status, 0);
+  }
+  char buf[16] = {};
+  auto n = kernel_.Read(pipe->first.get(), buf, sizeof(buf));
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(std::string(buf, *n), "1\n1\n");
+
+  jobs::JobConfig other;
+  other.name = "other";
+  other.exec = Exec("true");
+  auto request = spawner.BuildRequest(SpecFor(other));
+  ASSERT_TRUE(request.ok());
+  EXPECT_TRUE(request->listen_fds.empty());
+  auto with = spawner.BuildRequest(SpecFor(job));
+  ASSERT_TRUE(with.ok());
+  EXPECT_THAT(with->listen_fds, ElementsAre(held));
+}
+
 TEST_F(SpawnerTest, ConsoleNoneOpensNoPipe) {
   Spawner spawner(kernel_, ring_, &watcher_, {});
   jobs::JobConfig job;

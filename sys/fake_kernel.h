@@ -321,6 +321,7 @@ class FakeKernel : public Kernel {
   absl::StatusOr<std::vector<MountEntry>> Mounts() override;
 
   absl::StatusOr<UniqueFd> UeventSocket(int group) override;
+  absl::StatusOr<UniqueFd> UdevdKernelSocket() override;
   absl::StatusOr<std::optional<std::string>> RecvDatagram(int fd) override;
   absl::StatusOr<UniqueFd> MemfdCreate(const std::string& name) override;
   absl::Status SealMemfd(int fd) override;

@@ -290,6 +290,17 @@ absl::StatusOr<UniqueFd> FakeKernel::UeventSocket(int group) {
   return UniqueFd(AddFd(std::move(file)));
 }
 
+absl::StatusOr<UniqueFd> FakeKernel::UdevdKernelSocket() {
+  if (int err = TakeInjected("udevd_kernel_socket", "")) {
+    return ErrnoStatus(err, "socket NETLINK_KOBJECT_UEVENT for udevd");
+  }
+  auto file = std::make_shared<OpenFile>();
+  file->kind = OpenFile::Kind::kUevent;
+  file->group = 1;
+  file->path = "uevent:1 (udevd)";
+  return UniqueFd(AddFd(std::move(file)));
+}
+
 absl::StatusOr<std::optional<std::string>> FakeKernel::RecvDatagram(int fd) {
   std::string what = absl::StrCat("recv fd ", fd);
   if (int err = TakeInjected("recv_datagram", "")) return ErrnoStatus(err, what);

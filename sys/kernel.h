@@ -46,6 +46,10 @@ struct SpawnRequest {
   // A compiled classic-BPF seccomp program (struct sock_filter, 8 bytes an
   // instruction), installed with NO_NEW_PRIVS just before execve. Empty: none.
   std::vector<uint8_t> seccomp_bpf;
+  // Sockets handed over as sd_listen_fds(3) expects them: the child gets
+  // them as fds 3, 4, … in this order, and LISTEN_FDS=<count> and
+  // LISTEN_PID=<its own pid> are added to ENV (replacing any given there).
+  std::vector<int> listen_fds;
 };
 
 // One reaped child, from waitid(P_ALL, WEXITED | WNOHANG).
@@ -320,6 +324,11 @@ class Kernel {
   // A NETLINK_KOBJECT_UEVENT socket bound to the kernel's multicast group
   // (GROUP 1) or to udevd's processed events (GROUP 2). Nonblocking.
   virtual absl::StatusOr<UniqueFd> UeventSocket(int group) = 0;
+  // The socket systemd's systemd-udevd-kernel.socket makes for udevd
+  // (ListenNetlink=kobject-uevent 1, PassCredentials=yes, ReceiveBuffer=
+  // 128M): SOCK_RAW, bound to group 1, SO_PASSCRED on, blocking. Events
+  // wait in it from the bind on, whether or not udevd runs yet.
+  virtual absl::StatusOr<UniqueFd> UdevdKernelSocket() = 0;
   // One datagram from a netlink socket; nullopt when none is pending.
   virtual absl::StatusOr<std::optional<std::string>> RecvDatagram(int fd) = 0;
   virtual absl::StatusOr<UniqueFd> MemfdCreate(const std::string& name) = 0;

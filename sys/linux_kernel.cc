@@ -105,7 +105,16 @@ absl::StatusOr<std::vector<std::string>> ReadDirStream(DIR* dir, absl::string_vi
 }
 
 // What the spawned child reports through the CLOEXEC pipe before _exit(127).
-enum class ChildStep : int { kSetsid = 1, kStdio, kChdir, kNoNewPrivs, kSeccomp, kExec, kChroot };
+enum class ChildStep : int {
+  kSetsid = 1,
+  kStdio,
+  kChdir,
+  kNoNewPrivs,
+  kSeccomp,
+  kExec,
+  kChroot,
+  kListenFds,
+};
 
 struct ChildError {
   int step;
@@ -128,6 +137,8 @@ const char* StepName(int step) {
       return "exec";
     case ChildStep::kChroot:
       return "chroot";
+    case ChildStep::kListenFds:
+      return "dup2 listen fds";
   }
   return "spawn";
 }
@@ -139,9 +150,34 @@ const char* StepName(int step) {
   ::_exit(127);
 }
 
+// Writes PID in decimal at OUT, NUL-terminated (OUT holds at least 12 bytes).
+// Async-signal-safe, for the child.
+void FormatPid(pid_t pid, char* out) {
+  char digits[12];
+  int n = 0;
+  unsigned long value = static_cast<unsigned long>(pid);
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0 && n < 11);
+  while (n > 0) *out++ = digits[--n];
+  *out = '\0';
+}
+
+// What the forked child needs, all prepared before the fork.
+struct ChildArgs {
+  int report_fd = -1;
+  int stdio[3] = {-1, -1, -1};
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const struct sock_fprog* prog = nullptr;  // null: no seccomp filter
+  char* listen_pid_value = nullptr;  // after "LISTEN_PID=" in ENVP's entry; null: none
+  int* listen_high = nullptr;        // scratch, one slot per listen fd
+};
+
 // Runs in the forked child: async-signal-safe calls only.
-[[noreturn]] void RunChild(const SpawnRequest& request, int report_fd, const int stdio[3],
-                           char* const* argv, char* const* envp, const struct sock_fprog* prog) {
+[[noreturn]] void RunChild(const SpawnRequest& request, const ChildArgs& args) {
+  int report_fd = args.report_fd;
   struct sigaction dfl;
   std::memset(&dfl, 0, sizeof(dfl));
   dfl.sa_handler = SIG_DFL;
@@ -155,16 +191,31 @@ const char* StepName(int step) {
 
   if (request.new_session && ::setsid() < 0) ChildFail(report_fd, ChildStep::kSetsid);
 
-  // Move the sources above 2 first so that dup2 never clobbers a source that
-  // happens to be 0, 1 or 2 itself; dup2 then clears CLOEXEC on the target.
+  // Every source, and the report pipe, moves above the targets (0, 1, 2 and
+  // 3 … 2+N for N listen fds) first, so that no dup2 clobbers a source or
+  // the pipe; dup2 then clears CLOEXEC on each target.
+  const int listen_count = static_cast<int>(request.listen_fds.size());
+  const int floor = 3 + listen_count;
+  int report = ::fcntl(report_fd, F_DUPFD_CLOEXEC, floor);
+  if (report < 0) ChildFail(report_fd, ChildStep::kStdio);
+  report_fd = report;
   int high[3];
   for (int i = 0; i < 3; ++i) {
-    high[i] = ::fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
+    high[i] = ::fcntl(args.stdio[i], F_DUPFD_CLOEXEC, floor);
     if (high[i] < 0) ChildFail(report_fd, ChildStep::kStdio);
+  }
+  int* listen_high = args.listen_high;
+  for (int i = 0; i < listen_count; ++i) {
+    listen_high[i] = ::fcntl(request.listen_fds[i], F_DUPFD_CLOEXEC, floor);
+    if (listen_high[i] < 0) ChildFail(report_fd, ChildStep::kListenFds);
   }
   for (int i = 0; i < 3; ++i) {
     if (::dup2(high[i], i) < 0) ChildFail(report_fd, ChildStep::kStdio);
   }
+  for (int i = 0; i < listen_count; ++i) {
+    if (::dup2(listen_high[i], 3 + i) < 0) ChildFail(report_fd, ChildStep::kListenFds);
+  }
+  if (args.listen_pid_value != nullptr) FormatPid(::getpid(), args.listen_pid_value);
 
   if (!request.root.empty() && ::chroot(request.root.c_str()) < 0) {
     ChildFail(report_fd, ChildStep::kChroot);
@@ -172,13 +223,13 @@ const char* StepName(int step) {
   if (::chdir(request.cwd.empty() ? "/" : request.cwd.c_str()) < 0) {
     ChildFail(report_fd, ChildStep::kChdir);
   }
-  if (prog != nullptr) {
+  if (args.prog != nullptr) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) ChildFail(report_fd, ChildStep::kNoNewPrivs);
-    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog) < 0) {
+    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, args.prog) < 0) {
       ChildFail(report_fd, ChildStep::kSeccomp);
     }
   }
-  ::execve(argv[0], argv, envp);
+  ::execve(args.argv[0], args.argv, args.envp);
   ChildFail(report_fd, ChildStep::kExec);
 }
 
@@ -207,7 +258,22 @@ absl::StatusOr<pid_t> LinuxKernel::Spawn(const SpawnRequest& request) {
       request.stderr_fd >= 0 ? request.stderr_fd : dev_null.get(),
   };
   std::vector<char*> argv = CStringArray(request.argv);
-  std::vector<char*> envp = CStringArray(request.env);
+  // With listen fds: LISTEN_FDS and a LISTEN_PID entry with room for the
+  // child's pid, which only the child knows (it writes it there).
+  std::vector<std::string> env;
+  if (!request.listen_fds.empty()) {
+    for (const std::string& entry : request.env) {
+      if (absl::StartsWith(entry, "LISTEN_FDS=") || absl::StartsWith(entry, "LISTEN_PID=") ||
+          absl::StartsWith(entry, "LISTEN_FDNAMES=")) {
+        continue;
+      }
+      env.push_back(entry);
+    }
+    env.push_back(absl::StrCat("LISTEN_FDS=", request.listen_fds.size()));
+    env.push_back(std::string("LISTEN_PID=") + std::string(12, '\0'));
+  }
+  std::vector<char*> envp = CStringArray(request.listen_fds.empty() ? request.env : env);
+  std::vector<int> listen_high(request.listen_fds.size());
   std::vector<struct sock_filter> filter(request.seccomp_bpf.size() / sizeof(struct sock_filter));
   if (!filter.empty()) std::memcpy(filter.data(), request.seccomp_bpf.data(), request.seccomp_bpf.size());
   struct sock_fprog prog;
@@ -222,8 +288,17 @@ absl::StatusOr<pid_t> LinuxKernel::Spawn(const SpawnRequest& request) {
   pid_t pid = ::fork();
   if (pid < 0) return ErrnoStatus(errno, absl::StrCat("fork for ", request.argv[0]));
   if (pid == 0) {
-    RunChild(request, report_write.get(), stdio, argv.data(), envp.data(),
-             filter.empty() ? nullptr : &prog);
+    ChildArgs args;
+    args.report_fd = report_write.get();
+    std::copy(stdio, stdio + 3, args.stdio);
+    args.argv = argv.data();
+    args.envp = envp.data();
+    args.prog = filter.empty() ? nullptr : &prog;
+    if (!request.listen_fds.empty()) {
+      args.listen_pid_value = envp[env.size() - 1] + std::strlen("LISTEN_PID=");
+      args.listen_high = listen_high.data();
+    }
+    RunChild(request, args);
   }
   report_write.reset();
 
@@ -944,6 +1019,31 @@ absl::StatusOr<UniqueFd> LinuxKernel::UeventSocket(int group) {
   addr.nl_groups = static_cast<uint32_t>(group);
   if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0) {
     return ErrnoStatus(errno, absl::StrCat("bind uevent group ", group));
+  }
+  return fd;
+}
+
+absl::StatusOr<UniqueFd> LinuxKernel::UdevdKernelSocket() {
+  // SOCK_RAW, not SOCK_DGRAM: the same to netlink, but udevd takes a passed
+  // socket only if sd_is_socket(fd, AF_NETLINK, SOCK_RAW, -1) holds.
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT));
+  if (!fd) return ErrnoStatus(errno, "socket NETLINK_KOBJECT_UEVENT for udevd");
+  int size = 128 * 1024 * 1024;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) {
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  }
+  // udevd drops a datagram without sender credentials; a socket it binds
+  // itself gets this option from udevd, a passed one must have it already.
+  int on = 1;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+    return ErrnoStatus(errno, "setsockopt SO_PASSCRED (udevd's uevent socket)");
+  }
+  struct sockaddr_nl addr;
+  std::memset(&addr, 0, sizeof(addr));
+  addr.nl_family = AF_NETLINK;
+  addr.nl_groups = 1;
+  if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0) {
+    return ErrnoStatus(errno, "bind uevent group 1 (udevd's uevent socket)");
   }
   return fd;
 }

@@ -1,6 +1,7 @@
 #include "sys/linux_kernel.h"
 
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
@@ -70,6 +71,101 @@ TEST(LinuxKernelTest, SpawnWritesStdoutIntoPipe) {
   char real[4096];
   ASSERT_NE(::realpath(TmpDir().c_str(), real), nullptr);
   EXPECT_EQ(ReadAll(kernel, pipe->first.get()), "hello world\n" + std::string(real) + "\n");
+}
+
+TEST(LinuxKernelTest, SpawnHandsListenFdsAsSdListenFdsExpects) {
+  LinuxKernel kernel;
+  auto out = kernel.Pipe();
+  auto first = kernel.Pipe();
+  auto second = kernel.Pipe();
+  ASSERT_TRUE(out.ok() && first.ok() && second.ok());
+  SpawnRequest req;
+  // fd 3 and 4 are the two write ends, in order; nothing else above 2 is
+  // open; LISTEN_PID is the shell's own pid, not the stale value given.
+  req.argv = {"/bin/sh", "-c",
+              "echo one >&3; echo two >&4; echo \"$LISTEN_FDS $((LISTEN_PID - $$))\"; "
+              "ls /proc/$$/fd | tr '\\n' ' '"};
+  req.env = {"PATH=/bin:/usr/bin", "LISTEN_PID=1", "LISTEN_FDS=7", "LISTEN_FDNAMES=x"};
+  req.stdout_fd = out->second.get();
+  req.listen_fds = {first->second.get(), second->second.get()};
+  auto pid = kernel.Spawn(req);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  out->second.reset();
+  first->second.reset();
+  second->second.reset();
+  ChildExit exit = WaitFor(kernel, *pid);
+  EXPECT_EQ(exit.exit_status, 0);
+  EXPECT_EQ(ReadAll(kernel, out->first.get()), "2 0\n0 1 2 3 4 ");
+  EXPECT_EQ(ReadAll(kernel, first->first.get()), "one\n");
+  EXPECT_EQ(ReadAll(kernel, second->first.get()), "two\n");
+}
+
+// Moves FD to a number at or above 100 (CLOEXEC) and closes FD.
+int MoveHigh(UniqueFd& fd) {
+  int high = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 100);
+  fd.reset();
+  return high;
+}
+
+TEST(LinuxKernelTest, SpawnListenFdsMayHoldTheTargetNumbers) {
+  // A listen fd that is 4 but goes to 3, and one that is 3 but goes to 4:
+  // neither is clobbered before it is moved.
+  LinuxKernel kernel;
+  auto out = kernel.Pipe();
+  auto a = kernel.Pipe();
+  auto b = kernel.Pipe();
+  ASSERT_TRUE(out.ok() && a.ok() && b.ok());
+  UniqueFd out_write(MoveHigh(out->second));
+  UniqueFd a_write(MoveHigh(a->second));
+  UniqueFd b_write(MoveHigh(b->second));
+  UniqueFd out_read(MoveHigh(out->first));
+  UniqueFd a_read(MoveHigh(a->first));
+  UniqueFd b_read(MoveHigh(b->first));
+  // Whatever the test runner keeps at 3 and 4 is put aside and back.
+  const int saved[2] = {::fcntl(3, F_DUPFD_CLOEXEC, 200), ::fcntl(4, F_DUPFD_CLOEXEC, 200)};
+  ASSERT_EQ(::dup3(a_write.get(), 4, O_CLOEXEC), 4);
+  ASSERT_EQ(::dup3(b_write.get(), 3, O_CLOEXEC), 3);
+  SpawnRequest req;
+  req.argv = {"/bin/sh", "-c", "echo A >&3; echo B >&4"};
+  req.env = {"PATH=/bin:/usr/bin"};
+  req.stdout_fd = out_write.get();
+  req.listen_fds = {4, 3};
+  auto pid = kernel.Spawn(req);
+  for (int i = 0; i < 2; ++i) {
+    if (saved[i] >= 0) {
+      ::dup3(saved[i], 3 + i, 0);
+      ::close(saved[i]);
+    } else {
+      ::close(3 + i);
+    }
+  }
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  a_write.reset();
+  b_write.reset();
+  out_write.reset();
+  EXPECT_EQ(WaitFor(kernel, *pid).exit_status, 0);
+  EXPECT_EQ(ReadAll(kernel, a_read.get()), "A\n");
+  EXPECT_EQ(ReadAll(kernel, b_read.get()), "B\n");
+}
+
+TEST(LinuxKernelTest, UdevdKernelSocketIsWhatUdevdAccepts) {
+  LinuxKernel kernel;
+  auto fd = kernel.UdevdKernelSocket();
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  int type = 0, passcred = 0;
+  socklen_t len = sizeof(type);
+  ASSERT_EQ(::getsockopt(fd->get(), SOL_SOCKET, SO_TYPE, &type, &len), 0);
+  EXPECT_EQ(type, SOCK_RAW);
+  len = sizeof(passcred);
+  ASSERT_EQ(::getsockopt(fd->get(), SOL_SOCKET, SO_PASSCRED, &passcred, &len), 0);
+  EXPECT_EQ(passcred, 1);
+  struct sockaddr_nl addr = {};
+  len = sizeof(addr);
+  ASSERT_EQ(::getsockname(fd->get(), reinterpret_cast<struct sockaddr*>(&addr), &len), 0);
+  EXPECT_EQ(addr.nl_family, AF_NETLINK);
+  EXPECT_EQ(addr.nl_groups, 1u);
+  EXPECT_NE(::fcntl(fd->get(), F_GETFD) & FD_CLOEXEC, 0);
+  EXPECT_EQ(::fcntl(fd->get(), F_GETFL) & O_NONBLOCK, 0);
 }
 
 TEST(LinuxKernelTest, SpawnOfMissingBinaryNamesIt) {

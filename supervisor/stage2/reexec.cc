@@ -37,6 +37,9 @@ handoff::CollectInput Collect(sys::Kernel& kernel, const ReexecInput& input) {
     for (const supervisor::Spawner::LogPipeRef& pipe : input.spawner->LogPipes()) {
       in.fds.emplace_back(handoff::LogPipeRole(pipe.job, pipe.instance), pipe.fd);
     }
+    for (const supervisor::Spawner::ListenFdRef& listen : input.spawner->ListenFds()) {
+      in.fds.emplace_back(handoff::ListenRole(listen.job), listen.fd);
+    }
   }
   if (input.control_socket >= 0) {
     in.fds.emplace_back(handoff::kControlSocketRole, input.control_socket);

@@ -248,6 +248,12 @@ void Restorer::RestoreFds(const handoff::Handoff& h) {
         Warn(
             absl::StrCat("log pipe of ", Name(job, instance), " not adopted: ", adopted.message()));
       }
+    } else if (handoff::ParseListenRole(check.role, &job)) {
+      if (in_.spawner == nullptr) {
+        CloseFd(check.fd);
+        continue;
+      }
+      in_.spawner->AddListenFd(job, sys::UniqueFd(check.fd));
     } else if (check.role == handoff::kControlSocketRole && !control_socket_.valid()) {
       control_socket_ = sys::UniqueFd(check.fd);
     } else if (check.role == handoff::kUeventSocketRole) {

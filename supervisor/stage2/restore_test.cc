@@ -29,6 +29,7 @@
 namespace baton::stage2 {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using std::string_literals::operator""s;
 using ::testing::HasSubstr;
@@ -602,6 +603,32 @@ TEST_F(ReexecTest, StageTwoStateCrossesAndIsRestoredLikeAfterTheSwitch) {
   EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("reexec-start -> exec"));
   EXPECT_THAT(handoff::FormatText(result.report), HasSubstr("kind:     re-exec"));
   stage2_timeline_ = &timeline2_;
+}
+
+TEST_F(ReexecTest, ListenSocketsCrossWithTheirJob) {
+  BootStage2();
+  absl::StatusOr<sys::UniqueFd> socket = kernel_.UdevdKernelSocket();
+  ASSERT_TRUE(socket.ok());
+  const int udevd_socket = socket->get();
+  stage2_->spawner.AddListenFd("udevd", std::move(*socket));
+  ASSERT_TRUE(Reexec2().ok());
+  ASSERT_EQ(kernel_.execs().size(), 1u);
+  const sys::FakeKernel::ExecCall& exec = kernel_.execs()[0];
+  int handoff_fd = -1;
+  ASSERT_TRUE(absl::SimpleAtoi(exec.argv[1].substr(13), &handoff_fd));
+  absl::StatusOr<std::vector<int>> fds = handoff::ParseFdList(exec.argv[2].substr(14));
+  ASSERT_TRUE(fds.ok());
+  EXPECT_THAT(*fds, Contains(udevd_socket));
+  EXPECT_FALSE(kernel_.IsCloexec(udevd_socket));
+
+  auto old = std::move(stage2_);  // kept, as in the test above, until the end
+  RestoreResult result = RunStage2(handoff_fd, *fds);
+  ASSERT_FALSE(result.stateless()) << result.report.stateless_reason;
+  ASSERT_TRUE(stage2_->spawner.HasListenFds("udevd"));
+  ASSERT_EQ(stage2_->spawner.ListenFds().size(), 1u);
+  EXPECT_EQ(stage2_->spawner.ListenFds()[0].fd, udevd_socket);
+  EXPECT_TRUE(kernel_.IsCloexec(udevd_socket));
+  EXPECT_THAT(result.report.warnings, Not(Contains(HasSubstr("unknown role"))));
 }
 
 TEST_F(ReexecTest, FailedExecKeepsTheOldProcessRunning) {

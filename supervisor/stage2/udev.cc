@@ -214,6 +214,15 @@ DevicesResult SetUpDevices(sys::Kernel& kernel, supervisor::Engine& engine,
 
   result.udevd = FindUdevd(kernel, options.root);
   if (!result.udevd.empty()) {
+    if (hooks.keep_udevd_socket) {
+      absl::StatusOr<sys::UniqueFd> socket = kernel.UdevdKernelSocket();
+      if (socket.ok()) {
+        hooks.keep_udevd_socket(std::move(*socket));
+      } else {
+        warn(absl::StrCat("udevd binds its own uevent socket (", socket.status().message(),
+                          "): an event sent before it does reaches no one"));
+      }
+    }
     if (engine.FindJob(kUdevdJob) == nullptr) engine.AddJob(UdevdJob(result.udevd));
     absl::Status started = engine.Start(kUdevdJob);
     if (!started.ok() && !absl::IsAlreadyExists(started)) {

@@ -7,9 +7,17 @@
 // /sbin/udevd). It runs as a supervised job, in the foreground (no
 // --daemon: it stays our child, its output goes to the "udevd" log stream,
 // and it is respawned): UdevdJob() builds that job unless a job file named
-// "udevd" exists, which then wins. It is ready when its control socket
-// (/run/udev/control) exists; the replay waits for that, at most
-// Options::udevd_wait, so that udevd sees the replayed events.
+// "udevd" exists, which then wins. Before it starts, PID 1 makes the
+// uevent socket udevd reads (Kernel::UdevdKernelSocket) and keeps it for
+// the udevd job (HOOKS.keep_udevd_socket: Spawner::AddListenFd), as
+// systemd's systemd-udevd-kernel.socket does: every udevd gets it as a
+// socket-activated fd. udevd binds its control socket before its own
+// netlink socket, so without this an event written between the two was
+// lost; with it, what the kernel sends from the bind on waits in the socket
+// until udevd reads it, also across a respawn or an `initctl stop`. udevd
+// is ready when its control socket (/run/udev/control) exists; `startup`
+// waits for that, at most Options::udevd_wait, so that `udevadm settle` in
+// a startup job talks to a running udevd.
 //
 // DATABASE. Stage 1 ran no udevd, so the real root's udevd knows nothing of
 // the dm and md devices stage 1 set up; with udevd in the initramfs they
@@ -34,10 +42,12 @@
 //
 // LATE EVENTS. Stage 1's uevent socket stays open until the replay: what
 // reaches it after the restore drained it (a disk hot-added while stage 2
-// loads, before udevd listens) would otherwise reach nobody. HOOKS.more_uevents
-// is called once udevd is ready (or at once without udevd), just before the
-// replay, and what it returns is replayed after UEVENTS; from then on udevd
-// sees new events itself.
+// loads, before udevd's socket exists) would otherwise reach nobody.
+// HOOKS.more_uevents is called once udevd is ready (or at once without
+// udevd), just before the replay, and what it returns is replayed after
+// UEVENTS; udevd's own socket has everything since it was made. An event
+// that reached both is seen twice by udevd, which runs its rules for the
+// device again, as for `udevadm trigger --action=add`.
 //
 // REPLAY. Each queued datagram is parsed (kernel or libudev format); one
 // write per DEVPATH, of that device's last action, in the order each
@@ -65,6 +75,7 @@
 #include "supervisor/engine.h"
 #include "supervisor/event.h"
 #include "sys/kernel.h"
+#include "sys/unique_fd.h"
 
 namespace baton::stage2 {
 
@@ -120,6 +131,9 @@ struct DevicesHooks {
   // The datagrams that arrived after UEVENTS were collected (see LATE
   // EVENTS); may be empty.
   std::function<std::vector<std::string>()> more_uevents;
+  // Keeps FD, udevd's uevent socket, for the udevd job (see UDEVD); null:
+  // none is made and udevd binds its own.
+  std::function<void(sys::UniqueFd fd)> keep_udevd_socket;
 };
 struct DevicesResult {
   std::string udevd;  // the path started, "" when none
@@ -129,8 +143,9 @@ struct DevicesResult {
   std::vector<std::string> warnings;  // everything worth a handoff-status line
 };
 
-// Writes the database entries from ENGINE's history, starts udevd (adding
-// the job when no job file defines it; RunQueue spawns it), waits for its
+// Writes the database entries from ENGINE's history, makes udevd's uevent
+// socket and starts udevd (adding the job when no job file defines it;
+// RunQueue spawns it), waits for its
 // control socket through HOOKS.run_once, and replays UEVENTS and
 // HOOKS.more_uevents(). Each device replayed is logged ("replay: add
 // /devices/…"). The caller then emits `startup`.

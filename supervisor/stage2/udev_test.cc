@@ -1,5 +1,6 @@
 #include "supervisor/stage2/udev.h"
 
+#include <cerrno>
 #include <string>
 #include <utility>
 #include <vector>
@@ -209,10 +210,54 @@ TEST_F(UdevTest, UeventsArrivingWhileUdevdStartsAreReplayedAfterTheCarriedOnes) 
   EXPECT_THAT(logged, Contains("replay: add /devices/virtual/block/vdc"));
 }
 
+TEST_F(UdevTest, UdevdGetsAKernelSocketMadeBeforeItStarts) {
+  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
+  sys::UniqueFd kept;
+  DevicesHooks hooks;
+  hooks.now = [this] { return clock_.Now(); };
+  hooks.run_once = [](absl::Duration) {};
+  hooks.keep_udevd_socket = [&](sys::UniqueFd fd) {
+    EXPECT_TRUE(runner_.commands.empty()) << "the socket comes before udevd";
+    kept = std::move(fd);
+  };
+  DevicesResult r = SetUpDevices(kernel_, engine_, {}, DevicesOptions(), hooks);
+  EXPECT_THAT(runner_.commands, ElementsAre("/lib/systemd/systemd-udevd"));
+  ASSERT_TRUE(kept.valid());
+  // The kernel's events (group 1) wait in it.
+  kernel_.InjectUevent("add@/devices/virtual/block/vdc");
+  auto got = kernel_.RecvDatagram(kept.get());
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(**got, "add@/devices/virtual/block/vdc");
+  EXPECT_THAT(r.warnings, IsEmpty());
+}
+
+TEST_F(UdevTest, UdevdStartsWithoutTheSocketWhenItCannotBeMade) {
+  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
+  kernel_.FailNext("udevd_kernel_socket", EMFILE);
+  bool kept = false;
+  DevicesHooks hooks;
+  hooks.now = [this] { return clock_.Now(); };
+  hooks.run_once = [](absl::Duration) {};
+  hooks.keep_udevd_socket = [&](sys::UniqueFd) { kept = true; };
+  DevicesResult r = SetUpDevices(kernel_, engine_, {}, DevicesOptions(), hooks);
+  EXPECT_FALSE(kept);
+  EXPECT_THAT(runner_.commands, ElementsAre("/lib/systemd/systemd-udevd"));
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("udevd binds its own uevent socket"));
+  EXPECT_THAT(r.warnings[0], HasSubstr("Too many open files"));
+}
+
 TEST_F(UdevTest, WithoutUdevdReplaysAtOnce) {
   DevicesHooks hooks;
   hooks.now = [this] { return clock_.Now(); };
   hooks.run_once = [](absl::Duration) { FAIL() << "no wait without udevd"; };
+  hooks.keep_udevd_socket = [](sys::UniqueFd) { FAIL() << "no socket without udevd"; };
   DevicesResult r = SetUpDevices(kernel_, engine_, {}, DevicesOptions(), hooks);
   EXPECT_EQ(r.udevd, "");
   EXPECT_TRUE(runner_.commands.empty());

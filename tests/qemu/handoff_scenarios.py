@@ -86,6 +86,7 @@ from .vm import VM, Disk, VMError
 USR_LABEL = "batonusr"
 USR_UUID = fixtures.fixed_uuid("handoff", "usrfs")
 LATE_LABEL = "batonlate"
+LATE2_LABEL = "batonlate2"
 SWITCH_MARKER = r"baton: switching to root "
 BOOT_TIMEOUT = 240
 DONE = r"^HS-DONE"
@@ -175,6 +176,43 @@ if [ -n "$late" ]; then
   sed 's/^/HS-UDEVDB /' /run/udev/data/b$devno 2>&1
 else
   echo "HS-LATE none"; ls /sys/block | sed 's/^/HS-BLOCK /'
+fi
+# udevd's uevent socket: fd 3, made by PID 1, which holds it too.
+upid=$(initctl status udevd 2>&1 | sed -n 's/.*process \\([0-9][0-9]*\\).*/\\1/p' | head -n 1)
+fd3=$(readlink /proc/$upid/fd/3 2>&1)
+echo "HS-UDEVD-FD3 pid=$upid $fd3"
+ino=${fd3#socket:[}; ino=${ino%]}
+while read sk eth portid groups rmem wmem dump locks drops inode; do
+  [ "$inode" = "$ino" ] && echo "HS-NETLINK eth=$eth groups=$groups"
+done < /proc/net/netlink
+for f in /proc/1/fd/*; do
+  [ "$(readlink $f)" = "$fd3" ] && echo "HS-PID1-HOLDS ${f##*/}"
+done
+# A disk added while udevd is stopped: its event waits in that socket for
+# the next udevd.
+initctl stop udevd 2>&1 | sed 's/^/HS-UDEVD-STOP /'
+i=0
+while [ -d /proc/$upid ] && [ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done
+echo "HS-UDEVD-STOPPED after $i polls"
+late2=
+i=0
+while [ -z "$late2" ] && [ $i -lt 300 ]; do
+  for f in /sys/block/vd*/serial; do
+    [ "$(cat "$f")" = late1 ] && { d=${f%/serial}; late2=${d##*/}; }
+  done
+  [ -n "$late2" ] || usleep 100000
+  i=$((i+1))
+done
+if [ -n "$late2" ]; then
+  devno2=$(cat /sys/block/$late2/dev)
+  echo "HS-LATE2 /dev/$late2 $devno2"
+  initctl start udevd 2>&1 | sed 's/^/HS-UDEVD-START /'
+  i=0
+  until udevadm control --ping -t 1 2>/dev/null || [ $i -ge 100 ]; do usleep 100000; i=$((i+1)); done
+  udevadm settle -t 30 2>&1 | sed 's/^/HS-SETTLE2 /'
+  sed 's/^/HS-UDEVDB2 /' /run/udev/data/b$devno2 2>&1
+else
+  echo "HS-LATE2 none"
 fi
 """ + CHECK_EPILOGUE
 
@@ -331,11 +369,11 @@ def _fixture(name):
     return _FIXTURES[name]
 
 
-def _late_disk(workdir):
-    p = os.path.join(workdir, "late.ext4")
+def _late_disk(workdir, name="late", label=LATE_LABEL):
+    p = os.path.join(workdir, f"{name}.ext4")
     if not os.path.exists(p):
         fixtures.make_ext4(p, 8, {"late-marker": cpio.Data(b"late\n")},
-                           fixtures.fixed_uuid("handoff", "late"), LATE_LABEL)
+                           fixtures.fixed_uuid("handoff", name), label)
     return p
 
 
@@ -464,6 +502,30 @@ def check_hotplug(ctx, out):
                       f"{replay_lines or 'none'}; " + ctx.details)
     if queued <= 0 or replayed <= 0:
         raise Failure(f"handoff-status: {queued} uevents queued, {replayed} replayed")
+    _check_udevd_socket(out)
+    ctx.details += "; a disk added while udevd was stopped was processed by the next udevd"
+
+
+def _check_udevd_socket(out):
+    """udevd's uevent socket is PID 1's (socket activation): fd 3 of udevd, a
+    NETLINK_KOBJECT_UEVENT (15) socket in group 1, held by PID 1 as well; a disk
+    added while udevd is stopped is in the next udevd's database."""
+    fd3 = _expect(out, r"^HS-UDEVD-FD3 pid=(\d*) (.*)$", "udevd's fd 3")
+    if not re.fullmatch(r"socket:\[\d+\]", fd3.group(2).strip()):
+        raise Failure(f"udevd (pid {fd3.group(1)!r}) has no socket at fd 3: {fd3.group(2)!r}")
+    nl = _expect(out, r"^HS-NETLINK eth=(\d+) groups=(\w+)", "udevd's socket in /proc/net/netlink")
+    if nl.group(1) != "15" or int(nl.group(2), 16) != 1:
+        raise Failure(f"udevd's fd 3 is netlink protocol {nl.group(1)}, groups {nl.group(2)}; "
+                      "wanted 15 (kobject-uevent), group 1")
+    if not hs_lines(out, "HS-PID1-HOLDS"):
+        raise Failure("PID 1 does not hold udevd's uevent socket")
+    late2 = _expect(out, r"^HS-LATE2 (\S+)", "the disk added while udevd was stopped")
+    if late2.group(1) == "none":
+        raise Failure("the disk added while udevd was stopped never appeared in /sys/block")
+    db = hs_lines(out, "HS-UDEVDB2")
+    if f"E:ID_FS_LABEL={LATE2_LABEL}" not in db:
+        raise Failure(f"the next udevd did not process {late2.group(1)}, added while udevd was "
+                      f"stopped: its database has no ID_FS_LABEL={LATE2_LABEL}: {db}")
 
 
 def check_ladder(ctx, out):
@@ -805,6 +867,10 @@ def check_reexec(ctx, out):
     for name in ("ticker", "udevd", "check"):
         if jobs.get(name, {}).get("outcome") != "adopted":
             raise Failure(f"handoff-status: {name} not adopted: {jobs.get(name)}")
+    # udevd's uevent socket, which PID 1 holds for the next udevd, crossed too.
+    roles = [f.get("role") for f in st.get("fds", [])]
+    if "listen:udevd" not in roles:
+        raise Failure(f"the re-exec did not carry udevd's uevent socket: fds {roles}")
     pid, pid_before = _pid_of(hs_lines(out, "HS-STATUS")), _pid_of(hs_lines(out, "HS-STATUS-BEFORE"))
     if pid is None or pid != pid_before or pid != int(jobs["ticker"]["pid"]):
         raise Failure(f"ticker pid before {pid_before}, after {pid}, carried "
@@ -1083,6 +1149,9 @@ def _hotplug_steps(ctx):
     t = time.monotonic()
     ctx.vm.hotplug_disk(_late_disk(ctx.work), "late0", serial="late0")
     ctx.hotplug_after = time.monotonic() - t
+    # The second disk while stage 2's udevd is stopped (HOTPLUG_CHECK).
+    ctx.vm.wait_for(r"^HS-UDEVD-STOPPED", timeout=BOOT_TIMEOUT)
+    ctx.vm.hotplug_disk(_late_disk(ctx.work, "late2", LATE2_LABEL), "late1", serial="late1")
 
 
 def _jobs(check):
