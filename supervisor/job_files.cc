@@ -30,7 +30,7 @@ std::vector<JobSource> ReadJobSources(sys::Kernel& kernel, const std::vector<std
   }
   std::vector<JobSource> sources;
   for (const std::string& file : files) {
-    absl::StatusOr<std::string> text = kernel.ReadFile(file);
+    absl::StatusOr<std::string> text = kernel.ReadRegularFile(file, kMaxJobFileBytes);
     if (!text.ok()) {
       diags->push_back({file, 0, 0, absl::StrCat("cannot read: ", text.status().message())});
       continue;

@@ -15,8 +15,13 @@ namespace baton::supervisor {
 // (path, text) of one job file.
 using JobSource = std::pair<std::string, std::string>;
 
+// The largest job file read (a line of the job language is far shorter).
+inline constexpr size_t kMaxJobFileBytes = 1 << 20;
+
 // Reads every job file named by PATHS (a directory stands for its *.conf
-// files, in name order). Unreadable ones become diagnostics.
+// files, in name order). Unreadable ones become diagnostics, among them a
+// file that is not a regular one (a fifo would block PID 1, /dev/zero
+// would never end) or is larger than kMaxJobFileBytes.
 std::vector<JobSource> ReadJobSources(sys::Kernel& kernel, const std::vector<std::string>& paths,
                                       std::vector<jobs::Diagnostic>* diags);
 

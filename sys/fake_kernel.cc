@@ -611,6 +611,27 @@ absl::StatusOr<std::string> FakeKernel::ReadFile(const std::string& path) {
   return r.node->data;
 }
 
+absl::StatusOr<std::string> FakeKernel::ReadRegularFile(const std::string& path,
+                                                        size_t max_bytes) {
+  std::string what = absl::StrCat("open ", path);
+  if (int err = TakeInjected("read_file", path)) return ErrnoStatus(err, what);
+  Resolved r;
+  if (int err = Resolve(Global(path), &r)) return ErrnoStatus(err, what);
+  if (r.node == nullptr) return ErrnoStatus(ENOENT, what);
+  if (r.node->type != Type::kRegular) {
+    const char* kind = r.node->type == Type::kDirectory     ? "a directory"
+                       : r.node->type == Type::kCharDevice  ? "a character device"
+                       : r.node->type == Type::kBlockDevice ? "a block device"
+                                                            : "not a plain file";
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": not a regular file (", kind, ")"));
+  }
+  if (r.node->data.size() > max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
+  }
+  return r.node->data;
+}
+
 absl::Status FakeKernel::WriteFile(const std::string& path, absl::string_view contents,
                                    mode_t mode) {
   return Logged("write_file", path, absl::StrCat("write_file ", path), [&] {

@@ -200,6 +200,14 @@ class Kernel {
     return absl::UnimplementedError("pread");
   }
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
+  // The contents of a file someone put where PID 1 reads it (a job file),
+  // following a final symlink: opened O_NONBLOCK, so that a fifo cannot
+  // block PID 1, and refused unless fstat says it is a regular file
+  // (FailedPrecondition "not a regular file (a fifo)": a device such as
+  // /dev/zero would never end) or when it holds more than MAX_BYTES
+  // (ResourceExhausted).
+  virtual absl::StatusOr<std::string> ReadRegularFile(const std::string& path,
+                                                      size_t max_bytes) = 0;
   // Writes CONTENTS to PATH (created or truncated).
   virtual absl::Status WriteFile(const std::string& path, absl::string_view contents,
                                  mode_t mode = 0644) = 0;

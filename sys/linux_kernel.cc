@@ -528,6 +528,55 @@ absl::StatusOr<std::string> LinuxKernel::ReadFile(const std::string& path) {
   return contents;
 }
 
+namespace {
+
+const char* FileTypeName(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFDIR:
+      return "a directory";
+    case S_IFIFO:
+      return "a fifo";
+    case S_IFCHR:
+      return "a character device";
+    case S_IFBLK:
+      return "a block device";
+    case S_IFSOCK:
+      return "a socket";
+    default:
+      return "not a plain file";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> LinuxKernel::ReadRegularFile(const std::string& path,
+                                                         size_t max_bytes) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  struct stat st;
+  if (::fstat(fd.get(), &st) < 0) return ErrnoStatus(errno, absl::StrCat("fstat ", path));
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": not a regular file (", FileTypeName(st.st_mode), ")"));
+  }
+  std::string contents;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, absl::StrCat("read ", path));
+    }
+    if (n == 0) break;
+    if (contents.size() + static_cast<size_t>(n) > max_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
+    }
+    contents.append(buf, static_cast<size_t>(n));
+  }
+  return contents;
+}
+
 absl::Status LinuxKernel::WriteFile(const std::string& path, absl::string_view contents,
                                     mode_t mode) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));

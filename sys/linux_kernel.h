@@ -63,6 +63,8 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<size_t> Write(int fd, const void* buf, size_t len) override;
   absl::StatusOr<size_t> PRead(int fd, void* buf, size_t len, uint64_t offset) override;
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
+  absl::StatusOr<std::string> ReadRegularFile(const std::string& path,
+                                              size_t max_bytes) override;
   absl::Status WriteFile(const std::string& path, absl::string_view contents,
                          mode_t mode = 0644) override;
   absl::Status MkdirAll(const std::string& path, mode_t mode = 0755) override;

@@ -463,8 +463,16 @@ bool Stage1Boot::MountRoot() {
 }
 
 bool Stage1Boot::PrepareUsr() {
-  absl::StatusOr<std::string> text = kernel_.ReadFile(options_.new_root + "/etc/fstab");
-  if (!text.ok()) return false;
+  // The real root's file: a fifo or device there must not stall the boot.
+  absl::StatusOr<std::string> text =
+      kernel_.ReadRegularFile(options_.new_root + "/etc/fstab", 1 << 20);
+  if (!text.ok()) {
+    if (!absl::IsNotFound(text.status())) {
+      log_(absl::StrCat("the real root's /etc/fstab: ", text.status().message(),
+                        " (no /usr mounted from it)"));
+    }
+    return false;
+  }
   ParseResult<FstabEntry> fstab = ParseFstab(*text, "/etc/fstab");
   for (const auto& error : fstab.errors) log_(absl::StrCat(error.message(), " (ignored)"));
   for (const FstabEntry& entry : fstab.entries) {

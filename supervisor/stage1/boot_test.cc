@@ -2,6 +2,8 @@
 
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <memory>
 #include <string>
@@ -556,6 +558,17 @@ TEST_F(Stage1BootTest, UsrFromTheRootsFstabIsMountedWhenItsDeviceAppears) {
   AddExt4("vdb", 16, "usr");
   EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vdb /root/usr -t ext4 MS_RDONLY|MS_NODEV"));
   EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+}
+
+TEST_F(Stage1BootTest, RootsFstabThatIsNotAFileIsNamedAndSkipped) {
+  kernel_.AddMount({"/dev/vda", "/root", "ext4", "ro", false});
+  ASSERT_TRUE(kernel_.MkdirAll("/root/etc").ok());
+  ASSERT_TRUE(kernel_.Mknod("/root/etc/fstab", S_IFCHR | 0644, makedev(1, 5)).ok());
+  Boot("root=LABEL=root fsck.mode=skip");
+  AddExt4("vda", 0);
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+  EXPECT_THAT(log_, Contains(HasSubstr("the real root's /etc/fstab: /root/etc/fstab: not a "
+                                       "regular file (a character device) (no /usr mounted")));
 }
 
 TEST_F(Stage1BootTest, FsckFailureFallsToRescueThenMounts) {
