@@ -1,5 +1,6 @@
 #include "supervisor/baton_main.h"
 
+#include <fcntl.h>
 #include <sys/reboot.h>
 
 #include <functional>
@@ -148,7 +149,16 @@ int RunSupervisor(const Options& options, sys::Kernel& kernel) {
   ring_options.log_dir = options.log_dir;
   LogRing ring(kernel, clock, clock.Now(), ring_options);
   CrashHeldText crash_held;  // outlives the logger, which clears it last
-  Logger logger(kernel, &ring, 2);
+  // PID 1 writes its lines through its own non-blocking open of the console,
+  // so that a console that takes nothing cannot stop it (logger.h); fds 0-2,
+  // which jobs and the rescue shell inherit, stay as they are.
+  sys::UniqueFd console;
+  if (pid1) {
+    absl::StatusOr<sys::UniqueFd> opened =
+        kernel.Open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (opened.ok()) console = std::move(*opened);
+  }
+  Logger logger(kernel, &ring, console.valid() ? console.get() : 2);
   // Stage 2's console lines wait for "stage2-ready" (supervisor/logger.h:
   // under emulation the console costs more than the restore it reports);
   // the ring has them at once, warnings and errors are not held. A crash

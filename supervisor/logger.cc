@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
 namespace baton::supervisor {
@@ -49,11 +51,51 @@ void Logger::Release() {
   Flush();
 }
 
+size_t Logger::WriteConsole(absl::string_view text) {
+  size_t done = 0;
+  int idle_polls = 0;
+  while (done < text.size()) {
+    absl::StatusOr<size_t> n = kernel_.Write(console_fd_, text.data() + done, text.size() - done);
+    if (n.ok() && *n > 0) {
+      done += *n;
+      idle_polls = 0;
+      continue;
+    }
+    // Any failure but "no room now" is a console we cannot write to at all:
+    // not an error (there is nowhere else to say it).
+    if (!n.ok() && !absl::IsUnavailable(n.status())) break;
+    if (stalled_) break;
+    if (idle_polls >= kConsoleStallPolls) {
+      stalled_ = true;
+      break;
+    }
+    absl::StatusOr<bool> room = kernel_.PollWritable(console_fd_, kConsolePoll);
+    if (!room.ok()) break;
+    if (!*room) ++idle_polls;
+  }
+  if (done > 0) mid_line_ = text[done - 1] != '\n';
+  return done;
+}
+
 void Logger::Flush() {
   if (pending_.empty()) return;
-  // Best effort: a console that cannot be written to is not an error (and
-  // what it did not take is not retried: the ring has every line).
-  (void)kernel_.Write(console_fd_, pending_.data(), pending_.size());
+  // Best effort, and never for long (see "A CONSOLE THAT TAKES NOTHING").
+  std::string notice;
+  if (dropped_ > 0) {
+    notice = absl::StrCat(mid_line_ ? "\n" : "", "baton: warning: the console took no output for ",
+                          "a while: ", dropped_, " bytes of these lines were dropped (they are in ",
+                          "`initctl log`)\n");
+    pending_.insert(0, notice);
+  }
+  const size_t written = WriteConsole(pending_);
+  if (written == pending_.size()) {
+    dropped_ = 0;
+    stalled_ = false;
+  } else {
+    // The notice is not counted as dropped: it is said again next time.
+    dropped_ = written < notice.size() ? dropped_ + pending_.size() - notice.size()
+                                       : pending_.size() - written;
+  }
   pending_.clear();
   // After the write, not before: a crash in between shows the lines twice
   // rather than not at all.

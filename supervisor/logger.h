@@ -16,12 +16,26 @@
 // crash before Release() still puts them on the console, before its own
 // line. Each kept line is appended as it is kept (no copy of what is held
 // already), and the mirror is cleared once the lines are written.
+//
+// A CONSOLE THAT TAKES NOTHING. PID 1 writes through its own O_NONBLOCK open
+// of /dev/console (baton_main): a console stopped with Ctrl-S (XOFF), or a
+// serial line whose hardware flow control is never raised, must not stop
+// PID 1 in write(2), as it stops systemd's (systemd issue 30420). A write
+// that comes back short (or EAGAIN) waits for the console to take more, but
+// gives up after kConsoleStallPolls polls of kConsolePoll each in which it
+// took nothing. The console then counts as stalled: what it did not take is
+// dropped (the ring has every line), and later lines are tried once each,
+// without waiting, until one goes through whole. That one is preceded by a
+// warning saying how many bytes were dropped. On a blocking fd (a console
+// opened without O_NONBLOCK, stderr in user mode) a write never comes back
+// short for lack of room, and nothing of this applies.
 #ifndef BATON_SUPERVISOR_LOGGER_H_
 #define BATON_SUPERVISOR_LOGGER_H_
 
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "supervisor/log_ring.h"
 #include "sys/kernel.h"
 
@@ -40,6 +54,9 @@ class HeldConsoleMirror {
 class Logger {
  public:
   enum class Level { kInfo, kWarn, kError };
+
+  static constexpr absl::Duration kConsolePoll = absl::Milliseconds(100);
+  static constexpr int kConsoleStallPolls = 20;  // 2 s without progress
 
   // RING may be null (messages then only go to the console). CONSOLE_FD -1
   // means no console.
@@ -64,6 +81,11 @@ class Logger {
   // Logger or be unset first. What is held already is appended at once.
   void set_held_mirror(HeldConsoleMirror* mirror);
 
+  // Console bytes dropped since the console last took a whole write, and
+  // whether it counts as stalled (see above).
+  size_t console_dropped() const { return dropped_; }
+  bool console_stalled() const { return stalled_; }
+
   // Releases what is still held.
   ~Logger() { Release(); }
   Logger(const Logger&) = delete;
@@ -71,6 +93,9 @@ class Logger {
 
  private:
   void Flush();
+  // Writes TEXT to the console as far as it takes it (see above); returns
+  // the bytes written.
+  size_t WriteConsole(absl::string_view text);
 
   sys::Kernel& kernel_;
   LogRing* ring_;
@@ -79,6 +104,9 @@ class Logger {
   bool held_ = false;
   HeldConsoleMirror* mirror_ = nullptr;
   std::string pending_;  // held console text, newline-terminated lines
+  size_t dropped_ = 0;
+  bool stalled_ = false;
+  bool mid_line_ = false;  // the console's last byte from us ended no line
 };
 
 }  // namespace baton::supervisor

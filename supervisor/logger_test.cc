@@ -3,10 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "sys/fake_kernel.h"
 #include "sys/linux_kernel.h"
 
 namespace baton::supervisor {
@@ -206,6 +210,98 @@ TEST_F(LoggerTest, NoConsoleMeansNoWrites) {
   logger.Error("nowhere");
   logger.Release();
   EXPECT_EQ(kernel_.writes, 0);
+}
+
+// --- a console that takes nothing (logger.h) -----------------------------------
+
+class StalledConsoleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kernel_.AddTerminal("/dev/console", "");
+    auto fd = kernel_.Open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK);
+    ASSERT_TRUE(fd.ok()) << fd.status();
+    console_ = std::move(*fd);
+    kernel_.set_poll_writable_hook([this](const std::string&) { ++polls_; });
+  }
+  std::string Console() { return kernel_.terminal_output("/dev/console"); }
+
+  sys::FakeKernel kernel_;
+  sys::UniqueFd console_;
+  int polls_ = 0;
+};
+
+TEST_F(StalledConsoleTest, GivesUpAfterThePollsThenTriesOnceEachUntilItTakesAll) {
+  Logger logger(kernel_, nullptr, console_.get());
+  kernel_.SetTerminalRoom("/dev/console", 12);
+  logger.Warn("a line the console stops in");
+  // It took 12 bytes, then nothing for kConsoleStallPolls polls.
+  EXPECT_EQ(Console(), "baton: warni");
+  EXPECT_EQ(polls_, Logger::kConsoleStallPolls);
+  EXPECT_TRUE(logger.console_stalled());
+  const size_t first = std::string("baton: warning: a line the console stops in\n").size() - 12;
+  EXPECT_EQ(logger.console_dropped(), first);
+
+  // Stalled: one try, no wait.
+  logger.Info("two");
+  EXPECT_EQ(polls_, Logger::kConsoleStallPolls);
+  EXPECT_EQ(logger.console_dropped(), first + std::string("baton: two\n").size());
+
+  // XON: the next line goes out whole, after the count, on a line of its own.
+  kernel_.SetTerminalRoom("/dev/console", std::nullopt);
+  logger.Info("three");
+  EXPECT_EQ(Console(), "baton: warni\nbaton: warning: the console took no output for a while: " +
+                           std::to_string(first + 11) +
+                           " bytes of these lines were dropped (they are in `initctl log`)\n"
+                           "baton: three\n");
+  EXPECT_FALSE(logger.console_stalled());
+  EXPECT_EQ(logger.console_dropped(), 0u);
+}
+
+TEST_F(StalledConsoleTest, ASlowConsoleThatKeepsTakingLosesNothing) {
+  Logger logger(kernel_, nullptr, console_.get());
+  kernel_.SetTerminalRoom("/dev/console", 4);
+  // Each poll, the console has sent four more bytes: far more polls than
+  // the stall limit, but never one without progress.
+  kernel_.set_poll_writable_hook([this](const std::string& path) {
+    ++polls_;
+    kernel_.SetTerminalRoom(path, 4);
+  });
+  std::string message(200, 'x');
+  logger.Warn(message);
+  EXPECT_EQ(Console(), "baton: warning: " + message + "\n");
+  EXPECT_GT(polls_, Logger::kConsoleStallPolls);
+  EXPECT_FALSE(logger.console_stalled());
+  EXPECT_EQ(logger.console_dropped(), 0u);
+}
+
+TEST_F(StalledConsoleTest, AnotherWriteErrorIsNotWaitedOn) {
+  Logger logger(kernel_, nullptr, console_.get());
+  kernel_.FailNext("write", EIO);
+  logger.Warn("lost");
+  EXPECT_EQ(polls_, 0);
+  EXPECT_EQ(Console(), "");
+}
+
+// On the real kernel: a non-blocking pipe that is full stands for a stopped
+// console. The Logger comes back (after the polls), and once the pipe is
+// read it says what was dropped.
+TEST_F(LoggerTest, AFullNonBlockingConsoleDoesNotStopTheLogger) {
+  std::string fill(1 << 16, '.');
+  while (::write(write_fd_, fill.data(), fill.size()) > 0) {
+  }
+  Logger logger(kernel_, nullptr, write_fd_);
+  absl::Time start = absl::Now();
+  logger.Warn("while full");
+  absl::Duration took = absl::Now() - start;
+  EXPECT_TRUE(logger.console_stalled());
+  EXPECT_GE(took, Logger::kConsolePoll * (Logger::kConsoleStallPolls - 1));
+  EXPECT_LT(took, absl::Seconds(30));
+  Console();  // drained
+  logger.Info("after");
+  std::string out = Console();
+  EXPECT_NE(out.find("bytes of these lines were dropped"), std::string::npos) << out;
+  EXPECT_NE(out.find("baton: after\n"), std::string::npos) << out;
+  EXPECT_FALSE(logger.console_stalled());
 }
 
 }  // namespace

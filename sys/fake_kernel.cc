@@ -179,6 +179,10 @@ void FakeKernel::HoldTerminal(const std::string& path, bool held) {
   terminals_[Global(path)].held = held;
 }
 
+void FakeKernel::SetTerminalRoom(const std::string& path, std::optional<size_t> room) {
+  terminals_[Global(path)].room = room;
+}
+
 std::string FakeKernel::terminal_output(const std::string& path) const {
   auto it = terminals_.find(Global(path));
   return it == terminals_.end() ? "" : it->second.output;
@@ -447,6 +451,18 @@ absl::StatusOr<bool> FakeKernel::WaitReadable(int fd, absl::Duration timeout) {
   return !file->pipe->data.empty() || file->pipe->writers <= 0;
 }
 
+absl::StatusOr<bool> FakeKernel::PollWritable(int fd, absl::Duration timeout) {
+  std::string what = absl::StrCat("poll fd ", fd, " for output");
+  if (int err = TakeInjected("poll_writable", "")) return ErrnoStatus(err, what);
+  std::shared_ptr<OpenFile> file = FileOf(fd);
+  if (file == nullptr) return ErrnoStatus(EBADF, what);
+  if (file->kind != OpenFile::Kind::kNode) return true;
+  auto tty = terminals_.find(file->path);
+  if (tty == terminals_.end()) return true;
+  if (poll_writable_hook_) poll_writable_hook_(file->path);
+  return !tty->second.room.has_value() || *tty->second.room > 0;
+}
+
 absl::StatusOr<std::vector<int>> FakeKernel::PollReadable(const std::vector<int>& fds,
                                                         absl::Duration timeout) {
   std::string what = absl::StrCat("poll ", fds.size(), " fds");
@@ -573,8 +589,14 @@ absl::StatusOr<size_t> FakeKernel::Write(int fd, const void* buf, size_t len) {
   if ((file->flags & O_ACCMODE) == O_RDONLY) return ErrnoStatus(EBADF, what);
   auto tty = terminals_.find(file->path);
   if (tty != terminals_.end()) {
-    tty->second.output.append(bytes, len);
-    return len;
+    Terminal& t = tty->second;
+    size_t taken = t.room.has_value() ? std::min(len, *t.room) : len;
+    if (taken == 0 && len > 0) {
+      return ErrnoStatus((file->flags & O_NONBLOCK) != 0 ? EAGAIN : EDEADLK, what);
+    }
+    t.output.append(bytes, taken);
+    if (t.room.has_value()) *t.room -= taken;
+    return taken;
   }
   Node& node = *file->node;
   if (node.type == Type::kDirectory) return ErrnoStatus(EISDIR, what);

@@ -89,6 +89,12 @@
 // fails with EAGAIN (a real read would block); HoldTerminal(path, false)
 // is the hang-up, end of file again.
 //
+// SetTerminalRoom(path, n) lets a terminal take N more bytes of output: a
+// Write then takes what fits and, with nothing fitting, fails with EAGAIN
+// on an O_NONBLOCK fd (a blocking one would block: EDEADLK instead);
+// PollWritable says whether it has room, after set_poll_writable_hook's
+// hook ran (where a test lets it drain), and returns at once either way.
+//
 // POLLING. PollReadable reports a terminal with input (or at end of file),
 // a pipe with data or no writer left, and any other fd as readable. When
 // none is and the timeout is infinite it fails with EDEADLK (it would block
@@ -162,6 +168,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -213,6 +220,14 @@ class FakeKernel : public Kernel {
   void set_unicode_keyboard(bool on) { unicode_keyboard_ = on; }
   void AddTerminalInput(const std::string& path, const std::string& input);
   void HoldTerminal(const std::string& path, bool held = true);
+  // The terminal takes ROOM more bytes of output, then none (a console
+  // stopped by XOFF whose buffer filled); nullopt: no limit again.
+  void SetTerminalRoom(const std::string& path, std::optional<size_t> room);
+  // Called on each PollWritable of a terminal (with its path) before it is
+  // answered: a test lets the console drain there.
+  void set_poll_writable_hook(std::function<void(const std::string&)> hook) {
+    poll_writable_hook_ = std::move(hook);
+  }
   std::string terminal_output(const std::string& path) const;
   bool terminal_echo(const std::string& path) const;
   void set_kill_terminates(bool on) { kill_terminates_ = on; }
@@ -259,6 +274,7 @@ class FakeKernel : public Kernel {
   absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) override;
   absl::StatusOr<std::vector<int>> PollReadable(const std::vector<int>& fds,
                                                 absl::Duration timeout) override;
+  absl::StatusOr<bool> PollWritable(int fd, absl::Duration timeout) override;
   pid_t GetPid() override { return pid_; }
   uid_t GetUid() override { return uid_; }
   absl::Status SetChildSubreaper() override;
@@ -369,6 +385,7 @@ class FakeKernel : public Kernel {
     bool echo = true;
     bool virtual_terminal = false;
     bool held = false;  // used-up input is "nothing yet", not end of file
+    std::optional<size_t> room;  // bytes it takes before it is full; none: no limit
   };
   struct Injection {
     std::string call;
@@ -420,6 +437,7 @@ class FakeKernel : public Kernel {
   std::deque<ChildExit> exits_;
   SpawnHook spawn_hook_;
   std::map<std::string, Terminal> terminals_;  // by path in the whole namespace
+  std::function<void(const std::string&)> poll_writable_hook_;
   std::map<std::pair<uint8_t, uint8_t>, uint16_t> keymap_;  // (table, index) -> value
   bool unicode_keyboard_ = true;
   std::set<pid_t> live_;

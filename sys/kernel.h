@@ -159,6 +159,11 @@ class Kernel {
                                                         absl::Duration timeout) {
     return absl::UnimplementedError("poll");
   }
+  // poll(2) for POLLOUT on FD: true when FD takes output (or is in error)
+  // before TIMEOUT, false when the time passed first. EINTR is retried.
+  virtual absl::StatusOr<bool> PollWritable(int fd, absl::Duration timeout) {
+    return absl::UnimplementedError("poll");
+  }
   // pidfd_open(PID): an fd that becomes readable (WaitReadable) when the
   // child PID exits, so that waiting for it can be bounded; Wait still reaps.
   virtual absl::StatusOr<UniqueFd> PidFd(pid_t pid) {

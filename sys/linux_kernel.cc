@@ -454,6 +454,18 @@ absl::StatusOr<std::vector<int>> LinuxKernel::PollReadable(const std::vector<int
   }
 }
 
+absl::StatusOr<bool> LinuxKernel::PollWritable(int fd, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  struct pollfd polled = {fd, POLLOUT, 0};
+  for (;;) {
+    absl::Duration left = std::max(absl::ZeroDuration(), deadline - absl::Now());
+    int ms = static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
+    int n = ::poll(&polled, 1, ms);
+    if (n >= 0) return n > 0;
+    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("poll fd ", fd, " for output"));
+  }
+}
+
 absl::StatusOr<UniqueFd> LinuxKernel::PidFd(pid_t pid) {
   int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // CLOEXEC already
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("pidfd_open ", pid));

@@ -49,6 +49,7 @@ class LinuxKernel : public Kernel {
   absl::StatusOr<bool> WaitReadable(int fd, absl::Duration timeout) override;
   absl::StatusOr<std::vector<int>> PollReadable(const std::vector<int>& fds,
                                                 absl::Duration timeout) override;
+  absl::StatusOr<bool> PollWritable(int fd, absl::Duration timeout) override;
   absl::StatusOr<UniqueFd> PidFd(pid_t pid) override;
   absl::StatusOr<pid_t> RunInIdleChild(const std::function<int()>& body) override;
   absl::StatusOr<uint64_t> Readahead(const std::string& path) override;

@@ -216,6 +216,29 @@ else
 fi
 """ + CHECK_EPILOGUE
 
+# console-stopped: the console stopped with XOFF (Ctrl-S) while PID 1 has far more
+# to say than the serial driver's buffer holds (a warning per `initctl reload`, with
+# a broken job file); the loop's result goes out on ttyS1, which is not stopped.
+CONSOLE_RELOADS = 100
+CONSOLE_STOP_CHECK = CHECK_PRELUDE + f"""echo "HS-XOFF-NOW"
+usleep 1500000
+read t0 rest < /proc/uptime
+i=0; answered=0
+while [ $i -lt {CONSOLE_RELOADS} ]; do
+  initctl reload >/dev/null 2>&1; [ $? -le 1 ] && answered=$((answered+1))
+  i=$((i+1))
+done
+read t1 rest < /proc/uptime
+echo "HS-LOOP reloads=$i answered=$answered from=$t0 to=$t1" > /dev/ttyS1
+initctl status ticker > /dev/ttyS1 2>&1
+echo "HS-LOOP-END" > /dev/ttyS1
+echo "HS-AFTER-XON"
+# PID 1's next line, preceded by what the console did not take.
+initctl reload >/dev/null 2>&1
+""" + CHECK_EPILOGUE
+
+BROKEN_JOB = "this is not a job\n"
+
 # handoff-reexec: snapshot, `initctl reexec`, wait for the new process, snapshot again.
 # The check job itself is a running child of PID 1 across the re-exec (adopted too).
 REEXEC_CHECK = CHECK_PRELUDE + """usleep 1000000
@@ -912,11 +935,13 @@ class HandoffScenario:
     own_fixture = True  # run_all: not one of fixtures.NAMES' default fixtures
     known_failure = None
 
-    def __init__(self, name, fixture, usr, check, append=None, steps=None, doc=""):
+    def __init__(self, name, fixture, usr, check, append=None, steps=None, doc="",
+                 serial2=False):
         self.name, self.base_fixture, self.usr, self.check = name, fixture, usr, check
         self.fixture = f"{fixture}+usr"
         self.image = "handoff"
         self.append, self.steps, self.doc = append, steps, doc
+        self.serial2 = serial2  # a second serial port (ttyS1) into ctx.serial2, a file
 
     def run(self, images, fxs, log_path):
         initrd = _image(images)
@@ -929,12 +954,15 @@ class HandoffScenario:
         disks = fixtures.disks(fx) + [Disk(usr, serial="usr")]
         append = fx["cmdline"] + (" " + self.append if self.append else "")
         k = kernel.ensure()
+        serial2 = os.path.join(work, "ttyS1.log")
+        extra = ["-serial", f"file:{serial2}"] if self.serial2 else []
         t0 = time.monotonic()
         with VM(k["vmlinuz"], initrd, disks=disks, append=append, timeout=BOOT_TIMEOUT,
-                console_log=log_path, name=self.name) as vm:
+                console_log=log_path, name=self.name, extra_args=extra) as vm:
             vm.dump = lambda n=60: None
             ctx = scenarios.Ctx(vm, fx)
             ctx.work, ctx.details, ctx.timing = work, "", None
+            ctx.serial2 = serial2 if self.serial2 else None
             try:
                 if self.steps:
                     self.steps(ctx)
@@ -1144,6 +1172,47 @@ class ShutdownScenario(HandoffScenario):
                 f"/usr: {ustate}")
 
 
+def _console_stop_steps(ctx):
+    ctx.vm.wait_for(r"^HS-XOFF-NOW", timeout=BOOT_TIMEOUT)
+    ctx.vm.send("\x13")  # XOFF: the guest's ttyS0 stops its output
+    t = time.monotonic()
+    ctx.loop_seen = False
+    while time.monotonic() - t < 120:
+        try:
+            with open(ctx.serial2, errors="replace") as f:
+                ctx.serial2_text = f.read()
+        except OSError:
+            ctx.serial2_text = ""
+        if "HS-LOOP-END" in ctx.serial2_text:
+            ctx.loop_seen = True
+            break
+        time.sleep(0.2)
+    ctx.stopped_for = time.monotonic() - t
+    ctx.vm.send("\x11")  # XON
+
+
+def check_console_stop(ctx, out):
+    if not ctx.loop_seen:
+        raise Failure(f"with the console stopped, the reload loop did not finish in "
+                      f"{ctx.stopped_for:.0f} s (PID 1 blocked writing to the console?); "
+                      f"ttyS1: {ctx.serial2_text[-300:]!r}")
+    m = re.search(r"HS-LOOP reloads=(\d+) answered=(\d+) from=([\d.]+) to=([\d.]+)",
+                  ctx.serial2_text)
+    if not m or m.group(1) != str(CONSOLE_RELOADS) or m.group(2) != str(CONSOLE_RELOADS):
+        raise Failure(f"initctl reload while the console was stopped: {ctx.serial2_text!r}")
+    if not re.search(r"ticker: start/running, process \d+", ctx.serial2_text):
+        raise Failure(f"initctl status ticker while the console was stopped: "
+                      f"{ctx.serial2_text!r}")
+    notice = re.search(r"^baton: warning: the console took no output for a while: (\d+) bytes "
+                       r"of these lines were dropped", out, re.M)
+    if not notice:
+        raise Failure("after XON, no line says how much console output was dropped")
+    _expect(out, r"HS-AFTER-XON", "the check job's line after XON")
+    ctx.details = (f"{CONSOLE_RELOADS} reloads answered in "
+                   f"{float(m.group(4)) - float(m.group(3)):.1f} s with the console stopped "
+                   f"(XON after {ctx.stopped_for:.1f} s); {notice.group(1)} bytes dropped")
+
+
 def _hotplug_steps(ctx):
     ctx.vm.wait_for(SWITCH_MARKER, timeout=scenarios.MARKER_TIMEOUT, partial=True)
     t = time.monotonic()
@@ -1166,6 +1235,10 @@ SCENARIOS = [
                     lambda b: usr_content(b, jobs=_jobs(True), check=HOTPLUG_CHECK,
                                           udevd=True),
                     check_hotplug, steps=_hotplug_steps),
+    HandoffScenario("console-stopped", "plain",
+                    lambda b: usr_content(b, jobs={**_jobs(True), "broken": BROKEN_JOB},
+                                          check=CONSOLE_STOP_CHECK),
+                    check_console_stop, steps=_console_stop_steps, serial2=True),
     HandoffScenario("handoff-ladder", "plain",
                     lambda b: usr_content(b, init=FOREIGN_INIT, baton=False, jobs=_jobs(False)),
                     check_ladder, append="init=/usr/sbin/baton"),
