@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -95,7 +97,20 @@ TEST(LinuxKernelTest, SpawnHandsListenFdsAsSdListenFdsExpects) {
   second->second.reset();
   ChildExit exit = WaitFor(kernel, *pid);
   EXPECT_EQ(exit.exit_status, 0);
-  EXPECT_EQ(ReadAll(kernel, out->first.get()), "2 0\n0 1 2 3 4 ");
+  // Above 4 the child has only what this test process itself inherited
+  // without CLOEXEC from whoever ran it (a shell's redirections, say).
+  std::string fds = "0 1 2 3 4 ";
+  auto own = kernel.ListDir("/proc/self/fd");
+  ASSERT_TRUE(own.ok());
+  std::vector<int> inherited;
+  for (const std::string& name : *own) {
+    int fd = std::atoi(name.c_str());
+    int flags = ::fcntl(fd, F_GETFD);
+    if (fd > 4 && flags >= 0 && (flags & FD_CLOEXEC) == 0) inherited.push_back(fd);
+  }
+  std::sort(inherited.begin(), inherited.end());
+  for (int fd : inherited) fds += std::to_string(fd) + " ";
+  EXPECT_EQ(ReadAll(kernel, out->first.get()), "2 0\n" + fds);
   EXPECT_EQ(ReadAll(kernel, first->first.get()), "one\n");
   EXPECT_EQ(ReadAll(kernel, second->first.get()), "two\n");
 }
