@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -523,24 +524,27 @@ absl::StatusOr<size_t> LinuxKernel::PRead(int fd, void* buf, size_t len, uint64_
   }
 }
 
-absl::StatusOr<std::string> LinuxKernel::ReadFile(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return ErrnoStatus(errno, absl::StrCat("open ", path));
+namespace {
+
+// FD (PATH, for messages) read to its end; ResourceExhausted past MAX_BYTES.
+absl::StatusOr<std::string> ReadToEnd(int fd, const std::string& path, size_t max_bytes) {
   std::string contents;
   char buf[8192];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus(errno, absl::StrCat("read ", path));
     }
     if (n == 0) break;
+    if (contents.size() + static_cast<size_t>(n) > max_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
+    }
     contents.append(buf, static_cast<size_t>(n));
   }
   return contents;
 }
-
-namespace {
 
 const char* FileTypeName(mode_t mode) {
   switch (mode & S_IFMT) {
@@ -561,6 +565,12 @@ const char* FileTypeName(mode_t mode) {
 
 }  // namespace
 
+absl::StatusOr<std::string> LinuxKernel::ReadFile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  return ReadToEnd(fd.get(), path, std::numeric_limits<size_t>::max());
+}
+
 absl::StatusOr<std::string> LinuxKernel::ReadRegularFile(const std::string& path,
                                                          size_t max_bytes) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -571,22 +581,7 @@ absl::StatusOr<std::string> LinuxKernel::ReadRegularFile(const std::string& path
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": not a regular file (", FileTypeName(st.st_mode), ")"));
   }
-  std::string contents;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, absl::StrCat("read ", path));
-    }
-    if (n == 0) break;
-    if (contents.size() + static_cast<size_t>(n) > max_bytes) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
-    }
-    contents.append(buf, static_cast<size_t>(n));
-  }
-  return contents;
+  return ReadToEnd(fd.get(), path, max_bytes);
 }
 
 absl::Status LinuxKernel::WriteFile(const std::string& path, absl::string_view contents,

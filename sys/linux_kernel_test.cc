@@ -82,8 +82,9 @@ TEST(LinuxKernelTest, SpawnHandsListenFdsAsSdListenFdsExpects) {
   auto second = kernel.Pipe();
   ASSERT_TRUE(out.ok() && first.ok() && second.ok());
   SpawnRequest req;
-  // fd 3 and 4 are the two write ends, in order; nothing else above 2 is
-  // open; LISTEN_PID is the shell's own pid, not the stale value given.
+  // fd 3 and 4 are the two write ends, in order; none of the copies the
+  // child made on the way is left open; LISTEN_PID is the shell's own pid,
+  // not the stale value given.
   req.argv = {"/bin/sh", "-c",
               "echo one >&3; echo two >&4; echo \"$LISTEN_FDS $((LISTEN_PID - $$))\"; "
               "ls /proc/$$/fd | tr '\\n' ' '"};
