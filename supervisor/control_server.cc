@@ -167,8 +167,17 @@ void ControlServer::OnReadable(int fd) {
   }
   std::string out;
   response.SerializeToString(&out);
+  // The connection is non-blocking (Kernel::Accept): a client that leaves
+  // its answers unread until no more fit is dropped, never waited for.
   absl::StatusOr<size_t> written = kernel_.Write(fd, out.data(), out.size());
-  if (!written.ok()) Close(fd);
+  if (!written.ok()) {
+    if (absl::IsUnavailable(written.status())) {
+      logger_.Warn(absl::StrCat("control socket: dropped the connection of pid ",
+                                it->second->peer.pid, " (uid ", it->second->peer.uid,
+                                "): it does not read its answers"));
+    }
+    Close(fd);
+  }
   RunPendingReexec();  // after the answer: initctl has it before the exec
   RunPendingShutdown();
 }

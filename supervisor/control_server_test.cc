@@ -1,5 +1,6 @@
 #include "supervisor/control_server.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -325,6 +326,53 @@ TEST(ControlServerSocketTest, RequestAndResponseOverTheSocket) {
   client->reset();
   ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // hang-up
   EXPECT_EQ(server.connections(), 0u);
+  (void)kernel.Unlink(path);
+  (void)kernel.Rmdir(dir);
+}
+
+// A client that sends requests and never reads the answers: once its queue
+// is full the server drops it instead of blocking in write(2) (PID 1 would
+// stop there with the blocking connection of before).
+TEST(ControlServerSocketTest, AClientThatDoesNotReadIsDroppedNotWaitedFor) {
+  sys::LinuxKernel kernel;
+  MonotonicClock clock;
+  FakeRunner runner;
+  LogRing ring(kernel, clock, clock.Now(), {});
+  Logger logger(kernel, &ring, -1);
+  Engine engine(runner, clock);
+  engine.AddJob(Job("ticker", "exec sleep 100\n"));
+  Loop loop(kernel, engine, clock, logger);
+  ASSERT_TRUE(loop.Init().ok());
+  ControlServer server(kernel, engine, ring, loop, logger, {kernel.GetUid(), true});
+  char dir[] = "/tmp/baton-control-test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/control.sock";
+  ASSERT_TRUE(server.Listen(path).ok());
+  auto client = kernel.UnixConnect(path);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // accept
+  ASSERT_EQ(server.connections(), 1u);
+  ASSERT_EQ(::fcntl(client->get(), F_SETFL, O_NONBLOCK), 0);
+
+  control::Request request;
+  request.mutable_list();
+  std::string out;
+  request.SerializeToString(&out);
+  int rounds = 0;
+  for (; rounds < 2000 && server.connections() == 1; ++rounds) {
+    for (int i = 0; i < 50; ++i) {
+      if (!kernel.Write(client->get(), out.data(), out.size()).ok()) break;  // full
+    }
+    for (int i = 0; i < 50 && server.connections() == 1; ++i) {
+      ASSERT_TRUE(loop.RunOnce(absl::ZeroDuration()).ok());
+    }
+  }
+  EXPECT_EQ(server.connections(), 0u) << "after " << rounds << " rounds";
+  bool warned = false;
+  for (const LogLine& line : ring.Lines("", "")) {
+    warned = warned || line.text.find("it does not read its answers") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
   (void)kernel.Unlink(path);
   (void)kernel.Rmdir(dir);
 }

@@ -319,6 +319,8 @@ class Kernel {
   // A listening SOCK_SEQPACKET socket at PATH (an old socket file is replaced).
   virtual absl::StatusOr<UniqueFd> UnixListen(const std::string& path) = 0;
   virtual absl::StatusOr<UniqueFd> UnixConnect(const std::string& path) = 0;
+  // The connection is non-blocking: a peer that does not read what it is
+  // sent makes a write fail with EAGAIN (Unavailable), never wait.
   virtual absl::StatusOr<UniqueFd> Accept(int listen_fd) = 0;
   virtual absl::StatusOr<PeerCred> GetPeerCred(int fd) = 0;
 

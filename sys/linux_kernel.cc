@@ -971,7 +971,7 @@ absl::StatusOr<UniqueFd> LinuxKernel::UnixConnect(const std::string& path) {
 
 absl::StatusOr<UniqueFd> LinuxKernel::Accept(int listen_fd) {
   for (;;) {
-    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd >= 0) return UniqueFd(fd);
     if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("accept fd ", listen_fd));
   }
