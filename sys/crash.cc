@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -106,18 +107,38 @@ const char* SignalName(int sig) {
 }
 
 // Writes LEN bytes of TEXT on the console (fd 2 when it cannot be opened).
+// Opened O_NONBLOCK: a console that takes nothing (stopped with XOFF) gets
+// kStallPolls polls of kPollMs in which it takes nothing, then the rest is
+// left out and the plan goes on (supervisor/logger.h does the same).
 void EmitText(const char* text, size_t len) {
+  constexpr int kPollMs = 100;
+  constexpr int kStallPolls = 20;
+  static bool stalled = false;  // a console that stalled once is not waited for again
   int fd = -1;
   if (stored.console != nullptr) {
-    fd = open(stored.console, O_WRONLY | O_NOCTTY | O_APPEND | O_CLOEXEC);
+    fd = open(stored.console, O_WRONLY | O_NOCTTY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
   }
   const int out = fd >= 0 ? fd : 2;
   size_t done = 0;
+  int idle_polls = 0;
   while (done < len) {
     ssize_t n = write(out, text + done, len - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      idle_polls = 0;
+      continue;
+    }
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !stalled) {
+      if (idle_polls >= kStallPolls) {
+        stalled = true;
+        break;
+      }
+      struct pollfd polled = {out, POLLOUT, 0};
+      if (poll(&polled, 1, kPollMs) == 0) ++idle_polls;
+      continue;
+    }
+    break;
   }
   if (fd >= 0) close(fd);
 }

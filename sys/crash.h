@@ -26,8 +26,12 @@
 // by PID 1 that has not exec'd yet) the handler steps aside: the signal's
 // default action, as if there were no handler.
 //
-// The handler does only async-signal-safe work (open, write, dup2, execve,
-// sigaction, sigprocmask, nanosleep, sync, reboot, wait4): no malloc, no
+// Its console lines never wait long: the console is opened O_NONBLOCK for
+// them, and after 2 s in which a stopped console took nothing the rest is
+// left out and the plan goes on.
+//
+// The handler does only async-signal-safe work (open, write, poll, dup2,
+// execve, sigaction, sigprocmask, nanosleep, sync, reboot, wait4): no malloc, no
 // locks. Everything it needs (paths, argv and envp arrays, the "next: …"
 // text) is copied into static storage by InstallCrashHandler, which may be
 // called again to replace the plan (e.g. after the root switch); the crash

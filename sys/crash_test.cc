@@ -220,6 +220,50 @@ int Recurse(volatile int depth) {
   return Recurse(depth + 1) + pad[0];
 }
 
+// A console that takes nothing (a fifo full to the brim, its reader never
+// reading): the crash line is left out after the polls and the plan goes on
+// (the fallback exits 42 without writing). Before, the handler waited in
+// write(2) for ever.
+TEST(CrashHandlerTest, AStoppedConsoleDoesNotStopThePlan) {
+  const std::string console = TmpDir() + "/stopped.console";
+  unlink(console.c_str());
+  ASSERT_EQ(mkfifo(console.c_str(), 0644), 0);
+  int reader = open(console.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  int filler = open(console.c_str(), O_WRONLY | O_NONBLOCK);
+  ASSERT_GE(filler, 0);
+  std::string block(4096, '.');
+  while (write(filler, block.data(), block.size()) > 0) {
+  }
+  // A first exec that fails adds a line: the stalled console is not waited
+  // for a second time.
+  CrashPlan plan = PlanWith(console, {{"/nonexistent/init", {"/nonexistent/init"}},
+                                      {"/bin/sh", {"/bin/sh", "-c", "exit 42"}}});
+  volatile int* page = ForbiddenPage();
+  ASSERT_NE(page, nullptr);
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = ForkInstalled(plan, [page] { *page = 1; });
+  ASSERT_GE(pid, 0);
+  int status = 0;
+  pid_t got = 0;
+  while ((got = waitpid(pid, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (got == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    FAIL() << "the crash handler still waits on the stopped console after 30 s";
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << status;
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(1900));
+  EXPECT_LT(took, std::chrono::milliseconds(3900)) << "the console was waited for twice";
+  close(filler);
+  close(reader);
+  unlink(console.c_str());
+}
+
 TEST(CrashHandlerTest, StackOverflowIsCaught) {
   const std::string console = FreshConsole("overflow.console");
   const std::string fallback = WriteFallback("fallback-overflow");
