@@ -271,39 +271,52 @@ TEST_F(ControlServerTest, EmptyRequestIsAnError) {
 }
 
 // The socket path end to end: a real loop, a real unix socket.
-TEST(ControlServerSocketTest, RequestAndResponseOverTheSocket) {
-  sys::LinuxKernel kernel;
-  MonotonicClock clock;
-  FakeRunner runner;
-  LogRing ring(kernel, clock, clock.Now(), {});
-  Logger logger(kernel, &ring, -1);
-  Engine engine(runner, clock);
-  engine.AddJob(Job("ticker", "exec sleep 100\n"));
-  Loop loop(kernel, engine, clock, logger);
-  ASSERT_TRUE(loop.Init().ok());
-  ControlServer server(kernel, engine, ring, loop, logger, {kernel.GetUid(), true});
-  // sun_path is short: TEST_TMPDIR may be too long for it.
-  char dir[] = "/tmp/baton-control-test.XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  std::string path = std::string(dir) + "/control.sock";
-  absl::Status listening = server.Listen(path);
-  ASSERT_TRUE(listening.ok()) << listening;
+// A server on a real socket with one client connected and accepted.
+class ControlServerSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_.AddJob(Job("ticker", "exec sleep 100\n"));
+    ASSERT_TRUE(loop_.Init().ok());
+    // sun_path is short: TEST_TMPDIR may be too long for it.
+    ASSERT_NE(mkdtemp(dir_), nullptr);
+    path_ = std::string(dir_) + "/control.sock";
+    absl::Status listening = server_.Listen(path_);
+    ASSERT_TRUE(listening.ok()) << listening;
+    auto client = kernel_.UnixConnect(path_);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = std::move(*client);
+    ASSERT_TRUE(loop_.RunOnce(absl::Seconds(1)).ok());  // accept
+    ASSERT_EQ(server_.connections(), 1u);
+  }
+  void TearDown() override {
+    (void)kernel_.Unlink(path_);
+    (void)kernel_.Rmdir(dir_);
+  }
 
-  auto client = kernel.UnixConnect(path);
-  ASSERT_TRUE(client.ok()) << client.status();
-  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // accept
-  EXPECT_EQ(server.connections(), 1u);
+  sys::LinuxKernel kernel_;
+  MonotonicClock clock_;
+  FakeRunner runner_;
+  LogRing ring_{kernel_, clock_, clock_.Now(), {}};
+  Logger logger_{kernel_, &ring_, -1};
+  Engine engine_{runner_, clock_};
+  Loop loop_{kernel_, engine_, clock_, logger_};
+  ControlServer server_{kernel_, engine_, ring_, loop_, logger_, {kernel_.GetUid(), true}};
+  char dir_[32] = "/tmp/baton-control-test.XXXXXX";
+  std::string path_;
+  sys::UniqueFd client_;
+};
 
+TEST_F(ControlServerSocketTest, RequestAndResponseOverTheSocket) {
   for (int round = 0; round < 2; ++round) {  // two requests on one connection
     control::Request request;
     request.mutable_start()->set_job("ticker");
     if (round == 1) request.mutable_list();
     std::string out;
     request.SerializeToString(&out);
-    ASSERT_TRUE(kernel.Write(client->get(), out.data(), out.size()).ok());
-    ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());
+    ASSERT_TRUE(kernel_.Write(client_.get(), out.data(), out.size()).ok());
+    ASSERT_TRUE(loop_.RunOnce(absl::Seconds(1)).ok());
     std::string buf(1 << 20, '\0');
-    auto n = kernel.Read(client->get(), buf.data(), buf.size());
+    auto n = kernel_.Read(client_.get(), buf.data(), buf.size());
     ASSERT_TRUE(n.ok()) << n.status();
     control::Response response;
     ASSERT_TRUE(response.ParseFromArray(buf.data(), static_cast<int>(*n)));
@@ -313,68 +326,45 @@ TEST(ControlServerSocketTest, RequestAndResponseOverTheSocket) {
   }
 
   std::string garbage = "\xff\xff\xff";
-  ASSERT_TRUE(kernel.Write(client->get(), garbage.data(), garbage.size()).ok());
-  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());
+  ASSERT_TRUE(kernel_.Write(client_.get(), garbage.data(), garbage.size()).ok());
+  ASSERT_TRUE(loop_.RunOnce(absl::Seconds(1)).ok());
   std::string buf(4096, '\0');
-  auto n = kernel.Read(client->get(), buf.data(), buf.size());
+  auto n = kernel_.Read(client_.get(), buf.data(), buf.size());
   ASSERT_TRUE(n.ok());
   control::Response bad;
   ASSERT_TRUE(bad.ParseFromArray(buf.data(), static_cast<int>(*n)));
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "malformed request");
 
-  client->reset();
-  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // hang-up
-  EXPECT_EQ(server.connections(), 0u);
-  (void)kernel.Unlink(path);
-  (void)kernel.Rmdir(dir);
+  client_.reset();
+  ASSERT_TRUE(loop_.RunOnce(absl::Seconds(1)).ok());  // hang-up
+  EXPECT_EQ(server_.connections(), 0u);
 }
 
 // A client that sends requests and never reads the answers: once its queue
 // is full the server drops it instead of blocking in write(2) (PID 1 would
 // stop there with the blocking connection of before).
-TEST(ControlServerSocketTest, AClientThatDoesNotReadIsDroppedNotWaitedFor) {
-  sys::LinuxKernel kernel;
-  MonotonicClock clock;
-  FakeRunner runner;
-  LogRing ring(kernel, clock, clock.Now(), {});
-  Logger logger(kernel, &ring, -1);
-  Engine engine(runner, clock);
-  engine.AddJob(Job("ticker", "exec sleep 100\n"));
-  Loop loop(kernel, engine, clock, logger);
-  ASSERT_TRUE(loop.Init().ok());
-  ControlServer server(kernel, engine, ring, loop, logger, {kernel.GetUid(), true});
-  char dir[] = "/tmp/baton-control-test.XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  std::string path = std::string(dir) + "/control.sock";
-  ASSERT_TRUE(server.Listen(path).ok());
-  auto client = kernel.UnixConnect(path);
-  ASSERT_TRUE(client.ok()) << client.status();
-  ASSERT_TRUE(loop.RunOnce(absl::Seconds(1)).ok());  // accept
-  ASSERT_EQ(server.connections(), 1u);
-  ASSERT_EQ(::fcntl(client->get(), F_SETFL, O_NONBLOCK), 0);
-
+TEST_F(ControlServerSocketTest, AClientThatDoesNotReadIsDroppedNotWaitedFor) {
+  ASSERT_EQ(::fcntl(client_.get(), F_SETFL, O_NONBLOCK), 0);
   control::Request request;
   request.mutable_list();
   std::string out;
   request.SerializeToString(&out);
   int rounds = 0;
-  for (; rounds < 2000 && server.connections() == 1; ++rounds) {
+  for (; rounds < 2000 && server_.connections() == 1; ++rounds) {
     for (int i = 0; i < 50; ++i) {
-      if (!kernel.Write(client->get(), out.data(), out.size()).ok()) break;  // full
+      if (!kernel_.Write(client_.get(), out.data(), out.size()).ok()) break;  // full
     }
-    for (int i = 0; i < 50 && server.connections() == 1; ++i) {
-      ASSERT_TRUE(loop.RunOnce(absl::ZeroDuration()).ok());
+    for (int i = 0; i < 50 && server_.connections() == 1; ++i) {
+      ASSERT_TRUE(loop_.RunOnce(absl::ZeroDuration()).ok());
     }
   }
-  EXPECT_EQ(server.connections(), 0u) << "after " << rounds << " rounds";
+  EXPECT_EQ(server_.connections(), 0u) << "after " << rounds << " rounds";
   bool warned = false;
-  for (const LogLine& line : ring.Lines("", "")) {
+  for (const LogLine& line : ring_.Lines("", "")) {
     warned = warned || line.text.find("it does not read its answers") != std::string::npos;
   }
   EXPECT_TRUE(warned);
-  (void)kernel.Unlink(path);
-  (void)kernel.Rmdir(dir);
 }
 
 TEST_F(ControlServerTest, HandoffStatusWithoutAHandoff) {
@@ -532,7 +522,7 @@ TEST_F(ControlServerTest, ShutdownIsRootOnlyNeedsTheHooksAndRunsAfterTheAnswer) 
 // Over the socket: the answer is in the client's queue before the re-exec
 // runs, and a listening socket handed to Adopt (as a re-exec carries it)
 // keeps serving.
-TEST(ControlServerSocketTest, ReexecAnswerIsWrittenBeforeItRunsAndAdoptServes) {
+TEST(ControlServerReexecSocketTest, ReexecAnswerIsWrittenBeforeItRunsAndAdoptServes) {
   sys::LinuxKernel kernel;
   MonotonicClock clock;
   FakeRunner runner;
