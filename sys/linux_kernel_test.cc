@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -87,7 +88,7 @@ TEST(LinuxKernelTest, SpawnHandsListenFdsAsSdListenFdsExpects) {
   // not the stale value given.
   req.argv = {"/bin/sh", "-c",
               "echo one >&3; echo two >&4; echo \"$LISTEN_FDS $((LISTEN_PID - $$))\"; "
-              "ls /proc/$$/fd | tr '\\n' ' '"};
+              "ls /proc/$$/fd"};  // not in a pipeline: the shell's pipe would show
   req.env = {"PATH=/bin:/usr/bin", "LISTEN_PID=1", "LISTEN_FDS=7", "LISTEN_FDNAMES=x"};
   req.stdout_fd = out->second.get();
   req.listen_fds = {first->second.get(), second->second.get()};
@@ -98,20 +99,25 @@ TEST(LinuxKernelTest, SpawnHandsListenFdsAsSdListenFdsExpects) {
   second->second.reset();
   ChildExit exit = WaitFor(kernel, *pid);
   EXPECT_EQ(exit.exit_status, 0);
-  // Above 4 the child has only what this test process itself inherited
-  // without CLOEXEC from whoever ran it (a shell's redirections, say).
-  std::string fds = "0 1 2 3 4 ";
+  // 0-4, and above 4 only what this test process itself inherited without
+  // CLOEXEC from whoever ran it (a shell's redirections, say).
+  std::vector<int> want = {0, 1, 2, 3, 4};
   auto own = kernel.ListDir("/proc/self/fd");
   ASSERT_TRUE(own.ok());
-  std::vector<int> inherited;
   for (const std::string& name : *own) {
     int fd = std::atoi(name.c_str());
     int flags = ::fcntl(fd, F_GETFD);
-    if (fd > 4 && flags >= 0 && (flags & FD_CLOEXEC) == 0) inherited.push_back(fd);
+    if (fd > 4 && flags >= 0 && (flags & FD_CLOEXEC) == 0) want.push_back(fd);
   }
-  std::sort(inherited.begin(), inherited.end());
-  for (int fd : inherited) fds += std::to_string(fd) + " ";
-  EXPECT_EQ(ReadAll(kernel, out->first.get()), "2 0\n" + fds);
+  std::sort(want.begin(), want.end());
+  std::vector<std::string> lines = absl::StrSplit(ReadAll(kernel, out->first.get()), '\n',
+                                                  absl::SkipEmpty());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], "2 0");
+  std::vector<int> got;
+  for (size_t i = 1; i < lines.size(); ++i) got.push_back(std::atoi(lines[i].c_str()));
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, want);
   EXPECT_EQ(ReadAll(kernel, first->first.get()), "one\n");
   EXPECT_EQ(ReadAll(kernel, second->first.get()), "two\n");
 }
