@@ -460,6 +460,9 @@ TEST_F(ImageTest, WithUdevdTakesRulesAndHelpers) {
   EXPECT_NE(f.Find("/lib/udev/rules.d/60-persistent-storage.rules"), nullptr);
   EXPECT_EQ(f.Find("/lib/udev/rules.d/70-unrelated.rules"), nullptr);
   EXPECT_NE(f.Find("/lib/udev/ata_id"), nullptr);
+  // Stage 1 does not run it: the build says so.
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_THAT(warnings_[0], HasSubstr("stage 1 does not start udevd yet"));
 }
 
 TEST_F(ImageTest, ExtraModulesAndIncludes) {
