@@ -219,9 +219,10 @@ fi
 # console-stopped: the console stopped with XOFF (Ctrl-S) while PID 1 has far more
 # to say than the serial driver's buffer holds (a warning per `initctl reload`, with
 # a broken job file); the loop's result goes out on ttyS1, which is not stopped.
-CONSOLE_RELOADS = 100
+CONSOLE_RELOADS = 200
 CONSOLE_STOP_CHECK = CHECK_PRELUDE + f"""echo "HS-XOFF-NOW"
-usleep 1500000
+# The harness sends XOFF on reading that line; give it time to land.
+usleep 3000000
 read t0 rest < /proc/uptime
 i=0; answered=0
 while [ $i -lt {CONSOLE_RELOADS} ]; do
