@@ -413,7 +413,12 @@ absl::StatusOr<ChildExit> LinuxKernel::Wait(pid_t pid) {
   return ExitFromSiginfo(info);
 }
 
-absl::StatusOr<bool> LinuxKernel::WaitReadable(int fd, absl::Duration timeout) {
+namespace {
+
+// poll(2) on FDS until one is ready or TIMEOUT (infinite: no limit) has
+// passed, EINTR retried with the time left. poll's result: the number of
+// ready fds, 0 when the time passed, -1 with errno.
+int PollUntil(struct pollfd* fds, size_t count, absl::Duration timeout) {
   const bool forever = timeout == absl::InfiniteDuration();
   const absl::Time deadline = forever ? absl::InfiniteFuture() : absl::Now() + timeout;
   for (;;) {
@@ -422,49 +427,40 @@ absl::StatusOr<bool> LinuxKernel::WaitReadable(int fd, absl::Duration timeout) {
       absl::Duration left = std::max(absl::ZeroDuration(), deadline - absl::Now());
       ms = static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
     }
-    struct pollfd p = {fd, POLLIN, 0};
-    int n = ::poll(&p, 1, ms);
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("poll fd ", fd));
+    int n = ::poll(fds, count, ms);
+    if (n >= 0 || errno != EINTR) return n;
   }
+}
+
+}  // namespace
+
+absl::StatusOr<bool> LinuxKernel::WaitReadable(int fd, absl::Duration timeout) {
+  struct pollfd p = {fd, POLLIN, 0};
+  int n = PollUntil(&p, 1, timeout);
+  if (n < 0) return ErrnoStatus(errno, absl::StrCat("poll fd ", fd));
+  return n > 0;
 }
 
 absl::StatusOr<std::vector<int>> LinuxKernel::PollReadable(const std::vector<int>& fds,
                                                          absl::Duration timeout) {
-  const bool forever = timeout == absl::InfiniteDuration();
-  const absl::Time deadline = forever ? absl::InfiniteFuture() : absl::Now() + timeout;
   std::vector<struct pollfd> polled;
   polled.reserve(fds.size());
   for (int fd : fds) polled.push_back({fd, POLLIN, 0});
-  for (;;) {
-    int ms = -1;
-    if (!forever) {
-      absl::Duration left = std::max(absl::ZeroDuration(), deadline - absl::Now());
-      ms = static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
-    }
-    int n = ::poll(polled.data(), polled.size(), ms);
-    if (n >= 0) {
-      std::vector<int> ready;
-      for (const struct pollfd& p : polled) {
-        if (p.revents != 0) ready.push_back(p.fd);
-      }
-      return ready;
-    }
-    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("poll ", fds.size(), " fds"));
+  if (PollUntil(polled.data(), polled.size(), timeout) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("poll ", fds.size(), " fds"));
   }
+  std::vector<int> ready;
+  for (const struct pollfd& p : polled) {
+    if (p.revents != 0) ready.push_back(p.fd);
+  }
+  return ready;
 }
 
 absl::StatusOr<bool> LinuxKernel::PollWritable(int fd, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  struct pollfd polled = {fd, POLLOUT, 0};
-  for (;;) {
-    absl::Duration left = std::max(absl::ZeroDuration(), deadline - absl::Now());
-    int ms = static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
-    int n = ::poll(&polled, 1, ms);
-    if (n >= 0) return n > 0;
-    if (errno != EINTR) return ErrnoStatus(errno, absl::StrCat("poll fd ", fd, " for output"));
-  }
+  struct pollfd p = {fd, POLLOUT, 0};
+  int n = PollUntil(&p, 1, timeout);
+  if (n < 0) return ErrnoStatus(errno, absl::StrCat("poll fd ", fd, " for output"));
+  return n > 0;
 }
 
 absl::StatusOr<UniqueFd> LinuxKernel::PidFd(pid_t pid) {
@@ -1059,49 +1055,49 @@ absl::StatusOr<std::vector<MountEntry>> LinuxKernel::Mounts() {
 
 // --- device events and handoff ---------------------------------------------
 
-absl::StatusOr<UniqueFd> LinuxKernel::UeventSocket(int group) {
-  UniqueFd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                       NETLINK_KOBJECT_UEVENT));
-  if (!fd) return ErrnoStatus(errno, "socket NETLINK_KOBJECT_UEVENT");
-  // Bursts at coldplug are large: ask for a big buffer, forced when allowed.
-  int size = 8 * 1024 * 1024;
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) {
-    // Without CAP_NET_ADMIN the plain option, capped by rmem_max, still helps.
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+namespace {
+
+// A NETLINK_KOBJECT_UEVENT socket of TYPE (with its SOCK_* flags) asking for
+// a RCVBUF-byte receive buffer (forced when allowed: without CAP_NET_ADMIN
+// the plain option, capped by rmem_max, still helps), with SO_PASSCRED when
+// PASSCRED, bound to GROUP. WHAT names it in errors.
+absl::StatusOr<UniqueFd> UeventNetlinkSocket(int type, int rcvbuf, bool passcred, int group,
+                                             absl::string_view what) {
+  UniqueFd fd(::socket(AF_NETLINK, type, NETLINK_KOBJECT_UEVENT));
+  if (!fd) return ErrnoStatus(errno, absl::StrCat("socket NETLINK_KOBJECT_UEVENT", what));
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0) {
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  }
+  int on = 1;
+  if (passcred && ::setsockopt(fd.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+    return ErrnoStatus(errno, absl::StrCat("setsockopt SO_PASSCRED", what));
   }
   struct sockaddr_nl addr;
   std::memset(&addr, 0, sizeof(addr));
   addr.nl_family = AF_NETLINK;
   addr.nl_groups = static_cast<uint32_t>(group);
   if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0) {
-    return ErrnoStatus(errno, absl::StrCat("bind uevent group ", group));
+    return ErrnoStatus(errno, absl::StrCat("bind uevent group ", group, what));
   }
   return fd;
 }
 
+}  // namespace
+
+absl::StatusOr<UniqueFd> LinuxKernel::UeventSocket(int group) {
+  // Bursts at coldplug are large: a big buffer.
+  return UeventNetlinkSocket(SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 8 * 1024 * 1024,
+                             /*passcred=*/false, group, "");
+}
+
 absl::StatusOr<UniqueFd> LinuxKernel::UdevdKernelSocket() {
   // SOCK_RAW, not SOCK_DGRAM: the same to netlink, but udevd takes a passed
-  // socket only if sd_is_socket(fd, AF_NETLINK, SOCK_RAW, -1) holds.
-  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT));
-  if (!fd) return ErrnoStatus(errno, "socket NETLINK_KOBJECT_UEVENT for udevd");
-  int size = 128 * 1024 * 1024;
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) {
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-  }
-  // udevd drops a datagram without sender credentials; a socket it binds
-  // itself gets this option from udevd, a passed one must have it already.
-  int on = 1;
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
-    return ErrnoStatus(errno, "setsockopt SO_PASSCRED (udevd's uevent socket)");
-  }
-  struct sockaddr_nl addr;
-  std::memset(&addr, 0, sizeof(addr));
-  addr.nl_family = AF_NETLINK;
-  addr.nl_groups = 1;
-  if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0) {
-    return ErrnoStatus(errno, "bind uevent group 1 (udevd's uevent socket)");
-  }
-  return fd;
+  // socket only if sd_is_socket(fd, AF_NETLINK, SOCK_RAW, -1) holds. And
+  // SO_PASSCRED: udevd drops a datagram without sender credentials; a
+  // socket it binds itself gets the option from udevd, a passed one must
+  // have it already.
+  return UeventNetlinkSocket(SOCK_RAW | SOCK_CLOEXEC, 128 * 1024 * 1024, /*passcred=*/true,
+                             /*group=*/1, " (udevd's uevent socket)");
 }
 
 absl::StatusOr<std::optional<std::string>> LinuxKernel::RecvDatagram(int fd) {
