@@ -623,35 +623,36 @@ absl::StatusOr<size_t> FakeKernel::PRead(int fd, void* buf, size_t len, uint64_t
   return n;
 }
 
-absl::StatusOr<std::string> FakeKernel::ReadFile(const std::string& path) {
+absl::StatusOr<FakeKernel::Node*> FakeKernel::NodeToRead(const std::string& path) {
   std::string what = absl::StrCat("open ", path);
   if (int err = TakeInjected("read_file", path)) return ErrnoStatus(err, what);
   Resolved r;
   if (int err = Resolve(Global(path), &r)) return ErrnoStatus(err, what);
   if (r.node == nullptr) return ErrnoStatus(ENOENT, what);
-  if (r.node->type == Type::kDirectory) return ErrnoStatus(EISDIR, absl::StrCat("read ", path));
-  return r.node->data;
+  return r.node.get();
+}
+
+absl::StatusOr<std::string> FakeKernel::ReadFile(const std::string& path) {
+  ASSIGN_OR_RETURN(Node* node, NodeToRead(path));
+  if (node->type == Type::kDirectory) return ErrnoStatus(EISDIR, absl::StrCat("read ", path));
+  return node->data;
 }
 
 absl::StatusOr<std::string> FakeKernel::ReadRegularFile(const std::string& path,
                                                         size_t max_bytes) {
-  std::string what = absl::StrCat("open ", path);
-  if (int err = TakeInjected("read_file", path)) return ErrnoStatus(err, what);
-  Resolved r;
-  if (int err = Resolve(Global(path), &r)) return ErrnoStatus(err, what);
-  if (r.node == nullptr) return ErrnoStatus(ENOENT, what);
-  if (r.node->type != Type::kRegular) {
-    const char* kind = r.node->type == Type::kDirectory     ? "a directory"
-                       : r.node->type == Type::kCharDevice  ? "a character device"
-                       : r.node->type == Type::kBlockDevice ? "a block device"
-                                                            : "not a plain file";
+  ASSIGN_OR_RETURN(Node* node, NodeToRead(path));
+  if (node->type != Type::kRegular) {
+    const char* kind = node->type == Type::kDirectory     ? "a directory"
+                       : node->type == Type::kCharDevice  ? "a character device"
+                       : node->type == Type::kBlockDevice ? "a block device"
+                                                          : "not a plain file";
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": not a regular file (", kind, ")"));
   }
-  if (r.node->data.size() > max_bytes) {
+  if (node->data.size() > max_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
   }
-  return r.node->data;
+  return node->data;
 }
 
 absl::Status FakeKernel::WriteFile(const std::string& path, absl::string_view contents,

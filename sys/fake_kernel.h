@@ -421,6 +421,11 @@ class FakeKernel : public Kernel {
   int WalkAt(int dir_fd, const std::string& name, NodePtr* parent, std::string* leaf,
              NodePtr* node, std::string* dir_path);
   int AddFd(std::shared_ptr<OpenFile> file);
+  // A uevent socket's fd in GROUP, named PATH.
+  UniqueFd UeventFd(int group, const std::string& path);
+  // What ReadFile and ReadRegularFile read: the "read_file" injection,
+  // then PATH resolved (ENOENT when nothing is there).
+  absl::StatusOr<Node*> NodeToRead(const std::string& path);
   std::shared_ptr<OpenFile> FileOf(int fd) const;
 
   std::vector<MountRec> mounts_;  // bottom to top

@@ -283,21 +283,21 @@ absl::StatusOr<UniqueFd> FakeKernel::UeventSocket(int group) {
   if (int err = TakeInjected("uevent_socket", "")) {
     return ErrnoStatus(err, "socket NETLINK_KOBJECT_UEVENT");
   }
-  auto file = std::make_shared<OpenFile>();
-  file->kind = OpenFile::Kind::kUevent;
-  file->group = group;
-  file->path = absl::StrCat("uevent:", group);
-  return UniqueFd(AddFd(std::move(file)));
+  return UeventFd(group, absl::StrCat("uevent:", group));
 }
 
 absl::StatusOr<UniqueFd> FakeKernel::UdevdKernelSocket() {
   if (int err = TakeInjected("udevd_kernel_socket", "")) {
     return ErrnoStatus(err, "socket NETLINK_KOBJECT_UEVENT for udevd");
   }
+  return UeventFd(1, "uevent:1 (udevd)");
+}
+
+UniqueFd FakeKernel::UeventFd(int group, const std::string& path) {
   auto file = std::make_shared<OpenFile>();
   file->kind = OpenFile::Kind::kUevent;
-  file->group = 1;
-  file->path = "uevent:1 (udevd)";
+  file->group = group;
+  file->path = path;
   return UniqueFd(AddFd(std::move(file)));
 }
 
