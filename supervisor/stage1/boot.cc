@@ -464,8 +464,9 @@ bool Stage1Boot::MountRoot() {
 
 bool Stage1Boot::PrepareUsr() {
   // The real root's file: a fifo or device there must not stall the boot.
+  constexpr size_t kMaxFstabBytes = 1 << 20;
   absl::StatusOr<std::string> text =
-      kernel_.ReadRegularFile(options_.new_root + "/etc/fstab", 1 << 20);
+      kernel_.ReadRegularFile(options_.new_root + "/etc/fstab", kMaxFstabBytes);
   if (!text.ok()) {
     if (!absl::IsNotFound(text.status())) {
       log_(absl::StrCat("the real root's /etc/fstab: ", text.status().message(),

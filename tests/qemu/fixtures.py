@@ -213,6 +213,8 @@ def swap_uuid_step(dev, uuid):
     """A builder shell line that sets the UUID of the swap area on DEV."""
     octal = "".join(f"\\{b:03o}" for b in uuidlib.UUID(uuid).bytes)
     return f"printf '{octal}' | dd of={dev} bs=1 seek=1036 count=16 conv=notrunc"
+
+
 LUKS_FMT = f"cryptsetup luksFormat --batch-mode --type luks2 {PBKDF2_PBKDF}"
 SH_PRELUDE = """set -x
 wait_dev() { n=0; while [ ! -b "$1" ]; do n=$((n+1)); [ $n -gt 100 ] && return 1; sleep 0.1; done; }
