@@ -49,6 +49,11 @@ UeventBridge::UeventBridge(sys::Kernel& kernel, sys::ModuleLoader& modules,
       options_(std::move(options)) {}
 
 absl::StatusOr<int> UeventBridge::Start() {
+  if (following_udevd()) {
+    absl::StatusOr<sys::UniqueFd> kernel_fd = kernel_.UeventSocket(1);
+    if (!kernel_fd.ok()) return kernel_fd.status();
+    kernel_socket_ = *std::move(kernel_fd);
+  }
   absl::StatusOr<sys::UniqueFd> fd = kernel_.UeventSocket(options_.group);
   if (!fd.ok()) return fd.status();
   return Adopt(std::move(*fd));
@@ -63,22 +68,88 @@ void UeventBridge::Log(absl::string_view line) const {
   if (options_.log) options_.log(line);
 }
 
-void UeventBridge::OnReadable() {
-  if (!socket_) return;
+namespace {
+
+// Calls ON_DATAGRAM for each datagram waiting in FD; LOG for a failure.
+template <typename OnDatagramFn, typename LogFn>
+void Drain(sys::Kernel& kernel, int fd, absl::string_view what, OnDatagramFn on_datagram,
+           LogFn log) {
+  if (fd < 0) return;
   for (;;) {
-    absl::StatusOr<std::optional<std::string>> d = kernel_.RecvDatagram(socket_.get());
+    absl::StatusOr<std::optional<std::string>> d = kernel.RecvDatagram(fd);
     if (!d.ok()) {
       // ENOBUFS: the receive buffer overflowed and events were lost.
-      Log(absl::StrCat("uevent: receive failed, events may be lost: ", d.status().message()));
+      log(absl::StrCat("uevent: receive failed on ", what, ", events may be lost: ",
+                       d.status().message()));
       return;
     }
     if (!d->has_value()) return;
-    OnDatagram(std::move(**d));
+    on_datagram(std::move(**d));
   }
 }
 
+}  // namespace
+
+void UeventBridge::OnReadable() {
+  // The kernel's copy of an event is awaited before udevd's is read.
+  OnKernelReadable();
+  if (!following_udevd()) return;
+  Drain(kernel_, socket_.get(), "udevd's socket",
+        [this](std::string d) { OnDatagram(std::move(d)); },
+        [this](absl::string_view line) { Log(line); });
+}
+
+void UeventBridge::OnKernelReadable() {
+  if (!following_udevd()) {
+    Drain(kernel_, socket_.get(), "the uevent socket",
+          [this](std::string d) { OnDatagram(std::move(d)); },
+          [this](absl::string_view line) { Log(line); });
+    return;
+  }
+  Drain(kernel_, kernel_socket_.get(), "the kernel's uevent socket",
+        [this](std::string d) { OnKernelDatagram(std::move(d)); },
+        [this](absl::string_view line) { Log(line); });
+}
+
+void UeventBridge::OnKernelDatagram(std::string datagram) {
+  absl::StatusOr<Uevent> ev = ParseUevent(datagram);
+  if (!ev.ok() || !ev->seqnum) {
+    ++malformed_;
+    Log(absl::StrCat("uevent: ignored a kernel datagram udevd's copy cannot be matched to (",
+                     datagram.size(), " bytes): ",
+                     ev.ok() ? "no SEQNUM" : ev.status().message()));
+    return;
+  }
+  if (paused_) queue_.push_back(datagram);
+  awaiting_.emplace(*ev->seqnum, std::move(datagram));
+}
+
+size_t UeventBridge::Retrigger() {
+  // One write per device, of its last action, as the replay does.
+  std::map<std::string, std::string> last;
+  for (const auto& [seqnum, datagram] : awaiting_) {
+    absl::StatusOr<Uevent> ev = ParseUevent(datagram);
+    if (ev.ok()) last[ev->devpath] = ev->action;
+  }
+  awaiting_.clear();
+  size_t written = 0;
+  for (const auto& [devpath, action] : last) {
+    absl::Status s = kernel_.WriteFile(absl::StrCat(options_.sys_root, devpath, "/uevent"), action);
+    if (s.ok()) {
+      ++written;
+    } else {
+      Log(absl::StrCat("uevent: cannot trigger ", action, " ", devpath, " again: ", s.message()));
+    }
+  }
+  OnKernelReadable();
+  return written;
+}
+
 void UeventBridge::OnDatagram(std::string datagram) {
-  if (paused_) {
+  // Natively, paused: queued as it came. Following udevd, udevd's event is
+  // only counted off: the kernel's copy is queued, or udevd finished it
+  // before the pause.
+  if (paused_ && !following_udevd()) {
     queue_.push_back(std::move(datagram));
     return;
   }
@@ -89,13 +160,30 @@ void UeventBridge::OnDatagram(std::string datagram) {
                      " bytes): ", ev.status().message()));
     return;
   }
+  if (following_udevd() && ev->seqnum) {
+    // Its kernel copy may have come while udevd's socket was being read.
+    if (awaiting_.count(*ev->seqnum) == 0) OnKernelReadable();
+    awaiting_.erase(*ev->seqnum);
+  }
+  if (paused_) return;
   Handle(*ev);
 }
 
-void UeventBridge::Pause() { paused_ = true; }
+void UeventBridge::Pause() {
+  if (paused_) return;
+  if (following_udevd()) {
+    OnKernelReadable();
+    for (const auto& [seqnum, datagram] : awaiting_) queue_.push_back(datagram);
+  }
+  paused_ = true;
+}
 
 void UeventBridge::Resume() {
   paused_ = false;
+  if (following_udevd()) {
+    queue_.clear();
+    return;
+  }
   while (!queue_.empty() && !paused_) {
     std::string d = std::move(queue_.front());
     queue_.pop_front();

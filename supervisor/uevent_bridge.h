@@ -1,5 +1,5 @@
-// UeventBridge: kernel device events in, baton events out (stage 1 has no
-// udevd).
+// UeventBridge: kernel device events in, baton events out — natively
+// (stage 1 without udevd) or following udevd (below).
 //
 // PID 1 owns a NETLINK_KOBJECT_UEVENT socket from its first instant
 // (Start()). Every event — from the socket, or synthesized by Coldplug() for
@@ -38,9 +38,26 @@
 //     DEVLINKS), sorted by name. A `remove` carries the properties the device
 //     had, so `stop on block-device-removed ID_FS_UUID=…` matches.
 //
-// FOLLOWING UDEVD (Options::group = 2, `baton-mkinitramfs --with-udevd`):
-// the events arrive after udevd's rules ran, so modules, probing and links
-// are udevd's business; the bridge only emits, with udevd's properties.
+// FOLLOWING UDEVD (Options::group = 2: stage 1 runs the image's udevd,
+// `baton-mkinitramfs --with-udevd`): udevd's rules load modules, probe and
+// make links, so the bridge does none of that. It holds two sockets: fd(),
+// udevd's processed events (libudev format, group 2), which it emits with
+// udevd's properties, and kernel_fd(), the kernel's own events (group 1,
+// the same ones udevd reads; open it after udevd's socket, so that every
+// event it gets reaches udevd too). A kernel event is AWAITING udevd from
+// its arrival until udevd's event with the same SEQNUM comes back (udevd
+// sends one for every event it takes, processed, failed or its worker
+// killed), so "udevd has nothing left to do" is known exactly, by sequence
+// number, and the loop is woken by the very event that ends the wait — no
+// look at /run/udev/queue, which udevd removes after its last event went
+// out, with nothing to wake us. The kernel socket is always drained before
+// udevd's, so an event is awaited before its processed copy is read.
+// Settled() counts the awaited events. Coldplug() triggers instead of
+// synthesizing: it writes "add" into each device's uevent file, in the
+// order below, as `udevadm trigger` does; the kernel sends each event
+// before the write returns, so when Coldplug() returns every one of them
+// is awaited. Retrigger() writes the awaited devices' actions again (udevd
+// exited before it finished them: the events it had read are gone).
 //
 // COLDPLUG finds the devices as `udevadm trigger` does, by subsystem: each
 // symlink of SYS_ROOT/bus/*/devices and SYS_ROOT/class/* points at a device
@@ -68,7 +85,14 @@
 // PAUSE. While paused (the switch to the real root), OnReadable() still
 // drains the socket but queues the raw datagrams instead of handling them;
 // TakeQueued() hands them over (to the handoff, for stage 2 to replay).
-// Resume() handles whatever is still queued, in order.
+// Resume() handles whatever is still queued, in order. Following udevd,
+// the queue holds kernel events instead: at Pause() every awaited one,
+// then each that arrives; udevd's processed events are no longer emitted,
+// only counted off, so the switch can wait for AwaitingUdevd() to reach 0
+// before it stops udevd. Everything udevd did not finish before the pause
+// is replayed in stage 2 (udevd runs its rules for it again, as after
+// `udevadm trigger`). Resume() drops the queue: those events are still
+// awaited, and emitted as udevd sends them.
 //
 // Malformed datagrams are counted and logged, never fatal. Single-threaded:
 // every method runs on the supervisor's event loop.
@@ -117,19 +141,28 @@ class UeventBridge {
   UeventBridge(const UeventBridge&) = delete;
   UeventBridge& operator=(const UeventBridge&) = delete;
 
-  // Opens the uevent socket; returns its fd for the event loop to watch.
+  // Opens the uevent socket(s); returns the fd for the event loop to watch
+  // (following udevd: udevd's events; kernel_fd() is the other one).
   absl::StatusOr<int> Start();
   // Takes a socket opened earlier (stage 2: the one stage 1 handed over).
   int Adopt(sys::UniqueFd socket);
   int fd() const { return socket_.get(); }
+  // The socket of the kernel's events, which the handoff carries: fd(),
+  // unless following udevd.
+  int kernel_fd() const { return following_udevd() ? kernel_socket_.get() : socket_.get(); }
+  bool following_udevd() const { return options_.group == 2; }
 
   // Drains the socket: handles (or, paused, queues) every pending datagram.
+  // Following udevd, the kernel socket first.
   void OnReadable();
+  // Drains kernel_fd() (natively the same as OnReadable()).
+  void OnKernelReadable();
   // Handles (or queues) one raw datagram as if it came from the socket.
   void OnDatagram(std::string datagram);
 
-  // Synthesizes and handles an `add` for every device in sysfs (see above).
-  // Fails only when SYS_ROOT/devices cannot be listed.
+  // Synthesizes and handles an `add` for every device in sysfs; following
+  // udevd, triggers it (see above). Fails only when SYS_ROOT/bus cannot be
+  // listed.
   absl::Status Coldplug();
 
   void Pause();
@@ -139,8 +172,15 @@ class UeventBridge {
   // The datagrams queued while paused, in arrival order; the queue empties.
   std::vector<std::string> TakeQueued();
 
-  // Coldplug has finished and no datagram waits in the queue.
-  bool Quiet() const { return coldplug_done_ && queue_.empty(); }
+  // No datagram waits in the queue and no event waits in udevd.
+  bool Settled() const { return queue_.empty() && awaiting_.empty(); }
+  // Coldplug has finished and everything is settled.
+  bool Quiet() const { return coldplug_done_ && Settled(); }
+  // Following udevd: the kernel events udevd has not sent back yet.
+  size_t AwaitingUdevd() const { return awaiting_.size(); }
+  // Following udevd: writes each awaited device's action into its uevent
+  // file again (see above); returns how many were written.
+  size_t Retrigger();
   uint64_t handled() const { return handled_; }
   size_t queued() const { return queue_.size(); }
   uint64_t malformed() const { return malformed_; }
@@ -166,6 +206,12 @@ class UeventBridge {
   void AddLink(const std::string& link, const std::string& node);
   void RemoveLink(const std::string& link, const std::string& node);
   std::string LinkTarget(const std::string& link, const std::string& node) const;
+  // Following udevd: a datagram from the kernel socket.
+  void OnKernelDatagram(std::string datagram);
+  // Every device of every bus and class: (devpath, SUBSYSTEM), parents first.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListDevices();
+  // Following udevd: "add" written into each device's uevent file.
+  void Trigger(const std::vector<std::pair<std::string, std::string>>& devices);
   // Appends (devpath, SUBSYSTEM) for each device symlink in SYS_ROOT + DIR.
   void ListSubsystem(const std::string& dir, const std::string& subsystem,
                      std::vector<std::pair<std::string, std::string>>& out);
@@ -177,6 +223,9 @@ class UeventBridge {
   Options options_;
 
   sys::UniqueFd socket_;
+  sys::UniqueFd kernel_socket_;  // following udevd only
+  // Following udevd: SEQNUM → the kernel's datagram, until udevd sends it back.
+  std::map<uint64_t, std::string> awaiting_;
   bool paused_ = false;
   bool coldplug_done_ = false;
   std::deque<std::string> queue_;

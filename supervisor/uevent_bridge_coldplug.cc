@@ -78,7 +78,7 @@ void UeventBridge::ListSubsystem(const std::string& dir, const std::string& subs
   }
 }
 
-absl::Status UeventBridge::Coldplug() {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> UeventBridge::ListDevices() {
   // Every device of every bus and class, as `udevadm trigger` enumerates
   // them: (devpath, subsystem).
   std::vector<std::pair<std::string, std::string>> found;
@@ -105,10 +105,36 @@ absl::Status UeventBridge::Coldplug() {
   found.erase(std::unique(found.begin(), found.end(),
                           [](const auto& a, const auto& b) { return a.first == b.first; }),
               found.end());
+  return found;
+}
 
+void UeventBridge::Trigger(const std::vector<std::pair<std::string, std::string>>& devices) {
+  size_t written = 0;
+  for (const auto& [devpath, subsystem] : devices) {
+    absl::Status s = kernel_.WriteFile(absl::StrCat(options_.sys_root, devpath, "/uevent"), "add");
+    if (s.ok()) {
+      ++written;
+    } else if (!absl::IsNotFound(s)) {  // removed since the listing: its event comes anyway
+      Log(absl::StrCat("coldplug: cannot trigger ", devpath, ": ", s.message()));
+    }
+  }
+  // Each write returned after the kernel sent its event: all are here.
+  OnKernelReadable();
+  coldplug_done_ = true;
+  Log(absl::StrCat("coldplug: ", written, " devices triggered for udevd, ", awaiting_.size(),
+                   " events awaited"));
+}
+
+absl::Status UeventBridge::Coldplug() {
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> found = ListDevices();
+  if (!found.ok()) return found.status();
+  if (following_udevd()) {
+    Trigger(*found);
+    return absl::OkStatus();
+  }
   std::vector<Uevent> devices;
-  devices.reserve(found.size());
-  for (auto& [devpath, subsystem] : found) {
+  devices.reserve(found->size());
+  for (auto& [devpath, subsystem] : *found) {
     absl::StatusOr<std::string> contents =
         kernel_.ReadFile(absl::StrCat(options_.sys_root, devpath, "/uevent"));
     if (!contents.ok()) continue;  // removed since the listing: its event comes by the socket
@@ -126,11 +152,8 @@ absl::Status UeventBridge::Coldplug() {
     }
   }
 
-  const bool follow_udevd = options_.group == 2;
-  if (!follow_udevd) {
-    for (const Uevent& ev : devices) {
-      if (!ev.modalias.empty()) LoadModule(ev.modalias);
-    }
+  for (const Uevent& ev : devices) {
+    if (!ev.modalias.empty()) LoadModule(ev.modalias);
   }
   std::vector<const Uevent*> block;
   for (const Uevent& ev : devices) {

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "supervisor/uevent_testing.h"
 #include "sys/fake_block_prober.h"
 #include "sys/fake_kernel.h"
 #include "sys/fake_module_loader.h"
@@ -579,33 +580,166 @@ TEST_F(UeventBridgeTest, MdArrayTakesUuidFromItsMembersAndSkipsInactive) {
   EXPECT_EQ(Link("/dev/disk/by-id/md-uuid-aaaaaaaa:bbbbbbbb:cccccccc:dddddddd"), "../../md0");
 }
 
-TEST_F(UeventBridgeTest, FollowingUdevdOnlyEmits) {
-  sys::FakeKernel kernel;
-  std::vector<Emitted> out;
-  UeventBridge::Options options;
-  options.group = 2;
-  UeventBridge bridge(kernel, modules_, prober_,
-                      [&](std::string name, Env env) { out.push_back({name, env}); }, options);
-  ASSERT_TRUE(bridge.Start().ok());
-  std::string props = Z({"ACTION=add", "DEVPATH=" + kVda1, "SUBSYSTEM=block", "DEVNAME=/dev/vda1",
-                         "DEVTYPE=partition", "MODALIAS=x", "ID_FS_TYPE=ext4", "SEQNUM=5"});
-  std::string d(40, '\0');
-  memcpy(d.data(), "libudev", 8);
-  const unsigned char magic[4] = {0xfe, 0xed, 0xca, 0xfe};
-  memcpy(d.data() + 8, magic, 4);
-  uint32_t header = 40, len = props.size();
-  memcpy(d.data() + 12, &header, 4);
-  memcpy(d.data() + 16, &header, 4);
-  memcpy(d.data() + 20, &len, 4);
-  kernel.InjectUevent(d + props, 2);
-  bridge.OnReadable();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].name, "block-device-added");
-  EXPECT_EQ(EnvGet(out[0].env, "DEVNAME"), "/dev/vda1");
-  EXPECT_EQ(EnvGet(out[0].env, "ID_FS_TYPE"), "ext4");
+// Following udevd: this fixture's kernel answers a write into a uevent
+// file with an event on group 1, as the real one does, and udevd() sends
+// back the processed copies of the kernel events so far.
+class FollowingUdevdTest : public UeventBridgeTest {
+ protected:
+  FollowingUdevdTest() {
+    UeventBridge::Options options;
+    options.group = 2;
+    options.log = [this](absl::string_view line) { log_.emplace_back(line); };
+    bridge_ = std::make_unique<UeventBridge>(
+        kernel_, modules_, prober_,
+        [this](std::string name, Env env) { emitted_.push_back({std::move(name), std::move(env)}); },
+        options);
+    kernel_.set_write_file_hook([this](const std::string& path, absl::string_view contents) {
+      // An action, not the test setting up a device's uevent file.
+      if (!absl::EndsWith(path, "/uevent") || absl::StrContains(contents, "=")) return;
+      std::string devpath = path.substr(4, path.size() - 4 - 7);
+      Kernel(std::string(contents), devpath, "SUBSYSTEM=block");
+    });
+  }
+
+  // The kernel sends ACTION for DEVPATH; udevd (and the bridge) get it.
+  void Kernel(const std::string& action, const std::string& devpath, const std::string& rest) {
+    std::string d = Datagram(action, devpath, {rest}, ++seqnum_);
+    sent_.push_back({seqnum_, action + " " + devpath});
+    kernel_.InjectUevent(d, 1);
+  }
+  // udevd sends back the processed copy of the kernel's event SEQNUM.
+  void Processed(int seqnum) {
+    for (const auto& [n, what] : sent_) {
+      if (n != seqnum) continue;
+      std::string action = what.substr(0, what.find(' '));
+      std::string devpath = what.substr(what.find(' ') + 1);
+      kernel_.InjectUevent(
+          LibudevDatagram({"ACTION=" + action, "DEVPATH=" + devpath, "SUBSYSTEM=block",
+                           "DEVNAME=/dev/" + devpath.substr(devpath.rfind('/') + 1),
+                           "ID_FS_TYPE=ext4", "SEQNUM=" + std::to_string(seqnum)}),
+          2);
+    }
+  }
+
+  int seqnum_ = 0;
+  std::vector<std::pair<int, std::string>> sent_;
+};
+
+TEST_F(FollowingUdevdTest, OnlyEmitsUdevdsEvents) {
+  ASSERT_TRUE(bridge_->Start().ok());
+  EXPECT_NE(bridge_->kernel_fd(), bridge_->fd());
+  Kernel("add", kVda1, "SUBSYSTEM=block");
+  Processed(1);
+  bridge_->OnReadable();
+  ASSERT_EQ(emitted_.size(), 1u);
+  EXPECT_EQ(emitted_[0].name, "block-device-added");
+  EXPECT_EQ(EnvGet(emitted_[0].env, "DEVNAME"), "/dev/vda1");
+  EXPECT_EQ(EnvGet(emitted_[0].env, "ID_FS_TYPE"), "ext4");
   EXPECT_THAT(modules_.calls(), IsEmpty());
   EXPECT_THAT(prober_.probed(), IsEmpty());
-  EXPECT_EQ(bridge.BlockDevices().size(), 1u);
+  EXPECT_EQ(bridge_->BlockDevices().size(), 1u);
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 0u);
+}
+
+TEST_F(FollowingUdevdTest, ColdplugTriggersAndIsQuietWhenUdevdSentEverythingBack) {
+  AddVirtioDisk();
+  ASSERT_TRUE(bridge_->Start().ok());
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  // Written "add" into each device's uevent file, parents first; nothing
+  // synthesized, nothing loaded or probed.
+  ASSERT_EQ(sent_.size(), 4u);
+  EXPECT_EQ(sent_[0].second, "add " + kPci);
+  EXPECT_EQ(sent_[1].second, "add " + kVirtio);
+  EXPECT_EQ(sent_[2].second, "add " + kVda);
+  EXPECT_EQ(sent_[3].second, "add " + kVda1);
+  EXPECT_THAT(emitted_, IsEmpty());
+  EXPECT_THAT(modules_.calls(), IsEmpty());
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 4u);
+  EXPECT_FALSE(bridge_->Quiet());
+  // udevd finishes out of order; quiet only with the last one back.
+  for (int n : {2, 4, 1}) Processed(n);
+  bridge_->OnReadable();
+  EXPECT_EQ(emitted_.size(), 3u);
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 1u);
+  EXPECT_FALSE(bridge_->Quiet());
+  Processed(3);
+  bridge_->OnReadable();
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 0u);
+  EXPECT_TRUE(bridge_->Quiet());
+}
+
+TEST_F(FollowingUdevdTest, UdevdsCopyReadBeforeTheKernelsIsStillMatched) {
+  ASSERT_TRUE(bridge_->Start().ok());
+  bridge_->OnKernelReadable();
+  Kernel("add", kVda, "SUBSYSTEM=block");
+  Processed(1);
+  // As if the kernel's copy came while udevd's socket was being read.
+  std::optional<std::string> copy = *kernel_.RecvDatagram(bridge_->fd());
+  ASSERT_TRUE(copy.has_value());
+  bridge_->OnDatagram(*copy);
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 0u);
+  bridge_->OnKernelReadable();
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 0u);
+}
+
+TEST_F(FollowingUdevdTest, PauseQueuesWhatUdevdHasNotFinishedAndWhatComesAfter) {
+  ASSERT_TRUE(bridge_->Start().ok());
+  Kernel("add", kVda, "SUBSYSTEM=block");
+  Kernel("add", kVda1, "SUBSYSTEM=block");
+  Processed(1);
+  bridge_->OnReadable();
+  ASSERT_EQ(emitted_.size(), 1u);
+  bridge_->Pause();
+  Kernel("change", kVda, "SUBSYSTEM=block");
+  bridge_->OnReadable();
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 2u);
+  // udevd goes on; its events are counted off, not emitted.
+  Processed(2);
+  Processed(3);
+  bridge_->OnReadable();
+  EXPECT_EQ(emitted_.size(), 1u);
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 0u);
+  std::vector<std::string> queued = bridge_->TakeQueued();
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_EQ(ParseUevent(queued[0])->devpath, kVda1);
+  EXPECT_EQ(ParseUevent(queued[1])->action, "change");
+  EXPECT_FALSE(ParseUevent(queued[1])->from_udevd);
+}
+
+TEST_F(FollowingUdevdTest, ResumeLeavesTheEventsToUdevd) {
+  ASSERT_TRUE(bridge_->Start().ok());
+  bridge_->Pause();  // stage 1 before coldplug
+  Kernel("add", kVda, "SUBSYSTEM=block");
+  bridge_->OnReadable();
+  EXPECT_EQ(bridge_->queued(), 1u);
+  bridge_->Resume();
+  EXPECT_EQ(bridge_->queued(), 0u);
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 1u);
+  Processed(1);
+  bridge_->OnReadable();
+  ASSERT_EQ(emitted_.size(), 1u);
+  EXPECT_TRUE(bridge_->Settled());
+}
+
+TEST_F(FollowingUdevdTest, RetriggerWritesEachAwaitedDevicesLastAction) {
+  ASSERT_TRUE(kernel_.MkdirAll("/sys" + kVda1).ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/sys" + kVda).ok());
+  ASSERT_TRUE(bridge_->Start().ok());
+  Kernel("add", kVda, "SUBSYSTEM=block");
+  Kernel("add", kVda1, "SUBSYSTEM=block");
+  Kernel("change", kVda, "SUBSYSTEM=block");
+  bridge_->OnReadable();
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 3u);
+  // udevd died with the three read: the kernel sends them again, anew.
+  EXPECT_EQ(bridge_->Retrigger(), 2u);
+  ASSERT_EQ(sent_.size(), 5u);
+  EXPECT_EQ(sent_[3].second, "change " + kVda);
+  EXPECT_EQ(sent_[4].second, "add " + kVda1);
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 2u);
+  Processed(4);
+  Processed(5);
+  bridge_->OnReadable();
+  EXPECT_TRUE(bridge_->Settled());
 }
 
 TEST(EncodeDevnodeNameTest, EscapesLikeUdev) {

@@ -657,7 +657,7 @@ absl::StatusOr<std::string> FakeKernel::ReadRegularFile(const std::string& path,
 
 absl::Status FakeKernel::WriteFile(const std::string& path, absl::string_view contents,
                                    mode_t mode) {
-  return Logged("write_file", path, absl::StrCat("write_file ", path), [&] {
+  absl::Status written = Logged("write_file", path, absl::StrCat("write_file ", path), [&] {
     Resolved r;
     if (int err = Resolve(Global(path), &r)) return err;
     if (r.node == nullptr) {
@@ -670,6 +670,8 @@ absl::Status FakeKernel::WriteFile(const std::string& path, absl::string_view co
     r.node->data = std::string(contents);
     return 0;
   });
+  if (written.ok() && write_file_hook_) write_file_hook_(path, contents);
+  return written;
 }
 
 absl::Status FakeKernel::MkdirAll(const std::string& path, mode_t mode) {

@@ -233,6 +233,11 @@ class FakeKernel : public Kernel {
   void set_kill_terminates(bool on) { kill_terminates_ = on; }
   void set_pid(pid_t pid) { pid_ = pid; }
   void set_uid(uid_t uid) { uid_ = uid; }
+  // Called after each successful WriteFile (where a test plays the kernel:
+  // a write into a sysfs uevent file sends an event).
+  void set_write_file_hook(std::function<void(const std::string&, absl::string_view)> hook) {
+    write_file_hook_ = std::move(hook);
+  }
   // Queues a datagram on every uevent socket bound to GROUP.
   void InjectUevent(const std::string& payload, int group = 1);
   // Queues a datagram on one uevent socket.
@@ -443,6 +448,7 @@ class FakeKernel : public Kernel {
   SpawnHook spawn_hook_;
   std::map<std::string, Terminal> terminals_;  // by path in the whole namespace
   std::function<void(const std::string&)> poll_writable_hook_;
+  std::function<void(const std::string&, absl::string_view)> write_file_hook_;
   std::map<std::pair<uint8_t, uint8_t>, uint16_t> keymap_;  // (table, index) -> value
   bool unicode_keyboard_ = true;
   std::set<pid_t> live_;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "supervisor/stage1/fstab.h"
 #include "supervisor/stage1/rescue.h"
+#include "supervisor/stage2/udev.h"
 #include "sys/str_printf.h"
 
 namespace baton::stage1 {
@@ -53,6 +54,7 @@ Stage1Boot::Stage1Boot(sys::Kernel& kernel, supervisor::Engine& engine, supervis
   supervisor::UeventBridge::Options bridge_options;
   bridge_options.dev_root = options_.dev_root;
   bridge_options.sys_root = options_.sys_root;
+  bridge_options.group = options_.follow_udevd ? 2 : 1;
   bridge_options.log = [this](absl::string_view line) { log_(line); };
   bridge_ = std::make_unique<supervisor::UeventBridge>(
       kernel_, modules, prober,
@@ -85,6 +87,7 @@ absl::string_view Stage1Boot::PhaseName(Phase phase) {
     case Phase::kBottom: return "bottom";
     case Phase::kWaitJobs: return "wait-jobs";
     case Phase::kInitBreak: return "init-break";
+    case Phase::kStopUdevd: return "stop-udevd";
     case Phase::kSwitch: return "switch";
   }
   return "?";
@@ -141,6 +144,53 @@ void Stage1Boot::OnDeviceEvent(const std::string& name, const Env& env) {
   }
   if (phase_ == Phase::kWaitUsr && !usr_ && usr_spec_) usr_ = MatchDevice(*usr_spec_, env);
   // Acted upon in AfterWakeup: this runs inside the bridge's handling.
+}
+
+bool Stage1Boot::UdevdRunning() const {
+  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
+  // A process of it runs, or one is about to (respawning).
+  return udevd && (udevd->pid != 0 || (udevd->goal == supervisor::Goal::kStart &&
+                                       udevd->state != supervisor::State::kWaiting));
+}
+
+void Stage1Boot::StartUdevd() {
+  absl::Status started = engine_.Start(stage2::kUdevdJob);
+  if (!started.ok() && !absl::IsAlreadyExists(started)) {
+    log_(absl::StrCat("cannot start udevd: ", started.message(),
+                      "; devices wait in its socket until it runs"));
+  }
+}
+
+bool Stage1Boot::StopUdevd(absl::Time now) {
+  const bool past = now >= wait_deadline_;
+  if (!bridge_->paused()) {
+    bridge_->Pause();
+    log_(absl::StrCat("switch: device events paused; udevd has ", bridge_->AwaitingUdevd(),
+                      " to finish before it stops"));
+  }
+  if (!udevd_stop_sent_) {
+    size_t left = bridge_->AwaitingUdevd();
+    if (left > 0 && UdevdRunning() && !past) return false;  // udevd's events wake the loop
+    if (left > 0) {
+      log_(absl::StrCat("udevd did not finish ", left, " events (",
+                        UdevdRunning() ? "rootdelay= passed" : "it is not running",
+                        "): they are replayed on the real root"));
+    }
+    udevd_stop_sent_ = true;
+    if (UdevdRunning()) {
+      absl::Status stopped = engine_.Stop(stage2::kUdevdJob);
+      if (!stopped.ok()) log_(absl::StrCat("cannot stop udevd: ", stopped.message()));
+      engine_.RunQueue();
+    }
+  }
+  if (UdevdRunning()) {
+    if (!past) return false;  // its exit wakes the loop
+    log_("udevd has not exited by the rootdelay= deadline: switching with it running");
+  }
+  size_t removed = stage2::CleanUpUdevDb(kernel_, options_.run_udev);
+  log_(absl::StrCat("udevd stopped; its database cleaned (", removed,
+                    " entries removed, db_persist kept)"));
+  return true;
 }
 
 bool Stage1Boot::OnChildExit(const sys::ChildExit& exit) {
@@ -241,7 +291,7 @@ void Stage1Boot::FeedArbiter(absl::Time now) {
   // Arrays are started while the root or the resume device is missing.
   if (phase_ != Phase::kWaitRoot || (root_ && resume_.Decided())) return;
   arbiter_.SetResumeWaiting(!resume_.Decided(), now);
-  arbiter_.SetUeventQueueEmpty(bridge_->queued() == 0, now);
+  arbiter_.SetUeventQueueEmpty(bridge_->Settled(), now);
   arbiter_.SetBusyJobs(RunningTasks(), now);
   ScanArrays(now);
   DegradedDecision decision = arbiter_.Decide(now);
@@ -280,7 +330,7 @@ void Stage1Boot::AfterWakeup() {
   ScanEngineEvents();
   FeedArbiter(now);
   if (phase_ == Phase::kWaitRoot && !resume_.Decided()) {
-    resume_.SetUeventQueueEmpty(bridge_->queued() == 0, now);
+    resume_.SetUeventQueueEmpty(bridge_->Settled(), now);
     resume_.SetBusyJobs(RunningTasks(), now);
   }
   Advance();
@@ -296,7 +346,7 @@ std::optional<absl::Time> Stage1Boot::NextDeadline() const {
   if (reboot_at_) consider(*reboot_at_);
   if (idle_forever_ || reboot_at_) return next;
   bool waiting = (phase_ == Phase::kWaitRoot && !root_) || (phase_ == Phase::kWaitUsr && !usr_) ||
-                 phase_ == Phase::kWaitJobs;
+                 phase_ == Phase::kWaitJobs || phase_ == Phase::kStopUdevd;
   // While the rootdelay= point is held (Step: a task runs, or the arbiter
   // still has an array to start), a task's end or the arbiter's own check
   // wakes the loop; the point itself, maybe past, would make it spin.
@@ -552,6 +602,7 @@ bool Stage1Boot::Step() {
       if (!root_spec_) log_(root_spec_error_);
       Emit("initramfs", boot.ToEnv());
       bridge_->Resume();
+      if (options_.follow_udevd) StartUdevd();
       absl::Status coldplug = bridge_->Coldplug();
       if (!coldplug.ok()) log_(absl::StrCat("coldplug: ", coldplug.message()));
       arbiter_.ColdplugDone(clock_.Now());
@@ -641,6 +692,9 @@ bool Stage1Boot::Step() {
     }
     case Phase::kInitBreak:
       if (maybe_break(BreakPoint::kInit)) return true;
+      return next(options_.follow_udevd ? Phase::kStopUdevd : Phase::kSwitch);
+    case Phase::kStopUdevd:
+      if (!StopUdevd(now)) return false;
       return next(Phase::kSwitch);
     case Phase::kSwitch: {
       Emit("switching-root", {{"ROOT_DEVNAME", root_->devname}});

@@ -17,6 +17,12 @@
 // Every device event the bridge emits goes to the engine AND through
 // OnDeviceEvent here (the bridge's emit callback is hooked).
 //
+// FOLLOWING UDEVD (Options::follow_udevd): the bridge follows udevd's
+// events (uevent_bridge.h); udevd is started when coldplug begins, which
+// then triggers instead of synthesizing; "the uevent queue is empty" for the
+// degraded-RAID arbiter and the resume gate means udevd's too
+// (UeventBridge::Settled); and kStopUdevd stops it before the switch.
+//
 // PHASES, in boot order. A phase that waits names what it waits for:
 //   kTop        break=top: a shell; the bridge is paused (events queue)
 //   kModules    break=modules: a shell before coldplug loads any module
@@ -68,6 +74,14 @@
 //   kWaitJobs   task instances still running (DESIGN "The switch" step 1);
 //               after rootdelay the switch goes on anyway, with a warning
 //   kInitBreak  break=init: a shell
+//   kStopUdevd  following udevd only (DESIGN "The switch" step 2): pause the
+//               bridge (kernel events queue for the replay from here on),
+//               wait until udevd sent back every event it had before the
+//               pause (UeventBridge::AwaitingUdevd), stop the udevd job and
+//               wait for its exit, then clean its database as `udevadm info
+//               --cleanup-db` (stage2::CleanUpUdevDb). Each wait ends at the
+//               rootdelay deadline at the latest (udevd hung or gone), with
+//               a warning; what udevd did not finish is replayed in stage 2.
 //   kSwitch     emit `switching-root`, print on the console
 //               "baton: switching to root /dev/vda (LABEL=root) after 1.23 s",
 //               call the SwitchFn (pause the bridge, move the API mounts,
@@ -119,6 +133,7 @@ class Stage1Boot {
     kBottom,
     kWaitJobs,
     kInitBreak,
+    kStopUdevd,
     kSwitch,
   };
 
@@ -134,6 +149,11 @@ class Stage1Boot {
     // / names the root's filesystem type before the device shows up.
     std::string image_fstab = "/etc/fstab";
     absl::Duration quiet_grace = kDefaultQuietGrace;
+    // Stage 1 runs the image's udevd (job stage2::kUdevdJob, defined and
+    // given its kernel socket by the caller): the bridge follows it.
+    bool follow_udevd = false;
+    // udevd's runtime directory, cleaned before the switch.
+    std::string run_udev = "/run/udev";
     // The kernel's PAGE_SIZE: resume_offset= counts pages.
     uint64_t page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     // Told the name of every event the boot emits itself (`root-device-ready`,
@@ -190,6 +210,12 @@ class Stage1Boot {
   void RebootNow();
   void SpawnShell(ShellKind kind, const std::string& reason);
   void Console(absl::string_view text);
+  // Starts the udevd job (following udevd, at coldplug).
+  void StartUdevd();
+  // kStopUdevd's step: false while it waits.
+  bool StopUdevd(absl::Time now);
+  // A udevd process runs, or is about to (respawning).
+  bool UdevdRunning() const;
   void Emit(const std::string& name, supervisor::Env env);
   int RunningTasks() const;
   void ScanEngineEvents();
@@ -236,6 +262,7 @@ class Stage1Boot {
   std::optional<FoundDevice> usr_;
   absl::Time wait_deadline_;     // rootdelay point of the current wait
   bool deadline_reported_ = false;
+  bool udevd_stop_sent_ = false;  // kStopUdevd: the udevd job was told to stop
   std::string pending_fatal_;    // a failure seen inside a handler
   bool fsck_failed_ = false;
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jobs/parser.h"
+#include "supervisor/stage2/udev.h"
+#include "supervisor/uevent_testing.h"
 #include "sys/fake_block_prober.h"
 #include "sys/fake_kernel.h"
 #include "sys/fake_module_loader.h"
@@ -70,10 +73,11 @@ class Stage1BootTest : public ::testing::Test {
     kernel_.AddTerminal("/dev/console", "");
   }
 
-  void Boot(const std::string& cmdline) {
+  void Boot(const std::string& cmdline, bool follow_udevd = false) {
     Stage1Boot::Options options;
     options.boot = ParseCmdline(cmdline);
     options.start = clock_.now;
+    options.follow_udevd = follow_udevd;
     boot_ = std::make_unique<Stage1Boot>(
         kernel_, engine_, clock_, modules_, prober_, options,
         [this](absl::string_view line) { log_.emplace_back(line); },
@@ -720,6 +724,89 @@ TEST_F(Stage1BootTest, FailedSwitchFallsToRescue) {
   EXPECT_NE(boot_->shell_pid(), 0);
   EXPECT_THAT(kernel_.terminal_output("/dev/console"),
               HasSubstr("switching to the real root failed: exec /sbin/init: ENOENT"));
+}
+
+// Following udevd: the kernel sends NAME's `add` (SEQNUM SEQ) to udevd and
+// to the bridge.
+void KernelAdd(sys::FakeKernel& kernel, const std::string& name, int seq) {
+  kernel.InjectUevent(supervisor::KernelDatagram(
+                          "add", "/devices/virtual/block/" + name,
+                          {"ACTION=add", "DEVPATH=/devices/virtual/block/" + name,
+                           "SUBSYSTEM=block", "DEVNAME=" + name, "SEQNUM=" + std::to_string(seq)}),
+                      1);
+}
+
+// udevd sends back its copy of that event, with its rules' properties.
+void UdevdSends(sys::FakeKernel& kernel, const std::string& name, int seq,
+                const std::string& label) {
+  kernel.InjectUevent(supervisor::LibudevDatagram(
+                          {"ACTION=add", "DEVPATH=/devices/virtual/block/" + name,
+                           "SUBSYSTEM=block", "DEVNAME=/dev/" + name, "DEVTYPE=disk",
+                           "SEQNUM=" + std::to_string(seq), "ID_FS_TYPE=ext4",
+                           "ID_FS_USAGE=filesystem", "ID_FS_LABEL=" + label}),
+                      2);
+}
+
+TEST_F(Stage1BootTest, FollowingUdevdStartsItAndStopsItOnceItFinishedBeforeTheSwitch) {
+  engine_.AddJob(stage2::UdevdJob("/lib/systemd/systemd-udevd", jobs::Stage::kInitramfs));
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev/data").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b254:0", "E:ID_FS_TYPE=ext4\n", 0644).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b253:0", "E:DM_NAME=root\n", 01644).ok());
+  Boot("root=LABEL=root", /*follow_udevd=*/true);
+  EXPECT_THAT(runner_.started, ElementsAre("udevd"));
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
+
+  // Another disk udevd has not finished when the root comes.
+  KernelAdd(kernel_, "vdb", 1);
+  KernelAdd(kernel_, "vda", 2);
+  UdevdSends(kernel_, "vda", 2, "root");
+  boot_->OnUeventReadable();
+  boot_->AfterWakeup();
+  // No probing of its own: the root was found from udevd's properties.
+  EXPECT_THAT(prober_.probed(), IsEmpty());
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kStopUdevd);
+  EXPECT_THAT(switched_to_, IsEmpty());
+  EXPECT_EQ(boot_->bridge().AwaitingUdevd(), 1u);
+  EXPECT_THAT(log_, Contains(HasSubstr("udevd has 1 to finish before it stops")));
+
+  // udevd finishes it (not emitted: paused), then is stopped.
+  UdevdSends(kernel_, "vdb", 1, "data");
+  boot_->OnUeventReadable();
+  boot_->AfterWakeup();
+  std::vector<std::string> names = EventNames();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "block-device-added"), 1);
+  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
+  ASSERT_TRUE(udevd.has_value());
+  EXPECT_EQ(udevd->goal, supervisor::Goal::kStop);
+  EXPECT_THAT(switched_to_, IsEmpty());
+  ASSERT_TRUE(engine_.OnProcessExit({udevd->pid, 0, 0, false}));
+  boot_->AfterWakeup();
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+  // Its database cleaned as `udevadm info --cleanup-db`: db_persist kept.
+  EXPECT_FALSE(kernel_.Stat("/run/udev/data/b254:0").ok());
+  EXPECT_TRUE(kernel_.Stat("/run/udev/data/b253:0").ok());
+  // vdb's event was taken by udevd before the pause: replayed in stage 2.
+  std::vector<std::string> queued = boot_->bridge().TakeQueued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_THAT(queued[0], HasSubstr("DEVNAME=vdb"));
+}
+
+TEST_F(Stage1BootTest, FollowingUdevdTheSwitchDoesNotWaitForAUdevdThatIsNotRunning) {
+  engine_.AddJob(stage2::UdevdJob("/lib/systemd/systemd-udevd", jobs::Stage::kInitramfs));
+  Boot("root=LABEL=root", /*follow_udevd=*/true);
+  KernelAdd(kernel_, "vdb", 1);
+  KernelAdd(kernel_, "vda", 2);
+  UdevdSends(kernel_, "vda", 2, "root");
+  boot_->OnUeventReadable();
+  // udevd died (its respawn failed): vdb is never sent back.
+  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
+  ASSERT_TRUE(udevd.has_value());
+  ASSERT_TRUE(engine_.Stop(stage2::kUdevdJob).ok());
+  ASSERT_TRUE(engine_.OnProcessExit({udevd->pid, 0, 9, false}));
+  boot_->AfterWakeup();
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+  EXPECT_THAT(log_, Contains(HasSubstr("udevd did not finish 1 events (it is not running)")));
 }
 
 }  // namespace

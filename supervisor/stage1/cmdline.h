@@ -60,6 +60,8 @@
 //                            N: warning, and no resume at all
 // noresume                   never resume: the image is left alone
 // baton.debug[=0|1]          baton's own debug logging
+// baton.udevd=0              an image built --with-udevd boots without
+//                            starting its udevd (baton's own bridge instead)
 // baton.KEY=VALUE            any other baton.* option, kept in `baton`
 //
 // Break points (BreakPoint), in boot order, and the dracut hooks mapped to them:

@@ -16,6 +16,7 @@
 #include "supervisor/exec_ladder.h"
 #include "supervisor/stage1/cpu_modules.h"
 #include "supervisor/stage1/keymap.h"
+#include "supervisor/stage2/udev.h"
 #include "supervisor/switch_root.h"
 #include "sys/kmod_loader.h"
 #include "sys/libblkid_prober.h"
@@ -69,8 +70,8 @@ handoff::CollectInput Collect(sys::Kernel& kernel, const SwitchContext& context,
         input.fds.emplace_back(handoff::LogPipeRole(pipe.job, pipe.instance), pipe.fd);
       }
     }
-    if (context.bridge != nullptr && context.bridge->fd() >= 0) {
-      input.fds.emplace_back(handoff::kUeventSocketRole, context.bridge->fd());
+    if (context.bridge != nullptr && context.bridge->kernel_fd() >= 0) {
+      input.fds.emplace_back(handoff::kUeventSocketRole, context.bridge->kernel_fd());
     }
   }
   input.warnings = context.warnings;
@@ -299,8 +300,36 @@ bool Stage1Host::WantsJob(const jobs::JobConfig& job) {
   return job.RunsIn(jobs::Stage::kInitramfs);
 }
 
+bool Stage1Host::SetUpUdevd(supervisor::Engine& engine, supervisor::Spawner& spawner,
+                            const LogFn& log) {
+  const std::string udevd = stage2::FindUdevd(kernel_);
+  if (udevd.empty()) return false;
+  auto option = boot_.baton.find("udevd");
+  if (option != boot_.baton.end()) {
+    const std::string value = absl::AsciiStrToLower(option->second);
+    if (value == "0" || value == "no" || value == "off" || value == "false") {
+      log(absl::StrCat("baton.udevd=", option->second, ": ", udevd,
+                       " is not started; baton's own uevent bridge handles the devices"));
+      return false;
+    }
+  }
+  // Made before the bridge's own kernel socket (uevent_bridge.h).
+  absl::StatusOr<sys::UniqueFd> socket = kernel_.UdevdKernelSocket();
+  if (!socket.ok()) {
+    log(absl::StrCat("no uevent socket for udevd (", socket.status().message(),
+                     "): baton's own uevent bridge handles the devices"));
+    return false;
+  }
+  spawner.AddListenFd(stage2::kUdevdJob, *std::move(socket));
+  if (engine.FindJob(stage2::kUdevdJob) == nullptr) {
+    engine.AddJob(stage2::UdevdJob(udevd, jobs::Stage::kInitramfs));
+  }
+  log(absl::StrCat("following udevd: ", udevd, " handles the devices in stage 1"));
+  return true;
+}
+
 void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring,
-                     const supervisor::Spawner& spawner, supervisor::Clock& clock, LogFn log,
+                     supervisor::Spawner& spawner, supervisor::Clock& clock, LogFn log,
                      WatchFn watch, RunOnceFn run_once, OrphanHookFn orphan_hook) {
   for (const std::string& warning : warnings_) log(warning);
   // Before the bridge starts: no unlock job can ask for a passphrase yet.
@@ -336,6 +365,7 @@ void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring
   Stage1Boot::Options options;
   options.boot = boot_;
   options.start = start_;
+  options.follow_udevd = SetUpUdevd(engine, spawner, log);
   options.on_emit = [this](const std::string& name) {
     if (name == "root-device-ready" || name == "root-mounted") timeline_.Mark(name);
   };
@@ -361,6 +391,13 @@ void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring
   if (socket.ok()) {
     absl::Status watched = watch(*socket, [&boot](uint32_t) { boot.OnUeventReadable(); });
     if (!watched.ok()) log(absl::StrCat("cannot watch the uevent socket: ", watched.message()));
+    const int kernel_fd = boot.bridge().kernel_fd();
+    if (kernel_fd != *socket) {  // following udevd: the kernel's events too
+      watched = watch(kernel_fd, [&boot](uint32_t) { boot.bridge().OnKernelReadable(); });
+      if (!watched.ok()) {
+        log(absl::StrCat("cannot watch the kernel's uevent socket: ", watched.message()));
+      }
+    }
   } else {
     log(absl::StrCat("no uevent socket (devices present at coldplug only): ",
                      socket.status().message()));

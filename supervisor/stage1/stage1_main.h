@@ -155,10 +155,16 @@ class Stage1Host {
   // boot machine, emits `initramfs`, coldplugs, and then drives the loop
   // forever: RUN_ONCE with the boot's next deadline as the timeout, then
   // AfterWakeup. The switch carries ENGINE, RING and SPAWNER's log pipes
-  // (SwitchAndExec). Never returns.
+  // (SwitchAndExec). When the image has a udevd (stage2::FindUdevd) and
+  // the command line does not say baton.udevd=0, stage 1 follows it
+  // (boot.h): the udevd job is defined unless a job file names one, and
+  // its kernel socket made first and kept for it in SPAWNER, as stage 2
+  // does. Never returns.
   [[noreturn]] void Run(supervisor::Engine& engine, const supervisor::LogRing& ring,
-                        const supervisor::Spawner& spawner, supervisor::Clock& clock, LogFn log,
+                        supervisor::Spawner& spawner, supervisor::Clock& clock, LogFn log,
                         WatchFn watch, RunOnceFn run_once, OrphanHookFn orphan_hook);
+  // The udevd part of Run; true when stage 1 follows udevd.
+  bool SetUpUdevd(supervisor::Engine& engine, supervisor::Spawner& spawner, const LogFn& log);
 
   const handoff::BootTimeline& timeline() const { return timeline_; }
 

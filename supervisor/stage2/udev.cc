@@ -1,5 +1,8 @@
 #include "supervisor/stage2/udev.h"
 
+#include <sys/stat.h>
+
+#include <functional>
 #include <map>
 #include <set>
 #include <utility>
@@ -58,16 +61,63 @@ std::string FindUdevd(sys::Kernel& kernel, const std::string& root) {
   return "";
 }
 
-std::unique_ptr<jobs::JobConfig> UdevdJob(const std::string& path) {
+std::unique_ptr<jobs::JobConfig> UdevdJob(const std::string& path, jobs::Stage stage) {
   auto job = std::make_unique<jobs::JobConfig>();
   job->name = kUdevdJob;
-  job->description = "device manager (the real root's udevd, started by baton)";
-  job->stage = jobs::Stage::kRoot;
+  job->description = stage == jobs::Stage::kInitramfs
+                         ? "device manager (the image's udevd, started by baton in stage 1)"
+                         : "device manager (the real root's udevd, started by baton)";
+  job->stage = stage;
   job->exec.kind = jobs::Command::Kind::kExec;
   job->exec.text = path;
   job->respawn.enabled = true;
   job->console = jobs::ConsoleMode::kLog;
   return job;
+}
+
+namespace {
+
+// Removes the files in DIR (and in its directories, DEPTH levels down) for
+// which KEEP is false, and the directories left empty; counts the files
+// removed.
+size_t RemoveEntries(sys::Kernel& kernel, const std::string& dir, int depth,
+                     const std::function<bool(const std::string& name,
+                                              const sys::FileInfo& info)>& keep) {
+  absl::StatusOr<std::vector<std::string>> names = kernel.ListDir(dir);
+  if (!names.ok()) return 0;
+  size_t removed = 0;
+  for (const std::string& name : *names) {
+    const std::string path = absl::StrCat(dir, "/", name);
+    absl::StatusOr<sys::FileInfo> info = kernel.Stat(path);
+    if (!info.ok()) continue;
+    if (info->type == sys::FileInfo::Type::kDirectory) {
+      if (depth <= 1) continue;
+      removed += RemoveEntries(kernel, path, depth - 1, keep);
+      (void)kernel.Rmdir(path);  // kept entries keep it
+    } else if (!keep(name, *info) && kernel.Unlink(path).ok()) {
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+}  // namespace
+
+size_t CleanUpUdevDb(sys::Kernel& kernel, const std::string& run_udev) {
+  const std::string data = run_udev + "/data";
+  size_t removed = RemoveEntries(kernel, data, 1, [](const std::string&, const sys::FileInfo& info) {
+    return (info.mode & S_ISVTX) != 0;
+  });
+  auto none = [](const std::string&, const sys::FileInfo&) { return false; };
+  removed += RemoveEntries(kernel, run_udev + "/links", 2, none);
+  removed += RemoveEntries(kernel, run_udev + "/static_node-tags", 2, none);
+  removed += RemoveEntries(kernel, run_udev + "/watch", 1, none);
+  // A tag's entry goes with its device's database file.
+  removed += RemoveEntries(kernel, run_udev + "/tags", 2,
+                           [&kernel, &data](const std::string& name, const sys::FileInfo&) {
+                             return kernel.Stat(absl::StrCat(data, "/", name)).ok();
+                           });
+  return removed;
 }
 
 std::string UdevDbEntry::FileName() const { return absl::StrCat("b", major, ":", minor); }

@@ -86,8 +86,19 @@ inline constexpr char kUdevdJob[] = "udevd";
 std::string FindUdevd(sys::Kernel& kernel, const std::string& root = "");
 
 // A service job running PATH in the foreground, respawned, its output
-// logged.
-std::unique_ptr<jobs::JobConfig> UdevdJob(const std::string& path);
+// logged; STAGE: kInitramfs for the image's udevd (stage 1 following udevd,
+// supervisor/stage1/boot.h).
+std::unique_ptr<jobs::JobConfig> UdevdJob(const std::string& path,
+                                          jobs::Stage stage = jobs::Stage::kRoot);
+
+// What `udevadm info --cleanup-db` does before the switch (systemd's
+// initrd-udevadm-cleanup-db.service, dracut's cleanup), for stage 1's
+// udevd, stopped, to leave the real root's udevd only what was meant to
+// last: below RUN_UDEV ("/run/udev"), every data/ file without the sticky
+// bit (db_persist sets it), everything in links/, static_node-tags/ and
+// watch/, and each tags/TAG/ID whose data/ID is gone. Returns the count of
+// files removed.
+size_t CleanUpUdevDb(sys::Kernel& kernel, const std::string& run_udev = "/run/udev");
 
 struct UdevDbEntry {
   uint32_t major = 0;

@@ -125,6 +125,28 @@ TEST_F(UdevTest, WriteUdevDbNamesTheFileByDevnum) {
   EXPECT_EQ(info->mode & 07777, 01644u);  // sticky: db_persist
 }
 
+TEST_F(UdevTest, CleanUpUdevDbKeepsOnlyWhatDbPersistMarked) {
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev/data").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b253:0", "E:DM_NAME=root\n", 01644).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b254:0", "E:ID_FS_TYPE=\n", 0644).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/n2", "I:1\n", 0644).ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev/links/disk\\x2fby-uuid\\x2fabcd").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/links/disk\\x2fby-uuid\\x2fabcd/b254:0", "").ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev/tags/systemd").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/tags/systemd/b253:0", "").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/tags/systemd/b254:0", "").ok());
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev/watch").ok());
+  ASSERT_TRUE(kernel_.Symlink("b254:0", "/run/udev/watch/4").ok());
+
+  EXPECT_EQ(CleanUpUdevDb(kernel_, "/run/udev"), 5u);
+  EXPECT_TRUE(kernel_.Stat("/run/udev/data/b253:0").ok());
+  EXPECT_FALSE(kernel_.Stat("/run/udev/data/b254:0").ok());
+  EXPECT_FALSE(kernel_.Stat("/run/udev/data/n2").ok());
+  EXPECT_THAT(*kernel_.ListDir("/run/udev/links"), IsEmpty());
+  EXPECT_THAT(*kernel_.ListDir("/run/udev/tags/systemd"), ElementsAre("b253:0"));
+  EXPECT_THAT(*kernel_.ListDir("/run/udev/watch"), IsEmpty());
+}
+
 TEST_F(UdevTest, ReplayWritesTheLastActionOncePerExistingDevice) {
   ASSERT_TRUE(kernel_.MkdirAll("/sys/devices/virtual/block/sdz").ok());
   ASSERT_TRUE(kernel_.WriteFile("/sys/devices/virtual/block/sdz/uevent", "MAJOR=8\n").ok());

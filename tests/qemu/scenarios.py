@@ -160,15 +160,19 @@ class Images:
     def _build(self, name):
         out = os.path.join(self.dir, f"{name}.img")
         args = ["--generic"]
-        if name == "crypttab":
+        if name in ("crypttab", "udevd-crypttab"):
             tab = os.path.join(self.dir, "crypttab")
             with open(tab, "w") as f:
                 f.write(crypttab_text(self.fxs))
             args += ["--include", f"{tab}:/etc/crypttab"]
             for fx_name in KEYFILE_FIXTURES:
                 args += ["--include", f"{self.fxs[fx_name]['keyfile']}:{key_path(fx_name)}"]
+            if name == "udevd-crypttab":
+                args += ["--with-udevd"]
         elif name == "keymap":
             args += ["--keymap", KEYMAP_TEST]
+        elif name == "udevd":
+            args += ["--with-udevd"]
         elif name == "dynbusybox":
             args = ["--sysroot", dynbusybox_sysroot(self.dir)]
         elif name == "statictools":
@@ -640,6 +644,9 @@ def _dynbusybox_steps(ctx):
 
 CLEAN_MD = r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 0"
 ROOT_EXT4 = r"^BATON-ROOT-MOUNT \S+ / ext4"
+# A --with-udevd image: stage 1 followed the image's udevd and stopped it.
+UDEVD_FOLLOWED = r"^baton: following udevd: /lib/systemd/systemd-udevd"
+UDEVD_STOPPED = r"^baton: udevd stopped; its database cleaned"
 
 
 # lvm-native: at break=premount (the root LV found, not yet mounted) the job's log file
@@ -1332,6 +1339,8 @@ SCENARIOS = [
              expect=[ROOT_EXT4]),
     Scenario("plain-devname", "plain", "root=/dev/vda1", expect=[r"^BATON-ROOT-MOUNT /dev/vda1 / ext4"]),
     Scenario("raid1", "raid1", expect=[CLEAN_MD, r"\[UU\]"]),
+    Scenario("udevd-plain", "plain", lambda fx: "root=LABEL=batonroot", image="udevd",
+             expect=[ROOT_EXT4, UDEVD_FOLLOWED, UDEVD_STOPPED]),
     Scenario("raid1-degraded", "raid1", disks=[0],
              expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1"]),
     Scenario("raid1-degraded-ask", "raid1", disks=[0],

@@ -62,13 +62,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// udev rules a boot needs, when present.
+// udev rules a boot needs, when present: those that load drivers and
+// describe devices (properties, links, dm's cookie handshake). Not those
+// that assemble (64-md-raid-assembly's mdadm --incremental, 69-lvm's
+// pvscan/vgchange autoactivation): stage 1's job files do that, with or
+// without udevd, and both at once would race on the same members.
 constexpr const char* kUdevRules[] = {
     "50-udev-default.rules", "60-block.rules", "60-persistent-storage.rules",
-    "60-persistent-storage-dm.rules", "63-md-raid-arrays.rules",
-    "64-md-raid-assembly.rules", "10-dm.rules", "13-dm-disk.rules",
-    "55-dm.rules", "60-cryptsetup.rules", "69-lvm.rules", "69-lvm-metad.rules",
-    "95-dm-notify.rules", "80-drivers.rules", "99-systemd.rules",
+    "60-persistent-storage-dm.rules", "63-md-raid-arrays.rules", "10-dm.rules",
+    "13-dm-disk.rules", "55-dm.rules", "56-dm-parts.rules", "56-lvm.rules",
+    "60-cryptsetup.rules", "95-dm-notify.rules", "80-drivers.rules", "99-systemd.rules",
 };
 
 bool Exists(const std::string& path) {
@@ -512,12 +515,6 @@ absl::Status CollectFiles(const ImageOptions& o, FileSet* files,
   RETURN_IF_ERROR(AddModules(o, stack, choice, files, warnings));
   if (o.with_udevd) {
     RETURN_IF_ERROR(AddUdevd(o, &libs, files));
-    // DESIGN.md's stage-1 udevd mode (the bridge following udevd's events,
-    // its exec queue stopped at the switch) is not built: say so.
-    warnings->push_back(
-        "--with-udevd: stage 1 does not start udevd yet; baton's own uevent bridge handles "
-        "the devices, and the image's systemd-udevd, udevadm and rules run only from a job "
-        "of your own (--jobs DIR)");
   }
   for (const auto& [host, image] : o.includes) {
     RETURN_IF_ERROR(AddInclude(host, image, files));
