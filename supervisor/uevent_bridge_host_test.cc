@@ -1,9 +1,11 @@
 // Coldplug against this machine's own /sys, read-only: enumerating the
 // buses and classes must find exactly the devices a walk of /sys/devices
 // finds (every directory with a `uevent` file and a `subsystem` link),
-// each with the subsystem that link names. The fake sysfs of
-// uevent_bridge_test.cc cannot show that the real one has no device the
-// enumeration misses.
+// each with the subsystem that link names — natively, and following udevd
+// (where each is triggered). The fake sysfs of uevent_bridge_test.cc cannot
+// show that the real one has no device the enumeration misses. Nothing is
+// written: the kernel below only records writes, nodes and links.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -40,14 +42,30 @@ std::map<std::string, std::string> WalkDevices(const std::string& sys) {
   return found;
 }
 
+// The real kernel for reading; writes, nodes and links only recorded.
+class ReadOnlyKernel : public sys::LinuxKernel {
+ public:
+  absl::Status WriteFile(const std::string& path, absl::string_view, mode_t) override {
+    written.push_back(path);
+    return absl::OkStatus();
+  }
+  absl::Status Mknod(const std::string&, mode_t, dev_t) override { return absl::OkStatus(); }
+  absl::Status Symlink(const std::string&, const std::string&) override {
+    return absl::OkStatus();
+  }
+  absl::Status MkdirAll(const std::string&, mode_t) override { return absl::OkStatus(); }
+  absl::Status Unlink(const std::string&) override { return absl::OkStatus(); }
+  std::vector<std::string> written;
+};
+
 TEST(UeventBridgeHostTest, ColdplugFindsWhatAWalkOfSysDevicesFinds) {
   ASSERT_TRUE(fs::exists("/sys/bus/")) << "no sysfs at /sys";
-  sys::LinuxKernel kernel;
+  ReadOnlyKernel kernel;
   sys::FakeModuleLoader modules;
   sys::FakeBlockProber prober;
   std::map<std::string, std::string> emitted;
   UeventBridge::Options options;
-  options.group = 2;  // only emit: no module, no probe, no /dev node or link
+  options.dev_root = "/nonexistent-baton-test-dev";
   UeventBridge bridge(
       kernel, modules, prober,
       [&emitted](std::string, Env env) {
@@ -74,7 +92,17 @@ TEST(UeventBridgeHostTest, ColdplugFindsWhatAWalkOfSysDevicesFinds) {
   }
   EXPECT_THAT(missing, ::testing::IsEmpty());
   EXPECT_THAT(extra, ::testing::IsEmpty());
-  EXPECT_TRUE(modules.calls().empty());
+  EXPECT_THAT(kernel.written, ::testing::IsEmpty());
+
+  // Following udevd: the same devices, each triggered once.
+  options.group = 2;
+  UeventBridge following(kernel, modules, prober, [](std::string, Env) {}, options);
+  ASSERT_TRUE(following.Coldplug().ok());
+  std::vector<std::string> want;
+  for (const auto& [devpath, subsystem] : walked) want.push_back("/sys" + devpath + "/uevent");
+  std::sort(want.begin(), want.end());
+  std::sort(kernel.written.begin(), kernel.written.end());
+  EXPECT_EQ(kernel.written, want);
 }
 
 }  // namespace

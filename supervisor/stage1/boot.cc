@@ -165,6 +165,7 @@ bool Stage1Boot::StopUdevd(absl::Time now) {
   const bool past = now >= wait_deadline_;
   if (!bridge_->paused()) {
     bridge_->Pause();
+    if (options_.mark) options_.mark("udevd-stop");
     log_(absl::StrCat("switch: device events paused; udevd has ", bridge_->AwaitingUdevd(),
                       " to finish before it stops"));
   }
@@ -188,6 +189,7 @@ bool Stage1Boot::StopUdevd(absl::Time now) {
     log_("udevd has not exited by the rootdelay= deadline: switching with it running");
   }
   size_t removed = stage2::CleanUpUdevDb(kernel_, options_.run_udev);
+  if (options_.mark) options_.mark("udevd-stopped");
   log_(absl::StrCat("udevd stopped; its database cleaned (", removed,
                     " entries removed, db_persist kept)"));
   return true;

@@ -159,6 +159,9 @@ class Stage1Boot {
     // Told the name of every event the boot emits itself (`root-device-ready`,
     // `root-mounted`…), after the engine got it: the timeline's marks.
     std::function<void(const std::string& name)> on_emit;
+    // Told each point of the boot's own timeline that is not an event:
+    // "udevd-stop" (kStopUdevd paused the bridge), "udevd-stopped".
+    std::function<void(absl::string_view name)> mark;
   };
 
   // What the switch gets to know.

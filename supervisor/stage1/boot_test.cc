@@ -78,6 +78,7 @@ class Stage1BootTest : public ::testing::Test {
     options.boot = ParseCmdline(cmdline);
     options.start = clock_.now;
     options.follow_udevd = follow_udevd;
+    options.mark = [this](absl::string_view name) { marks_.emplace_back(name); };
     boot_ = std::make_unique<Stage1Boot>(
         kernel_, engine_, clock_, modules_, prober_, options,
         [this](absl::string_view line) { log_.emplace_back(line); },
@@ -146,6 +147,7 @@ class Stage1BootTest : public ::testing::Test {
   std::unique_ptr<Stage1Boot> boot_;
   std::vector<std::string> log_;
   std::vector<std::string> switched_to_;
+  std::vector<std::string> marks_;
   absl::Status switch_result_ = absl::OkStatus();
   int seq_ = 0;
 };
@@ -783,6 +785,7 @@ TEST_F(Stage1BootTest, FollowingUdevdStartsItAndStopsItOnceItFinishedBeforeTheSw
   ASSERT_TRUE(engine_.OnProcessExit({udevd->pid, 0, 0, false}));
   boot_->AfterWakeup();
   EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+  EXPECT_THAT(marks_, ElementsAre("udevd-stop", "udevd-stopped"));
   // Its database cleaned as `udevadm info --cleanup-db`: db_persist kept.
   EXPECT_FALSE(kernel_.Stat("/run/udev/data/b254:0").ok());
   EXPECT_TRUE(kernel_.Stat("/run/udev/data/b253:0").ok());

@@ -369,6 +369,7 @@ void Stage1Host::Run(supervisor::Engine& engine, const supervisor::LogRing& ring
   options.on_emit = [this](const std::string& name) {
     if (name == "root-device-ready" || name == "root-mounted") timeline_.Mark(name);
   };
+  options.mark = [this](absl::string_view name) { timeline_.Mark(name); };
   Stage1Boot* self = nullptr;
   Stage1Boot boot(kernel_, engine, clock, *modules, prober, options, log,
                   [&](const Stage1Boot::SwitchRequest& request) {

@@ -359,12 +359,13 @@ def make_usr(path, content, size_mb=96):
 
 # --- images and fixtures ------------------------------------------------------------
 
-def _image(images):
+def _image(images, udevd=False):
     """The handoff image (once per run): --generic, the crypttab line of the stacked
-    fixture with its key file, and the ticker job."""
-    built = getattr(images, "handoff_image", None)
-    if built:
-        return built
+    fixture with its key file, and the ticker job; udevd: --with-udevd too (stage 1
+    follows the image's udevd)."""
+    name = "handoff-udevd" if udevd else "handoff"
+    if name in images.built:
+        return images.built[name][0]
     d = os.path.join(images.dir, "handoff")
     os.makedirs(os.path.join(d, "jobs"), exist_ok=True)
     with open(os.path.join(d, "jobs", "ticker.conf"), "w") as f:
@@ -374,13 +375,13 @@ def _image(images):
     with open(tab, "w") as f:
         f.write(f"stack UUID={fx['luks_uuids'][0]} {scenarios.key_path('raid-luks-lvm')} "
                 f"luks,keyfile-size={fx['keyfile_size']}\n")
-    out = os.path.join(images.dir, "handoff.img")
+    out = os.path.join(images.dir, f"{name}.img")
     secs, size = scenarios.mkinitramfs(
         images.bins, out,
         ["--generic", "--jobs", os.path.join(d, "jobs"), "--include", f"{tab}:/etc/crypttab",
-         "--include", f"{fx['keyfile']}:{scenarios.key_path('raid-luks-lvm')}"])
-    images.built["handoff"] = (out, secs, size)
-    images.handoff_image = out
+         "--include", f"{fx['keyfile']}:{scenarios.key_path('raid-luks-lvm')}"] +
+        (["--with-udevd"] if udevd else []))
+    images.built[name] = (out, secs, size)
     return out
 
 
@@ -550,6 +551,28 @@ def _check_udevd_socket(out):
     if f"E:ID_FS_LABEL={LATE2_LABEL}" not in db:
         raise Failure(f"the next udevd did not process {late2.group(1)}, added while udevd was "
                       f"stopped: its database has no ID_FS_LABEL={LATE2_LABEL}: {db}")
+
+
+def _check_stage1_udevd(out):
+    """Stage 1 followed the image's udevd and stopped it before the switch."""
+    _expect(out, scenarios.UDEVD_FOLLOWED, "stage 1 following the image's udevd")
+    m = _expect(out, r"^baton: coldplug: (\d+) devices triggered for udevd",
+                "coldplug triggering for udevd")
+    if int(m.group(1)) <= 0:
+        raise Failure("coldplug triggered no device for udevd")
+    _expect(out, scenarios.UDEVD_STOPPED, "udevd stopped before the switch")
+
+
+def check_udevd_stacked(ctx, out):
+    _check_stage1_udevd(out)
+    check_stacked(ctx, out)
+    ctx.details += "; stage 1 followed the image's udevd"
+
+
+def check_udevd_hotplug(ctx, out):
+    _check_stage1_udevd(out)
+    check_hotplug(ctx, out)
+    ctx.details += "; stage 1 followed the image's udevd"
 
 
 def check_ladder(ctx, out):
@@ -937,15 +960,16 @@ class HandoffScenario:
     known_failure = None
 
     def __init__(self, name, fixture, usr, check, append=None, steps=None, doc="",
-                 serial2=False):
+                 serial2=False, udevd_image=False):
         self.name, self.base_fixture, self.usr, self.check = name, fixture, usr, check
         self.fixture = f"{fixture}+usr"
-        self.image = "handoff"
+        self.udevd_image = udevd_image  # stage 1 follows the image's udevd
+        self.image = "handoff-udevd" if udevd_image else "handoff"
         self.append, self.steps, self.doc = append, steps, doc
         self.serial2 = serial2  # a second serial port (ttyS1) into ctx.serial2, a file
 
     def run(self, images, fxs, log_path):
-        initrd = _image(images)
+        initrd = _image(images, self.udevd_image)
         fx = _fixture(self.base_fixture)
         work = os.path.join(images.dir, "handoff", self.name)
         shutil.rmtree(work, ignore_errors=True)
@@ -1054,7 +1078,7 @@ class ShutdownScenario(HandoffScenario):
         self.action = action
 
     def run(self, images, fxs, log_path):
-        initrd = _image(images)
+        initrd = _image(images, self.udevd_image)
         fx = _fixture(self.base_fixture)
         work = os.path.join(images.dir, "handoff", self.name)
         shutil.rmtree(work, ignore_errors=True)
@@ -1236,6 +1260,13 @@ SCENARIOS = [
                     lambda b: usr_content(b, jobs=_jobs(True), check=HOTPLUG_CHECK,
                                           udevd=True),
                     check_hotplug, steps=_hotplug_steps),
+    HandoffScenario("handoff-udevd-stacked", "raid-luks-lvm",
+                    lambda b: usr_content(b, jobs=_jobs(True), check=STACKED_CHECK),
+                    check_udevd_stacked, udevd_image=True),
+    HandoffScenario("handoff-udevd-hotplug", "plain",
+                    lambda b: usr_content(b, jobs=_jobs(True), check=HOTPLUG_CHECK,
+                                          udevd=True),
+                    check_udevd_hotplug, steps=_hotplug_steps, udevd_image=True),
     HandoffScenario("console-stopped", "plain",
                     lambda b: usr_content(b, jobs={**_jobs(True), "broken": BROKEN_JOB},
                                           check=CONSOLE_STOP_CHECK),

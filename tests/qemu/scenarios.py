@@ -1341,6 +1341,13 @@ SCENARIOS = [
     Scenario("raid1", "raid1", expect=[CLEAN_MD, r"\[UU\]"]),
     Scenario("udevd-plain", "plain", lambda fx: "root=LABEL=batonroot", image="udevd",
              expect=[ROOT_EXT4, UDEVD_FOLLOWED, UDEVD_STOPPED]),
+    Scenario("udevd-raid1-degraded", "raid1", disks=[0], image="udevd",
+             expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1", UDEVD_FOLLOWED,
+                     r"^baton: starting /dev/md\w+ degraded: quiet for ", UDEVD_STOPPED]),
+    Scenario("udevd-off", "plain", "root=LABEL=batonroot baton.udevd=0", image="udevd",
+             expect=[ROOT_EXT4, r"^baton: baton.udevd=0: /lib/systemd/systemd-udevd is not "
+                                r"started"],
+             forbid=[UDEVD_FOLLOWED]),
     Scenario("raid1-degraded", "raid1", disks=[0],
              expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1"]),
     Scenario("raid1-degraded-ask", "raid1", disks=[0],
