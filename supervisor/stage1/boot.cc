@@ -161,6 +161,19 @@ void Stage1Boot::StartUdevd() {
   }
 }
 
+void Stage1Boot::WatchUdevd() {
+  if (!options_.follow_udevd || udevd_stop_sent_) return;
+  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
+  const pid_t pid = udevd ? udevd->pid : 0;
+  if (udevd_pid_ != 0 && pid != udevd_pid_ && bridge_->AwaitingUdevd() > 0) {
+    const size_t left = bridge_->AwaitingUdevd();
+    const size_t written = bridge_->Retrigger();
+    log_(absl::StrCat("udevd (pid ", udevd_pid_, ") went away with ", left,
+                      " events unfinished: ", written, " devices triggered again for the next"));
+  }
+  udevd_pid_ = pid;
+}
+
 bool Stage1Boot::StopUdevd(absl::Time now) {
   const bool past = now >= wait_deadline_;
   if (!bridge_->paused()) {
@@ -330,6 +343,7 @@ void Stage1Boot::AfterWakeup() {
   absl::Time now = clock_.Now();
   if (reboot_at_ && now >= *reboot_at_) RebootNow();
   ScanEngineEvents();
+  WatchUdevd();
   FeedArbiter(now);
   if (phase_ == Phase::kWaitRoot && !resume_.Decided()) {
     resume_.SetUeventQueueEmpty(bridge_->Settled(), now);

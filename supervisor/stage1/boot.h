@@ -21,7 +21,10 @@
 // events (uevent_bridge.h); udevd is started when coldplug begins, which
 // then triggers instead of synthesizing; "the uevent queue is empty" for the
 // degraded-RAID arbiter and the resume gate means udevd's too
-// (UeventBridge::Settled); and kStopUdevd stops it before the switch.
+// (UeventBridge::Settled); and kStopUdevd stops it before the switch. A
+// udevd that dies loses the events it had read: when its process is gone
+// with events unfinished, they are triggered again, and the respawned
+// udevd gets them (its socket is PID 1's, so nothing sent meanwhile is lost).
 //
 // PHASES, in boot order. A phase that waits names what it waits for:
 //   kTop        break=top: a shell; the bridge is paused (events queue)
@@ -219,6 +222,9 @@ class Stage1Boot {
   bool StopUdevd(absl::Time now);
   // A udevd process runs, or is about to (respawning).
   bool UdevdRunning() const;
+  // Following udevd: when its process went away with events unfinished,
+  // has them triggered again for the next one (UeventBridge::Retrigger).
+  void WatchUdevd();
   void Emit(const std::string& name, supervisor::Env env);
   int RunningTasks() const;
   void ScanEngineEvents();
@@ -266,6 +272,7 @@ class Stage1Boot {
   absl::Time wait_deadline_;     // rootdelay point of the current wait
   bool deadline_reported_ = false;
   bool udevd_stop_sent_ = false;  // kStopUdevd: the udevd job was told to stop
+  pid_t udevd_pid_ = 0;           // the udevd process last seen
   std::string pending_fatal_;    // a failure seen inside a handler
   bool fsck_failed_ = false;
 

@@ -812,5 +812,25 @@ TEST_F(Stage1BootTest, FollowingUdevdTheSwitchDoesNotWaitForAUdevdThatIsNotRunni
   EXPECT_THAT(log_, Contains(HasSubstr("udevd did not finish 1 events (it is not running)")));
 }
 
+TEST_F(Stage1BootTest, FollowingUdevdWhatADeadUdevdHadIsTriggeredAgain) {
+  engine_.AddJob(stage2::UdevdJob("/lib/systemd/systemd-udevd", jobs::Stage::kInitramfs));
+  ASSERT_TRUE(kernel_.MkdirAll("/sys/devices/virtual/block/vdb").ok());
+  Boot("root=LABEL=root", /*follow_udevd=*/true);
+  boot_->AfterWakeup();
+  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
+  ASSERT_TRUE(udevd.has_value());
+  KernelAdd(kernel_, "vdb", 1);
+  boot_->OnUeventReadable();
+  boot_->AfterWakeup();
+  EXPECT_THAT(kernel_.calls(), Not(Contains("write_file /sys/devices/virtual/block/vdb/uevent")));
+  // udevd crashes with vdb read and unfinished; the job respawns it.
+  ASSERT_TRUE(engine_.OnProcessExit({udevd->pid, 0, 11, false}));
+  boot_->AfterWakeup();
+  EXPECT_THAT(kernel_.calls(), Contains("write_file /sys/devices/virtual/block/vdb/uevent"));
+  EXPECT_THAT(log_, Contains(HasSubstr("went away with 1 events unfinished: 1 devices triggered "
+                                       "again")));
+  EXPECT_THAT(runner_.started, ElementsAre("udevd", "udevd"));
+}
+
 }  // namespace
 }  // namespace baton::stage1

@@ -2,7 +2,7 @@
 alternately (A B C A B C …) on the same fixtures in one run.
 
     python3 -m tests.qemu.bench_boot [--rounds N] [--no-dracut] [--only plain|raid-luks-lvm]
-        [--storage-tools auto|all|native] [--no-static-tools]
+        [--storage-tools auto|all|native] [--no-static-tools] [--udevd]
 
 Scenarios: `plain` (ext4, root=LABEL=) and `raid-luks-lvm` (RAID1 → LUKS2 → LVM → ext4).
 Clock: the /proc/uptime the real root's /sbin/init prints (BATON-ROOT-INIT uptime=),
@@ -29,6 +29,9 @@ Images:
           booted with rd.auto=1 and rd.luks.key= naming the fixture's key file, which
           is included with --include. Needs dracut-core installed; otherwise
           "dracut: not measured (reason)".
+  generic, generic-udevd (--udevd only): `--generic` and `--generic --with-udevd`
+          images, the second following its udevd in stage 1 (trigger, udevd's rules,
+          udevd stopped before the switch); their ratio is the cost of that mode.
 A passphrase prompt is answered with the fixture's passphrase (none expected).
 
 Prints per scenario the median (range) uptime of each image, the ratios baton/floor and
@@ -214,6 +217,15 @@ def build_baton(bins, work, fx, scenario, builds=3, storage_tools="native", tool
             "append": "root=LABEL=batonroot quiet", "storage_tools": storage_tools}
 
 
+def build_generic(bins, work, udevd):
+    """A --generic image (with --with-udevd when UDEVD), built once."""
+    out = os.path.join(work, f"generic{'-udevd' if udevd else ''}.img")
+    secs, size = scenarios.mkinitramfs(bins, out, ["--generic"] +
+                                       (["--with-udevd"] if udevd else []))
+    return {"initrd": out, "size": size, "build": secs,
+            "append": "root=LABEL=batonroot quiet", "storage_tools": "all"}
+
+
 # --- dracut --------------------------------------------------------------------------
 
 def dracut_version():
@@ -292,6 +304,8 @@ def main(argv=None):
     ap.add_argument("--storage-tools", choices=["auto", "all", "native"], default="native",
                     help="baton-mkinitramfs --storage-tools for baton's measured images "
                          "(default native; auto's choice and size are printed beside it)")
+    ap.add_argument("--udevd", action="store_true",
+                    help="also --generic images without and with --with-udevd")
     a = ap.parse_args(argv)
     # A TERM (e.g. a timeout around us) unwinds through the VMs' close(): no QEMU
     # is left running.
@@ -314,6 +328,9 @@ def main(argv=None):
                 images[(sc, "baton-st")] = build_baton(bins, work, fxs[sc], sc,
                                                        storage_tools=a.storage_tools,
                                                        tools="static")
+            if a.udevd and sc == "plain":  # the stack would need its key file in the image
+                for kind, udevd in (("generic", False), ("generic-udevd", True)):
+                    images[(sc, kind)] = build_generic(bins, work, udevd)
             fl = floor.build(sc, fxs[sc])
             images[(sc, "floor")] = {"initrd": fl["initrd"], "size": fl["size"],
                                      "append": fl["append"], "build": None}
@@ -326,33 +343,40 @@ def main(argv=None):
                     images[(sc, "dracut")] = d
             except RuntimeError as e:
                 notes["dracut"] = f"not measured ({e})"
-        kinds = [k for k in ("baton", "baton-st", "floor", "dracut")
-                 if (todo[0], k) in images]
+        kinds = [k for k in ("baton", "baton-st", "generic", "generic-udevd", "floor", "dracut")
+                 if any((sc, k) in images for sc in todo)]
         times = {key: [] for key in images}
         fails = {key: [] for key in images}
         for r in range(a.rounds):
             for sc in todo:
                 for kind in kinds:
                     key = (sc, kind)
+                    if key not in images:
+                        continue
                     try:
                         up = boot_once(images[key], fxs[sc], f"{sc}-{kind}")
                         times[key].append(up)
-                        print(f"  round {r + 1}: {sc:14} {kind:8} {up:6.2f} s", flush=True)
+                        print(f"  round {r + 1}: {sc:14} {kind:13} {up:6.2f} s", flush=True)
                     except VMError as e:
                         fails[key].append(str(e))
-                        print(f"  round {r + 1}: {sc:14} {kind:8} FAILED: {e} "
+                        print(f"  round {r + 1}: {sc:14} {kind:13} FAILED: {e} "
                               f"(log {LOG_DIR}/bench-{sc}-{kind}.log)", flush=True)
         print()
         print(f"boot to the real root's init (/proc/uptime, median of {a.rounds}, range):")
         for sc in todo:
             print(f"{sc}:")
             for kind in kinds:
+                if (sc, kind) not in images:
+                    continue
                 img = images[(sc, kind)]
                 extra = f", {len(fails[(sc, kind)])} failed" if fails[(sc, kind)] else ""
                 build = f", built in {img['build']:.2f} s" if img.get("build") else ""
-                print(f"  {kind:8} {fmt_range(times[(sc, kind)])}  image "
+                print(f"  {kind:13} {fmt_range(times[(sc, kind)])}  image "
                       f"{img['size'] / MiB:6.2f} MiB{build}{extra}")
             med = {k: statistics.median(times[(sc, k)]) for k in kinds if times[(sc, k)]}
+            if "generic" in med and "generic-udevd" in med:
+                print(f"  {'udevd/generic':14} {med['generic-udevd'] / med['generic']:5.2f}x  "
+                      "(stage 1 following udevd, against the native bridge)")
             for b in ("baton", "baton-st"):
                 if (sc, b) not in images:
                     continue
