@@ -93,7 +93,11 @@ void Drain(sys::Kernel& kernel, int fd, absl::string_view what, OnDatagramFn on_
 void UeventBridge::OnReadable() {
   // The kernel's copy of an event is awaited before udevd's is read.
   OnKernelReadable();
-  if (!following_udevd()) return;
+  if (!following_udevd()) {
+    Drain(kernel_, udevd_socket_.get(), "udevd's socket", [](std::string) {},
+          [this](absl::string_view line) { Log(line); });
+    return;
+  }
   Drain(kernel_, socket_.get(), "udevd's socket",
         [this](std::string d) { OnDatagram(std::move(d)); },
         [this](absl::string_view line) { Log(line); });
@@ -143,6 +147,19 @@ size_t UeventBridge::Retrigger() {
   }
   OnKernelReadable();
   return written;
+}
+
+void UeventBridge::StopFollowingUdevd() {
+  if (!following_udevd()) return;
+  OnKernelReadable();
+  udevd_socket_ = std::move(socket_);
+  socket_ = std::move(kernel_socket_);
+  options_.group = 1;
+  coldplug_done_ = false;
+  std::map<uint64_t, std::string> awaited;
+  awaited.swap(awaiting_);
+  if (paused_) return;  // they are queued already
+  for (auto& [seqnum, datagram] : awaited) OnDatagram(std::move(datagram));
 }
 
 void UeventBridge::OnDatagram(std::string datagram) {

@@ -58,6 +58,10 @@
 // before the write returns, so when Coldplug() returns every one of them
 // is awaited. Retrigger() writes the awaited devices' actions again (udevd
 // exited before it finished them: the events it had read are gone).
+// StopFollowingUdevd() turns the bridge native for good (udevd cannot run):
+// the kernel socket becomes its socket, the awaited events are handled in
+// order, and the next Coldplug() synthesizes again; udevd's socket stays
+// open, drained and dropped, so that the loop's watch on it stays valid.
 //
 // COLDPLUG finds the devices as `udevadm trigger` does, by subsystem: each
 // symlink of SYS_ROOT/bus/*/devices and SYS_ROOT/class/* points at a device
@@ -181,6 +185,8 @@ class UeventBridge {
   // Following udevd: writes each awaited device's action into its uevent
   // file again (see above); returns how many were written.
   size_t Retrigger();
+  // Following udevd: from now on native (see above).
+  void StopFollowingUdevd();
   uint64_t handled() const { return handled_; }
   size_t queued() const { return queue_.size(); }
   uint64_t malformed() const { return malformed_; }
@@ -224,6 +230,7 @@ class UeventBridge {
 
   sys::UniqueFd socket_;
   sys::UniqueFd kernel_socket_;  // following udevd only
+  sys::UniqueFd udevd_socket_;   // after StopFollowingUdevd: drained, dropped
   // Following udevd: SEQNUM → the kernel's datagram, until udevd sends it back.
   std::map<uint64_t, std::string> awaiting_;
   bool paused_ = false;

@@ -597,13 +597,14 @@ class FollowingUdevdTest : public UeventBridgeTest {
       // An action, not the test setting up a device's uevent file.
       if (!absl::EndsWith(path, "/uevent") || absl::StrContains(contents, "=")) return;
       std::string devpath = path.substr(4, path.size() - 4 - 7);
-      Kernel(std::string(contents), devpath, "SUBSYSTEM=block");
+      Kernel(std::string(contents), devpath);
     });
   }
 
   // The kernel sends ACTION for DEVPATH; udevd (and the bridge) get it.
-  void Kernel(const std::string& action, const std::string& devpath, const std::string& rest) {
-    std::string d = Datagram(action, devpath, {rest}, ++seqnum_);
+  void Kernel(const std::string& action, const std::string& devpath,
+              std::initializer_list<std::string> rest = {"SUBSYSTEM=block"}) {
+    std::string d = Datagram(action, devpath, rest, ++seqnum_);
     sent_.push_back({seqnum_, action + " " + devpath});
     kernel_.InjectUevent(d, 1);
   }
@@ -628,7 +629,7 @@ class FollowingUdevdTest : public UeventBridgeTest {
 TEST_F(FollowingUdevdTest, OnlyEmitsUdevdsEvents) {
   ASSERT_TRUE(bridge_->Start().ok());
   EXPECT_NE(bridge_->kernel_fd(), bridge_->fd());
-  Kernel("add", kVda1, "SUBSYSTEM=block");
+  Kernel("add", kVda1);
   Processed(1);
   bridge_->OnReadable();
   ASSERT_EQ(emitted_.size(), 1u);
@@ -671,7 +672,7 @@ TEST_F(FollowingUdevdTest, ColdplugTriggersAndIsQuietWhenUdevdSentEverythingBack
 TEST_F(FollowingUdevdTest, UdevdsCopyReadBeforeTheKernelsIsStillMatched) {
   ASSERT_TRUE(bridge_->Start().ok());
   bridge_->OnKernelReadable();
-  Kernel("add", kVda, "SUBSYSTEM=block");
+  Kernel("add", kVda);
   Processed(1);
   // As if the kernel's copy came while udevd's socket was being read.
   std::optional<std::string> copy = *kernel_.RecvDatagram(bridge_->fd());
@@ -684,13 +685,13 @@ TEST_F(FollowingUdevdTest, UdevdsCopyReadBeforeTheKernelsIsStillMatched) {
 
 TEST_F(FollowingUdevdTest, PauseQueuesWhatUdevdHasNotFinishedAndWhatComesAfter) {
   ASSERT_TRUE(bridge_->Start().ok());
-  Kernel("add", kVda, "SUBSYSTEM=block");
-  Kernel("add", kVda1, "SUBSYSTEM=block");
+  Kernel("add", kVda);
+  Kernel("add", kVda1);
   Processed(1);
   bridge_->OnReadable();
   ASSERT_EQ(emitted_.size(), 1u);
   bridge_->Pause();
-  Kernel("change", kVda, "SUBSYSTEM=block");
+  Kernel("change", kVda);
   bridge_->OnReadable();
   EXPECT_EQ(bridge_->AwaitingUdevd(), 2u);
   // udevd goes on; its events are counted off, not emitted.
@@ -709,7 +710,7 @@ TEST_F(FollowingUdevdTest, PauseQueuesWhatUdevdHasNotFinishedAndWhatComesAfter) 
 TEST_F(FollowingUdevdTest, ResumeLeavesTheEventsToUdevd) {
   ASSERT_TRUE(bridge_->Start().ok());
   bridge_->Pause();  // stage 1 before coldplug
-  Kernel("add", kVda, "SUBSYSTEM=block");
+  Kernel("add", kVda);
   bridge_->OnReadable();
   EXPECT_EQ(bridge_->queued(), 1u);
   bridge_->Resume();
@@ -725,9 +726,9 @@ TEST_F(FollowingUdevdTest, RetriggerWritesEachAwaitedDevicesLastAction) {
   ASSERT_TRUE(kernel_.MkdirAll("/sys" + kVda1).ok());
   ASSERT_TRUE(kernel_.MkdirAll("/sys" + kVda).ok());
   ASSERT_TRUE(bridge_->Start().ok());
-  Kernel("add", kVda, "SUBSYSTEM=block");
-  Kernel("add", kVda1, "SUBSYSTEM=block");
-  Kernel("change", kVda, "SUBSYSTEM=block");
+  Kernel("add", kVda);
+  Kernel("add", kVda1);
+  Kernel("change", kVda);
   bridge_->OnReadable();
   EXPECT_EQ(bridge_->AwaitingUdevd(), 3u);
   // udevd died with the three read: the kernel sends them again, anew.
@@ -740,6 +741,36 @@ TEST_F(FollowingUdevdTest, RetriggerWritesEachAwaitedDevicesLastAction) {
   Processed(5);
   bridge_->OnReadable();
   EXPECT_TRUE(bridge_->Settled());
+}
+
+TEST_F(FollowingUdevdTest, StopFollowingHandlesWhatUdevdLeftAndGoesNative) {
+  AddVirtioDisk();
+  ASSERT_TRUE(bridge_->Start().ok());
+  const int udevd_fd = bridge_->fd();
+  Kernel("add", kVda1,
+         {"SUBSYSTEM=block", "DEVNAME=vda1", "DEVTYPE=partition", "MAJOR=254", "MINOR=1"});
+  bridge_->OnReadable();
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 1u);
+  bridge_->StopFollowingUdevd();
+  EXPECT_FALSE(bridge_->following_udevd());
+  EXPECT_EQ(bridge_->AwaitingUdevd(), 0u);
+  EXPECT_EQ(bridge_->fd(), bridge_->kernel_fd());
+  // vda1's event handled natively: probed, its node made, emitted.
+  EXPECT_THAT(prober_.probed(), ElementsAre("/dev/vda1"));
+  ASSERT_EQ(emitted_.size(), 1u);
+  EXPECT_EQ(EnvGet(emitted_[0].env, "ID_FS_TYPE"), "ext4");
+  // Coldplug synthesizes now, loading modules itself.
+  ASSERT_TRUE(bridge_->Coldplug().ok());
+  EXPECT_THAT(modules_.calls(), Not(IsEmpty()));
+  EXPECT_TRUE(bridge_->Quiet());
+  // Whatever still reaches udevd's socket is dropped, not left to wake the loop.
+  kernel_.InjectUevent(LibudevDatagram({"ACTION=add", "DEVPATH=" + kVda, "SUBSYSTEM=block",
+                                        "SEQNUM=9"}),
+                       2);
+  const size_t emitted = emitted_.size();
+  bridge_->OnReadable();
+  EXPECT_EQ(emitted_.size(), emitted);
+  EXPECT_FALSE(kernel_.RecvDatagram(udevd_fd)->has_value());
 }
 
 TEST(EncodeDevnodeNameTest, EscapesLikeUdev) {

@@ -149,29 +149,57 @@ void Stage1Boot::OnDeviceEvent(const std::string& name, const Env& env) {
 bool Stage1Boot::UdevdRunning() const {
   std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
   // A process of it runs, or one is about to (respawning).
-  return udevd && (udevd->pid != 0 || (udevd->goal == supervisor::Goal::kStart &&
-                                       udevd->state != supervisor::State::kWaiting));
+  return udevd && (udevd->pid != 0 || udevd->goal == supervisor::Goal::kStart);
 }
 
 void Stage1Boot::StartUdevd() {
+  udevd_started_ = true;
   absl::Status started = engine_.Start(stage2::kUdevdJob);
   if (!started.ok() && !absl::IsAlreadyExists(started)) {
-    log_(absl::StrCat("cannot start udevd: ", started.message(),
-                      "; devices wait in its socket until it runs"));
+    FollowNoMore(absl::StrCat("cannot start udevd: ", started.message()));
   }
 }
 
-void Stage1Boot::WatchUdevd() {
-  if (!options_.follow_udevd || udevd_stop_sent_) return;
+void Stage1Boot::FollowNoMore(const std::string& why) {
+  options_.follow_udevd = false;
+  const std::string line = absl::StrCat(why, "; baton's own uevent bridge handles the devices");
+  log_(line);
+  // The log's lines are not on a `quiet` console; this one must be.
+  if (options_.boot.quiet) Console(absl::StrCat("baton: ", line, "\n"));
+  bridge_->StopFollowingUdevd();
+  // What it wrote of its database is not the real root's udevd's business.
+  (void)stage2::CleanUpUdevDb(kernel_, options_.run_udev);
+  if (bridge_->paused()) return;  // the switch: nothing left to find
+  absl::Status coldplug = bridge_->Coldplug();
+  if (!coldplug.ok()) log_(absl::StrCat("coldplug: ", coldplug.message()));
+  ScanColdplugged();
+}
+
+void Stage1Boot::ScanColdplugged() {
+  resume_.Scan(bridge_->BlockDevices());
+  if (!root_ && root_spec_) root_ = FindDevice(*root_spec_, bridge_->BlockDevices());
+}
+
+bool Stage1Boot::WatchUdevd() {
+  if (!options_.follow_udevd || !udevd_started_ || udevd_stop_sent_) return false;
   std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
-  const pid_t pid = udevd ? udevd->pid : 0;
-  if (udevd_pid_ != 0 && pid != udevd_pid_ && bridge_->AwaitingUdevd() > 0) {
+  if (!UdevdRunning()) {
+    FollowNoMore(absl::StrCat("udevd stopped in stage 1",
+                              udevd && !udevd->failure.empty()
+                                  ? absl::StrCat(" (", udevd->failure, ")")
+                                  : std::string()));
+    return true;
+  }
+  const pid_t pid = udevd->pid;
+  const bool gone = udevd_pid_ != 0 && pid != udevd_pid_ && bridge_->AwaitingUdevd() > 0;
+  if (gone) {
     const size_t left = bridge_->AwaitingUdevd();
     const size_t written = bridge_->Retrigger();
     log_(absl::StrCat("udevd (pid ", udevd_pid_, ") went away with ", left,
                       " events unfinished: ", written, " devices triggered again for the next"));
   }
   udevd_pid_ = pid;
+  return gone;
 }
 
 bool Stage1Boot::StopUdevd(absl::Time now) {
@@ -343,7 +371,6 @@ void Stage1Boot::AfterWakeup() {
   absl::Time now = clock_.Now();
   if (reboot_at_ && now >= *reboot_at_) RebootNow();
   ScanEngineEvents();
-  WatchUdevd();
   FeedArbiter(now);
   if (phase_ == Phase::kWaitRoot && !resume_.Decided()) {
     resume_.SetUeventQueueEmpty(bridge_->Settled(), now);
@@ -351,6 +378,11 @@ void Stage1Boot::AfterWakeup() {
   }
   Advance();
   engine_.RunQueue();
+  // After the queue ran: a udevd that exited is respawned or given up by now.
+  if (WatchUdevd()) {
+    Advance();
+    engine_.RunQueue();
+  }
 }
 
 std::optional<absl::Time> Stage1Boot::NextDeadline() const {
@@ -624,8 +656,7 @@ bool Stage1Boot::Step() {
       arbiter_.ColdplugDone(clock_.Now());
       resume_.Begin();
       resume_.ColdplugDone(clock_.Now());
-      resume_.Scan(bridge_->BlockDevices());
-      if (!root_ && root_spec_) root_ = FindDevice(*root_spec_, bridge_->BlockDevices());
+      ScanColdplugged();
       LoadFilesystem(ExpectedRootFsType());
       return true;
     }

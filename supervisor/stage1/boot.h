@@ -25,6 +25,10 @@
 // udevd that dies loses the events it had read: when its process is gone
 // with events unfinished, they are triggered again, and the respawned
 // udevd gets them (its socket is PID 1's, so nothing sent meanwhile is lost).
+// A udevd that cannot run (its job could not start, or stopped for good:
+// respawning too fast, or no respawn) leaves the devices to baton's own
+// bridge: the boot goes on natively (UeventBridge::StopFollowingUdevd, a
+// native coldplug), with a console line saying why.
 //
 // PHASES, in boot order. A phase that waits names what it waits for:
 //   kTop        break=top: a shell; the bridge is paused (events queue)
@@ -223,8 +227,13 @@ class Stage1Boot {
   // A udevd process runs, or is about to (respawning).
   bool UdevdRunning() const;
   // Following udevd: when its process went away with events unfinished,
-  // has them triggered again for the next one (UeventBridge::Retrigger).
-  void WatchUdevd();
+  // has them triggered again for the next one (UeventBridge::Retrigger);
+  // when none will come, goes native (FollowNoMore). True when it did
+  // either.
+  bool WatchUdevd();
+  void FollowNoMore(const std::string& why);
+  // The devices coldplug found: the root, the resume device.
+  void ScanColdplugged();
   void Emit(const std::string& name, supervisor::Env env);
   int RunningTasks() const;
   void ScanEngineEvents();
@@ -273,6 +282,7 @@ class Stage1Boot {
   bool deadline_reported_ = false;
   bool udevd_stop_sent_ = false;  // kStopUdevd: the udevd job was told to stop
   pid_t udevd_pid_ = 0;           // the udevd process last seen
+  bool udevd_started_ = false;    // StartUdevd ran
   std::string pending_fatal_;    // a failure seen inside a handler
   bool fsck_failed_ = false;
 

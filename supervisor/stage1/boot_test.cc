@@ -795,14 +795,16 @@ TEST_F(Stage1BootTest, FollowingUdevdStartsItAndStopsItOnceItFinishedBeforeTheSw
   EXPECT_THAT(queued[0], HasSubstr("DEVNAME=vdb"));
 }
 
-TEST_F(Stage1BootTest, FollowingUdevdTheSwitchDoesNotWaitForAUdevdThatIsNotRunning) {
+TEST_F(Stage1BootTest, FollowingUdevdTheSwitchDoesNotWaitForAUdevdThatDied) {
   engine_.AddJob(stage2::UdevdJob("/lib/systemd/systemd-udevd", jobs::Stage::kInitramfs));
   Boot("root=LABEL=root", /*follow_udevd=*/true);
   KernelAdd(kernel_, "vdb", 1);
   KernelAdd(kernel_, "vda", 2);
   UdevdSends(kernel_, "vda", 2, "root");
   boot_->OnUeventReadable();
-  // udevd died (its respawn failed): vdb is never sent back.
+  boot_->AfterWakeup();
+  ASSERT_EQ(boot_->phase(), Stage1Boot::Phase::kStopUdevd);
+  // udevd dies for good while the switch waits for vdb.
   std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
   ASSERT_TRUE(udevd.has_value());
   ASSERT_TRUE(engine_.Stop(stage2::kUdevdJob).ok());
@@ -810,6 +812,10 @@ TEST_F(Stage1BootTest, FollowingUdevdTheSwitchDoesNotWaitForAUdevdThatIsNotRunni
   boot_->AfterWakeup();
   EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
   EXPECT_THAT(log_, Contains(HasSubstr("udevd did not finish 1 events (it is not running)")));
+  // vdb, unfinished, is among what stage 2 replays.
+  std::vector<std::string> queued = boot_->bridge().TakeQueued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_THAT(queued[0], HasSubstr("DEVNAME=vdb"));
 }
 
 TEST_F(Stage1BootTest, FollowingUdevdWhatADeadUdevdHadIsTriggeredAgain) {
@@ -830,6 +836,34 @@ TEST_F(Stage1BootTest, FollowingUdevdWhatADeadUdevdHadIsTriggeredAgain) {
   EXPECT_THAT(log_, Contains(HasSubstr("went away with 1 events unfinished: 1 devices triggered "
                                        "again")));
   EXPECT_THAT(runner_.started, ElementsAre("udevd", "udevd"));
+}
+
+TEST_F(Stage1BootTest, FollowingUdevdAUdevdThatCannotRunLeavesTheDevicesToTheBridge) {
+  AddJob("udevd", "stage initramfs\nexec /lib/systemd/systemd-udevd\n");  // no respawn
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev/data").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b254:0", "E:ID_FS_TYPE=ext4\n", 0644).ok());
+  Boot("root=LABEL=root quiet", /*follow_udevd=*/true);
+  boot_->AfterWakeup();
+  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
+  ASSERT_TRUE(udevd.has_value());
+  KernelAdd(kernel_, "vda", 1);
+  boot_->OnUeventReadable();
+  boot_->AfterWakeup();
+  EXPECT_THAT(Mounts(), IsEmpty());
+  ASSERT_TRUE(engine_.OnProcessExit({udevd->pid, 1, 0, false}));
+  prober_.Set("/dev/vda", {{"ID_FS_TYPE", "ext4"},
+                           {"ID_FS_USAGE", "filesystem"},
+                           {"ID_FS_LABEL", "root"}});
+  boot_->AfterWakeup();
+  EXPECT_FALSE(boot_->bridge().following_udevd());
+  EXPECT_THAT(kernel_.terminal_output("/dev/console"),
+              HasSubstr("baton: udevd stopped in stage 1 (main exit 1); baton's own uevent "
+                        "bridge handles the devices"));
+  // vda's event, which udevd never finished, found the root natively.
+  EXPECT_THAT(Mounts(), ElementsAre("mount /dev/vda /root -t ext4 MS_RDONLY"));
+  EXPECT_THAT(switched_to_, ElementsAre("/dev/vda"));
+  EXPECT_THAT(log_, Not(Contains(HasSubstr("udevd stopped; its database cleaned"))));
+  EXPECT_FALSE(kernel_.Stat("/run/udev/data/b254:0").ok());
 }
 
 }  // namespace

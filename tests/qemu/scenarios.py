@@ -173,6 +173,12 @@ class Images:
             args += ["--keymap", KEYMAP_TEST]
         elif name == "udevd":
             args += ["--with-udevd"]
+        elif name == "udevd-broken":
+            jobs = os.path.join(self.dir, "udevd-broken-jobs")
+            os.makedirs(jobs, exist_ok=True)
+            with open(os.path.join(jobs, "udevd.conf"), "w") as f:
+                f.write(BROKEN_UDEVD_JOB)
+            args += ["--with-udevd", "--jobs", jobs]
         elif name == "dynbusybox":
             args = ["--sysroot", dynbusybox_sysroot(self.dir)]
         elif name == "statictools":
@@ -644,6 +650,12 @@ def _dynbusybox_steps(ctx):
 
 CLEAN_MD = r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 0"
 ROOT_EXT4 = r"^BATON-ROOT-MOUNT \S+ / ext4"
+# A job file that wins over the image's udevd job: a udevd that dies at once.
+BROKEN_UDEVD_JOB = """description "a udevd that cannot run (QEMU udevd-broken)"
+stage initramfs
+respawn
+exec /bin/false
+"""
 # A --with-udevd image: stage 1 followed the image's udevd and stopped it.
 UDEVD_FOLLOWED = r"^baton: following udevd: /lib/systemd/systemd-udevd"
 UDEVD_STOPPED = r"^baton: udevd stopped; its database cleaned"
@@ -1344,6 +1356,11 @@ SCENARIOS = [
     Scenario("udevd-raid1-degraded", "raid1", disks=[0], image="udevd",
              expect=[r"^BATON-MD-DEGRADED /sys/block/md\w+/md/degraded 1", UDEVD_FOLLOWED,
                      r"^baton: starting /dev/md\w+ degraded: quiet for ", UDEVD_STOPPED]),
+    Scenario("udevd-broken", "plain", "root=LABEL=batonroot", image="udevd-broken",
+             expect=[ROOT_EXT4, UDEVD_FOLLOWED,
+                     r"^baton: udevd stopped in stage 1 \(respawning too fast\); baton's own "
+                     r"uevent bridge handles the devices"],
+             forbid=[UDEVD_STOPPED]),
     Scenario("udevd-off", "plain", "root=LABEL=batonroot baton.udevd=0", image="udevd",
              expect=[ROOT_EXT4, r"^baton: baton.udevd=0: /lib/systemd/systemd-udevd is not "
                                 r"started"],
