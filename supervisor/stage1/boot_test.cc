@@ -90,6 +90,15 @@ class Stage1BootTest : public ::testing::Test {
     boot_->Begin();
   }
 
+  // Following udevd: boots, and returns the udevd process the boot started.
+  pid_t BootFollowingUdevd(const std::string& cmdline) {
+    Boot(cmdline, /*follow_udevd=*/true);
+    boot_->AfterWakeup();
+    std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
+    EXPECT_TRUE(udevd.has_value());
+    return udevd ? udevd->pid : 0;
+  }
+
   void AddDevice(const std::string& name, int minor, sys::BlockProperties props) {
     prober_.Set("/dev/" + name, std::move(props));
     boot_->bridge().OnDatagram(Datagram(name, minor, ++seq_));
@@ -821,16 +830,13 @@ TEST_F(Stage1BootTest, FollowingUdevdTheSwitchDoesNotWaitForAUdevdThatDied) {
 TEST_F(Stage1BootTest, FollowingUdevdWhatADeadUdevdHadIsTriggeredAgain) {
   engine_.AddJob(stage2::UdevdJob("/lib/systemd/systemd-udevd", jobs::Stage::kInitramfs));
   ASSERT_TRUE(kernel_.MkdirAll("/sys/devices/virtual/block/vdb").ok());
-  Boot("root=LABEL=root", /*follow_udevd=*/true);
-  boot_->AfterWakeup();
-  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
-  ASSERT_TRUE(udevd.has_value());
+  const pid_t udevd = BootFollowingUdevd("root=LABEL=root");
   KernelAdd(kernel_, "vdb", 1);
   boot_->OnUeventReadable();
   boot_->AfterWakeup();
   EXPECT_THAT(kernel_.calls(), Not(Contains("write_file /sys/devices/virtual/block/vdb/uevent")));
   // udevd crashes with vdb read and unfinished; the job respawns it.
-  ASSERT_TRUE(engine_.OnProcessExit({udevd->pid, 0, 11, false}));
+  ASSERT_TRUE(engine_.OnProcessExit({udevd, 0, 11, false}));
   boot_->AfterWakeup();
   EXPECT_THAT(kernel_.calls(), Contains("write_file /sys/devices/virtual/block/vdb/uevent"));
   EXPECT_THAT(log_, Contains(HasSubstr("went away with 1 events unfinished: 1 devices triggered "
@@ -842,15 +848,12 @@ TEST_F(Stage1BootTest, FollowingUdevdAUdevdThatCannotRunLeavesTheDevicesToTheBri
   AddJob("udevd", "stage initramfs\nexec /lib/systemd/systemd-udevd\n");  // no respawn
   ASSERT_TRUE(kernel_.MkdirAll("/run/udev/data").ok());
   ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b254:0", "E:ID_FS_TYPE=ext4\n", 0644).ok());
-  Boot("root=LABEL=root quiet", /*follow_udevd=*/true);
-  boot_->AfterWakeup();
-  std::optional<supervisor::InstanceInfo> udevd = engine_.Find(stage2::kUdevdJob);
-  ASSERT_TRUE(udevd.has_value());
+  const pid_t udevd = BootFollowingUdevd("root=LABEL=root quiet");
   KernelAdd(kernel_, "vda", 1);
   boot_->OnUeventReadable();
   boot_->AfterWakeup();
   EXPECT_THAT(Mounts(), IsEmpty());
-  ASSERT_TRUE(engine_.OnProcessExit({udevd->pid, 1, 0, false}));
+  ASSERT_TRUE(engine_.OnProcessExit({udevd, 1, 0, false}));
   prober_.Set("/dev/vda", {{"ID_FS_TYPE", "ext4"},
                            {"ID_FS_USAGE", "filesystem"},
                            {"ID_FS_LABEL", "root"}});
