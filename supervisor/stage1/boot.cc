@@ -230,6 +230,11 @@ bool Stage1Boot::StopUdevd(absl::Time now) {
     log_("udevd has not exited by the rootdelay= deadline: switching with it running");
   }
   size_t removed = stage2::CleanUpUdevDb(kernel_, options_.run_udev);
+  // What only a running udevd may have: its control socket would pass for
+  // the next udevd's readiness, its queue mark would hold `udevadm settle`.
+  for (const char* name : {"/control", "/queue"}) {
+    (void)kernel_.Unlink(options_.run_udev + name);
+  }
   if (options_.mark) options_.mark("udevd-stopped");
   log_(absl::StrCat("udevd stopped; its database cleaned (", removed,
                     " entries removed, db_persist kept)"));

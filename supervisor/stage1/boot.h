@@ -86,7 +86,8 @@
 //               wait until udevd sent back every event it had before the
 //               pause (UeventBridge::AwaitingUdevd), stop the udevd job and
 //               wait for its exit, then clean its database as `udevadm info
-//               --cleanup-db` (stage2::CleanUpUdevDb). Each wait ends at the
+//               --cleanup-db` (stage2::CleanUpUdevDb) and remove its
+//               control socket and queue mark. Each wait ends at the
 //               rootdelay deadline at the latest (udevd hung or gone), with
 //               a warning; what udevd did not finish is replayed in stage 2.
 //   kSwitch     emit `switching-root`, print on the console

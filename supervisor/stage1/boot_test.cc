@@ -763,6 +763,8 @@ TEST_F(Stage1BootTest, FollowingUdevdStartsItAndStopsItOnceItFinishedBeforeTheSw
   ASSERT_TRUE(kernel_.MkdirAll("/run/udev/data").ok());
   ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b254:0", "E:ID_FS_TYPE=ext4\n", 0644).ok());
   ASSERT_TRUE(kernel_.WriteFile("/run/udev/data/b253:0", "E:DM_NAME=root\n", 01644).ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/queue", "").ok());
   Boot("root=LABEL=root", /*follow_udevd=*/true);
   EXPECT_THAT(runner_.started, ElementsAre("udevd"));
   EXPECT_EQ(boot_->phase(), Stage1Boot::Phase::kWaitRoot);
@@ -798,6 +800,8 @@ TEST_F(Stage1BootTest, FollowingUdevdStartsItAndStopsItOnceItFinishedBeforeTheSw
   // Its database cleaned as `udevadm info --cleanup-db`: db_persist kept.
   EXPECT_FALSE(kernel_.Stat("/run/udev/data/b254:0").ok());
   EXPECT_TRUE(kernel_.Stat("/run/udev/data/b253:0").ok());
+  EXPECT_FALSE(kernel_.Stat("/run/udev/control").ok());
+  EXPECT_FALSE(kernel_.Stat("/run/udev/queue").ok());
   // vdb's event was taken by udevd before the pause: replayed in stage 2.
   std::vector<std::string> queued = boot_->bridge().TakeQueued();
   ASSERT_EQ(queued.size(), 1u);

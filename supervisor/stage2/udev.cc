@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -264,6 +265,16 @@ DevicesResult SetUpDevices(sys::Kernel& kernel, supervisor::Engine& engine,
 
   result.udevd = FindUdevd(kernel, options.root);
   if (!result.udevd.empty()) {
+    // A control socket left by a udevd that is gone (stage 1's, stopped
+    // before the switch) would pass for the readiness of this one below.
+    const std::string control = options.root + options.udevd_control;
+    std::optional<supervisor::InstanceInfo> running = engine.Find(kUdevdJob);
+    if ((!running || running->pid == 0) && kernel.Stat(control).ok()) {
+      absl::Status removed = kernel.Unlink(control);
+      log(removed.ok() ? absl::StrCat("removed ", control, ", left by a udevd that is gone")
+                       : absl::StrCat("cannot remove ", control, ", left by a udevd that is gone: ",
+                                      removed.message()));
+    }
     if (hooks.keep_udevd_socket) {
       absl::StatusOr<sys::UniqueFd> socket = kernel.UdevdKernelSocket();
       if (socket.ok()) {

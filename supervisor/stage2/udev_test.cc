@@ -76,6 +76,9 @@ class UdevTest : public ::testing::Test {
     Device("block-device-removed", {{"DEVNAME", "/dev/dm-1"}, {"MAJOR", "253"}, {"MINOR", "1"}});
   }
 
+  // udevd has bound its control socket.
+  void UdevdListens() { ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok()); }
+
   sys::FakeKernel kernel_;
   FakeClock clock_;
   Runner runner_;
@@ -197,6 +200,26 @@ TEST_F(UdevTest, SetUpDevicesStartsUdevdThenReplays) {
   EXPECT_THAT(r.warnings, IsEmpty());
 }
 
+TEST_F(UdevTest, AControlSocketLeftByAUdevdThatIsGoneIsNotTakenForReadiness) {
+  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  // Stage 1's udevd, stopped before the switch, left its control socket.
+  ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
+  ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
+  int waits = 0;
+  DevicesHooks hooks;
+  hooks.now = [this] { return clock_.Now(); };
+  hooks.run_once = [&](absl::Duration) {
+    if (++waits == 2) ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
+  };
+  std::vector<std::string> lines;
+  hooks.log = [&lines](absl::string_view line) { lines.emplace_back(line); };
+  DevicesResult r = SetUpDevices(kernel_, engine_, {}, DevicesOptions(), hooks);
+  EXPECT_EQ(r.udevd, "/lib/systemd/systemd-udevd");
+  EXPECT_EQ(waits, 2);  // the new udevd's socket, not the old one
+  EXPECT_THAT(lines, Contains("removed /run/udev/control, left by a udevd that is gone"));
+}
+
 TEST_F(UdevTest, UeventsArrivingWhileUdevdStartsAreReplayedAfterTheCarriedOnes) {
   ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
   ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
@@ -236,11 +259,10 @@ TEST_F(UdevTest, UdevdGetsAKernelSocketMadeBeforeItStarts) {
   ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
   ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
   ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
   sys::UniqueFd kept;
   DevicesHooks hooks;
   hooks.now = [this] { return clock_.Now(); };
-  hooks.run_once = [](absl::Duration) {};
+  hooks.run_once = [this](absl::Duration) { UdevdListens(); };
   hooks.keep_udevd_socket = [&](sys::UniqueFd fd) {
     EXPECT_TRUE(runner_.commands.empty()) << "the socket comes before udevd";
     kept = std::move(fd);
@@ -260,12 +282,11 @@ TEST_F(UdevTest, UdevdStartsWithoutTheSocketWhenItCannotBeMade) {
   ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
   ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
   ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
   kernel_.FailNext("udevd_kernel_socket", EMFILE);
   bool kept = false;
   DevicesHooks hooks;
   hooks.now = [this] { return clock_.Now(); };
-  hooks.run_once = [](absl::Duration) {};
+  hooks.run_once = [this](absl::Duration) { UdevdListens(); };
   hooks.keep_udevd_socket = [&](sys::UniqueFd) { kept = true; };
   DevicesResult r = SetUpDevices(kernel_, engine_, {}, DevicesOptions(), hooks);
   EXPECT_FALSE(kept);
