@@ -76,8 +76,26 @@ class UdevTest : public ::testing::Test {
     Device("block-device-removed", {{"DEVNAME", "/dev/dm-1"}, {"MAJOR", "253"}, {"MINOR", "1"}});
   }
 
+  // The real root has a udevd.
+  void RootHasUdevd() {
+    ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
+    ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  }
   // udevd has bound its control socket.
-  void UdevdListens() { ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok()); }
+  void UdevdListens() {
+    ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
+    ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
+  }
+  // Hooks on the fake clock where udevd listens at the WAKEUPS-th loop
+  // wakeup, counted in *WAITS.
+  DevicesHooks UdevdListensAfter(int wakeups, int* waits) {
+    DevicesHooks hooks;
+    hooks.now = [this] { return clock_.Now(); };
+    hooks.run_once = [this, wakeups, waits](absl::Duration) {
+      if (++*waits == wakeups) UdevdListens();
+    };
+    return hooks;
+  }
 
   sys::FakeKernel kernel_;
   FakeClock clock_;
@@ -174,20 +192,11 @@ TEST_F(UdevTest, ReplayWritesTheLastActionOncePerExistingDevice) {
 
 TEST_F(UdevTest, SetUpDevicesStartsUdevdThenReplays) {
   StageOneDevices();
-  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  RootHasUdevd();
   ASSERT_TRUE(kernel_.MkdirAll("/sys/devices/virtual/block/sdz").ok());
   ASSERT_TRUE(kernel_.WriteFile("/sys/devices/virtual/block/sdz/uevent", "").ok());
   int waits = 0;
-  DevicesHooks hooks;
-  hooks.now = [this] { return clock_.Now(); };
-  hooks.run_once = [&](absl::Duration) {
-    // udevd comes up after two wakeups.
-    if (++waits == 2) {
-      ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
-      ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
-    }
-  };
+  DevicesHooks hooks = UdevdListensAfter(2, &waits);
   DevicesResult r = SetUpDevices(kernel_, engine_, {Datagram("add", "/devices/virtual/block/sdz")},
                                  DevicesOptions(), hooks);
   EXPECT_EQ(r.udevd, "/lib/systemd/systemd-udevd");
@@ -201,17 +210,12 @@ TEST_F(UdevTest, SetUpDevicesStartsUdevdThenReplays) {
 }
 
 TEST_F(UdevTest, AControlSocketLeftByAUdevdThatIsGoneIsNotTakenForReadiness) {
-  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  RootHasUdevd();
   // Stage 1's udevd, stopped before the switch, left its control socket.
   ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
   ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
   int waits = 0;
-  DevicesHooks hooks;
-  hooks.now = [this] { return clock_.Now(); };
-  hooks.run_once = [&](absl::Duration) {
-    if (++waits == 2) ASSERT_TRUE(kernel_.WriteFile("/run/udev/control", "").ok());
-  };
+  DevicesHooks hooks = UdevdListensAfter(2, &waits);
   std::vector<std::string> lines;
   hooks.log = [&lines](absl::string_view line) { lines.emplace_back(line); };
   DevicesResult r = SetUpDevices(kernel_, engine_, {}, DevicesOptions(), hooks);
@@ -221,8 +225,7 @@ TEST_F(UdevTest, AControlSocketLeftByAUdevdThatIsGoneIsNotTakenForReadiness) {
 }
 
 TEST_F(UdevTest, UeventsArrivingWhileUdevdStartsAreReplayedAfterTheCarriedOnes) {
-  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  RootHasUdevd();
   for (const char* dev : {"sdz", "vdc"}) {
     ASSERT_TRUE(kernel_.MkdirAll(absl::StrCat("/sys/devices/virtual/block/", dev)).ok());
     ASSERT_TRUE(
@@ -256,8 +259,7 @@ TEST_F(UdevTest, UeventsArrivingWhileUdevdStartsAreReplayedAfterTheCarriedOnes) 
 }
 
 TEST_F(UdevTest, UdevdGetsAKernelSocketMadeBeforeItStarts) {
-  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  RootHasUdevd();
   ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
   sys::UniqueFd kept;
   DevicesHooks hooks;
@@ -279,8 +281,7 @@ TEST_F(UdevTest, UdevdGetsAKernelSocketMadeBeforeItStarts) {
 }
 
 TEST_F(UdevTest, UdevdStartsWithoutTheSocketWhenItCannotBeMade) {
-  ASSERT_TRUE(kernel_.MkdirAll("/lib/systemd").ok());
-  ASSERT_TRUE(kernel_.WriteFile("/lib/systemd/systemd-udevd", "ELF").ok());
+  RootHasUdevd();
   ASSERT_TRUE(kernel_.MkdirAll("/run/udev").ok());
   kernel_.FailNext("udevd_kernel_socket", EMFILE);
   bool kept = false;
