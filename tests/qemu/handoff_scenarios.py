@@ -182,9 +182,17 @@ upid=$(initctl status udevd 2>&1 | sed -n 's/.*process \\([0-9][0-9]*\\).*/\\1/p
 fd3=$(readlink /proc/$upid/fd/3 2>&1)
 echo "HS-UDEVD-FD3 pid=$upid $fd3"
 ino=${fd3#socket:[}; ino=${ino%]}
-while read sk eth portid groups rmem wmem dump locks drops inode; do
-  [ "$inode" = "$ino" ] && echo "HS-NETLINK eth=$eth groups=$groups"
-done < /proc/net/netlink
+# /proc/net/netlink walks a hash table that may change under the walk
+# (udevd's workers open and close netlink sockets): a socket can be missed
+# by one read. Read it whole (cat, not read's byte at a time), up to 5 times.
+i=0
+while [ $i -lt 5 ]; do
+  line=$(cat /proc/net/netlink | while read sk eth portid groups rmem wmem dump locks drops inode; do
+    [ "$inode" = "$ino" ] && echo "HS-NETLINK eth=$eth groups=$groups"
+  done)
+  [ -n "$line" ] && { echo "$line"; break; }
+  i=$((i+1))
+done
 for f in /proc/1/fd/*; do
   [ "$(readlink $f)" = "$fd3" ] && echo "HS-PID1-HOLDS ${f##*/}"
 done
