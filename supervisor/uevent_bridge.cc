@@ -68,18 +68,14 @@ void UeventBridge::Log(absl::string_view line) const {
   if (options_.log) options_.log(line);
 }
 
-namespace {
-
-// Calls ON_DATAGRAM for each datagram waiting in FD; LOG for a failure.
-template <typename OnDatagramFn, typename LogFn>
-void Drain(sys::Kernel& kernel, int fd, absl::string_view what, OnDatagramFn on_datagram,
-           LogFn log) {
+void UeventBridge::Drain(int fd, absl::string_view what,
+                         const std::function<void(std::string)>& on_datagram) {
   if (fd < 0) return;
   for (;;) {
-    absl::StatusOr<std::optional<std::string>> d = kernel.RecvDatagram(fd);
+    absl::StatusOr<std::optional<std::string>> d = kernel_.RecvDatagram(fd);
     if (!d.ok()) {
       // ENOBUFS: the receive buffer overflowed and events were lost.
-      log(absl::StrCat("uevent: receive failed on ", what, ", events may be lost: ",
+      Log(absl::StrCat("uevent: receive failed on ", what, ", events may be lost: ",
                        d.status().message()));
       return;
     }
@@ -88,31 +84,23 @@ void Drain(sys::Kernel& kernel, int fd, absl::string_view what, OnDatagramFn on_
   }
 }
 
-}  // namespace
-
 void UeventBridge::OnReadable() {
   // The kernel's copy of an event is awaited before udevd's is read.
   OnKernelReadable();
   if (!following_udevd()) {
-    Drain(kernel_, udevd_socket_.get(), "udevd's socket", [](std::string) {},
-          [this](absl::string_view line) { Log(line); });
+    Drain(udevd_socket_.get(), "udevd's socket", [](std::string) {});
     return;
   }
-  Drain(kernel_, socket_.get(), "udevd's socket",
-        [this](std::string d) { OnDatagram(std::move(d)); },
-        [this](absl::string_view line) { Log(line); });
+  Drain(socket_.get(), "udevd's socket", [this](std::string d) { OnDatagram(std::move(d)); });
 }
 
 void UeventBridge::OnKernelReadable() {
   if (!following_udevd()) {
-    Drain(kernel_, socket_.get(), "the uevent socket",
-          [this](std::string d) { OnDatagram(std::move(d)); },
-          [this](absl::string_view line) { Log(line); });
+    Drain(socket_.get(), "the uevent socket", [this](std::string d) { OnDatagram(std::move(d)); });
     return;
   }
-  Drain(kernel_, kernel_socket_.get(), "the kernel's uevent socket",
-        [this](std::string d) { OnKernelDatagram(std::move(d)); },
-        [this](absl::string_view line) { Log(line); });
+  Drain(kernel_socket_.get(), "the kernel's uevent socket",
+        [this](std::string d) { OnKernelDatagram(std::move(d)); });
 }
 
 void UeventBridge::OnKernelDatagram(std::string datagram) {

@@ -212,6 +212,10 @@ class UeventBridge {
   void AddLink(const std::string& link, const std::string& node);
   void RemoveLink(const std::string& link, const std::string& node);
   std::string LinkTarget(const std::string& link, const std::string& node) const;
+  // Calls ON_DATAGRAM for each datagram waiting in FD (none when FD < 0);
+  // a receive failure is logged, naming WHAT.
+  void Drain(int fd, absl::string_view what,
+             const std::function<void(std::string)>& on_datagram);
   // Following udevd: a datagram from the kernel socket.
   void OnKernelDatagram(std::string datagram);
   // Every device of every bus and class: (devpath, SUBSYSTEM), parents first.
